@@ -1,0 +1,1 @@
+//! RocketMQ remoting protocol.

@@ -1,0 +1,1 @@
+//! Test kit: helpers that start our binaries on free loopback ports.
