@@ -1,1 +1,18 @@
-//! Transport.
+//! The tokio transport: connections that carry requests both ways, a server that dispatches by
+//! request code, and a client with pooled connections.
+//!
+//! Both sides of a connection are a [`Channel`]: either side may send requests (the broker
+//! calls consumers with NOTIFY_CONSUMER_IDS_CHANGED, producers with CHECK_TRANSACTION_STATE),
+//! and responses are matched to calls by opaque.
+
+mod channel;
+mod client;
+mod dispatch;
+mod server;
+
+pub use channel::Channel;
+pub use client::{ClientConfig, RemotingClient};
+pub use dispatch::{
+    ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor,
+};
+pub use server::{RemotingServer, ServerConfig};

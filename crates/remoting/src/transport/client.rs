@@ -1,0 +1,155 @@
+//! The calling side: connections pooled by address, connected on first use and replaced when
+//! they close.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+
+use super::{Channel, Dispatcher};
+use crate::{RemotingCodec, RemotingCommand, RemotingError, DEFAULT_MAX_FRAME_SIZE};
+
+/// Client settings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Connect timeout (default 3 s).
+    pub connect_timeout: Duration,
+    /// Largest accepted frame (default 16 MiB).
+    pub max_frame_size: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self { connect_timeout: Duration::from_secs(3), max_frame_size: DEFAULT_MAX_FRAME_SIZE }
+    }
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Channel>>>;
+
+/// A remoting client. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct RemotingClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ClientConfig,
+    dispatcher: Arc<Dispatcher>,
+    slots: Mutex<HashMap<String, Slot>>,
+    stop: CancellationToken,
+}
+
+impl std::fmt::Debug for RemotingClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemotingClient").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+impl Default for RemotingClient {
+    fn default() -> Self {
+        Self::new(ClientConfig::default(), Dispatcher::new())
+    }
+}
+
+impl RemotingClient {
+    /// A client whose connections hand requests from the peer (e.g. broker callbacks) to
+    /// `dispatcher`.
+    #[must_use]
+    pub fn new(config: ClientConfig, dispatcher: Dispatcher) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                dispatcher: Arc::new(dispatcher),
+                slots: Mutex::new(HashMap::new()),
+                stop: CancellationToken::new(),
+            }),
+        }
+    }
+
+    /// The open connection to `addr`, connecting (once, even under concurrent callers) if needed.
+    pub async fn channel(&self, addr: &str) -> Result<Channel, RemotingError> {
+        if self.inner.stop.is_cancelled() {
+            return Err(RemotingError::Shutdown);
+        }
+        let slot = {
+            let mut slots = self.inner.slots.lock();
+            Arc::clone(slots.entry(addr.to_owned()).or_default())
+        };
+        let mut guard = slot.lock().await;
+        if let Some(ch) = guard.as_ref() {
+            if !ch.is_closed() {
+                return Ok(ch.clone());
+            }
+        }
+        let connect = tokio::time::timeout(self.inner.config.connect_timeout, TcpStream::connect(addr)).await;
+        let stream = match connect {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => return Err(RemotingError::Connect { addr: addr.to_owned(), reason: e.to_string() }),
+            Err(_) => {
+                return Err(RemotingError::Connect {
+                    addr: addr.to_owned(),
+                    reason: format!("timed out after {:?}", self.inner.config.connect_timeout),
+                })
+            }
+        };
+        let codec = RemotingCodec::new(self.inner.config.max_frame_size);
+        let ch = Channel::spawn(stream, codec, Arc::clone(&self.inner.dispatcher), self.inner.stop.clone())?;
+        *guard = Some(ch.clone());
+        Ok(ch)
+    }
+
+    /// Sends `request` to `addr` and waits for the response, at most `timeout` (connecting
+    /// included).
+    pub async fn invoke(&self, addr: &str, request: RemotingCommand, timeout: Duration) -> Result<RemotingCommand, RemotingError> {
+        let started = tokio::time::Instant::now();
+        let ch = tokio::time::timeout(timeout, self.channel(addr))
+            .await
+            .map_err(|_| RemotingError::Timeout { addr: addr.to_owned(), timeout })??;
+        let left = timeout.saturating_sub(started.elapsed());
+        ch.invoke(request, left).await
+    }
+
+    /// Sends a one-way request to `addr`.
+    pub async fn invoke_oneway(&self, addr: &str, request: RemotingCommand) -> Result<(), RemotingError> {
+        self.channel(addr).await?.invoke_oneway(request).await
+    }
+
+    /// Sends `request` in the background and calls `callback` with the outcome.
+    pub fn invoke_async<F>(&self, addr: &str, request: RemotingCommand, timeout: Duration, callback: F)
+    where
+        F: FnOnce(Result<RemotingCommand, RemotingError>) + Send + 'static,
+    {
+        let client = self.clone();
+        let addr = addr.to_owned();
+        tokio::spawn(async move {
+            callback(client.invoke(&addr, request, timeout).await);
+        });
+    }
+
+    /// Closes the connection to `addr`, if any (the next call reconnects).
+    pub fn close_channel(&self, addr: &str) {
+        if let Some(slot) = self.inner.slots.lock().remove(addr) {
+            if let Ok(guard) = slot.try_lock() {
+                if let Some(ch) = guard.as_ref() {
+                    ch.close();
+                }
+            }
+        }
+    }
+
+    /// Closes every connection; later calls fail with [`RemotingError::Shutdown`].
+    pub fn shutdown(&self) {
+        self.inner.stop.cancel();
+        let slots: Vec<Slot> = self.inner.slots.lock().drain().map(|(_, s)| s).collect();
+        for slot in slots {
+            if let Ok(guard) = slot.try_lock() {
+                if let Some(ch) = guard.as_ref() {
+                    ch.close();
+                }
+            }
+        }
+    }
+}

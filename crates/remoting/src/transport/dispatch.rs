@@ -1,0 +1,140 @@
+//! Routing of incoming requests to processors by request code.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio_util::task::TaskTracker;
+
+use super::Channel;
+use crate::{RemotingCommand, RequestCode, ResponseCode};
+
+/// The future a processor returns: the response, or `None` for no answer.
+pub type ProcessorFuture = Pin<Box<dyn Future<Output = Option<RemotingCommand>> + Send + 'static>>;
+
+/// What a processor knows about the request besides the command itself.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// The connection the request came on; use it to call the peer back.
+    pub channel: Channel,
+}
+
+/// Handles the requests of the codes it is registered for.
+///
+/// The returned response is sent with the request's opaque and serialization; the server
+/// drops it for one-way requests. Processors map their own errors to response codes.
+pub trait RequestProcessor: Send + Sync + 'static {
+    /// Handles one request.
+    fn process(&self, ctx: RequestContext, request: RemotingCommand) -> ProcessorFuture;
+}
+
+impl<F, Fut> RequestProcessor for F
+where
+    F: Fn(RequestContext, RemotingCommand) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Option<RemotingCommand>> + Send + 'static,
+{
+    fn process(&self, ctx: RequestContext, request: RemotingCommand) -> ProcessorFuture {
+        Box::pin(self(ctx, request))
+    }
+}
+
+/// Told when connections open and close (name servers drop brokers, brokers drop clients).
+pub trait ChannelEventListener: Send + Sync + 'static {
+    /// A connection was established.
+    fn on_connect(&self, _channel: &Channel) {}
+    /// A connection closed (EOF, error, bad frame, or shutdown).
+    fn on_close(&self, _channel: &Channel) {}
+}
+
+/// A table of processors by request code, with an optional fallback.
+#[derive(Clone, Default)]
+pub struct Dispatcher {
+    table: HashMap<i32, Arc<dyn RequestProcessor>>,
+    fallback: Option<Arc<dyn RequestProcessor>>,
+    listener: Option<Arc<dyn ChannelEventListener>>,
+    pub(crate) tracker: TaskTracker,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher").field("codes", &self.table.keys().collect::<Vec<_>>()).finish()
+    }
+}
+
+impl Dispatcher {
+    /// An empty table: every request is answered REQUEST_CODE_NOT_SUPPORTED.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `processor` for each of `codes`.
+    #[must_use]
+    pub fn register(mut self, codes: &[RequestCode], processor: Arc<dyn RequestProcessor>) -> Self {
+        for code in codes {
+            self.table.insert(code.value(), Arc::clone(&processor));
+        }
+        self
+    }
+
+    /// Registers a processor for every code not in the table.
+    #[must_use]
+    pub fn fallback(mut self, processor: Arc<dyn RequestProcessor>) -> Self {
+        self.fallback = Some(processor);
+        self
+    }
+
+    /// Sets the connection event listener.
+    #[must_use]
+    pub fn listener(mut self, listener: Arc<dyn ChannelEventListener>) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    pub(crate) fn on_connect(&self, channel: &Channel) {
+        if let Some(l) = &self.listener {
+            l.on_connect(channel);
+        }
+    }
+
+    pub(crate) fn on_close(&self, channel: &Channel) {
+        if let Some(l) = &self.listener {
+            l.on_close(channel);
+        }
+    }
+
+    /// Runs the processor for `request` in its own task and sends the answer on `channel`.
+    pub(crate) fn dispatch(&self, channel: &Channel, request: RemotingCommand) {
+        let processor = self.table.get(&request.code).or(self.fallback.as_ref()).cloned();
+        let oneway = request.is_oneway();
+        let Some(processor) = processor else {
+            if !oneway {
+                let answer = RemotingCommand::error(
+                    ResponseCode::RequestCodeNotSupported,
+                    format!(" request type {} not supported", request.code),
+                );
+                // Generic errors go out as JSON, as the official server does.
+                let mut answer = answer.answering(&request);
+                answer.serialize_type = crate::SerializeType::Json;
+                channel.send_response_nowait(answer);
+            }
+            return;
+        };
+        let opaque = request.opaque;
+        let serialize_type = request.serialize_type;
+        let channel = channel.clone();
+        self.tracker.spawn(async move {
+            let ctx = RequestContext { channel: channel.clone() };
+            if let Some(mut response) = processor.process(ctx, request).await {
+                if oneway {
+                    return;
+                }
+                response.opaque = opaque;
+                response.serialize_type = serialize_type;
+                response.flag |= crate::FLAG_RESPONSE;
+                channel.send_response_nowait(response);
+            }
+        });
+    }
+}
