@@ -9,6 +9,7 @@
 //!
 //! Invariant: this crate depends on nothing else of ours.
 
+pub mod body;
 pub mod code;
 mod codec;
 mod command;
