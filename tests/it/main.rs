@@ -1,1 +1,3 @@
-//! Integration tests.
+//! Process-level integration tests: our binaries started on free loopback ports.
+
+mod namesrv;
