@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The single test entry point: everything CI runs. Usage: scripts/test.sh
+# Env: SKIP_COMPAT=1 skips the Java/Go compatibility suites (local iteration only).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "build (all binaries and examples)"
+cargo build --workspace --bins --examples
+
+step "unit and integration tests"
+cargo test --workspace --no-fail-fast
+
+if [[ "${SKIP_COMPAT:-0}" != "1" ]]; then
+  for suite in tests/compat/run-*.sh; do
+    [[ -e "$suite" ]] || continue
+    step "compatibility: $suite"
+    bash "$suite"
+  done
+fi
+
+step "all tests passed"
