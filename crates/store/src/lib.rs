@@ -1,1 +1,17 @@
-//! Message store.
+//! The message store: a memory-mapped commit log that feeds per-queue consume queues and a key
+//! index, with async or sync (group commit) flush and crash recovery.
+//!
+//! Invariant: only `mapped_file` has `unsafe`.
+
+mod commit_log;
+mod config;
+mod consume_queue;
+mod file_queue;
+mod mapped_file;
+mod result;
+mod store;
+
+pub use config::{FlushMode, StoreConfig};
+pub use result::{GetMessageResult, GetMessageStatus, PutMessageResult, PutStatus, QueryResult};
+pub use rmq_common::message::StoreMessage;
+pub use store::{ArrivalListener, MessageStore, StoreError};

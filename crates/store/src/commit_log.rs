@@ -1,0 +1,163 @@
+//! The commit log: records appended back to back in mapped files; a record that does not fit
+//! in the rest of a file is preceded by a blank record that fills the file.
+
+use std::path::Path;
+
+use bytes::Bytes;
+use rmq_common::message::{MessageExt, MAGIC_BLANK};
+
+use crate::file_queue::FileQueue;
+
+/// The commit log files and the append position.
+#[derive(Debug)]
+pub struct CommitLog {
+    files: FileQueue,
+}
+
+/// What recovery found at the end of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveredEnd {
+    /// Offset after the last valid record.
+    pub end: u64,
+    /// Bytes dropped after it (torn or corrupt tail).
+    pub dropped: u64,
+}
+
+impl CommitLog {
+    /// Opens the files in `dir`.
+    pub fn open(dir: &Path, file_size: usize) -> std::io::Result<Self> {
+        Ok(Self { files: FileQueue::open(dir, file_size)? })
+    }
+
+    /// Size of each file.
+    #[must_use]
+    pub fn file_size(&self) -> u64 {
+        self.files.file_size() as u64
+    }
+
+    /// First offset still on disk.
+    #[must_use]
+    pub fn min_offset(&self) -> u64 {
+        self.files.min_offset()
+    }
+
+    /// Appends `record` at `pos`; returns the record's offset and the new end. Writes a blank
+    /// record and moves to the next file when the record (plus 8 bytes) does not fit.
+    pub fn append(&self, pos: u64, record: &mut [u8], patch: impl FnOnce(&mut [u8], u64)) -> std::io::Result<(u64, u64)> {
+        let size = self.file_size();
+        let len = record.len() as u64;
+        let mut at = pos;
+        let used = at % size;
+        if used + len + 8 > size {
+            let remaining = size - used;
+            if remaining >= 8 {
+                let f = self.files.file_for_write(at)?;
+                let mut blank = [0u8; 8];
+                blank[0..4].copy_from_slice(&i32::try_from(remaining).unwrap_or(i32::MAX).to_be_bytes());
+                blank[4..8].copy_from_slice(&MAGIC_BLANK.to_be_bytes());
+                f.write(usize::try_from(used).unwrap_or(0), &blank);
+            }
+            at += remaining;
+        }
+        patch(record, at);
+        let f = self.files.file_for_write(at)?;
+        f.write(usize::try_from(at - f.start()).unwrap_or(0), record);
+        Ok((at, at + len))
+    }
+
+    /// The record at `offset` (size from its header), copied out.
+    #[must_use]
+    pub fn record_at(&self, offset: u64) -> Option<Bytes> {
+        let f = self.files.file_for(offset)?;
+        let pos = usize::try_from(offset - f.start()).ok()?;
+        let head = f.read(pos, 8);
+        if head.len() < 8 {
+            return None;
+        }
+        let size = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        let magic = i32::from_be_bytes([head[4], head[5], head[6], head[7]]);
+        if magic == MAGIC_BLANK || size <= 0 {
+            return None;
+        }
+        let data = f.read(pos, usize::try_from(size).ok()?);
+        (data.len() == usize::try_from(size).ok()?).then(|| Bytes::from(data))
+    }
+
+    /// The record at `offset` when its size is known (from a consume-queue unit).
+    #[must_use]
+    pub fn read(&self, offset: u64, size: usize) -> Option<Bytes> {
+        let f = self.files.file_for(offset)?;
+        let pos = usize::try_from(offset - f.start()).ok()?;
+        let data = f.read(pos, size);
+        (data.len() == size).then(|| Bytes::from(data))
+    }
+
+    /// Walks records from the first file, calling `visit` for each valid one, and stops at the
+    /// first invalid record (bad size, magic, CRC with `check_crc`). Zeroes what follows.
+    pub fn recover(&self, check_crc: bool, mut visit: impl FnMut(u64, &MessageExt)) -> RecoveredEnd {
+        let size = self.file_size();
+        let files = self.files.files();
+        let mut end = files.first().map_or(0, |f| f.start());
+        'files: for f in &files {
+            if f.start() != end - end % size && f.start() > end {
+                break;
+            }
+            let mut pos = usize::try_from(end.saturating_sub(f.start())).unwrap_or(0);
+            loop {
+                if pos + 8 > f.size() {
+                    end = f.start() + size;
+                    continue 'files;
+                }
+                let head = f.read(pos, 8);
+                let total = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+                let magic = i32::from_be_bytes([head[4], head[5], head[6], head[7]]);
+                if magic == MAGIC_BLANK {
+                    end = f.start() + size;
+                    continue 'files;
+                }
+                let Ok(total) = usize::try_from(total) else { break 'files };
+                if total < 8 || pos + total > f.size() {
+                    break 'files;
+                }
+                let decoded = f.with_slice(pos, total, |b| MessageExt::decode_checked(b, check_crc));
+                match decoded {
+                    Ok(m) if m.commit_log_offset == i64::try_from(f.start()).unwrap_or(0) + i64::try_from(pos).unwrap_or(0) => {
+                        visit(f.start() + pos as u64, &m);
+                        pos += total;
+                        end = f.start() + pos as u64;
+                    }
+                    _ => break 'files,
+                }
+            }
+        }
+        // Zero the torn tail and drop later files.
+        let mut dropped = 0;
+        if let Some(f) = self.files.file_for(end) {
+            let pos = usize::try_from(end - f.start()).unwrap_or(0);
+            let tail = f.read(pos, f.size() - pos);
+            let nonzero = tail.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+            dropped += nonzero as u64;
+            if nonzero > 0 {
+                f.zero_from(pos);
+            }
+        }
+        for f in self.files.files() {
+            if f.start() > end {
+                dropped += self.file_size();
+            }
+        }
+        self.files.drop_files_from(end);
+        RecoveredEnd { end, dropped }
+    }
+
+    /// Flushes `[from, to)`.
+    pub fn flush(&self, from: u64, to: u64) -> std::io::Result<()> {
+        self.files.flush(from, to)
+    }
+
+    /// Bytes on disk.
+    #[must_use]
+    pub fn disk_size(&self) -> u64 {
+        self.files.disk_size()
+    }
+}

@@ -1,0 +1,68 @@
+//! Store configuration with RocketMQ's defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Flush policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlushMode {
+    /// Background flush every `flush_interval`.
+    #[default]
+    Async,
+    /// A put returns once an fsync covers it (group commit).
+    Sync,
+}
+
+/// Store settings.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Root directory (consume queues, checkpoint, abort, lock live here).
+    pub root: PathBuf,
+    /// Commit log directory (default `<root>/commitlog`).
+    pub commit_log_dir: Option<PathBuf>,
+    /// Commit log file size (default 1 GiB).
+    pub commit_log_file_size: usize,
+    /// Consume queue units per file (default 300 000).
+    pub cq_units_per_file: usize,
+    /// Flush policy.
+    pub flush_mode: FlushMode,
+    /// Async flush interval (default 500 ms).
+    pub flush_interval: Duration,
+    /// SYNC flush wait limit (default 5 s).
+    pub sync_flush_timeout: Duration,
+    /// Largest accepted record (default 4 MiB plus headers).
+    pub max_message_size: usize,
+    /// Address written into records and offset message ids.
+    pub store_host: SocketAddr,
+    /// Index message keys.
+    pub index_enable: bool,
+    /// Refuse appends when the disk is fuller than this percentage (default 95).
+    pub disk_full_ratio: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            root: PathBuf::from("store"),
+            commit_log_dir: None,
+            commit_log_file_size: 1024 * 1024 * 1024,
+            cq_units_per_file: 300_000,
+            flush_mode: FlushMode::Async,
+            flush_interval: Duration::from_millis(500),
+            sync_flush_timeout: Duration::from_secs(5),
+            max_message_size: 4 * 1024 * 1024 + 64 * 1024,
+            store_host: SocketAddr::from(([127, 0, 0, 1], 10911)),
+            index_enable: true,
+            disk_full_ratio: 95,
+        }
+    }
+}
+
+impl StoreConfig {
+    /// The commit log directory.
+    #[must_use]
+    pub fn commit_log_path(&self) -> PathBuf {
+        self.commit_log_dir.clone().unwrap_or_else(|| self.root.join("commitlog"))
+    }
+}

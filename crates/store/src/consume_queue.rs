@@ -1,0 +1,165 @@
+//! One consume queue: 20-byte units (commit-log offset i64, size i32, tag code i64) in mapped
+//! files; the logical offset of a message is its unit index.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use crate::file_queue::FileQueue;
+
+/// Bytes per unit.
+pub const UNIT: usize = 20;
+
+/// A unit of a consume queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CqUnit {
+    /// Commit-log offset.
+    pub phy_offset: i64,
+    /// Record size.
+    pub size: i32,
+    /// Tag hash (or delivery time for delayed messages).
+    pub tag_code: i64,
+}
+
+impl CqUnit {
+    fn encode(self) -> [u8; UNIT] {
+        let mut b = [0u8; UNIT];
+        b[0..8].copy_from_slice(&self.phy_offset.to_be_bytes());
+        b[8..12].copy_from_slice(&self.size.to_be_bytes());
+        b[12..20].copy_from_slice(&self.tag_code.to_be_bytes());
+        b
+    }
+
+    fn decode(b: &[u8]) -> Self {
+        let mut p = [0u8; 8];
+        p.copy_from_slice(&b[0..8]);
+        let mut t = [0u8; 8];
+        t.copy_from_slice(&b[12..20]);
+        Self {
+            phy_offset: i64::from_be_bytes(p),
+            size: i32::from_be_bytes([b[8], b[9], b[10], b[11]]),
+            tag_code: i64::from_be_bytes(t),
+        }
+    }
+}
+
+/// A consume queue. Written only by the store's dispatcher (under its lock); read by anyone.
+#[derive(Debug)]
+pub struct ConsumeQueue {
+    files: FileQueue,
+    /// Units written (= max logical offset).
+    max: AtomicI64,
+    /// First logical offset still readable.
+    min: AtomicI64,
+}
+
+impl ConsumeQueue {
+    /// Opens the queue's files and finds its end: the first unit of size 0, or one pointing at
+    /// or past `log_end` (units beyond the commit log are dropped).
+    pub fn open(dir: &Path, units_per_file: usize, log_end: i64) -> std::io::Result<Self> {
+        let files = FileQueue::open(dir, units_per_file * UNIT)?;
+        let first_unit = i64::try_from(files.min_offset() / UNIT as u64).unwrap_or(0);
+        let cq = Self { files, max: AtomicI64::new(first_unit), min: AtomicI64::new(first_unit) };
+        let mut idx = first_unit;
+        loop {
+            match cq.unit(idx) {
+                Some(u) if u.size > 0 && u.phy_offset + i64::from(u.size) <= log_end => idx += 1,
+                _ => break,
+            }
+        }
+        cq.max.store(idx, Ordering::Release);
+        cq.truncate_units_from(idx);
+        Ok(cq)
+    }
+
+    fn locate(&self, index: i64) -> Option<(std::sync::Arc<crate::mapped_file::MappedFile>, usize)> {
+        let pos = u64::try_from(index).ok()? * UNIT as u64;
+        let f = self.files.file_for(pos)?;
+        Some((f.clone(), usize::try_from(pos - f.start()).ok()?))
+    }
+
+    /// The unit at logical offset `index`, if written.
+    #[must_use]
+    pub fn unit(&self, index: i64) -> Option<CqUnit> {
+        let (f, pos) = self.locate(index)?;
+        f.with_slice(pos, UNIT, |b| (b.len() == UNIT).then(|| CqUnit::decode(b)))
+    }
+
+    /// Units `[from, from + count)` that exist.
+    #[must_use]
+    pub fn units(&self, from: i64, count: usize) -> Vec<CqUnit> {
+        let max = self.max_offset();
+        let mut out = Vec::with_capacity(count.min(1024));
+        let mut idx = from.max(self.min_offset());
+        while idx < max && out.len() < count {
+            let Some((f, pos)) = self.locate(idx) else { break };
+            let in_file = (f.size() - pos) / UNIT;
+            let n = in_file.min(count - out.len()).min(usize::try_from(max - idx).unwrap_or(0));
+            f.with_slice(pos, n * UNIT, |b| {
+                for chunk in b.chunks_exact(UNIT) {
+                    out.push(CqUnit::decode(chunk));
+                }
+            });
+            idx += i64::try_from(n).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Writes the unit for logical offset `index` (only the next one; earlier ones are kept).
+    pub fn put(&self, index: i64, unit: CqUnit) -> std::io::Result<()> {
+        let max = self.max_offset();
+        if index < max {
+            return Ok(());
+        }
+        // A gap (a queue whose first message does not start at 0) is filled with blank units.
+        let mut idx = max;
+        while idx < index {
+            self.write_unit(idx, CqUnit { phy_offset: 0, size: i32::MAX, tag_code: 0 })?;
+            idx += 1;
+        }
+        self.write_unit(index, unit)?;
+        self.max.store(index + 1, Ordering::Release);
+        Ok(())
+    }
+
+    fn write_unit(&self, index: i64, unit: CqUnit) -> std::io::Result<()> {
+        let pos = u64::try_from(index).unwrap_or(0) * UNIT as u64;
+        let f = self.files.file_for_write(pos)?;
+        f.write(usize::try_from(pos - f.start()).unwrap_or(0), &unit.encode());
+        Ok(())
+    }
+
+    fn truncate_units_from(&self, index: i64) {
+        let pos = u64::try_from(index).unwrap_or(0) * UNIT as u64;
+        if let Some(f) = self.files.file_for(pos) {
+            f.zero_from(usize::try_from(pos - f.start()).unwrap_or(0));
+        }
+        self.files.drop_files_from(pos);
+    }
+
+    /// Next logical offset to be written.
+    #[must_use]
+    pub fn max_offset(&self) -> i64 {
+        self.max.load(Ordering::Acquire)
+    }
+
+    /// First readable logical offset.
+    #[must_use]
+    pub fn min_offset(&self) -> i64 {
+        self.min.load(Ordering::Acquire)
+    }
+
+    /// Flushes everything written.
+    pub fn flush(&self) -> std::io::Result<()> {
+        let end = u64::try_from(self.max_offset()).unwrap_or(0) * UNIT as u64;
+        self.files.flush(self.files.min_offset(), end)
+    }
+
+    /// Deletes the queue's files.
+    pub fn destroy(&self) {
+        self.files.destroy();
+    }
+
+}

@@ -1,0 +1,122 @@
+//! A sequence of equally sized mapped files named by their 20-digit start offset.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use crate::mapped_file::MappedFile;
+
+/// The files of one log (commit log, or one consume queue).
+#[derive(Debug)]
+pub struct FileQueue {
+    dir: PathBuf,
+    file_size: usize,
+    files: RwLock<Vec<Arc<MappedFile>>>,
+}
+
+impl FileQueue {
+    /// Opens every `<20 digits>` file in `dir` (created if missing), in offset order.
+    pub fn open(dir: &Path, file_size: usize) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let mut starts: Vec<u64> = std::fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                (name.len() == 20 && name.bytes().all(|b| b.is_ascii_digit())).then(|| name.parse().ok()).flatten()
+            })
+            .collect();
+        starts.sort_unstable();
+        let mut files = Vec::with_capacity(starts.len());
+        for s in starts {
+            files.push(Arc::new(MappedFile::open(&dir.join(format!("{s:020}")), s, file_size)?));
+        }
+        Ok(Self { dir: dir.to_owned(), file_size, files: RwLock::new(files) })
+    }
+
+    /// Size of each file.
+    #[must_use]
+    pub fn file_size(&self) -> usize {
+        self.file_size
+    }
+
+    /// The file holding `offset`, if present.
+    #[must_use]
+    pub fn file_for(&self, offset: u64) -> Option<Arc<MappedFile>> {
+        let files = self.files.read();
+        let first = files.first()?.start();
+        if offset < first {
+            return None;
+        }
+        let idx = usize::try_from((offset - first) / self.file_size as u64).ok()?;
+        files.get(idx).filter(|f| f.start() <= offset && offset < f.start() + self.file_size as u64).cloned()
+    }
+
+    /// The file holding `offset`, created (with any missing predecessors' slot) if absent.
+    pub fn file_for_write(&self, offset: u64) -> std::io::Result<Arc<MappedFile>> {
+        if let Some(f) = self.file_for(offset) {
+            return Ok(f);
+        }
+        let start = offset - offset % self.file_size as u64;
+        let f = Arc::new(MappedFile::open(&self.dir.join(format!("{start:020}")), start, self.file_size)?);
+        let mut files = self.files.write();
+        files.push(Arc::clone(&f));
+        files.sort_by_key(|x| x.start());
+        Ok(f)
+    }
+
+    /// All files, oldest first.
+    #[must_use]
+    pub fn files(&self) -> Vec<Arc<MappedFile>> {
+        self.files.read().clone()
+    }
+
+    /// Start offset of the oldest file (0 when empty).
+    #[must_use]
+    pub fn min_offset(&self) -> u64 {
+        self.files.read().first().map_or(0, |f| f.start())
+    }
+
+    /// Removes files that start after `offset` (truncation after recovery).
+    pub fn drop_files_from(&self, offset: u64) {
+        let mut files = self.files.write();
+        files.retain(|f| {
+            if f.start() > offset {
+                let _ = std::fs::remove_file(f.path());
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Removes every file and the directory.
+    pub fn destroy(&self) {
+        let mut files = self.files.write();
+        for f in files.drain(..) {
+            let _ = std::fs::remove_file(f.path());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Flushes `[from, to)` across files.
+    pub fn flush(&self, from: u64, to: u64) -> std::io::Result<()> {
+        let mut pos = from;
+        while pos < to {
+            let Some(f) = self.file_for(pos) else { break };
+            let file_end = f.start() + self.file_size as u64;
+            let end = to.min(file_end);
+            let a = usize::try_from(pos - f.start()).unwrap_or(0);
+            let b = usize::try_from(end - f.start()).unwrap_or(0);
+            f.flush(a, b)?;
+            pos = end;
+        }
+        Ok(())
+    }
+
+    /// Total bytes of files on disk.
+    #[must_use]
+    pub fn disk_size(&self) -> u64 {
+        self.files.read().len() as u64 * self.file_size as u64
+    }
+}

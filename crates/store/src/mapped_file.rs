@@ -1,0 +1,116 @@
+//! A fixed-size file mapped into memory. The only module of the store with `unsafe`.
+//!
+//! Invariants: the file is allocated on disk to its full size before it is mapped (so a write
+//! through the mapping can never hit a hole on a full disk and raise SIGBUS), and the mapping
+//! lives as long as the `MappedFile`. Access goes through a lock: writers copy bytes in under
+//! the write lock, readers copy bytes out under the read lock; no reference into the mapping
+//! escapes this module.
+#![allow(unsafe_code)]
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use memmap2::MmapMut;
+use parking_lot::RwLock;
+
+/// A mapped file that starts at `start` in its log's offset space.
+#[derive(Debug)]
+pub struct MappedFile {
+    path: PathBuf,
+    start: u64,
+    size: usize,
+    map: RwLock<MmapMut>,
+    _file: File,
+}
+
+fn allocate(file: &File, size: usize) -> std::io::Result<()> {
+    let len = libc::off_t::try_from(size).map_err(|_| std::io::Error::other("file too large"))?;
+    // SAFETY: posix_fallocate only reads its integer arguments; the descriptor is open and owned
+    // by `file` for the duration of the call.
+    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
+    if rc == 0 {
+        Ok(())
+    } else if rc == libc::EOPNOTSUPP || rc == libc::EINVAL {
+        // File systems without fallocate: fall back to a sparse length.
+        file.set_len(size as u64)
+    } else {
+        Err(std::io::Error::from_raw_os_error(rc))
+    }
+}
+
+impl MappedFile {
+    /// Opens (or creates and allocates) `path` with exactly `size` bytes, and maps it.
+    pub fn open(path: &Path, start: u64, size: usize) -> std::io::Result<Self> {
+        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
+        let current = file.metadata()?.len();
+        if current < size as u64 {
+            allocate(&file, size)?;
+        }
+        // SAFETY: the file is open read-write and at least `size` bytes long (allocated above);
+        // the mapping is only accessed through `self.map`'s lock, and the store's directory lock
+        // keeps other processes of ours from truncating the file underneath the mapping.
+        let map = unsafe { memmap2::MmapOptions::new().len(size).map_mut(&file)? };
+        Ok(Self { path: path.to_owned(), start, size, map: RwLock::new(map), _file: file })
+    }
+
+    /// Offset of the first byte in the log.
+    #[must_use]
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// File size.
+    #[must_use]
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Path on disk.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Copies `data` to position `pos` (relative to the file start).
+    ///
+    /// # Panics
+    /// If the write would end past the file; callers check room first.
+    pub fn write(&self, pos: usize, data: &[u8]) {
+        let mut map = self.map.write();
+        map[pos..pos + data.len()].copy_from_slice(data);
+    }
+
+    /// Copies `len` bytes from `pos` out (clamped to the file end).
+    #[must_use]
+    pub fn read(&self, pos: usize, len: usize) -> Vec<u8> {
+        let map = self.map.read();
+        let end = pos.saturating_add(len).min(self.size);
+        map.get(pos..end).map(<[u8]>::to_vec).unwrap_or_default()
+    }
+
+    /// Runs `f` over the bytes `[pos, pos + len)` without copying (clamped to the file end).
+    pub fn with_slice<R>(&self, pos: usize, len: usize, f: impl FnOnce(&[u8]) -> R) -> R {
+        let map = self.map.read();
+        let end = pos.saturating_add(len).min(self.size);
+        f(map.get(pos..end).unwrap_or(&[]))
+    }
+
+    /// Writes the bytes `[from, to)` back to disk (msync).
+    pub fn flush(&self, from: usize, to: usize) -> std::io::Result<()> {
+        if to <= from {
+            return Ok(());
+        }
+        // Align down to a page, as msync requires.
+        let aligned = from - from % 4096;
+        self.map.read().flush_range(aligned, to.min(self.size) - aligned)
+    }
+
+    /// Zeroes `[pos, end of file)` (truncating a torn tail).
+    pub fn zero_from(&self, pos: usize) {
+        let mut map = self.map.write();
+        if pos < self.size {
+            map[pos..].fill(0);
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! `MessageStore`: appends, dispatch to consume queues and the key index, reads, flush,
+//! recovery and shutdown.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, RwLock};
+use rmq_common::message::{patch_record, StoreMessage};
+use rmq_common::{msgid, property, sysflag};
+use tokio::sync::oneshot;
+
+use crate::commit_log::CommitLog;
+use crate::config::{FlushMode, StoreConfig};
+use crate::consume_queue::{ConsumeQueue, CqUnit};
+use crate::result::{PutMessageResult, PutStatus};
+
+/// Why the store could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// File system failure.
+    #[error("{context}: {cause}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// Cause.
+        cause: std::io::Error,
+    },
+    /// Another process holds the store directory.
+    #[error("store directory {0} is locked by another process")]
+    Locked(PathBuf),
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
+    let context = context.into();
+    move |cause| StoreError::Io { context, cause }
+}
+
+/// Called for every message dispatched to a consume queue: topic, queue id, queue offset.
+pub type ArrivalListener = Arc<dyn Fn(&str, i32, i64) + Send + Sync>;
+
+type Queues = HashMap<String, HashMap<i32, Arc<ConsumeQueue>>>;
+
+/// The message store. Cheap operations are lock-free or behind short locks; appends are
+/// serialised by one writer lock that also covers dispatch, so queue offsets are dense.
+pub struct MessageStore {
+    config: StoreConfig,
+    log: CommitLog,
+    writer: Mutex<u64>,
+    queues: RwLock<Queues>,
+    index: RwLock<HashMap<String, Vec<(i64, i64)>>>,
+    max_phy: AtomicU64,
+    flushed: AtomicU64,
+    flush_waiters: Mutex<Vec<(u64, oneshot::Sender<()>)>>,
+    flush_signal: Condvar,
+    flush_signal_lock: Mutex<bool>,
+    listener: RwLock<Option<ArrivalListener>>,
+    shutting_down: AtomicBool,
+    put_total: AtomicU64,
+    put_bytes: AtomicU64,
+    last_store_timestamp: AtomicU64,
+    /// Used disk fraction × 1000, refreshed by the flush thread.
+    disk_used_permille: AtomicU64,
+    flusher: Mutex<Option<std::thread::JoinHandle<()>>>,
+    _lock: File,
+}
+
+impl std::fmt::Debug for MessageStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessageStore").field("root", &self.config.root).finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())).unwrap_or(0)
+}
+
+impl MessageStore {
+    /// Opens (and recovers) the store, then starts its flusher thread.
+    pub fn open(config: StoreConfig) -> Result<Arc<Self>, StoreError> {
+        std::fs::create_dir_all(&config.root).map_err(io(format!("creating {}", config.root.display())))?;
+        let lock = File::create(config.root.join("lock")).map_err(io("creating lock file"))?;
+        if lock.try_lock().is_err() {
+            return Err(StoreError::Locked(config.root.clone()));
+        }
+        let abort = config.root.join("abort");
+        let crashed = abort.exists();
+        let log = CommitLog::open(&config.commit_log_path(), config.commit_log_file_size).map_err(io("opening commit log"))?;
+        let store = Self {
+            log,
+            writer: Mutex::new(0),
+            queues: RwLock::new(HashMap::new()),
+            index: RwLock::new(HashMap::new()),
+            max_phy: AtomicU64::new(0),
+            flushed: AtomicU64::new(0),
+            flush_waiters: Mutex::new(Vec::new()),
+            flush_signal: Condvar::new(),
+            flush_signal_lock: Mutex::new(false),
+            listener: RwLock::new(None),
+            shutting_down: AtomicBool::new(false),
+            put_total: AtomicU64::new(0),
+            put_bytes: AtomicU64::new(0),
+            last_store_timestamp: AtomicU64::new(0),
+            disk_used_permille: AtomicU64::new(0),
+            flusher: Mutex::new(None),
+            _lock: lock,
+            config,
+        };
+        store.recover(crashed)?;
+        File::create(&abort).map_err(io("creating abort file"))?;
+        let store = Arc::new(store);
+        let flusher = Arc::clone(&store);
+        let handle = std::thread::Builder::new()
+            .name("store-flush".into())
+            .spawn(move || flusher.flush_loop())
+            .map_err(io("starting flush thread"))?;
+        *store.flusher.lock() = Some(handle);
+        Ok(store)
+    }
+
+    fn cq_dir(&self, topic: &str, queue_id: i32) -> PathBuf {
+        self.config.root.join("consumequeue").join(topic).join(queue_id.to_string())
+    }
+
+    /// Recovery: find the valid end of the commit log (CRC-checked after a crash), cut the torn
+    /// tail, load consume queues without units past the end, and re-dispatch what they miss.
+    fn recover(&self, crashed: bool) -> Result<(), StoreError> {
+        let started = Instant::now();
+        // Open every consume queue on disk first (bounded by the log end found below).
+        let mut records = Vec::new();
+        let end = self.log.recover(crashed, |phy, m| {
+            records.push((phy, m.topic.clone(), m.queue_id, m.queue_offset, m.store_size, m.sys_flag, m.properties.clone(), m.store_timestamp));
+        });
+        let log_end = i64::try_from(end.end).unwrap_or(0);
+        let cq_root = self.config.root.join("consumequeue");
+        if let Ok(topics) = std::fs::read_dir(&cq_root) {
+            for t in topics.filter_map(Result::ok) {
+                let topic = t.file_name().to_string_lossy().into_owned();
+                let Ok(qs) = std::fs::read_dir(t.path()) else { continue };
+                for q in qs.filter_map(Result::ok) {
+                    let Ok(qid) = q.file_name().to_string_lossy().parse::<i32>() else { continue };
+                    let cq = ConsumeQueue::open(&q.path(), self.config.cq_units_per_file, log_end)
+                        .map_err(io(format!("opening consume queue {topic}/{qid}")))?;
+                    self.queues.write().entry(topic.clone()).or_default().insert(qid, Arc::new(cq));
+                }
+            }
+        }
+        let mut redispatched = 0u64;
+        for (phy, topic, qid, qoff, size, sys_flag, props, ts) in records {
+            if matches!(sysflag::transaction_type(sys_flag), sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK) {
+                continue;
+            }
+            let cq = self.queue_or_create(&topic, qid).map_err(io("creating consume queue"))?;
+            if qoff >= cq.max_offset() {
+                let tag_code = tag_code_of(&topic, &props, ts);
+                cq.put(qoff, CqUnit { phy_offset: i64::try_from(phy).unwrap_or(0), size: i32::try_from(size).unwrap_or(0), tag_code })
+                    .map_err(io("re-dispatching"))?;
+                redispatched += 1;
+            }
+            self.index_message(&topic, &props, i64::try_from(phy).unwrap_or(0), ts);
+            self.last_store_timestamp.store(u64::try_from(ts).unwrap_or(0), Ordering::Relaxed);
+        }
+        *self.writer.lock() = end.end;
+        self.max_phy.store(end.end, Ordering::Release);
+        self.flushed.store(end.end, Ordering::Release);
+        tracing::info!(
+            end = end.end, dropped_bytes = end.dropped, redispatched, crashed,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0), "store recovered"
+        );
+        if end.dropped > 0 {
+            tracing::warn!(dropped_bytes = end.dropped, at = end.end, "recovery dropped a torn or corrupt commit-log tail");
+        }
+        Ok(())
+    }
+
+    fn queue_or_create(&self, topic: &str, queue_id: i32) -> std::io::Result<Arc<ConsumeQueue>> {
+        if let Some(q) = self.queues.read().get(topic).and_then(|m| m.get(&queue_id)) {
+            return Ok(Arc::clone(q));
+        }
+        let mut queues = self.queues.write();
+        let m = queues.entry(topic.to_owned()).or_default();
+        if let Some(q) = m.get(&queue_id) {
+            return Ok(Arc::clone(q));
+        }
+        let cq = Arc::new(ConsumeQueue::open(&self.cq_dir(topic, queue_id), self.config.cq_units_per_file, i64::MAX)?);
+        m.insert(queue_id, Arc::clone(&cq));
+        Ok(cq)
+    }
+
+    fn queue(&self, topic: &str, queue_id: i32) -> Option<Arc<ConsumeQueue>> {
+        self.queues.read().get(topic).and_then(|m| m.get(&queue_id)).cloned()
+    }
+
+    fn index_message(&self, topic: &str, props: &[(String, String)], phy: i64, ts: i64) {
+        if !self.config.index_enable {
+            return;
+        }
+        let mut keys: Vec<&str> = property::get(props, property::KEYS).map(|k| k.split(' ').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        if let Some(u) = property::get(props, property::UNIQ_KEY) {
+            keys.push(u);
+        }
+        if keys.is_empty() {
+            return;
+        }
+        let mut index = self.index.write();
+        for k in keys {
+            index.entry(format!("{topic}#{k}")).or_default().push((phy, ts));
+        }
+    }
+
+    /// Sets the listener told of every dispatched message (long-poll wake-ups).
+    pub fn set_arrival_listener(&self, listener: ArrivalListener) {
+        *self.listener.write() = Some(listener);
+    }
+
+    /// Stores one message.
+    pub async fn put_message(&self, msg: StoreMessage) -> PutMessageResult {
+        self.put_messages(vec![msg]).await
+    }
+
+    /// Stores messages with consecutive queue offsets (a batch shares topic and queue).
+    pub async fn put_messages(&self, msgs: Vec<StoreMessage>) -> PutMessageResult {
+        if self.shutting_down.load(Ordering::Acquire) {
+            return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "message store is shutting down");
+        }
+        if let Some(reason) = self.disk_full() {
+            return PutMessageResult::refused(PutStatus::ServiceNotAvailable, reason);
+        }
+        // Encode outside the writer lock.
+        let mut encoded = Vec::with_capacity(msgs.len());
+        for m in &msgs {
+            let mut m = m.clone();
+            m.store_host = self.config.store_host;
+            let rec = m.encode();
+            if rec.len() > self.config.max_message_size || rec.len() + 8 > self.config.commit_log_file_size {
+                return PutMessageResult::refused(PutStatus::MessageIllegal, format!("message of {} bytes is too large", rec.len()));
+            }
+            encoded.push((m, rec));
+        }
+        let store_ts = now_ms();
+        let mut result = PutMessageResult::refused(PutStatus::Ok, "");
+        let mut arrivals = Vec::with_capacity(encoded.len());
+        {
+            let mut pos = self.writer.lock();
+            for (i, (m, rec)) in encoded.iter_mut().enumerate() {
+                let dispatch = !matches!(sysflag::transaction_type(m.sys_flag), sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK);
+                let cq = match self.queue_or_create(&m.topic, m.queue_id) {
+                    Ok(cq) => cq,
+                    Err(e) => return PutMessageResult::refused(PutStatus::ServiceNotAvailable, format!("consume queue: {e}")),
+                };
+                let queue_offset = if dispatch { cq.max_offset() } else { 0 };
+                let appended = self.log.append(*pos, rec, |r, at| patch_record(r, queue_offset, i64::try_from(at).unwrap_or(0), store_ts));
+                let (at, end) = match appended {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::error!(cause = %e, "commit log append failed");
+                        return PutMessageResult::refused(PutStatus::ServiceNotAvailable, format!("commit log append failed: {e}"));
+                    }
+                };
+                *pos = end;
+                let phy = i64::try_from(at).unwrap_or(0);
+                if dispatch {
+                    let unit = CqUnit { phy_offset: phy, size: i32::try_from(rec.len()).unwrap_or(0), tag_code: m.cq_tag_code() };
+                    if let Err(e) = cq.put(queue_offset, unit) {
+                        tracing::error!(cause = %e, "consume queue write failed");
+                    }
+                    arrivals.push((m.topic.clone(), m.queue_id, queue_offset));
+                }
+                self.index_message(&m.topic, &m.properties, phy, store_ts);
+                if i == 0 {
+                    result.queue_offset = queue_offset;
+                    result.phy_offset = phy;
+                }
+                result.msg_ids.push(msgid::offset_msg_id(&self.config.store_host, phy));
+                self.put_bytes.fetch_add(rec.len() as u64, Ordering::Relaxed);
+            }
+            result.end_offset = i64::try_from(*pos).unwrap_or(0);
+            self.max_phy.store(*pos, Ordering::Release);
+        }
+        self.put_total.fetch_add(encoded.len() as u64, Ordering::Relaxed);
+        self.last_store_timestamp.store(u64::try_from(store_ts).unwrap_or(0), Ordering::Relaxed);
+        if let Some(listener) = self.listener.read().clone() {
+            for (t, q, o) in &arrivals {
+                listener(t, *q, *o);
+            }
+        }
+        if self.config.flush_mode == FlushMode::Sync {
+            let end = u64::try_from(result.end_offset).unwrap_or(0);
+            if !self.wait_flushed(end).await {
+                result.status = PutStatus::FlushDiskTimeout;
+            }
+        }
+        result
+    }
+
+    async fn wait_flushed(&self, end: u64) -> bool {
+        if self.flushed.load(Ordering::Acquire) >= end {
+            return true;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.flush_waiters.lock().push((end, tx));
+        self.wake_flusher();
+        matches!(tokio::time::timeout(self.config.sync_flush_timeout, rx).await, Ok(Ok(())))
+    }
+
+    fn wake_flusher(&self) {
+        *self.flush_signal_lock.lock() = true;
+        self.flush_signal.notify_one();
+    }
+
+    fn refresh_disk_usage(&self) {
+        if let Some(r) = disk_used_ratio(&self.config.commit_log_path()) {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            self.disk_used_permille.store((r * 1000.0) as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn flush_loop(self: Arc<Self>) {
+        let mut last_cq_flush = Instant::now();
+        self.refresh_disk_usage();
+        loop {
+            {
+                let mut signalled = self.flush_signal_lock.lock();
+                if !*signalled {
+                    let wait = match self.config.flush_mode {
+                        FlushMode::Sync => Duration::from_millis(10),
+                        FlushMode::Async => self.config.flush_interval,
+                    };
+                    self.flush_signal.wait_for(&mut signalled, wait);
+                }
+                *signalled = false;
+            }
+            let stopping = self.shutting_down.load(Ordering::Acquire);
+            self.flush_commit_log();
+            if stopping || last_cq_flush.elapsed() >= Duration::from_secs(1) {
+                self.flush_queues();
+                self.refresh_disk_usage();
+                last_cq_flush = Instant::now();
+            }
+            if stopping {
+                break;
+            }
+        }
+    }
+
+    fn flush_commit_log(&self) {
+        let target = self.max_phy.load(Ordering::Acquire);
+        let from = self.flushed.load(Ordering::Acquire);
+        if target > from {
+            if let Err(e) = self.log.flush(from, target) {
+                tracing::error!(cause = %e, "commit log flush failed");
+                return;
+            }
+            self.flushed.store(target, Ordering::Release);
+        }
+        let flushed = self.flushed.load(Ordering::Acquire);
+        let mut waiters = self.flush_waiters.lock();
+        let mut i = 0;
+        while i < waiters.len() {
+            if waiters[i].0 <= flushed {
+                let (_, tx) = waiters.swap_remove(i);
+                let _ = tx.send(());
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn flush_queues(&self) {
+        let queues: Vec<Arc<ConsumeQueue>> = self.queues.read().values().flat_map(|m| m.values().cloned()).collect();
+        for q in queues {
+            if let Err(e) = q.flush() {
+                tracing::error!(cause = %e, "consume queue flush failed");
+            }
+        }
+    }
+
+    /// Flushes everything, removes the abort file and refuses further puts.
+    pub fn shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+        self.wake_flusher();
+        if let Some(h) = self.flusher.lock().take() {
+            let _ = h.join();
+        }
+        let _w = self.writer.lock();
+        self.flush_commit_log();
+        self.flush_queues();
+        let _ = std::fs::remove_file(self.config.root.join("abort"));
+        tracing::info!("message store shut down cleanly");
+    }
+
+    fn disk_full(&self) -> Option<String> {
+        let permille = self.disk_used_permille.load(Ordering::Relaxed);
+        (permille > u64::from(self.config.disk_full_ratio) * 10).then(|| {
+            format!("disk is full: {}.{}% used, the limit is {}%", permille / 10, permille % 10, self.config.disk_full_ratio)
+        })
+    }
+}
+
+fn tag_code_of(topic: &str, props: &[(String, String)], store_ts: i64) -> i64 {
+    if topic == "SCHEDULE_TOPIC_XXXX" {
+        // Delivery time is recomputed by the broker's schedule service from the level.
+        return store_ts;
+    }
+    rmq_common::hash::tag_code(property::get(props, property::TAGS))
+}
+
+/// Used fraction of the file system holding `path`.
+fn disk_used_ratio(path: &std::path::Path) -> Option<f64> {
+    let out = std::process::Command::new("df").arg("-P").arg(path).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().nth(1)?;
+    let pct = line.split_whitespace().nth(4)?.trim_end_matches('%').parse::<f64>().ok()?;
+    Some(pct / 100.0)
+}
+
+mod read;

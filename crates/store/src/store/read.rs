@@ -1,0 +1,231 @@
+//! Reads: pulls, offsets, lookups, stats.
+
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+
+use super::MessageStore;
+use crate::consume_queue::CqUnit;
+use crate::result::{GetMessageResult, GetMessageStatus, QueryResult};
+
+/// Units scanned at most per get (so a filtered pull cannot scan forever).
+const MAX_SCAN_UNITS: usize = 16_000;
+/// Bytes returned at most per get.
+const MAX_TRANSFER_BYTES: usize = 256 * 1024;
+
+impl MessageStore {
+    /// Up to `max_msgs` records of a queue from `offset` whose tag code passes `filter`,
+    /// with the status and next offset RocketMQ's pull protocol expects.
+    pub fn get_messages(&self, topic: &str, queue_id: i32, offset: i64, max_msgs: u32, filter: &dyn Fn(i64) -> bool) -> GetMessageResult {
+        let empty = |status, next, min, max| GetMessageResult {
+            status,
+            next_begin_offset: next,
+            min_offset: min,
+            max_offset: max,
+            messages: Vec::new(),
+            suggest_pull_from_slave: false,
+        };
+        let Some(cq) = self.queue(topic, queue_id) else {
+            return empty(GetMessageStatus::NoMatchedLogicQueue, 0, 0, 0);
+        };
+        let (min, max) = (cq.min_offset(), cq.max_offset());
+        if max == 0 {
+            return empty(GetMessageStatus::NoMessageInQueue, 0, min, max);
+        }
+        if offset < min {
+            return empty(GetMessageStatus::OffsetTooSmall, min, min, max);
+        }
+        if offset == max {
+            return empty(GetMessageStatus::OffsetOverflowOne, offset, min, max);
+        }
+        if offset > max {
+            return empty(GetMessageStatus::OffsetOverflowBadly, if min == 0 { min } else { max }, min, max);
+        }
+        let units = cq.units(offset, MAX_SCAN_UNITS.min(usize::try_from(max - offset).unwrap_or(0)));
+        let log_min = i64::try_from(self.log.min_offset()).unwrap_or(0);
+        let max_msgs = usize::try_from(max_msgs).unwrap_or(32);
+        let mut messages = Vec::new();
+        let mut bytes = 0usize;
+        let mut scanned = 0i64;
+        let mut removed = false;
+        for u in &units {
+            if messages.len() >= max_msgs || (bytes > 0 && bytes + usize::try_from(u.size).unwrap_or(0) > MAX_TRANSFER_BYTES) {
+                break;
+            }
+            scanned += 1;
+            if u.size == i32::MAX {
+                continue; // blank unit
+            }
+            if u.phy_offset < log_min {
+                removed = true;
+                continue;
+            }
+            if !filter(u.tag_code) {
+                continue;
+            }
+            match self.log.read(u64::try_from(u.phy_offset).unwrap_or(0), usize::try_from(u.size).unwrap_or(0)) {
+                Some(rec) => {
+                    bytes += rec.len();
+                    messages.push(rec);
+                }
+                None => removed = true,
+            }
+        }
+        let next = offset + scanned;
+        let status = if !messages.is_empty() {
+            GetMessageStatus::Found
+        } else if removed {
+            GetMessageStatus::MessageWasRemoving
+        } else {
+            GetMessageStatus::NoMatchedMessage
+        };
+        let behind = self.max_phy.load(Ordering::Acquire).saturating_sub(units.first().map_or(0, |u| u64::try_from(u.phy_offset).unwrap_or(0)));
+        GetMessageResult {
+            status,
+            next_begin_offset: next,
+            min_offset: min,
+            max_offset: max,
+            messages,
+            suggest_pull_from_slave: behind > memory_budget(),
+        }
+    }
+
+    /// Max logical offset of a queue (0 if none).
+    #[must_use]
+    pub fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
+        self.queue(topic, queue_id).map_or(0, |q| q.max_offset())
+    }
+
+    /// Min logical offset of a queue (0 if none).
+    #[must_use]
+    pub fn min_offset(&self, topic: &str, queue_id: i32) -> i64 {
+        self.queue(topic, queue_id).map_or(0, |q| q.min_offset())
+    }
+
+    fn unit(&self, topic: &str, queue_id: i32, offset: i64) -> Option<CqUnit> {
+        self.queue(topic, queue_id)?.unit(offset).filter(|u| u.size != i32::MAX && u.size > 0)
+    }
+
+    /// Store time of the message at a logical offset.
+    #[must_use]
+    pub fn store_time_of(&self, topic: &str, queue_id: i32, offset: i64) -> Option<i64> {
+        let u = self.unit(topic, queue_id, offset)?;
+        let rec = self.log.read(u64::try_from(u.phy_offset).ok()?, usize::try_from(u.size).ok()?)?;
+        rmq_common::message::MessageExt::decode(&rec).ok().map(|m| m.store_timestamp)
+    }
+
+    /// Store time of the earliest message of a queue.
+    #[must_use]
+    pub fn earliest_message_time(&self, topic: &str, queue_id: i32) -> Option<i64> {
+        self.store_time_of(topic, queue_id, self.min_offset(topic, queue_id))
+    }
+
+    /// The first logical offset whose store time is at or after `timestamp` (binary search);
+    /// max offset when every message is older.
+    #[must_use]
+    pub fn offset_by_time(&self, topic: &str, queue_id: i32, timestamp: i64) -> i64 {
+        let (mut lo, mut hi) = (self.min_offset(topic, queue_id), self.max_offset(topic, queue_id));
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.store_time_of(topic, queue_id, mid) {
+                Some(t) if t < timestamp => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        lo
+    }
+
+    /// Whether the message at a logical offset is likely no longer in memory.
+    #[must_use]
+    pub fn is_in_disk(&self, topic: &str, queue_id: i32, offset: i64) -> bool {
+        self.unit(topic, queue_id, offset).is_some_and(|u| {
+            self.max_phy.load(Ordering::Acquire).saturating_sub(u64::try_from(u.phy_offset).unwrap_or(0)) > memory_budget()
+        })
+    }
+
+    /// The record at a commit-log offset.
+    #[must_use]
+    pub fn message_by_offset(&self, phy_offset: i64) -> Option<Bytes> {
+        self.log.record_at(u64::try_from(phy_offset).ok()?)
+    }
+
+    /// Records indexed under `topic#key` stored within `[begin, end]`, newest first, at most `max`.
+    #[must_use]
+    pub fn query_by_key(&self, topic: &str, key: &str, max: u32, begin: i64, end: i64) -> QueryResult {
+        let hits: Vec<(i64, i64)> = self.index.read().get(&format!("{topic}#{key}")).cloned().unwrap_or_default();
+        let mut messages = Vec::new();
+        for (phy, ts) in hits.iter().rev() {
+            if messages.len() >= usize::try_from(max).unwrap_or(usize::MAX) {
+                break;
+            }
+            if (begin > 0 && *ts < begin) || (end > 0 && *ts > end) {
+                continue;
+            }
+            if let Some(r) = self.message_by_offset(*phy) {
+                messages.push(r);
+            }
+        }
+        QueryResult {
+            messages,
+            index_last_update_timestamp: i64::try_from(self.last_store_timestamp.load(Ordering::Relaxed)).unwrap_or(0),
+            index_last_update_phy_offset: i64::try_from(self.max_phy.load(Ordering::Acquire)).unwrap_or(0),
+        }
+    }
+
+    /// Raw units of a consume queue: (commit-log offset, size, tag code).
+    #[must_use]
+    pub fn consume_queue_units(&self, topic: &str, queue_id: i32, from: i64, count: u32) -> Vec<(i64, i32, i64)> {
+        self.queue(topic, queue_id)
+            .map(|q| q.units(from, usize::try_from(count).unwrap_or(0)).into_iter().map(|u| (u.phy_offset, u.size, u.tag_code)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Deletes a topic's consume queues.
+    pub fn delete_topic(&self, topic: &str) {
+        if let Some(qs) = self.queues.write().remove(topic) {
+            for q in qs.values() {
+                q.destroy();
+            }
+        }
+        let _ = std::fs::remove_dir_all(self.config.root.join("consumequeue").join(topic));
+    }
+
+    /// Max commit-log offset.
+    #[must_use]
+    pub fn max_phy_offset(&self) -> i64 {
+        i64::try_from(self.max_phy.load(Ordering::Acquire)).unwrap_or(0)
+    }
+
+    /// Figures for GET_BROKER_RUNTIME_INFO.
+    #[must_use]
+    pub fn runtime_info(&self) -> Vec<(String, String)> {
+        let max = self.max_phy.load(Ordering::Acquire);
+        let flushed = self.flushed.load(Ordering::Acquire);
+        let permille = self.disk_used_permille.load(Ordering::Relaxed);
+        vec![
+            ("commitLogMaxOffset".into(), max.to_string()),
+            ("commitLogMinOffset".into(), self.log.min_offset().to_string()),
+            ("remainHowManyDataToFlush".into(), max.saturating_sub(flushed).to_string()),
+            ("commitLogDiskRatio".into(), format!("{}.{:03}", permille / 1000, permille % 1000)),
+            ("commitLogDirCapacity".into(), format!("Total : {} bytes", self.log.disk_size())),
+            ("dispatchBehindBytes".into(), "0".into()),
+            ("putMessageEntireTimeMax".into(), "0".into()),
+            ("earliestMessageTimeStamp".into(), "0".into()),
+            ("storeMsgTotal".into(), self.put_total.load(Ordering::Relaxed).to_string()),
+            ("storeBytesTotal".into(), self.put_bytes.load(Ordering::Relaxed).to_string()),
+        ]
+    }
+}
+
+/// Bytes of commit log assumed cached in memory: 40% of physical RAM, as
+/// accessMessageInMemoryMaxRatio.
+fn memory_budget() -> u64 {
+    static BUDGET: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *BUDGET.get_or_init(|| {
+        let kib = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| t.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+            .unwrap_or(8 * 1024 * 1024);
+        kib * 1024 * 40 / 100
+    })
+}

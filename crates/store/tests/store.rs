@@ -1,0 +1,132 @@
+//! Store behaviour: append/read, file boundaries, recovery, torn tails.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rmq_common::message::{MessageExt, StoreMessage};
+use rmq_store::{FlushMode, GetMessageStatus, MessageStore, PutStatus, StoreConfig};
+
+fn config(dir: &std::path::Path, file_size: usize) -> StoreConfig {
+    StoreConfig { root: dir.to_owned(), commit_log_file_size: file_size, cq_units_per_file: 64, ..StoreConfig::default() }
+}
+
+fn msg(topic: &str, queue: i32, body: &str, tag: &str) -> StoreMessage {
+    StoreMessage {
+        topic: topic.into(),
+        queue_id: queue,
+        body: Bytes::from(body.to_owned()),
+        properties: vec![("TAGS".into(), tag.into()), ("KEYS".into(), format!("k-{body}"))],
+        born_timestamp: 1,
+        born_host: "127.0.0.1:5000".parse().unwrap(),
+        ..StoreMessage::default()
+    }
+}
+
+async fn put(store: &MessageStore, m: StoreMessage) -> (i64, i64) {
+    let r = store.put_message(m).await;
+    assert_eq!(r.status, PutStatus::Ok, "{}", r.remark);
+    (r.queue_offset, r.phy_offset)
+}
+
+fn all(store: &MessageStore, topic: &str, q: i32) -> Vec<MessageExt> {
+    let r = store.get_messages(topic, q, 0, 10_000, &|_| true);
+    r.messages.iter().map(|b| MessageExt::decode_checked(b, true).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn put_then_get_with_dense_offsets_and_tag_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(config(dir.path(), 64 * 1024)).unwrap();
+    for i in 0..10 {
+        let (qo, _) = put(&store, msg("T", 1, &format!("m{i}"), if i % 2 == 0 { "a" } else { "b" })).await;
+        assert_eq!(qo, i);
+    }
+    assert_eq!(store.max_offset("T", 1), 10);
+    let tag_a = i64::from(rmq_common::hash::java_hash("a"));
+    let r = store.get_messages("T", 1, 0, 32, &|t| t == tag_a);
+    assert_eq!(r.status, GetMessageStatus::Found);
+    assert_eq!(r.messages.len(), 5);
+    assert_eq!(r.next_begin_offset, 10);
+    assert_eq!(store.get_messages("T", 1, 10, 32, &|_| true).status, GetMessageStatus::OffsetOverflowOne);
+    assert_eq!(store.get_messages("T", 1, 11, 32, &|_| true).status, GetMessageStatus::OffsetOverflowBadly);
+    assert_eq!(store.get_messages("T", 2, 0, 32, &|_| true).status, GetMessageStatus::NoMatchedLogicQueue);
+    let q = store.query_by_key("T", "k-m3", 10, 0, i64::MAX);
+    assert_eq!(q.messages.len(), 1);
+    store.shutdown();
+}
+
+#[tokio::test]
+async fn records_cross_file_boundaries_with_blank_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(config(dir.path(), 4096)).unwrap();
+    let body = "x".repeat(700);
+    let mut phys = Vec::new();
+    for _ in 0..20 {
+        phys.push(put(&store, msg("T", 0, &body, "t")).await.1);
+    }
+    // Every record lies within one file.
+    for p in &phys {
+        assert_eq!(p / 4096, (p + 800) / 4096, "record at {p} crosses a file");
+    }
+    assert!(phys.last().unwrap() / 4096 >= 3);
+    assert_eq!(all(&store, "T", 0).len(), 20);
+    store.shutdown();
+    drop(store);
+    let store = MessageStore::open(config(dir.path(), 4096)).unwrap();
+    assert_eq!(all(&store, "T", 0).len(), 20);
+    assert_eq!(put(&store, msg("T", 0, "after", "t")).await.0, 20);
+}
+
+#[tokio::test]
+async fn recovery_after_crash_truncates_a_torn_tail_and_rebuilds_queues() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = MessageStore::open(config(dir.path(), 64 * 1024)).unwrap();
+        for i in 0..5 {
+            put(&store, msg("T", 0, &format!("m{i}"), "t")).await;
+        }
+        // No shutdown: the abort file stays, as after a crash.
+        let _leak = Arc::clone(&store);
+        std::mem::forget(_leak);
+    }
+    // Corrupt the last record's body and remove the consume queue entirely.
+    let log = dir.path().join("commitlog").join(format!("{:020}", 0));
+    let mut bytes = std::fs::read(&log).unwrap();
+    // Flip a byte of the last record's body ("m4").
+    let at = bytes.windows(4).rposition(|w| w == b"m4\x01T").unwrap();
+    bytes[at + 1] ^= 0xFF;
+    std::fs::write(&log, &bytes).unwrap();
+    std::fs::remove_dir_all(dir.path().join("consumequeue")).unwrap();
+    std::fs::remove_file(dir.path().join("lock")).ok();
+    let store = MessageStore::open(config(dir.path(), 64 * 1024)).unwrap();
+    let msgs = all(&store, "T", 0);
+    assert_eq!(msgs.len(), 4, "the corrupt last record is dropped, the rest rebuilt");
+    for (i, m) in msgs.iter().enumerate() {
+        assert_eq!(m.queue_offset, i64::try_from(i).unwrap());
+        assert_eq!(m.body, Bytes::from(format!("m{i}")));
+    }
+    assert_eq!(put(&store, msg("T", 0, "next", "t")).await.0, 4);
+}
+
+#[tokio::test]
+async fn sync_flush_acknowledges_after_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = StoreConfig { flush_mode: FlushMode::Sync, ..config(dir.path(), 1024 * 1024) };
+    let store = MessageStore::open(cfg).unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let s = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move { s.put_message(msg("T", i % 4, "sync", "t")).await.status }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), PutStatus::Ok);
+    }
+    store.shutdown();
+}
+
+#[tokio::test]
+async fn a_second_process_cannot_open_the_same_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let _store = MessageStore::open(config(dir.path(), 64 * 1024)).unwrap();
+    assert!(MessageStore::open(config(dir.path(), 64 * 1024)).is_err());
+}
