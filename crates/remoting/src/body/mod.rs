@@ -1,2 +1,15 @@
 //! JSON bodies of the protocol (route data, cluster info, registration, heartbeat, stats), in
 //! the shapes fastjson writes and reads.
+
+mod connection;
+pub mod fastjson;
+mod heartbeat;
+mod lock;
+mod subscription;
+mod topic;
+
+pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnection};
+pub use heartbeat::{ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData};
+pub use lock::{LockBatchRequestBody, LockBatchResponseBody};
+pub use subscription::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
+pub use topic::{DataVersion, MessageQueue, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper, TopicList};
