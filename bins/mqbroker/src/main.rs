@@ -1,0 +1,55 @@
+//! `mqbroker`: starts a broker, as Apache RocketMQ's `bin/mqbroker` is used.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+
+/// Command line of `mqbroker`.
+#[derive(Parser, Debug)]
+#[command(name = "mqbroker", version, about = "RocketMQ-compatible broker")]
+struct Cli {
+    /// Broker config file (properties format, official key names).
+    #[arg(short = 'c', long = "configFile")]
+    config_file: Option<PathBuf>,
+    /// Name server addresses, `;`-separated (overrides the file and NAMESRV_ADDR).
+    #[arg(short = 'n', long = "namesrvAddr")]
+    namesrv_addr: Option<String>,
+    /// Print the effective configuration and exit.
+    #[arg(short = 'p', long = "printConfigItem")]
+    print_config: bool,
+    /// Log directory (default ~/logs/rocketmqlogs, or ROCKETMQ_LOG_DIR).
+    #[arg(long, env = "ROCKETMQ_LOG_DIR")]
+    log_dir: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let (mut config, ignored) = match &cli.config_file {
+        Some(path) => rmq_broker::BrokerConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?,
+        None => (rmq_broker::BrokerConfig::default(), Vec::new()),
+    };
+    if let Some(n) = cli.namesrv_addr.or_else(|| std::env::var("NAMESRV_ADDR").ok().filter(|_| config.namesrv_addr.is_none())) {
+        config.namesrv_addr = Some(n);
+    }
+    config.validate().context("invalid broker configuration")?;
+    if cli.print_config {
+        print!("{}", rmq_broker::config::render(&config.to_pairs()));
+        return Ok(());
+    }
+    let log_dir = cli.log_dir.unwrap_or_else(|| rmq_broker::default_log_dir());
+    rmq_broker::logging::init(&log_dir, "broker.log")?;
+    if !ignored.is_empty() {
+        tracing::warn!(keys = ?ignored, "config keys not supported yet (ignored)");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(rmq_broker::run(config, shutdown_signal())).context("broker failed")
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+    }
+}

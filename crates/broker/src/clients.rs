@@ -1,0 +1,227 @@
+//! Producers and consumers known from heartbeats, by group, with their connections.
+//!
+//! A client is identified per connection: the same client id may reconnect. Entries expire when
+//! their connection closes or after `CHANNEL_EXPIRED` without a heartbeat.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use parking_lot::RwLock;
+use rmq_remoting::body::{ConsumerData, SubscriptionData};
+use rmq_remoting::transport::Channel;
+use rmq_remoting::LanguageCode;
+
+/// Silence after which a client is dropped.
+pub const CHANNEL_EXPIRED: Duration = Duration::from_secs(120);
+
+/// One client connection in a group.
+#[derive(Debug, Clone)]
+pub struct ClientChannel {
+    /// The connection.
+    pub channel: Channel,
+    /// `ip@instance`.
+    pub client_id: String,
+    /// Client language.
+    pub language: LanguageCode,
+    /// Client version ordinal.
+    pub version: i32,
+    /// Last heartbeat.
+    pub last_update: Instant,
+}
+
+/// A consumer group: its members and the subscription they share.
+#[derive(Debug, Clone, Default)]
+pub struct ConsumerGroup {
+    /// Members by connection id.
+    pub channels: HashMap<u64, ClientChannel>,
+    /// Subscriptions by topic (from the latest heartbeat).
+    pub subscriptions: HashMap<String, SubscriptionData>,
+    /// `CONSUME_ACTIVELY` / `CONSUME_PASSIVELY`.
+    pub consume_type: String,
+    /// `CLUSTERING` / `BROADCASTING`.
+    pub message_model: String,
+    /// Start position for a new group.
+    pub consume_from_where: String,
+}
+
+impl ConsumerGroup {
+    /// Client ids of the members, sorted.
+    #[must_use]
+    pub fn client_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.channels.values().map(|c| c.client_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+/// The broker's view of connected clients.
+#[derive(Debug, Default)]
+pub struct ClientRegistry {
+    producers: RwLock<HashMap<String, HashMap<u64, ClientChannel>>>,
+    consumers: RwLock<HashMap<String, ConsumerGroup>>,
+}
+
+/// Identity of the connection a heartbeat arrived on.
+#[derive(Debug, Clone)]
+pub struct ClientIdentity<'a> {
+    /// The connection.
+    pub channel: &'a Channel,
+    /// Client id.
+    pub client_id: &'a str,
+    /// Language.
+    pub language: LanguageCode,
+    /// Version.
+    pub version: i32,
+}
+
+impl ClientRegistry {
+    fn entry(who: &ClientIdentity<'_>) -> ClientChannel {
+        ClientChannel {
+            channel: who.channel.clone(),
+            client_id: who.client_id.to_owned(),
+            language: who.language,
+            version: who.version,
+            last_update: Instant::now(),
+        }
+    }
+
+    /// Records a producer group member.
+    pub fn register_producer(&self, group: &str, who: &ClientIdentity<'_>) {
+        self.producers.write().entry(group.to_owned()).or_default().insert(who.channel.id(), Self::entry(who));
+    }
+
+    /// Records a consumer group member; true when the group's membership or subscription changed
+    /// (the caller then notifies the group).
+    pub fn register_consumer(&self, data: &ConsumerData, who: &ClientIdentity<'_>) -> bool {
+        let mut consumers = self.consumers.write();
+        let group = consumers.entry(data.group_name.clone()).or_default();
+        let new_member = group.channels.insert(who.channel.id(), Self::entry(who)).is_none();
+        let subs: HashMap<String, SubscriptionData> =
+            data.subscription_data_set.iter().map(|s| (s.topic.clone(), s.clone())).collect();
+        let subs_changed = subs.len() != group.subscriptions.len()
+            || subs.iter().any(|(t, s)| group.subscriptions.get(t).is_none_or(|old| old.sub_string != s.sub_string));
+        // Keep the highest sub version per topic, as pulls compare against it.
+        let mut merged = subs;
+        for (topic, sub) in &mut merged {
+            if let Some(old) = group.subscriptions.get(topic) {
+                if old.sub_string == sub.sub_string && old.sub_version > sub.sub_version {
+                    sub.sub_version = old.sub_version;
+                }
+            }
+        }
+        group.subscriptions = merged;
+        group.consume_type.clone_from(&data.consume_type);
+        group.message_model.clone_from(&data.message_model);
+        group.consume_from_where.clone_from(&data.consume_from_where);
+        new_member || subs_changed
+    }
+
+    /// Removes a client from a producer group (UNREGISTER_CLIENT).
+    pub fn unregister_producer(&self, group: &str, channel: &Channel) {
+        let mut producers = self.producers.write();
+        if let Some(g) = producers.get_mut(group) {
+            g.remove(&channel.id());
+            if g.is_empty() {
+                producers.remove(group);
+            }
+        }
+    }
+
+    /// Removes a client from a consumer group; true when it was a member.
+    pub fn unregister_consumer(&self, group: &str, channel: &Channel) -> bool {
+        let mut consumers = self.consumers.write();
+        let Some(g) = consumers.get_mut(group) else { return false };
+        let removed = g.channels.remove(&channel.id()).is_some();
+        if g.channels.is_empty() {
+            consumers.remove(group);
+        }
+        removed
+    }
+
+    /// Drops a closed connection everywhere; returns the consumer groups it left.
+    pub fn channel_closed(&self, channel: &Channel) -> Vec<String> {
+        let id = channel.id();
+        self.producers.write().retain(|_, g| {
+            g.remove(&id);
+            !g.is_empty()
+        });
+        let mut left = Vec::new();
+        self.consumers.write().retain(|name, g| {
+            if g.channels.remove(&id).is_some() {
+                left.push(name.clone());
+            }
+            !g.channels.is_empty()
+        });
+        left
+    }
+
+    /// Drops members silent for longer than `max_idle`; returns the consumer groups that changed.
+    pub fn expire(&self, max_idle: Duration) -> Vec<String> {
+        let now = Instant::now();
+        let stale = |c: &ClientChannel| now.duration_since(c.last_update) > max_idle;
+        self.producers.write().retain(|_, g| {
+            g.retain(|_, c| !stale(c));
+            !g.is_empty()
+        });
+        let mut changed = Vec::new();
+        self.consumers.write().retain(|name, g| {
+            let before = g.channels.len();
+            g.channels.retain(|_, c| {
+                if stale(c) {
+                    c.channel.close();
+                    false
+                } else {
+                    true
+                }
+            });
+            if g.channels.len() != before {
+                changed.push(name.clone());
+            }
+            !g.channels.is_empty()
+        });
+        changed
+    }
+
+    /// A snapshot of a consumer group.
+    #[must_use]
+    pub fn consumer_group(&self, group: &str) -> Option<ConsumerGroup> {
+        self.consumers.read().get(group).cloned()
+    }
+
+    /// The subscription of `group` to `topic`, from heartbeats.
+    #[must_use]
+    pub fn subscription(&self, group: &str, topic: &str) -> Option<SubscriptionData> {
+        self.consumers.read().get(group).and_then(|g| g.subscriptions.get(topic).cloned())
+    }
+
+    /// Names of all consumer groups online.
+    #[must_use]
+    pub fn consumer_group_names(&self) -> Vec<String> {
+        self.consumers.read().keys().cloned().collect()
+    }
+
+    /// Members of a producer group.
+    #[must_use]
+    pub fn producer_group(&self, group: &str) -> Vec<ClientChannel> {
+        self.producers.read().get(group).map(|g| g.values().cloned().collect()).unwrap_or_default()
+    }
+
+    /// All producer groups and their members.
+    #[must_use]
+    pub fn producer_groups(&self) -> HashMap<String, Vec<ClientChannel>> {
+        self.producers.read().iter().map(|(k, v)| (k.clone(), v.values().cloned().collect())).collect()
+    }
+
+    /// The connection of a consumer client in `group`.
+    #[must_use]
+    pub fn find_consumer(&self, group: &str, client_id: &str) -> Option<ClientChannel> {
+        self.consumers.read().get(group).and_then(|g| g.channels.values().find(|c| c.client_id == client_id).cloned())
+    }
+
+    /// Groups consuming `topic`.
+    #[must_use]
+    pub fn groups_of_topic(&self, topic: &str) -> Vec<String> {
+        self.consumers.read().iter().filter(|(_, g)| g.subscriptions.contains_key(topic)).map(|(k, _)| k.clone()).collect()
+    }
+}

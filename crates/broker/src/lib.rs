@@ -1,0 +1,33 @@
+//! The broker: serves sends, pulls (with long polling), offsets, consumer groups and admin
+//! requests on top of [`rmq_store::MessageStore`], and registers with the name servers.
+//!
+//! [`run`] starts everything and returns after a graceful shutdown.
+
+mod broker;
+mod clients;
+pub mod config;
+mod delay;
+mod error;
+mod groups;
+pub mod logging;
+mod locks;
+mod long_poll;
+mod offsets;
+mod persist;
+mod processor;
+mod register;
+mod store_config;
+mod topics;
+mod wire;
+
+pub use broker::{run, Broker};
+pub use config::{BrokerConfig, BrokerRole, FlushDiskType};
+pub use error::BrokerError;
+pub use logging::default_log_dir;
+
+/// Milliseconds since the epoch.
+#[must_use]
+pub(crate) fn now_ms() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
+        .unwrap_or(i64::MAX)
+}

@@ -1,0 +1,201 @@
+//! Consumer offsets by `topic@group` and queue id, persisted in consumerOffset.json.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::RwLock;
+use serde::{Deserialize, Serialize};
+
+use crate::persist::{load_with_backup, write_atomic, PersistError};
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct OffsetFile {
+    #[serde(default)]
+    offset_table: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+/// Offsets committed by consumer groups.
+#[derive(Debug)]
+pub struct ConsumerOffsets {
+    path: PathBuf,
+    table: RwLock<HashMap<String, BTreeMap<i32, i64>>>,
+    dirty: AtomicBool,
+}
+
+fn key(topic: &str, group: &str) -> String {
+    format!("{topic}@{group}")
+}
+
+fn split_key(key: &str) -> Option<(&str, &str)> {
+    key.rsplit_once('@')
+}
+
+impl ConsumerOffsets {
+    /// Loads `<config dir>/consumerOffset.json` (or its backup), or starts empty.
+    #[must_use]
+    pub fn load(config_dir: &Path) -> Self {
+        let path = config_dir.join("consumerOffset.json");
+        let table = load_with_backup(&path, |text| {
+            let file: OffsetFile = serde_json::from_str(&rmq_remoting::body::fastjson::normalize(text)).ok()?;
+            Some(
+                file.offset_table
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_iter().filter_map(|(q, o)| Some((q.parse().ok()?, o))).collect()))
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+        Self { path, table: RwLock::new(table), dirty: AtomicBool::new(false) }
+    }
+
+    /// Stores a group's offset for a queue.
+    pub fn commit(&self, group: &str, topic: &str, queue_id: i32, offset: i64) {
+        self.table.write().entry(key(topic, group)).or_default().insert(queue_id, offset);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// The committed offset, if any.
+    #[must_use]
+    pub fn query(&self, group: &str, topic: &str, queue_id: i32) -> Option<i64> {
+        self.table.read().get(&key(topic, group)).and_then(|q| q.get(&queue_id).copied())
+    }
+
+    /// All offsets of a group on a topic.
+    #[must_use]
+    pub fn queue_offsets(&self, group: &str, topic: &str) -> BTreeMap<i32, i64> {
+        self.table.read().get(&key(topic, group)).cloned().unwrap_or_default()
+    }
+
+    /// Replaces the offsets of a group on a topic (reset).
+    pub fn set_queue_offsets(&self, group: &str, topic: &str, offsets: BTreeMap<i32, i64>) {
+        self.table.write().insert(key(topic, group), offsets);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Topics a group has offsets for.
+    #[must_use]
+    pub fn topics_of_group(&self, group: &str) -> Vec<String> {
+        self.table.read().keys().filter_map(|k| split_key(k)).filter(|(_, g)| *g == group).map(|(t, _)| t.to_owned()).collect()
+    }
+
+    /// Groups with offsets on a topic.
+    #[must_use]
+    pub fn groups_of_topic(&self, topic: &str) -> Vec<String> {
+        self.table.read().keys().filter_map(|k| split_key(k)).filter(|(t, _)| *t == topic).map(|(_, g)| g.to_owned()).collect()
+    }
+
+    /// Removes a group's offsets (all topics).
+    pub fn remove_group(&self, group: &str) {
+        self.table.write().retain(|k, _| split_key(k).is_none_or(|(_, g)| g != group));
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Removes every group's offsets on a topic.
+    pub fn remove_topic(&self, topic: &str) {
+        self.table.write().retain(|k, _| split_key(k).is_none_or(|(t, _)| t != topic));
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Copies offsets from one group to another (all topics, or one).
+    pub fn clone_group(&self, src: &str, dest: &str, topic: Option<&str>) {
+        let mut table = self.table.write();
+        let copies: Vec<(String, BTreeMap<i32, i64>)> = table
+            .iter()
+            .filter_map(|(k, v)| {
+                let (t, g) = split_key(k)?;
+                (g == src && topic.is_none_or(|x| x == t)).then(|| (key(t, dest), v.clone()))
+            })
+            .collect();
+        table.extend(copies);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// The whole table as JSON text in the official shape (for GET_ALL_CONSUMER_OFFSET and the
+    /// file): `{"offsetTable":{"topic@group":{0:1,...}}}` with bare numeric queue keys.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let table = self.table.read();
+        let mut keys: Vec<&String> = table.keys().collect();
+        keys.sort();
+        let mut out = String::from("{\"offsetTable\":{");
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(k).unwrap_or_default());
+            out.push_str(":{");
+            for (j, (q, o)) in table[*k].iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!("{q}:{o}"));
+            }
+            out.push('}');
+        }
+        out.push_str("}}");
+        out
+    }
+
+    /// Replaces the whole table from official-shaped JSON (slave sync from the master).
+    pub fn replace_from_json(&self, text: &str) -> bool {
+        let Ok(file) = serde_json::from_str::<OffsetFile>(&rmq_remoting::body::fastjson::normalize(text)) else {
+            return false;
+        };
+        let table = file
+            .offset_table
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().filter_map(|(q, o)| Some((q.parse().ok()?, o))).collect()))
+            .collect();
+        *self.table.write() = table;
+        self.dirty.store(true, Ordering::Release);
+        true
+    }
+
+    /// Writes the file if anything changed since the last write.
+    pub fn persist(&self) -> Result<(), PersistError> {
+        if self.dirty.swap(false, Ordering::AcqRel) {
+            if let Err(e) = write_atomic(&self.path, &self.to_json()) {
+                self.dirty.store(true, Ordering::Release);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survives_reload_in_official_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let offsets = ConsumerOffsets::load(dir.path());
+        offsets.commit("g", "T", 0, 10);
+        offsets.commit("g", "T", 3, 7);
+        offsets.commit("g2", "T", 0, 1);
+        offsets.persist().unwrap();
+        let text = std::fs::read_to_string(dir.path().join("consumerOffset.json")).unwrap();
+        assert_eq!(text, r#"{"offsetTable":{"T@g":{0:10,3:7},"T@g2":{0:1}}}"#);
+        let again = ConsumerOffsets::load(dir.path());
+        assert_eq!(again.query("g", "T", 3), Some(7));
+        assert_eq!(again.query("g", "T", 1), None);
+        let mut groups = again.groups_of_topic("T");
+        groups.sort();
+        assert_eq!(groups, vec!["g".to_owned(), "g2".to_owned()]);
+    }
+
+    #[test]
+    fn clone_and_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let offsets = ConsumerOffsets::load(dir.path());
+        offsets.commit("a", "T", 0, 5);
+        offsets.clone_group("a", "b", None);
+        assert_eq!(offsets.query("b", "T", 0), Some(5));
+        offsets.remove_group("a");
+        assert_eq!(offsets.query("a", "T", 0), None);
+        assert_eq!(offsets.topics_of_group("b"), vec!["T".to_owned()]);
+    }
+}

@@ -1,0 +1,103 @@
+//! Admin codes for topics, groups and broker config (what the official mqadmin sends).
+
+use std::sync::Arc;
+
+use rmq_remoting::body::{SubscriptionGroupConfig, TopicList};
+use rmq_remoting::header::{
+    CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, GetBrokerConfigResponseHeader, TopicRequestHeader,
+};
+use rmq_remoting::RemotingCommand;
+
+use crate::error::{BrokerError, HandlerResult};
+use crate::topics::{system, topic_config, validate_topic_name};
+use crate::Broker;
+
+/// UPDATE_AND_CREATE_TOPIC.
+pub fn create_topic(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
+    let h: CreateTopicRequestHeader = req.header()?;
+    validate_topic_name(&h.topic).map_err(BrokerError::Invalid)?;
+    if h.topic == broker.config.broker_cluster_name {
+        return Err(BrokerError::Invalid(format!("the topic[{}] is conflict with system reserved words", h.topic)));
+    }
+    if h.read_queue_nums <= 0 || h.write_queue_nums <= 0 || h.read_queue_nums > 1024 || h.write_queue_nums > 1024 {
+        return Err(BrokerError::Invalid("read and write queue numbers must be within 1..=1024".into()));
+    }
+    let mut cfg = topic_config(&h.topic, h.read_queue_nums, h.write_queue_nums, h.perm);
+    cfg.topic_filter_type = h.topic_filter_type.clone();
+    cfg.topic_sys_flag = h.topic_sys_flag.unwrap_or(0);
+    cfg.order = h.order;
+    broker.topics.upsert(cfg)?;
+    Ok(RemotingCommand::success())
+}
+
+/// DELETE_TOPIC_IN_BROKER: the config, its consume queues and the offsets on it.
+pub fn delete_topic(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
+    let h: TopicRequestHeader = req.header()?;
+    if system::is_not_sendable(&h.topic) {
+        return Err(BrokerError::Invalid(format!("system topic {} cannot be deleted", h.topic)));
+    }
+    broker.topics.delete(&h.topic)?;
+    broker.offsets.remove_topic(&h.topic);
+    broker.store.delete_topic(&h.topic);
+    Ok(RemotingCommand::success())
+}
+
+/// GET_ALL_TOPIC_CONFIG.
+pub fn all_topic_config(broker: &Arc<Broker>) -> HandlerResult {
+    let body = serde_json::to_vec(&broker.topics.wrapper()).unwrap_or_default();
+    Ok(RemotingCommand::success().with_body(body))
+}
+
+/// GET_TOPIC_NAME_LIST / GET_SYSTEM_TOPIC_LIST_FROM_BROKER.
+pub fn topic_names(broker: &Arc<Broker>, system_only: bool) -> HandlerResult {
+    let names = broker.topics.names().into_iter().filter(|t| {
+        !system_only || system::is_not_sendable(t) || t.starts_with("rmq_sys_") || t == system::AUTO_CREATE
+    });
+    let list = TopicList { topic_list: names.collect(), broker_addr: Some(broker.config.broker_addr()) };
+    Ok(RemotingCommand::success().with_body(serde_json::to_vec(&list).unwrap_or_default()))
+}
+
+/// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP.
+pub fn create_group(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
+    let cfg: SubscriptionGroupConfig = serde_json::from_slice(&req.body).map_err(|e| BrokerError::Body(e.to_string()))?;
+    validate_topic_name(&cfg.group_name).map_err(|e| BrokerError::Invalid(e.replace("topic", "group")))?;
+    broker.groups.upsert(cfg)?;
+    Ok(RemotingCommand::success())
+}
+
+/// DELETE_SUBSCRIPTIONGROUP.
+pub fn delete_group(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
+    let h: DeleteSubscriptionGroupRequestHeader = req.header()?;
+    broker.groups.delete(&h.group_name)?;
+    if h.remove_offset.unwrap_or(false) {
+        broker.offsets.remove_group(&h.group_name);
+    }
+    Ok(RemotingCommand::success())
+}
+
+/// GET_ALL_SUBSCRIPTIONGROUP_CONFIG.
+pub fn all_groups(broker: &Arc<Broker>) -> HandlerResult {
+    Ok(RemotingCommand::success().with_body(serde_json::to_vec(&broker.groups.wrapper()).unwrap_or_default()))
+}
+
+/// GET_BROKER_CONFIG: the effective config as properties text.
+pub fn broker_config(broker: &Arc<Broker>) -> HandlerResult {
+    let text = crate::config::render(&broker.config.to_pairs());
+    let version = serde_json::to_string(&broker.topics.data_version()).unwrap_or_default();
+    Ok(RemotingCommand::success().with_header(&GetBrokerConfigResponseHeader { version }).with_body(text.into_bytes()))
+}
+
+/// UPDATE_BROKER_CONFIG: persisted to `<store>/config/broker.properties`; applied at restart
+/// (keys we know are validated now, so a bad value is refused at once).
+pub fn update_broker_config(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
+    let text = String::from_utf8_lossy(&req.body);
+    let pairs = crate::config::parse_properties(&text);
+    let mut probe = broker.config.clone();
+    probe.apply(&pairs).map_err(|e| BrokerError::Invalid(e.to_string()))?;
+    let path = broker.config.config_dir().join("broker.properties");
+    let mut existing = std::fs::read_to_string(&path).map(|t| crate::config::parse_properties(&t)).unwrap_or_default();
+    existing.extend(pairs);
+    let rendered: Vec<(&str, String)> = existing.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    crate::persist::write_atomic(&path, &crate::config::render(&rendered))?;
+    Ok(RemotingCommand::success())
+}

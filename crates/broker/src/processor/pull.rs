@@ -1,0 +1,207 @@
+//! PULL_MESSAGE with long polling and server-side tag filtering.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use rmq_remoting::body::SubscriptionData;
+use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
+use rmq_remoting::transport::RequestContext;
+use rmq_remoting::{RemotingCommand, ResponseCode};
+use rmq_store::{GetMessageResult, GetMessageStatus};
+
+use crate::error::BrokerError;
+use crate::topics::perm;
+use crate::Broker;
+
+/// Pull sys flag bits.
+mod flag {
+    pub const COMMIT_OFFSET: i32 = 0x1;
+    pub const SUSPEND: i32 = 0x2;
+    pub const SUBSCRIPTION: i32 = 0x4;
+    pub const LITE_PULL: i32 = 0x10;
+}
+
+/// Tag filter of a subscription: every tag, or a set of Java hash codes.
+#[derive(Debug, Clone)]
+enum TagFilter {
+    All,
+    Codes(Vec<i32>),
+}
+
+impl TagFilter {
+    fn of(sub: &SubscriptionData) -> Self {
+        if sub.is_all() {
+            return Self::All;
+        }
+        let mut codes = sub.code_set.clone();
+        if codes.is_empty() {
+            codes = sub.tags_set.iter().map(|t| rmq_common::hash::java_hash(t)).collect();
+        }
+        Self::Codes(codes)
+    }
+
+    fn parse(expression: &str) -> Self {
+        let e = expression.trim();
+        if e.is_empty() || e == "*" {
+            return Self::All;
+        }
+        Self::Codes(e.split("||").map(str::trim).filter(|t| !t.is_empty()).map(rmq_common::hash::java_hash).collect())
+    }
+
+    fn accepts(&self, tag_code: i64) -> bool {
+        match self {
+            Self::All => true,
+            // The consume queue stores the int hash sign-extended to 8 bytes.
+            Self::Codes(codes) => i32::try_from(tag_code).is_ok_and(|c| codes.contains(&c)),
+        }
+    }
+}
+
+struct PullAnswer {
+    code: ResponseCode,
+    next_begin_offset: i64,
+    min_offset: i64,
+    max_offset: i64,
+    suggest_slave: bool,
+    remark: &'static str,
+    result: GetMessageResult,
+}
+
+fn answer(result: GetMessageResult, request_offset: i64) -> PullAnswer {
+    use GetMessageStatus as S;
+    let (code, next) = match result.status {
+        S::Found => (ResponseCode::Success, result.next_begin_offset),
+        S::NoMatchedMessage | S::MessageWasRemoving => (ResponseCode::PullRetryImmediately, result.next_begin_offset),
+        S::NoMessageInQueue | S::NoMatchedLogicQueue => {
+            if request_offset == 0 {
+                (ResponseCode::PullNotFound, 0)
+            } else {
+                (ResponseCode::PullOffsetMoved, 0)
+            }
+        }
+        S::OffsetTooSmall => (ResponseCode::PullOffsetMoved, result.next_begin_offset),
+        S::OffsetOverflowOne | S::OffsetFoundNull => (ResponseCode::PullNotFound, result.next_begin_offset),
+        S::OffsetOverflowBadly => (ResponseCode::PullOffsetMoved, result.next_begin_offset),
+    };
+    PullAnswer {
+        code,
+        next_begin_offset: next,
+        min_offset: result.min_offset,
+        max_offset: result.max_offset,
+        suggest_slave: result.suggest_pull_from_slave,
+        remark: result.status.name(),
+        result,
+    }
+}
+
+/// PULL_MESSAGE.
+pub async fn pull(broker: &Arc<Broker>, _ctx: &RequestContext, req: RemotingCommand) -> Result<Option<RemotingCommand>, BrokerError> {
+    let h: PullMessageRequestHeader = req.header()?;
+    let cfg = &broker.config;
+    if !perm::readable(cfg.broker_permission) {
+        return Err(BrokerError::NoPermission(format!("the broker[{}] pulling message is forbidden", cfg.broker_addr())));
+    }
+    let group = broker
+        .groups
+        .get_or_create(&h.consumer_group, cfg.auto_create_subscription_group)?
+        .ok_or_else(|| BrokerError::GroupNotExist(h.consumer_group.clone()))?;
+    if !group.consume_enable {
+        return Err(BrokerError::NoPermission(format!("subscription group no permission, {}", h.consumer_group)));
+    }
+    let topic = broker.topics.get(&h.topic).ok_or_else(|| BrokerError::TopicNotExist(h.topic.clone()))?;
+    if !perm::readable(topic.perm) {
+        return Err(BrokerError::NoPermission(format!("the topic[{}] pulling message is forbidden", h.topic)));
+    }
+    if h.queue_id < 0 || h.queue_id >= topic.read_queue_nums {
+        return Err(BrokerError::Invalid(format!(
+            "queueId[{}] is illegal, topic:[{}] topicConfig.readQueueNums:[{}] consumer:[{}]",
+            h.queue_id, h.topic, topic.read_queue_nums, h.consumer_group
+        )));
+    }
+    let filter = if h.sys_flag & (flag::SUBSCRIPTION | flag::LITE_PULL) != 0 && h.subscription.is_some() {
+        TagFilter::parse(h.subscription.as_deref().unwrap_or("*"))
+    } else {
+        match broker.clients.subscription(&h.consumer_group, &h.topic) {
+            Some(sub) => {
+                if sub.sub_version < h.sub_version.unwrap_or(0) {
+                    return Err(BrokerError::Code(
+                        ResponseCode::SubscriptionNotLatest,
+                        "the consumer's subscription not latest".into(),
+                    ));
+                }
+                TagFilter::of(&sub)
+            }
+            None if broker.clients.consumer_group(&h.consumer_group).is_none() => {
+                return Err(BrokerError::Code(
+                    ResponseCode::SubscriptionNotExist,
+                    format!("the consumer's group info not exist, group: {}", h.consumer_group),
+                ));
+            }
+            None => {
+                return Err(BrokerError::Code(
+                    ResponseCode::SubscriptionNotExist,
+                    format!("the consumer's subscription not exist, group: {} topic: {}", h.consumer_group, h.topic),
+                ));
+            }
+        }
+    };
+
+    let max_msgs = u32::try_from(h.max_msg_nums.clamp(1, 1024)).unwrap_or(32);
+    let suspend = h.sys_flag & flag::SUSPEND != 0;
+    let hold = if cfg.long_polling_enable {
+        Duration::from_millis(u64::try_from(h.suspend_timeout_millis.unwrap_or(0)).unwrap_or(0).min(60_000))
+    } else {
+        Duration::from_millis(cfg.short_polling_time_mills)
+    };
+    let deadline = tokio::time::Instant::now() + hold;
+    let notifier = broker.pull_hold.notifier(&h.topic, h.queue_id);
+    let read = |offset: i64| broker.store.get_messages(&h.topic, h.queue_id, offset, max_msgs, &|tag| filter.accepts(tag));
+
+    let mut outcome = answer(read(h.queue_offset), h.queue_offset);
+    while suspend && outcome.code == ResponseCode::PullNotFound && !broker.stop.is_cancelled() {
+        let notified = notifier.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        // Re-check after registering, so an arrival between the read and the wait is not lost.
+        outcome = answer(read(h.queue_offset), h.queue_offset);
+        if outcome.code != ResponseCode::PullNotFound {
+            break;
+        }
+        tokio::select! {
+            () = &mut notified => {}
+            () = tokio::time::sleep_until(deadline) => {
+                outcome = answer(read(h.queue_offset), h.queue_offset);
+                break;
+            }
+        }
+        outcome = answer(read(h.queue_offset), h.queue_offset);
+    }
+
+    if h.sys_flag & flag::COMMIT_OFFSET != 0 && cfg.is_master() {
+        if let Some(commit) = h.commit_offset.filter(|c| *c >= 0) {
+            broker.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, commit);
+        }
+    }
+
+    let suggest = if outcome.suggest_slave && cfg.is_master() { group.which_broker_when_consume_slowly } else { 0 };
+    let header = PullMessageResponseHeader {
+        suggest_which_broker_id: suggest,
+        next_begin_offset: outcome.next_begin_offset,
+        min_offset: outcome.min_offset,
+        max_offset: outcome.max_offset,
+    };
+    let mut resp = RemotingCommand::response(outcome.code, Some(outcome.remark.to_owned())).with_header(&header);
+    if outcome.code == ResponseCode::Success {
+        let messages = &outcome.result.messages;
+        broker.stats.get_total.fetch_add(messages.len() as u64, Ordering::Relaxed);
+        let total: usize = messages.iter().map(bytes::Bytes::len).sum();
+        let mut body = BytesMut::with_capacity(total);
+        for m in messages {
+            body.extend_from_slice(m);
+        }
+        resp.body = body.freeze();
+    }
+    Ok(Some(resp))
+}

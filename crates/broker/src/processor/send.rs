@@ -1,0 +1,248 @@
+//! SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use rmq_common::property;
+use rmq_remoting::header::{ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader};
+use rmq_remoting::transport::RequestContext;
+use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
+use rmq_store::{PutMessageResult, PutStatus, StoreMessage};
+
+use crate::error::{BrokerError, HandlerResult};
+use crate::topics::{perm, system, validate_topic_name};
+use crate::Broker;
+
+/// Transaction type bits of the sys flag.
+const TRANSACTION_MASK: i32 = 0xC;
+const TRANSACTION_PREPARED: i32 = 0x4;
+/// Longest properties string a record can hold (int16 length).
+const MAX_PROPERTIES_LEN: usize = i16::MAX as usize;
+
+fn decode_header(req: &RemotingCommand) -> Result<SendMessageRequestHeader, BrokerError> {
+    match req.request_code() {
+        RequestCode::SendMessageV2 | RequestCode::SendBatchMessage | RequestCode::SendReplyMessageV2 => {
+            Ok(req.header::<SendMessageRequestHeaderV2>()?.into())
+        }
+        _ => Ok(req.header::<SendMessageRequestHeader>()?),
+    }
+}
+
+/// Checks shared by single and batch sends; returns the topic config and the queue id.
+fn check(broker: &Arc<Broker>, h: &SendMessageRequestHeader) -> Result<(rmq_remoting::body::TopicConfig, i32), BrokerError> {
+    let cfg = &broker.config;
+    if !cfg.is_master() {
+        return Err(BrokerError::ServiceNotAvailable(format!(
+            "the broker[{}] is a slave, not allowed to write messages",
+            cfg.broker_addr()
+        )));
+    }
+    if !perm::writable(cfg.broker_permission) {
+        return Err(BrokerError::NoPermission(format!("the broker[{}] sending message is forbidden", cfg.broker_addr())));
+    }
+    validate_topic_name(&h.topic).map_err(BrokerError::MessageIllegal)?;
+    if system::is_not_sendable(&h.topic) {
+        return Err(BrokerError::NoPermission(format!("Sending message to topic[{}] is forbidden.", h.topic)));
+    }
+    let topic = broker
+        .topics
+        .get_or_create_on_send(&h.topic, &h.default_topic, h.default_topic_queue_nums, 0)?;
+    let topic = match topic {
+        Some(t) => t,
+        None if h.topic.starts_with(system::RETRY_PREFIX) => {
+            broker.topics.get_or_create_system(&h.topic, 1, perm::READ | perm::WRITE)?
+        }
+        None => {
+            return Err(BrokerError::TopicNotExist(h.topic.clone()));
+        }
+    };
+    if !perm::writable(topic.perm) {
+        return Err(BrokerError::NoPermission(format!("the topic[{}] sending message is forbidden", h.topic)));
+    }
+    let queues = topic.write_queue_nums.max(topic.read_queue_nums);
+    let queue_id = if h.queue_id < 0 { rand::random::<u32>() as i32 % topic.write_queue_nums.max(1) } else { h.queue_id };
+    if queue_id.abs() >= queues {
+        return Err(BrokerError::Invalid(format!(
+            "request queueId[{queue_id}] is illegal, {} Producer: {}",
+            h.topic, h.producer_group
+        )));
+    }
+    Ok((topic, queue_id.abs()))
+}
+
+fn check_size(broker: &Broker, body_len: usize, properties: &str) -> Result<(), BrokerError> {
+    let max = broker.config.max_message_size as usize;
+    if body_len > max {
+        return Err(BrokerError::MessageIllegal(format!("the message body size {body_len} is over the limit {max}")));
+    }
+    if properties.len() > MAX_PROPERTIES_LEN {
+        return Err(BrokerError::MessageIllegal(format!("the message properties length {} is over 32767", properties.len())));
+    }
+    Ok(())
+}
+
+fn put_response(broker: &Broker, result: &PutMessageResult, queue_id: i32) -> RemotingCommand {
+    let code = match result.status {
+        PutStatus::Ok => ResponseCode::Success,
+        PutStatus::FlushDiskTimeout => ResponseCode::FlushDiskTimeout,
+        PutStatus::FlushSlaveTimeout => ResponseCode::FlushSlaveTimeout,
+        PutStatus::SlaveNotAvailable => ResponseCode::SlaveNotAvailable,
+        PutStatus::MessageIllegal => return RemotingCommand::error(ResponseCode::MessageIllegal, result.remark.clone()),
+        PutStatus::ServiceNotAvailable => {
+            return RemotingCommand::error(ResponseCode::ServiceNotAvailable, result.remark.clone());
+        }
+        PutStatus::Error => return RemotingCommand::error(ResponseCode::SystemError, result.remark.clone()),
+    };
+    broker.stats.put_total.fetch_add(result.msg_ids.len() as u64, Ordering::Relaxed);
+    let header = SendMessageResponseHeader {
+        msg_id: result.msg_ids.join(","),
+        queue_id,
+        queue_offset: result.queue_offset,
+        transaction_id: result.transaction_id.clone(),
+        batch_uniq_id: None,
+        msg_region: Some(broker.config.region_id.clone()),
+        trace_on: Some(broker.config.trace_on.to_string()),
+    };
+    RemotingCommand::response(code, None).with_header(&header)
+}
+
+/// Sends of every kind.
+pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingCommand) -> HandlerResult {
+    let mut h = decode_header(req)?;
+    let born_host = ctx.channel.peer_addr();
+    // A producer retry to a %RETRY% topic that has used up its retries goes to the DLQ.
+    if h.topic.starts_with(system::RETRY_PREFIX) {
+        let group = &h.topic[system::RETRY_PREFIX.len()..];
+        let max = h.max_reconsume_times.unwrap_or_else(|| broker.groups.get(group).map_or(16, |g| g.retry_max_times));
+        if h.reconsume_times.unwrap_or(0) >= max {
+            let dlq = format!("{}{group}", system::DLQ_PREFIX);
+            broker.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
+            h.topic = dlq;
+            h.queue_id = 0;
+        }
+    }
+    let (_topic, queue_id) = check(broker, &h)?;
+    let properties = h.properties.clone().unwrap_or_default();
+    let is_batch = req.request_code() == RequestCode::SendBatchMessage || h.batch.unwrap_or(false);
+    let base = StoreMessage {
+        topic: h.topic.clone(),
+        queue_id,
+        flag: h.flag,
+        sys_flag: h.sys_flag,
+        born_timestamp: h.born_timestamp,
+        born_host,
+        reconsume_times: h.reconsume_times.unwrap_or(0),
+        body: req.body.clone(),
+        properties: property::decode(&properties),
+        ..StoreMessage::default()
+    };
+    let result = if is_batch {
+        if h.topic.starts_with(system::RETRY_PREFIX) {
+            return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
+        }
+        let inner = rmq_common::message::decode_batch(&req.body).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
+        let mut messages = Vec::with_capacity(inner.len());
+        for m in inner {
+            let props = property::encode(&m.properties);
+            check_size(broker, m.body.len(), &props)?;
+            let mut sm = base.clone();
+            sm.flag = m.flag;
+            sm.body = m.body;
+            sm.properties = m.properties;
+            sm.properties.extend(base.properties.iter().cloned());
+            messages.push(broker.prepare(sm));
+        }
+        broker.store.put_messages(messages).await
+    } else {
+        check_size(broker, req.body.len(), &properties)?;
+        if h.sys_flag & TRANSACTION_MASK == TRANSACTION_PREPARED {
+            return Err(BrokerError::NoPermission(
+                "the broker does not support transactional messages yet".into(),
+            ));
+        }
+        broker.store.put_message(broker.prepare(base)).await
+    };
+    Ok(put_response(broker, &result, queue_id))
+}
+
+impl Broker {
+    /// Broker-side rewriting before storing: the CLUSTER property, and delayed messages moved
+    /// to SCHEDULE_TOPIC_XXXX (queue = level − 1, REAL_TOPIC/REAL_QID kept).
+    pub(crate) fn prepare(&self, mut m: StoreMessage) -> StoreMessage {
+        property::set(&mut m.properties, property::CLUSTER, &self.config.broker_cluster_name);
+        property::remove(&mut m.properties, property::WAIT);
+        let level = property::get(&m.properties, property::DELAY).and_then(|d| d.parse::<usize>().ok()).unwrap_or(0);
+        if level > 0 && m.sys_flag & TRANSACTION_MASK == 0 && !self.delay_levels.is_empty() {
+            let level = level.min(self.delay_levels.len());
+            property::set(&mut m.properties, property::REAL_TOPIC, &m.topic.clone());
+            property::set(&mut m.properties, property::REAL_QID, &m.queue_id.to_string());
+            m.topic = system::SCHEDULE.to_owned();
+            m.queue_id = i32::try_from(level - 1).unwrap_or(0);
+            let due = crate::now_ms() + i64::try_from(self.delay_levels[level - 1].as_millis()).unwrap_or(0);
+            m.tag_code = Some(due);
+        }
+        m
+    }
+}
+
+/// CONSUMER_SEND_MSG_BACK: the failed message goes to %RETRY%<group> with a delay level, or
+/// to %DLQ%<group> once its retries are used up.
+pub async fn send_back(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
+    let h: ConsumerSendMsgBackRequestHeader = req.header()?;
+    if !broker.config.is_master() {
+        return Err(BrokerError::ServiceNotAvailable("the broker is a slave, not allowed to write".into()));
+    }
+    let group = broker
+        .groups
+        .get_or_create(&h.group, broker.config.auto_create_subscription_group)?
+        .ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
+    let record = broker
+        .store
+        .message_by_offset(h.offset)
+        .ok_or_else(|| BrokerError::System(format!("look message by offset failed, {}", h.offset)))?;
+    let msg = rmq_common::message::MessageExt::decode(&record).map_err(|e| BrokerError::System(e.to_string()))?;
+    let max = h.max_reconsume_times.unwrap_or(group.retry_max_times);
+    let reconsume = msg.reconsume_times;
+    let mut props = msg.properties.clone();
+    if property::get(&props, property::RETRY_TOPIC).is_none() {
+        property::set(&mut props, property::RETRY_TOPIC, &msg.topic);
+    }
+    let origin = h.origin_msg_id.clone().or_else(|| property::get(&props, property::UNIQ_KEY).map(str::to_owned)).unwrap_or_else(|| msg.msg_id.clone());
+    if property::get(&props, property::ORIGIN_MESSAGE_ID).is_none() {
+        property::set(&mut props, property::ORIGIN_MESSAGE_ID, &origin);
+    }
+    let (topic, queue_id, delay) = if reconsume >= max || h.delay_level < 0 {
+        let dlq = format!("{}{}", system::DLQ_PREFIX, h.group);
+        broker.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
+        (dlq, 0, 0)
+    } else {
+        let retry = format!("{}{}", system::RETRY_PREFIX, h.group);
+        let queues = group.retry_queue_nums.max(1);
+        broker.topics.get_or_create_system(&retry, queues, perm::READ | perm::WRITE)?;
+        let delay = if h.delay_level == 0 { 3 + reconsume } else { h.delay_level };
+        (retry, rand::random::<u32>() as i32 % queues, delay)
+    };
+    property::remove(&mut props, property::DELAY);
+    if delay > 0 {
+        property::set(&mut props, property::DELAY, &delay.to_string());
+    }
+    let m = StoreMessage {
+        topic,
+        queue_id: queue_id.abs(),
+        flag: msg.flag,
+        sys_flag: msg.sys_flag,
+        born_timestamp: msg.born_timestamp,
+        born_host: msg.born_host,
+        reconsume_times: reconsume + 1,
+        body: msg.body.clone(),
+        properties: props,
+        ..StoreMessage::default()
+    };
+    let result = broker.store.put_message(broker.prepare(m)).await;
+    match result.status {
+        PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable => {
+            Ok(RemotingCommand::success())
+        }
+        _ => Err(BrokerError::System(result.remark)),
+    }
+}

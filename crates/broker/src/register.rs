@@ -1,0 +1,116 @@
+//! Registration with every name server: at start, on topic change, and periodically.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmq_remoting::body::RegisterBrokerBody;
+use rmq_remoting::header::{RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader};
+use rmq_remoting::{RemotingCommand, RequestCode};
+use tokio_util::sync::CancellationToken;
+
+use crate::topics::perm;
+use crate::Broker;
+
+/// Timeout of one registration call (`registerBrokerTimeoutMills`).
+const REGISTER_TIMEOUT: Duration = Duration::from_secs(6);
+
+impl Broker {
+    fn register_request(&self) -> RemotingCommand {
+        let cfg = &self.config;
+        let mut wrapper = self.topics.wrapper();
+        let bp = cfg.broker_permission;
+        if !perm::writable(bp) || !perm::readable(bp) {
+            for t in wrapper.topic_config_table.values_mut() {
+                t.perm = bp;
+            }
+        }
+        let body = RegisterBrokerBody { topic_config_serialize_wrapper: wrapper, filter_server_list: Vec::new() };
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let header = RegisterBrokerRequestHeader {
+            broker_name: cfg.broker_name.clone(),
+            broker_addr: cfg.broker_addr(),
+            cluster_name: cfg.broker_cluster_name.clone(),
+            ha_server_addr: cfg.ha_addr(),
+            broker_id: cfg.broker_id,
+            compressed: Some(false),
+            body_crc32: Some(0),
+            ..RegisterBrokerRequestHeader::default()
+        };
+        RemotingCommand::request_with_header(RequestCode::RegisterBroker, &header).with_body(body)
+    }
+
+    /// Registers with every name server in parallel; a slave learns its master from the answers.
+    pub async fn register_all(self: &Arc<Self>) {
+        let addrs = self.config.namesrv_list();
+        let mut calls = Vec::new();
+        for addr in addrs {
+            let this = Arc::clone(self);
+            let mut request = self.register_request();
+            request.opaque = rmq_remoting::next_opaque();
+            calls.push(tokio::spawn(async move {
+                match this.namesrv_client.invoke(&addr, request, REGISTER_TIMEOUT).await.and_then(RemotingCommand::into_success) {
+                    Ok(resp) => {
+                        if let Ok(h) = resp.header::<RegisterBrokerResponseHeader>() {
+                            this.on_register_answer(h);
+                        }
+                    }
+                    Err(e) => tracing::warn!(namesrv = %addr, cause = %e, "register broker failed"),
+                }
+            }));
+        }
+        for c in calls {
+            let _ = c.await;
+        }
+    }
+
+    fn on_register_answer(&self, h: RegisterBrokerResponseHeader) {
+        if self.config.is_master() {
+            return;
+        }
+        if let Some(master) = h.master_addr.filter(|m| !m.is_empty()) {
+            let mut current = self.master_addr.write();
+            if current.as_deref() != Some(master.as_str()) {
+                tracing::info!(master = %master, "master address learned from name server");
+                *current = Some(master);
+            }
+        }
+        if self.config.ha_master_address.is_none() {
+            if let Some(ha) = h.ha_server_addr.filter(|m| !m.is_empty()) {
+                *self.ha_master_addr.write() = Some(ha);
+            }
+        }
+    }
+
+    /// Sends UNREGISTER_BROKER to every name server (clean shutdown).
+    pub async fn unregister_all(&self) {
+        let cfg = &self.config;
+        let header = UnregisterBrokerRequestHeader {
+            broker_name: cfg.broker_name.clone(),
+            broker_addr: cfg.broker_addr(),
+            cluster_name: cfg.broker_cluster_name.clone(),
+            broker_id: cfg.broker_id,
+        };
+        for addr in cfg.namesrv_list() {
+            let request = RemotingCommand::request_with_header(RequestCode::UnregisterBroker, &header);
+            if let Err(e) = self.namesrv_client.invoke(&addr, request, Duration::from_secs(3)).await {
+                tracing::warn!(namesrv = %addr, cause = %e, "unregister broker failed");
+            }
+        }
+    }
+
+    /// Registers now, then every period and whenever the topic table changes, until `stop`.
+    pub fn spawn_registration(self: &Arc<Self>, stop: CancellationToken) {
+        let this = Arc::clone(self);
+        let period = Duration::from_millis(this.config.register_name_server_period.clamp(10_000, 60_000));
+        tokio::spawn(async move {
+            loop {
+                this.register_all().await;
+                tokio::select! {
+                    () = tokio::time::sleep(period) => {}
+                    () = this.topics.changed.notified() => {}
+                    () = stop.cancelled() => break,
+                }
+            }
+        });
+    }
+}

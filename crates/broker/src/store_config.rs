@@ -1,0 +1,31 @@
+//! The store's settings derived from the broker config.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rmq_store::{FlushMode, StoreConfig};
+
+use crate::config::{BrokerConfig, FlushDiskType};
+
+/// Maps broker.conf keys onto the store's config.
+#[must_use]
+pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
+    let ip: IpAddr = cfg.broker_ip1.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    StoreConfig {
+        root: cfg.store_root(),
+        commit_log_dir: cfg.store_path_commit_log.as_ref().map(PathBuf::from),
+        commit_log_file_size: usize::try_from(cfg.mapped_file_size_commit_log).unwrap_or(1 << 30),
+        cq_units_per_file: usize::try_from(cfg.mapped_file_size_consume_queue / 20).unwrap_or(300_000).max(1),
+        flush_mode: match cfg.flush_disk_type {
+            FlushDiskType::AsyncFlush => FlushMode::Async,
+            FlushDiskType::SyncFlush => FlushMode::Sync,
+        },
+        flush_interval: Duration::from_millis(cfg.flush_interval_commit_log.max(1)),
+        sync_flush_timeout: Duration::from_millis(cfg.sync_flush_timeout.max(1)),
+        max_message_size: usize::try_from(cfg.max_message_size).unwrap_or(4 << 20) + 64 * 1024,
+        store_host: SocketAddr::new(ip, cfg.listen_port),
+        index_enable: cfg.message_index_enable,
+        disk_full_ratio: 95,
+    }
+}

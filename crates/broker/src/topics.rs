@@ -1,0 +1,261 @@
+//! Topic configurations: system topics, auto-creation from TBW102, topics.json.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use parking_lot::RwLock;
+use rmq_remoting::body::{DataVersion, TopicConfig, TopicConfigSerializeWrapper};
+use tokio::sync::Notify;
+
+use crate::config::BrokerConfig;
+use crate::persist::{load_with_backup, write_atomic, PersistError};
+
+/// Permission bits.
+pub mod perm {
+    /// Readable.
+    pub const READ: i32 = 4;
+    /// Writable.
+    pub const WRITE: i32 = 2;
+    /// A template for auto-created topics.
+    pub const INHERIT: i32 = 1;
+
+    /// Whether `p` allows reads.
+    #[must_use]
+    pub const fn readable(p: i32) -> bool {
+        p & READ != 0
+    }
+    /// Whether `p` allows writes.
+    #[must_use]
+    pub const fn writable(p: i32) -> bool {
+        p & WRITE != 0
+    }
+}
+
+/// Names of topics the broker itself uses.
+pub mod system {
+    /// Template for auto-created topics.
+    pub const AUTO_CREATE: &str = "TBW102";
+    /// Delayed messages.
+    pub const SCHEDULE: &str = "SCHEDULE_TOPIC_XXXX";
+    /// Half (prepared) transaction messages.
+    pub const TRANS_HALF: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
+    /// Transaction decisions.
+    pub const TRANS_OP_HALF: &str = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
+    /// Half messages checked too often.
+    pub const TRANS_CHECK_MAX_TIME: &str = "TRANS_CHECK_MAX_TIME_TOPIC";
+    /// Self test.
+    pub const SELF_TEST: &str = "SELF_TEST_TOPIC";
+    /// Offset moved events.
+    pub const OFFSET_MOVED_EVENT: &str = "OFFSET_MOVED_EVENT";
+    /// Benchmark topic.
+    pub const BENCHMARK: &str = "BenchmarkTest";
+    /// Retry topic prefix.
+    pub const RETRY_PREFIX: &str = "%RETRY%";
+    /// Dead-letter topic prefix.
+    pub const DLQ_PREFIX: &str = "%DLQ%";
+
+    /// Topics producers may not send to.
+    #[must_use]
+    pub fn is_not_sendable(topic: &str) -> bool {
+        matches!(topic, SCHEDULE | TRANS_HALF | TRANS_OP_HALF | TRANS_CHECK_MAX_TIME | SELF_TEST | OFFSET_MOVED_EVENT)
+    }
+}
+
+/// Why a topic name is refused.
+pub fn validate_topic_name(topic: &str) -> Result<(), String> {
+    if topic.is_empty() {
+        return Err("the specified topic is blank".into());
+    }
+    if topic.len() > 127 {
+        return Err(format!("the specified topic is longer than topic max length 127: {}", topic.len()));
+    }
+    if !topic.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'%' | b'|' | b'-' | b'_')) {
+        return Err(format!("the specified topic[{topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"));
+    }
+    Ok(())
+}
+
+/// A new topic config.
+#[must_use]
+pub fn topic_config(name: &str, read: i32, write: i32, perm: i32) -> TopicConfig {
+    TopicConfig {
+        topic_name: name.to_owned(),
+        read_queue_nums: read,
+        write_queue_nums: write,
+        perm,
+        ..TopicConfig::default()
+    }
+}
+
+/// All topics of this broker.
+#[derive(Debug)]
+pub struct TopicTable {
+    path: PathBuf,
+    inner: RwLock<Inner>,
+    /// Signalled on every change (registration with name servers follows at once).
+    pub changed: Notify,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    topics: BTreeMap<String, TopicConfig>,
+    version: DataVersion,
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
+        .unwrap_or(i64::MAX)
+}
+
+impl TopicTable {
+    /// Loads topics.json and adds the system topics the config asks for.
+    pub fn load(cfg: &BrokerConfig, config_dir: &Path) -> Result<Self, PersistError> {
+        let path = config_dir.join("topics.json");
+        let wrapper = load_with_backup(&path, |t| serde_json::from_str::<TopicConfigSerializeWrapper>(t).ok());
+        let mut inner = Inner::default();
+        if let Some(w) = wrapper {
+            inner.topics = w.topic_config_table.into_iter().collect();
+            inner.version = w.data_version;
+        }
+        let table = Self { path, inner: RwLock::new(inner), changed: Notify::new() };
+        for t in system_topics(cfg) {
+            table.inner.write().topics.entry(t.topic_name.clone()).or_insert(t);
+        }
+        table.bump_and_persist()?;
+        Ok(table)
+    }
+
+    fn bump_and_persist(&self) -> Result<(), PersistError> {
+        let text = {
+            let mut inner = self.inner.write();
+            inner.version.counter += 1;
+            inner.version.timestamp = now_ms();
+            serde_json::to_string_pretty(&Self::wrapper_of(&inner)).unwrap_or_default()
+        };
+        self.changed.notify_one();
+        write_atomic(&self.path, &text)
+    }
+
+    fn wrapper_of(inner: &Inner) -> TopicConfigSerializeWrapper {
+        TopicConfigSerializeWrapper {
+            topic_config_table: inner.topics.clone().into_iter().collect(),
+            data_version: inner.version.clone(),
+            ..TopicConfigSerializeWrapper::default()
+        }
+    }
+
+    /// The config of `topic`.
+    #[must_use]
+    pub fn get(&self, topic: &str) -> Option<TopicConfig> {
+        self.inner.read().topics.get(topic).cloned()
+    }
+
+    /// Every topic.
+    #[must_use]
+    pub fn all(&self) -> Vec<TopicConfig> {
+        self.inner.read().topics.values().cloned().collect()
+    }
+
+    /// Topic names.
+    #[must_use]
+    pub fn names(&self) -> Vec<String> {
+        self.inner.read().topics.keys().cloned().collect()
+    }
+
+    /// The table with its data version (REGISTER_BROKER body, GET_ALL_TOPIC_CONFIG).
+    #[must_use]
+    pub fn wrapper(&self) -> TopicConfigSerializeWrapper {
+        Self::wrapper_of(&self.inner.read())
+    }
+
+    /// The current data version.
+    #[must_use]
+    pub fn data_version(&self) -> DataVersion {
+        self.inner.read().version.clone()
+    }
+
+    /// Creates or replaces a topic.
+    pub fn upsert(&self, cfg: TopicConfig) -> Result<(), PersistError> {
+        self.inner.write().topics.insert(cfg.topic_name.clone(), cfg);
+        self.bump_and_persist()
+    }
+
+    /// Deletes a topic; true if it existed.
+    pub fn delete(&self, topic: &str) -> Result<bool, PersistError> {
+        let existed = self.inner.write().topics.remove(topic).is_some();
+        if existed {
+            self.bump_and_persist()?;
+        }
+        Ok(existed)
+    }
+
+    /// Replaces the whole table (a slave copying its master).
+    pub fn replace_all(&self, wrapper: TopicConfigSerializeWrapper) -> Result<(), PersistError> {
+        {
+            let mut inner = self.inner.write();
+            inner.topics = wrapper.topic_config_table.into_iter().collect();
+            inner.version = wrapper.data_version;
+        }
+        let text = serde_json::to_string_pretty(&self.wrapper()).unwrap_or_default();
+        self.changed.notify_one();
+        write_atomic(&self.path, &text)
+    }
+
+    /// The topic, auto-created from `template` on send when allowed (official rules: the
+    /// template must exist with the INHERIT bit; queues = min(requested, template's), perm =
+    /// template's without INHERIT).
+    pub fn get_or_create_on_send(
+        &self,
+        topic: &str,
+        template: &str,
+        queue_nums: i32,
+        topic_sys_flag: i32,
+    ) -> Result<Option<TopicConfig>, PersistError> {
+        if let Some(t) = self.get(topic) {
+            return Ok(Some(t));
+        }
+        let Some(tpl) = self.get(template) else { return Ok(None) };
+        if tpl.perm & perm::INHERIT == 0 {
+            return Ok(None);
+        }
+        let queues = queue_nums.clamp(1, tpl.write_queue_nums.max(1));
+        let mut cfg = topic_config(topic, queues, queues, tpl.perm & !perm::INHERIT);
+        cfg.topic_sys_flag = topic_sys_flag;
+        tracing::info!(topic, template, queues, "auto-creating topic");
+        self.upsert(cfg.clone())?;
+        Ok(Some(cfg))
+    }
+
+    /// A system-managed topic (retry, DLQ, schedule, transaction), created if absent.
+    pub fn get_or_create_system(&self, topic: &str, queues: i32, perm: i32) -> Result<TopicConfig, PersistError> {
+        if let Some(t) = self.get(topic) {
+            return Ok(t);
+        }
+        let cfg = topic_config(topic, queues, queues, perm);
+        self.upsert(cfg.clone())?;
+        Ok(cfg)
+    }
+}
+
+fn system_topics(cfg: &BrokerConfig) -> Vec<TopicConfig> {
+    let rw = perm::READ | perm::WRITE;
+    let mut out = vec![
+        topic_config(system::SELF_TEST, 1, 1, rw),
+        topic_config(system::BENCHMARK, 1024, 1024, rw),
+        topic_config(system::OFFSET_MOVED_EVENT, 1, 1, rw),
+        topic_config(system::SCHEDULE, 18, 18, rw),
+        topic_config(&format!("{}_REPLY_TOPIC", cfg.broker_cluster_name), 1, 1, rw),
+    ];
+    if cfg.auto_create_topic_enable {
+        let n = cfg.default_topic_queue_nums;
+        out.push(topic_config(system::AUTO_CREATE, n, n, perm::INHERIT | rw));
+    }
+    let cluster_perm = if cfg.cluster_topic_enable { perm::INHERIT | rw } else { perm::INHERIT };
+    out.push(topic_config(&cfg.broker_cluster_name, 16, 16, cluster_perm));
+    let broker_perm = if cfg.broker_topic_enable { perm::INHERIT | rw } else { perm::INHERIT };
+    out.push(topic_config(&cfg.broker_name, 1, 1, broker_perm));
+    if cfg.trace_topic_enable {
+        out.push(topic_config(&cfg.msg_trace_topic_name, 1, 1, rw));
+    }
+    out
+}

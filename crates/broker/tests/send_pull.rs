@@ -1,0 +1,180 @@
+//! In-process broker: raw send and pull over the wire, long polling, tag filter, offsets.
+
+use std::time::{Duration, Instant};
+
+use rmq_broker::BrokerConfig;
+use rmq_common::message::MessageExt;
+use rmq_remoting::body::{ConsumerData, HeartbeatData, SubscriptionData};
+use rmq_remoting::header::{
+    OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader, QueryConsumerOffsetRequestHeader,
+    SendMessageRequestHeaderV2, SendMessageResponseHeader, TopicQueueRequestHeader, UpdateConsumerOffsetRequestHeader,
+};
+use rmq_remoting::transport::RemotingClient;
+use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
+
+struct Running {
+    addr: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cfg = BrokerConfig {
+        bind_address: "127.0.0.1".into(),
+        listen_port: port,
+        fast_listen_enable: false,
+        store_path_root_dir: dir.path().to_string_lossy().into_owned(),
+        mapped_file_size_commit_log: 16 * 1024 * 1024,
+        ..BrokerConfig::default()
+    };
+    tweak(&mut cfg);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        rmq_broker::run(cfg, async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    let addr = format!("127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Running { addr, stop: Some(tx), task, _dir: dir }
+}
+
+impl Running {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let _ = self.task.await;
+    }
+}
+
+const T: Duration = Duration::from_secs(5);
+
+fn send_request(topic: &str, queue: i32, body: &str, tag: &str) -> RemotingCommand {
+    let h = SendMessageRequestHeaderV2 {
+        a: "pg".into(),
+        b: topic.into(),
+        c: "TBW102".into(),
+        d: 4,
+        e: queue,
+        f: 0,
+        g: 1,
+        h: 0,
+        i: Some(format!("TAGS\u{1}{tag}\u{2}KEYS\u{1}key-{body}")),
+        ..SendMessageRequestHeaderV2::default()
+    };
+    RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body.as_bytes().to_vec())
+}
+
+fn pull_request(topic: &str, queue: i32, offset: i64, suspend_ms: i64, sub: &str) -> RemotingCommand {
+    let h = PullMessageRequestHeader {
+        consumer_group: "cg".into(),
+        topic: topic.into(),
+        queue_id: queue,
+        queue_offset: offset,
+        max_msg_nums: 32,
+        sys_flag: 0x2 | 0x4,
+        commit_offset: Some(0),
+        suspend_timeout_millis: Some(suspend_ms),
+        subscription: Some(sub.into()),
+        sub_version: Some(0),
+        expression_type: Some("TAG".into()),
+        ..PullMessageRequestHeader::default()
+    };
+    RemotingCommand::request_with_header(RequestCode::PullMessage, &h)
+}
+
+#[tokio::test]
+async fn send_then_pull_with_tags_and_long_polling() {
+    let b = start(|_| {}).await;
+    let c = RemotingClient::default();
+    // Auto-created topic from TBW102.
+    for i in 0..6 {
+        let resp = c.invoke(&b.addr, send_request("TopicA", 1, &format!("m{i}"), if i % 2 == 0 { "a" } else { "b" }), T).await.unwrap();
+        assert_eq!(resp.code, 0, "{:?}", resp.remark);
+        let h: SendMessageResponseHeader = resp.header().unwrap();
+        assert_eq!(h.queue_offset, i);
+        assert_eq!(h.queue_id, 1);
+        assert_eq!(h.msg_id.len(), 32);
+        assert_eq!(resp.ext_fields.get("MSG_REGION").map(String::as_str), Some("DefaultRegion"));
+    }
+    let resp = c.invoke(&b.addr, pull_request("TopicA", 1, 0, 0, "a"), T).await.unwrap();
+    assert_eq!(resp.code, 0);
+    let h: PullMessageResponseHeader = resp.header().unwrap();
+    assert_eq!(h.next_begin_offset, 6);
+    assert_eq!(h.max_offset, 6);
+    let msgs = MessageExt::decode_all(&resp.body).unwrap();
+    let bodies: Vec<String> = msgs.iter().map(|m| String::from_utf8_lossy(&m.body).into_owned()).collect();
+    assert_eq!(bodies, vec!["m0", "m2", "m4"]);
+    assert_eq!(msgs[1].queue_offset, 2);
+
+    // Nothing new: a short hold answers PULL_NOT_FOUND.
+    let resp = c.invoke(&b.addr, pull_request("TopicA", 1, 6, 300, "*"), T).await.unwrap();
+    assert_eq!(resp.response_code(), ResponseCode::PullNotFound);
+
+    // Long polling wakes soon after a send.
+    let c2 = c.clone();
+    let addr = b.addr.clone();
+    let started = Instant::now();
+    let waiter = tokio::spawn(async move { c2.invoke(&addr, pull_request("TopicA", 1, 6, 10_000, "*"), T * 3).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent_at = Instant::now();
+    c.invoke(&b.addr, send_request("TopicA", 1, "late", "a"), T).await.unwrap();
+    let resp = waiter.await.unwrap().unwrap();
+    assert_eq!(resp.code, 0);
+    assert!(sent_at.elapsed() < Duration::from_millis(200), "woke {:?} after send", sent_at.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5));
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn offsets_and_errors() {
+    let b = start(|cfg| cfg.auto_create_topic_enable = false).await;
+    let c = RemotingClient::default();
+    let resp = c.invoke(&b.addr, send_request("NoSuchTopic", 0, "x", "a"), T).await.unwrap();
+    assert_eq!(resp.response_code(), ResponseCode::TopicNotExist);
+    let resp = c.invoke(&b.addr, send_request("bad topic!", 0, "x", "a"), T).await.unwrap();
+    assert_eq!(resp.response_code(), ResponseCode::MessageIllegal);
+    let resp = c.invoke(&b.addr, send_request("SCHEDULE_TOPIC_XXXX", 0, "x", "a"), T).await.unwrap();
+    assert_eq!(resp.response_code(), ResponseCode::NoPermission);
+    let unknown = RemotingCommand::request(RequestCode::Unknown(9999));
+    let resp = c.invoke(&b.addr, unknown, T).await.unwrap();
+    assert_eq!(resp.response_code(), ResponseCode::RequestCodeNotSupported);
+    assert!(resp.remark_str().contains("9999"));
+
+    let upd = UpdateConsumerOffsetRequestHeader { consumer_group: "g".into(), topic: "T".into(), queue_id: 2, commit_offset: 17 };
+    let resp = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &upd), T).await.unwrap();
+    assert_eq!(resp.code, 0);
+    let q = QueryConsumerOffsetRequestHeader { consumer_group: "g".into(), topic: "T".into(), queue_id: 2, set_zero_if_not_found: None };
+    let resp = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::QueryConsumerOffset, &q), T).await.unwrap();
+    assert_eq!(resp.header::<OffsetResponseHeader>().unwrap().offset, 17);
+    let m = TopicQueueRequestHeader { topic: "T".into(), queue_id: 2, committed: None };
+    let resp = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::GetMaxOffset, &m), T).await.unwrap();
+    assert_eq!(resp.header::<OffsetResponseHeader>().unwrap().offset, 0);
+
+    // Heartbeat registers a consumer; the group list answers with it.
+    let hb = HeartbeatData {
+        client_id: "127.0.0.1@test".into(),
+        consumer_data_set: vec![ConsumerData {
+            group_name: "g".into(),
+            consume_type: "CONSUME_PASSIVELY".into(),
+            message_model: "CLUSTERING".into(),
+            consume_from_where: "CONSUME_FROM_LAST_OFFSET".into(),
+            subscription_data_set: vec![SubscriptionData { topic: "T".into(), sub_string: "*".into(), expression_type: "TAG".into(), ..SubscriptionData::default() }],
+            unit_mode: false,
+        }],
+        producer_data_set: vec![],
+    };
+    let resp = c.invoke(&b.addr, RemotingCommand::request(RequestCode::HeartBeat).with_body(serde_json::to_vec(&hb).unwrap()), T).await.unwrap();
+    assert_eq!(resp.code, 0);
+    assert_eq!(resp.version, rmq_remoting::CURRENT_VERSION);
+    b.stop().await;
+}
