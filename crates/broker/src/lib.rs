@@ -9,7 +9,7 @@ pub mod config;
 mod delay;
 mod error;
 mod groups;
-pub mod logging;
+
 mod locks;
 mod long_poll;
 mod offsets;
@@ -23,7 +23,8 @@ mod wire;
 pub use broker::{run, Broker};
 pub use config::{BrokerConfig, BrokerRole, FlushDiskType};
 pub use error::BrokerError;
-pub use logging::default_log_dir;
+pub use rmq_common::logging;
+pub use rmq_common::logging::default_log_dir;
 
 /// Milliseconds since the epoch.
 #[must_use]

@@ -2,7 +2,9 @@
 //! ids, sys flags and the Java string hash. Depends on nothing else of ours.
 
 pub mod hash;
+pub mod logging;
 pub mod message;
 pub mod msgid;
+pub mod properties;
 pub mod property;
 pub mod sysflag;

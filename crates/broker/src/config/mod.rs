@@ -1,8 +1,6 @@
 //! Broker configuration: RocketMQ's broker.conf keys, with the official defaults.
 
-mod properties;
-
-pub use properties::{parse_properties, parse_value, render, ConfigError, PropValue};
+pub use rmq_common::properties::{parse_properties, parse_value, render, ConfigError, PropValue};
 
 use std::path::{Path, PathBuf};
 
@@ -74,7 +72,7 @@ fn default_store_root() -> String {
     home_dir().join("store").to_string_lossy().into_owned()
 }
 
-crate::properties_config! {
+rmq_common::properties_config! {
     /// Everything a broker.conf can say that we act on. Keys and defaults are the official
     /// ones (BrokerConfig, MessageStoreConfig, NettyServerConfig).
     pub struct BrokerConfig {

@@ -5,11 +5,13 @@ mod connection;
 pub mod fastjson;
 mod heartbeat;
 mod lock;
+mod route;
 mod subscription;
 mod topic;
 
 pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnection};
 pub use heartbeat::{ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData};
 pub use lock::{LockBatchRequestBody, LockBatchResponseBody};
+pub use route::{BrokerData, ClusterInfo, KvTable, QueueData, TopicRouteData};
 pub use subscription::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
 pub use topic::{DataVersion, MessageQueue, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper, TopicList};

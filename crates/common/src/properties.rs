@@ -178,9 +178,9 @@ macro_rules! properties_config {
             pub const KEYS: &'static [&'static str] = &[$($key,)*];
 
             /// Applies one `key=value`; `Ok(false)` when the key is not one of ours.
-            pub fn set(&mut self, key: &str, value: &str) -> Result<bool, $crate::config::ConfigError> {
+            pub fn set(&mut self, key: &str, value: &str) -> Result<bool, $crate::properties::ConfigError> {
                 match key {
-                    $($key => { self.$field = $crate::config::parse_value(key, value)?; Ok(true) })*
+                    $($key => { self.$field = $crate::properties::parse_value(key, value)?; Ok(true) })*
                     _ => Ok(false),
                 }
             }
@@ -188,7 +188,7 @@ macro_rules! properties_config {
             /// The effective configuration as `(key, value)` pairs.
             #[must_use]
             pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-                vec![$(($key, $crate::config::PropValue::render_prop(&self.$field)),)*]
+                vec![$(($key, $crate::properties::PropValue::render_prop(&self.$field)),)*]
             }
         }
     };
