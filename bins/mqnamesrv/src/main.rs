@@ -1,0 +1,58 @@
+//! `mqnamesrv`: starts a name server, as Apache RocketMQ's `bin/mqnamesrv` is used.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use rmq_nameserver::NamesrvConfig;
+
+/// Command line of `mqnamesrv`.
+#[derive(Parser, Debug)]
+#[command(name = "mqnamesrv", version, about = "RocketMQ-compatible name server")]
+struct Cli {
+    /// Config file (properties format: listenPort, kvConfigPath, ...).
+    #[arg(short = 'c', long = "configFile")]
+    config_file: Option<PathBuf>,
+    /// Print the effective configuration and exit.
+    #[arg(short = 'p', long = "printConfigItem")]
+    print_config: bool,
+    /// Override: port to listen on.
+    #[arg(long = "listenPort")]
+    listen_port: Option<u16>,
+    /// Override: address to bind.
+    #[arg(long = "bindAddress")]
+    bind_address: Option<String>,
+    /// Log directory (default ~/logs/rocketmqlogs, or ROCKETMQ_LOG_DIR).
+    #[arg(long, env = "ROCKETMQ_LOG_DIR")]
+    log_dir: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = match &cli.config_file {
+        Some(path) => NamesrvConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?,
+        None => NamesrvConfig::default(),
+    };
+    if let Some(p) = cli.listen_port {
+        config.listen_port = p;
+    }
+    if let Some(b) = cli.bind_address {
+        config.bind_address = b;
+    }
+    if cli.print_config {
+        print!("{}", rmq_nameserver::config::render(&config.to_pairs()));
+        return Ok(());
+    }
+    let log_dir = cli.log_dir.unwrap_or_else(rmq_common::logging::default_log_dir);
+    rmq_common::logging::init(&log_dir, "namesrv.log")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(rmq_nameserver::run(config, shutdown_signal())).context("name server failed")
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+    }
+}

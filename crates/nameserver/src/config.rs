@@ -1,0 +1,59 @@
+//! Name server configuration: the official namesrv.conf keys.
+
+use std::path::{Path, PathBuf};
+
+pub use rmq_common::properties::{parse_properties, render, ConfigError};
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
+rmq_common::properties_config! {
+    /// Name server settings (NamesrvConfig + NettyServerConfig keys).
+    pub struct NamesrvConfig {
+        /// Port to listen on.
+        pub listen_port: u16 = "listenPort" => 9876,
+        /// Address to bind (`0.0.0.0` = all interfaces).
+        pub bind_address: String = "bindAddress" => "0.0.0.0".to_owned(),
+        /// RocketMQ home (accepted for compatibility).
+        pub rocketmq_home: Option<String> = "rocketmqHome" => None,
+        /// KV config file.
+        pub kv_config_path: String = "kvConfigPath" => home().join("namesrv").join("kvConfig.json").to_string_lossy().into_owned(),
+        /// Where the config is written by UPDATE_NAMESRV_CONFIG.
+        pub config_store_path: String = "configStorePath" => home().join("namesrv").join("namesrv.properties").to_string_lossy().into_owned(),
+        /// Broker expiry without registration, ms.
+        pub broker_expired_millis: u64 = "brokerExpiredMillis" => 120_000,
+        /// Liveness scan period, ms.
+        pub scan_not_active_broker_interval: u64 = "scanNotActiveBrokerInterval" => 5_000,
+        /// Order messages enabled (accepted for compatibility).
+        pub order_message_enable: bool = "orderMessageEnable" => false,
+        /// Cluster test mode (accepted for compatibility).
+        pub cluster_test: bool = "clusterTest" => false,
+        /// Largest frame, bytes.
+        pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
+    }
+}
+
+impl NamesrvConfig {
+    /// Loads a properties file over the defaults; unknown keys are an error.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Io { path: path.display().to_string(), cause: e.to_string() })?;
+        let mut cfg = Self::default();
+        cfg.apply(&parse_properties(&text))?;
+        Ok(cfg)
+    }
+
+    /// Applies pairs; an unknown key is an error, as the issue asks of the name server.
+    pub fn apply(&mut self, pairs: &std::collections::BTreeMap<String, String>) -> Result<(), ConfigError> {
+        for (k, v) in pairs {
+            if !self.set(k, v)? {
+                return Err(ConfigError::Invalid { key: k.clone(), reason: "unknown name server config key".into() });
+            }
+        }
+        if self.scan_not_active_broker_interval == 0 || self.broker_expired_millis == 0 {
+            return Err(ConfigError::Invalid { key: "brokerExpiredMillis".into(), reason: "must be > 0".into() });
+        }
+        Ok(())
+    }
+}

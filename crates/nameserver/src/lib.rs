@@ -1,0 +1,75 @@
+//! The name server: brokers register their topics here every 30 s; clients ask for routes.
+//! Name servers are independent of each other. [`run`] serves until shutdown.
+
+pub mod config;
+mod kv;
+mod processor;
+mod routes;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::RwLock;
+use rmq_remoting::transport::{Channel, ChannelEventListener, Dispatcher, RemotingServer, ServerConfig};
+
+pub use config::NamesrvConfig;
+pub use kv::KvConfig;
+pub use routes::{RegisterAnswer, Registration, RouteTable};
+
+/// Shared state of a name server.
+#[derive(Debug)]
+pub struct NameServer {
+    /// Settings.
+    pub config: NamesrvConfig,
+    /// Routes.
+    pub routes: RwLock<RouteTable>,
+    /// KV config.
+    pub kv: KvConfig,
+}
+
+struct CloseWatch(Arc<NameServer>);
+
+impl ChannelEventListener for CloseWatch {
+    fn on_close(&self, channel: &Channel) {
+        let n = self.0.routes.write().channel_closed(channel.id());
+        if n > 0 {
+            tracing::info!(peer = %channel.peer_addr(), brokers = n, "broker connection closed");
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves. Prints nothing itself; logs through tracing.
+pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+    let ns = Arc::new(NameServer {
+        kv: KvConfig::load(PathBuf::from(&config.kv_config_path)),
+        routes: RwLock::new(RouteTable::default()),
+        config,
+    });
+    let dispatcher = Dispatcher::new()
+        .fallback(Arc::new(processor::Processor { ns: Arc::clone(&ns) }))
+        .listener(Arc::new(CloseWatch(Arc::clone(&ns))));
+    let addr = format!("{}:{}", ns.config.bind_address, ns.config.listen_port);
+    let server = RemotingServer::bind(&addr, dispatcher, ServerConfig { max_frame_size: ns.config.max_frame_size, ..ServerConfig::default() }).await?;
+    tracing::info!(addr = %server.local_addr(), "The Name Server boot success. serializeType=JSON");
+    let scan = {
+        let ns = Arc::clone(&ns);
+        tokio::spawn(async move {
+            let period = Duration::from_millis(ns.config.scan_not_active_broker_interval);
+            let expiry = Duration::from_millis(ns.config.broker_expired_millis);
+            loop {
+                tokio::time::sleep(period).await;
+                let n = ns.routes.write().expire(expiry);
+                if n > 0 {
+                    tracing::warn!(brokers = n, "removed brokers that stopped registering");
+                }
+            }
+        })
+    };
+    shutdown.await;
+    scan.abort();
+    server.shutdown().await;
+    tracing::info!("name server stopped");
+    Ok(())
+}
