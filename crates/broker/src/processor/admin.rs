@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rmq_remoting::body::{SubscriptionGroupConfig, TopicList};
 use rmq_remoting::header::{
-    CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, GetBrokerConfigResponseHeader, TopicRequestHeader,
+    CreateTopicRequestHeader, GetSubscriptionGroupConfigRequestHeader, GetTopicConfigRequestHeader, DeleteSubscriptionGroupRequestHeader, GetBrokerConfigResponseHeader, TopicRequestHeader,
 };
 use rmq_remoting::RemotingCommand;
 
@@ -100,4 +100,18 @@ pub fn update_broker_config(broker: &Arc<Broker>, req: &RemotingCommand) -> Hand
     let rendered: Vec<(&str, String)> = existing.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     crate::persist::write_atomic(&path, &crate::config::render(&rendered))?;
     Ok(RemotingCommand::success())
+}
+
+/// GET_TOPIC_CONFIG (5.x): one topic's config (TopicConfigAndQueueMapping without a mapping).
+pub fn one_topic_config(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
+    let h: GetTopicConfigRequestHeader = req.header()?;
+    let cfg = broker.topics.get(&h.topic).ok_or_else(|| BrokerError::TopicNotExist(h.topic.clone()))?;
+    Ok(RemotingCommand::success().with_body(serde_json::to_vec(&cfg).unwrap_or_default()))
+}
+
+/// GET_SUBSCRIPTIONGROUP_CONFIG (5.x): one group's config.
+pub fn group_config(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
+    let h: GetSubscriptionGroupConfigRequestHeader = req.header()?;
+    let cfg = broker.groups.get(&h.group).ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
+    Ok(RemotingCommand::success().with_body(serde_json::to_vec(&cfg).unwrap_or_default()))
 }

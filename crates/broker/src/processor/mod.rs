@@ -105,6 +105,8 @@ async fn handle(broker: &Arc<Broker>, ctx: &RequestContext, req: RemotingCommand
         C::UpdateAndCreateTopic => some(admin::create_topic(broker, &req)),
         C::DeleteTopicInBroker => some(admin::delete_topic(broker, &req)),
         C::GetAllTopicConfig => some(admin::all_topic_config(broker)),
+        C::GetTopicConfig => some(admin::one_topic_config(broker, &req)),
+        C::GetSubscriptiongroupConfig => some(admin::group_config(broker, &req)),
         C::GetTopicNameList => some(admin::topic_names(broker, false)),
         C::GetSystemTopicListFromBroker => some(admin::topic_names(broker, true)),
         C::UpdateAndCreateSubscriptiongroup => some(admin::create_group(broker, &req)),

@@ -148,6 +148,14 @@ pub async fn pull(broker: &Arc<Broker>, _ctx: &RequestContext, req: RemotingComm
         }
     };
 
+    // Commit the offset the consumer carries now, on receipt: a pull parked for long polling
+    // must not write an older offset later, over a newer UPDATE_CONSUMER_OFFSET.
+    if h.sys_flag & flag::COMMIT_OFFSET != 0 && cfg.is_master() {
+        if let Some(commit) = h.commit_offset.filter(|c| *c >= 0) {
+            broker.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, commit);
+        }
+    }
+
     let max_msgs = u32::try_from(h.max_msg_nums.clamp(1, 1024)).unwrap_or(32);
     let suspend = h.sys_flag & flag::SUSPEND != 0;
     let hold = if cfg.long_polling_enable {
@@ -177,12 +185,6 @@ pub async fn pull(broker: &Arc<Broker>, _ctx: &RequestContext, req: RemotingComm
             }
         }
         outcome = answer(read(h.queue_offset), h.queue_offset);
-    }
-
-    if h.sys_flag & flag::COMMIT_OFFSET != 0 && cfg.is_master() {
-        if let Some(commit) = h.commit_offset.filter(|c| *c >= 0) {
-            broker.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, commit);
-        }
     }
 
     let suggest = if outcome.suggest_slave && cfg.is_master() { group.which_broker_when_consume_slowly } else { 0 };

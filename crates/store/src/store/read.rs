@@ -190,6 +190,20 @@ impl MessageStore {
         let _ = std::fs::remove_dir_all(self.config.root.join("consumequeue").join(topic));
     }
 
+    /// Store time of the oldest message in the commit log (0 when empty).
+    #[must_use]
+    pub fn earliest_store_time(&self) -> i64 {
+        let mut pos = self.log.min_offset();
+        // Skip a leading blank record, if the first file starts with one.
+        for _ in 0..2 {
+            match self.log.record_at(pos) {
+                Some(r) => return rmq_common::message::MessageExt::decode(&r).map_or(0, |m| m.store_timestamp),
+                None => pos = pos - pos % self.log.file_size() + self.log.file_size(),
+            }
+        }
+        0
+    }
+
     /// Max commit-log offset.
     #[must_use]
     pub fn max_phy_offset(&self) -> i64 {
@@ -210,7 +224,7 @@ impl MessageStore {
             ("commitLogDirCapacity".into(), format!("Total : {} bytes", self.log.disk_size())),
             ("dispatchBehindBytes".into(), "0".into()),
             ("putMessageEntireTimeMax".into(), "0".into()),
-            ("earliestMessageTimeStamp".into(), "0".into()),
+            ("earliestMessageTimeStamp".into(), self.earliest_store_time().to_string()),
             ("storeMsgTotal".into(), self.put_total.load(Ordering::Relaxed).to_string()),
             ("storeBytesTotal".into(), self.put_bytes.load(Ordering::Relaxed).to_string()),
         ]

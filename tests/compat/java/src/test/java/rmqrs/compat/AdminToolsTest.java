@@ -1,0 +1,112 @@
+package rmqrs.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
+import org.apache.rocketmq.tools.command.MQAdminStartup;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official admin tooling against our name server and broker: MQAdminExt calls and the
+ * mqadmin commands (run in-process through MQAdminStartup) print what our cluster registered.
+ */
+@Tag(CompatSupport.BROKER)
+class AdminToolsTest {
+    private static DefaultMQAdminExt admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // mqadmin configures logback from ${rocketmq.home.dir}/conf/logback_tools.xml.
+        Path home = Files.createTempDirectory("rmq-home");
+        Files.createDirectories(home.resolve("conf"));
+        Files.writeString(home.resolve("conf/logback_tools.xml"), "<configuration><root level=\"OFF\"/></configuration>");
+        System.setProperty("rocketmq.home.dir", home.toString());
+        admin = new DefaultMQAdminExt();
+        admin.setNamesrvAddr(CompatSupport.namesrv());
+        admin.setInstanceName(CompatSupport.uniqueInstanceName("admin"));
+        admin.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.shutdown();
+    }
+
+    private static String mqadmin(String... args) {
+        String[] full = new String[args.length + 2];
+        System.arraycopy(args, 0, full, 0, args.length);
+        full[args.length] = "-n";
+        full[args.length + 1] = CompatSupport.namesrv();
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            MQAdminStartup.main0(full, null);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.println("$ mqadmin " + String.join(" ", args) + "\n" + out);
+        return out;
+    }
+
+    private static String brokerAddr() throws Exception {
+        var info = admin.examineBrokerClusterInfo();
+        var data = info.getBrokerAddrTable().values().iterator().next();
+        return data.getBrokerAddrs().get(0L);
+    }
+
+    @Test
+    void clusterInfoAndRoutesMatchWhatTheBrokerRegistered() throws Exception {
+        var info = admin.examineBrokerClusterInfo();
+        assertFalse(info.getClusterAddrTable().isEmpty());
+        String addr = brokerAddr();
+        assertNotNull(addr);
+        String topic = CompatSupport.uniqueTopic("admin");
+        admin.createAndUpdateTopicConfig(addr, newTopic(topic));
+        // Registration with the name server follows a topic change at once.
+        long deadline = System.currentTimeMillis() + 10_000;
+        boolean checked = false;
+        while (!checked && System.currentTimeMillis() < deadline) {
+            try {
+                // `var`: the route class moved packages between 4.x and 5.x.
+                var route = admin.examineTopicRouteInfo(topic);
+                assertEquals(1, route.getQueueDatas().size());
+                assertEquals(4, route.getQueueDatas().get(0).getWriteQueueNums());
+                assertEquals(addr, route.getBrokerDatas().get(0).getBrokerAddrs().get(0L));
+                checked = true;
+            } catch (org.apache.rocketmq.client.exception.MQClientException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        assertTrue(checked, "route of a created topic");
+
+        String cluster = mqadmin("clusterList");
+        assertTrue(cluster.contains(addr), cluster);
+        String routeText = mqadmin("topicRoute", "-t", topic);
+        assertTrue(routeText.contains(addr) && routeText.contains("\"writeQueueNums\":4"), routeText);
+        String list = mqadmin("topicList");
+        assertTrue(list.contains(topic), list);
+        String status = mqadmin("topicStatus", "-t", topic);
+        assertTrue(status.contains("#Min Offset"), status);
+    }
+
+    private static org.apache.rocketmq.common.TopicConfig newTopic(String name) {
+        var cfg = new org.apache.rocketmq.common.TopicConfig(name);
+        cfg.setReadQueueNums(4);
+        cfg.setWriteQueueNums(4);
+        return cfg;
+    }
+}
