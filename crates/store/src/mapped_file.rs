@@ -114,3 +114,22 @@ impl MappedFile {
         }
     }
 }
+
+/// Used fraction (0.0–1.0) of the file system holding `path`, from statvfs(2).
+#[must_use]
+pub fn disk_used_ratio(path: &Path) -> Option<f64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a valid NUL-terminated string and `st` points to writable memory of
+    // the right type; statvfs only writes into it.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), st.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it initialised the whole struct.
+    let st = unsafe { st.assume_init() };
+    #[allow(clippy::cast_precision_loss)]
+    let (total, avail) = (st.f_blocks as f64, st.f_bavail as f64);
+    (total > 0.0).then(|| 1.0 - avail / total)
+}

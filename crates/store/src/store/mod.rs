@@ -312,7 +312,7 @@ impl MessageStore {
     }
 
     fn refresh_disk_usage(&self) {
-        if let Some(r) = disk_used_ratio(&self.config.commit_log_path()) {
+        if let Some(r) = crate::mapped_file::disk_used_ratio(&self.config.commit_log_path()) {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             self.disk_used_permille.store((r * 1000.0) as u64, Ordering::Relaxed);
         }
@@ -406,15 +406,6 @@ fn tag_code_of(topic: &str, props: &[(String, String)], store_ts: i64) -> i64 {
         return store_ts;
     }
     rmq_common::hash::tag_code(property::get(props, property::TAGS))
-}
-
-/// Used fraction of the file system holding `path`.
-fn disk_used_ratio(path: &std::path::Path) -> Option<f64> {
-    let out = std::process::Command::new("df").arg("-P").arg(path).output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().nth(1)?;
-    let pct = line.split_whitespace().nth(4)?.trim_end_matches('%').parse::<f64>().ok()?;
-    Some(pct / 100.0)
 }
 
 mod read;
