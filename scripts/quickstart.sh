@@ -8,7 +8,8 @@ cd "$ROOT"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 echo "==> building (release)"
-cargo build --release -q -p mqnamesrv -p mqbroker -p rmq-client --examples
+cargo build --release -q -p mqnamesrv -p mqbroker
+cargo build --release -q -p rmq-broker --example quickstart
 
 WORK="$(mktemp -d)"
 PIDS=()
