@@ -1,3 +1,4 @@
 //! Process-level integration tests: our binaries started on free loopback ports.
 
+mod broker;
 mod namesrv;

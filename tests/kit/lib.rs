@@ -1,1 +1,159 @@
-//! Test kit: helpers that start our binaries on free loopback ports.
+//! Test kit: starts our binaries (`mqnamesrv`, `mqbroker`) as processes on free loopback ports
+//! with temporary directories, and stops them by PID when dropped.
+//!
+//! Binaries are found next to the test executable (`target/<profile>/`), or in `RMQ_BIN_DIR`.
+//! `scripts/test.sh` builds them (`cargo build --workspace --bins`) before running tests.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Directory holding our built binaries.
+#[must_use]
+pub fn bin_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("RMQ_BIN_DIR") {
+        return PathBuf::from(d);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/<test> → target/<profile>
+    exe.parent().and_then(Path::parent).expect("target dir").to_owned()
+}
+
+fn binary(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(p.exists(), "{} not built: run `cargo build --workspace --bins` first (scripts/test.sh does)", p.display());
+    p
+}
+
+/// A free loopback port (bound and released; good enough for tests).
+#[must_use]
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// Waits until something accepts TCP connections on the port.
+pub fn wait_port(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// A child process killed (SIGKILL) on drop unless stopped before.
+#[derive(Debug)]
+pub struct Process {
+    child: Option<Child>,
+    /// The port it serves.
+    pub port: u16,
+}
+
+impl Process {
+    fn spawn(bin: &str, args: &[&str], dir: &Path, port: u16) -> Self {
+        let out = std::fs::File::create(dir.join(format!("{bin}.out"))).expect("log file");
+        let err = out.try_clone().expect("log file");
+        let child = Command::new(binary(bin))
+            .args(args)
+            .env("ROCKETMQ_LOG_DIR", dir.join("logs"))
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("spawn");
+        let p = Self { child: Some(child), port };
+        assert!(wait_port(port, Duration::from_secs(10)), "{bin} did not open port {port}; see {}", dir.display());
+        p
+    }
+
+    /// `127.0.0.1:<port>`.
+    #[must_use]
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The PID.
+    #[must_use]
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// SIGTERM and wait (graceful shutdown).
+    pub fn terminate(mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+            panic!("process did not stop within 20 s of SIGTERM");
+        }
+    }
+
+    /// SIGKILL and wait (a crash).
+    pub fn kill(mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Starts a name server on a free port, state in `dir`.
+#[must_use]
+pub fn start_namesrv(dir: &Path) -> Process {
+    let port = free_port();
+    let conf = dir.join("namesrv.conf");
+    std::fs::write(
+        &conf,
+        format!("listenPort={port}\nbindAddress=127.0.0.1\nkvConfigPath={}\n", dir.join("kvConfig.json").display()),
+    )
+    .expect("write config");
+    Process::spawn("mqnamesrv", &["-c", conf.to_str().expect("utf-8 path")], dir, port)
+}
+
+/// Broker settings for tests; `extra` lines are appended to the config file.
+#[derive(Debug, Clone)]
+pub struct BrokerSpec {
+    /// Name server address.
+    pub namesrv: Option<String>,
+    /// Store root.
+    pub store: PathBuf,
+    /// Port (0 = pick a free one).
+    pub port: u16,
+    /// Extra `key=value` lines.
+    pub extra: String,
+}
+
+/// Starts a broker; its store lives in `spec.store`.
+#[must_use]
+pub fn start_broker(spec: &BrokerSpec, dir: &Path) -> Process {
+    let port = if spec.port == 0 { free_port() } else { spec.port };
+    let conf = dir.join(format!("broker-{port}.conf"));
+    let mut text = format!(
+        "brokerName=broker-a\nbrokerIP1=127.0.0.1\nbindAddress=127.0.0.1\nlistenPort={port}\nfastListenEnable=false\nstorePathRootDir={}\nmappedFileSizeCommitLog=16777216\n",
+        spec.store.display()
+    );
+    if let Some(ns) = &spec.namesrv {
+        text.push_str(&format!("namesrvAddr={ns}\n"));
+    }
+    text.push_str(&spec.extra);
+    std::fs::write(&conf, text).expect("write config");
+    Process::spawn("mqbroker", &["-c", conf.to_str().expect("utf-8 path")], dir, port)
+}

@@ -1,0 +1,110 @@
+//! Broker as a process: registration, persistence across SIGTERM and SIGKILL restarts.
+
+use std::time::Duration;
+
+use rmq_common::message::MessageExt;
+use rmq_remoting::header::{
+    GetRouteInfoRequestHeader, OffsetResponseHeader, PullMessageRequestHeader, QueryConsumerOffsetRequestHeader,
+    SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
+};
+use rmq_remoting::transport::RemotingClient;
+use rmq_remoting::{RemotingCommand, RequestCode};
+use rmq_tests::{start_broker, start_namesrv, BrokerSpec};
+
+const T: Duration = Duration::from_secs(5);
+
+async fn send(c: &RemotingClient, addr: &str, topic: &str, body: &str) -> RemotingCommand {
+    let h = SendMessageRequestHeaderV2 {
+        a: "pg".into(),
+        b: topic.into(),
+        c: "TBW102".into(),
+        d: 4,
+        e: 0,
+        i: Some("TAGS\u{1}t".into()),
+        ..SendMessageRequestHeaderV2::default()
+    };
+    c.invoke(addr, RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body.as_bytes().to_vec()), T)
+        .await
+        .unwrap()
+}
+
+async fn pull_all(c: &RemotingClient, addr: &str, topic: &str) -> Vec<MessageExt> {
+    let h = PullMessageRequestHeader {
+        consumer_group: "cg".into(),
+        topic: topic.into(),
+        queue_id: 0,
+        queue_offset: 0,
+        max_msg_nums: 1000,
+        sys_flag: 0x4,
+        subscription: Some("*".into()),
+        ..PullMessageRequestHeader::default()
+    };
+    let resp = c.invoke(addr, RemotingCommand::request_with_header(RequestCode::PullMessage, &h), T).await.unwrap();
+    assert_eq!(resp.code, 0, "{:?}", resp.remark);
+    MessageExt::decode_all(&resp.body).unwrap()
+}
+
+async fn committed(c: &RemotingClient, addr: &str) -> i64 {
+    let q = QueryConsumerOffsetRequestHeader { consumer_group: "cg".into(), topic: "P".into(), queue_id: 0, set_zero_if_not_found: None };
+    let resp = c.invoke(addr, RemotingCommand::request_with_header(RequestCode::QueryConsumerOffset, &q), T).await.unwrap();
+    resp.header::<OffsetResponseHeader>().unwrap().offset
+}
+
+#[tokio::test]
+async fn registers_and_keeps_messages_and_offsets_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = start_namesrv(dir.path());
+    let spec = BrokerSpec { namesrv: Some(ns.addr()), store: dir.path().join("store"), port: 0, extra: String::new() };
+    let broker = start_broker(&spec, dir.path());
+    let spec = BrokerSpec { port: broker.port, ..spec };
+    let addr = broker.addr();
+    let c = RemotingClient::default();
+    for i in 0..50 {
+        assert_eq!(send(&c, &addr, "P", &format!("m{i}")).await.code, 0);
+    }
+    // The auto-created topic reaches the name server's route.
+    let mut routed = false;
+    for _ in 0..50 {
+        let h = GetRouteInfoRequestHeader { topic: "P".into(), accept_standard_json_only: Some(true) };
+        if c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetRouteinfoByTopic, &h), T).await.unwrap().code == 0 {
+            routed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(routed, "topic registered with the name server");
+    let upd = UpdateConsumerOffsetRequestHeader { consumer_group: "cg".into(), topic: "P".into(), queue_id: 0, commit_offset: 42 };
+    c.invoke(&addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &upd), T).await.unwrap();
+
+    // Graceful restart: offsets persisted at shutdown.
+    broker.terminate();
+    c.close_channel(&addr);
+    let broker = start_broker(&spec, dir.path());
+    assert_eq!(committed(&c, &addr).await, 42);
+    assert_eq!(pull_all(&c, &addr, "P").await.len(), 50);
+
+    // Crash: every acknowledged message is still there, offsets dense.
+    for i in 50..80 {
+        assert_eq!(send(&c, &addr, "P", &format!("m{i}")).await.code, 0);
+    }
+    broker.kill();
+    c.close_channel(&addr);
+    let _broker = start_broker(&spec, dir.path());
+    let msgs = pull_all(&c, &addr, "P").await;
+    assert_eq!(msgs.len(), 80);
+    for (i, m) in msgs.iter().enumerate() {
+        assert_eq!(m.queue_offset, i64::try_from(i).unwrap());
+        assert_eq!(String::from_utf8_lossy(&m.body), format!("m{i}"));
+    }
+}
+
+#[tokio::test]
+async fn auto_create_off_refuses_unknown_topics() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = BrokerSpec { namesrv: None, store: dir.path().join("store"), port: 0, extra: "autoCreateTopicEnable=false\n".into() };
+    let broker = start_broker(&spec, dir.path());
+    let c = RemotingClient::default();
+    let resp = send(&c, &broker.addr(), "Unknown", "x").await;
+    assert_eq!(resp.response_code(), rmq_remoting::ResponseCode::TopicNotExist);
+    broker.terminate();
+}
