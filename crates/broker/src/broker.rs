@@ -55,6 +55,8 @@ pub struct Broker {
     pub stats: BrokerStats,
     /// Delay levels.
     pub delay_levels: Vec<Duration>,
+    /// Delivery progress per delay level.
+    pub delay_offsets: crate::schedule::DelayOffsets,
     /// Start time.
     pub started: Instant,
     /// Cancelled at shutdown.
@@ -94,6 +96,7 @@ impl Broker {
         let topics = TopicTable::load(&config, &config_dir)?;
         let groups = GroupTable::load(&config_dir)?;
         let offsets = ConsumerOffsets::load(&config_dir);
+        let delay_offsets = crate::schedule::DelayOffsets::load(&config_dir);
         let delay_levels = crate::delay::parse_delay_levels(&config.message_delay_level).unwrap_or_default();
         let master_addr = if config.is_master() { Some(config.broker_addr()) } else { None };
         Ok(Arc::new(Self {
@@ -109,6 +112,7 @@ impl Broker {
             master_addr: RwLock::new(master_addr),
             stats: BrokerStats::default(),
             delay_levels,
+            delay_offsets,
             started: Instant::now(),
             stop: CancellationToken::new(),
             config,
@@ -165,6 +169,7 @@ pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Re
     broker.spawn_arrival_listener();
     broker.spawn_housekeeping();
     broker.spawn_registration(broker.stop.clone());
+    broker.spawn_schedule();
     tracing::info!(
         name = %broker.config.broker_name, id = broker.config.broker_id, addr = %broker.config.broker_addr(),
         role = ?broker.config.broker_role, "broker started"
@@ -179,6 +184,7 @@ pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Re
     if let Err(e) = broker.offsets.persist() {
         tracing::error!(cause = %e, "persisting consumer offsets failed");
     }
+    broker.delay_offsets.persist();
     broker.unregister_all().await;
     broker.store.shutdown();
     broker.namesrv_client.shutdown();

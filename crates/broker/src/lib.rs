@@ -16,6 +16,7 @@ mod offsets;
 mod persist;
 mod processor;
 mod register;
+mod schedule;
 mod store_config;
 mod topics;
 mod wire;

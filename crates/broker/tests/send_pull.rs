@@ -178,3 +178,30 @@ async fn offsets_and_errors() {
     assert_eq!(resp.version, rmq_remoting::CURRENT_VERSION);
     b.stop().await;
 }
+
+#[tokio::test]
+async fn delayed_messages_arrive_after_their_level() {
+    let b = start(|cfg| cfg.message_delay_level = "1s 2s".into()).await;
+    let c = RemotingClient::default();
+    let mut req = send_request("Delayed", 0, "later", "a");
+    // Append DELAY=2 (2 s) to the properties.
+    let props = req.ext_fields.get("i").cloned().unwrap_or_default();
+    req.ext_fields.insert("i".into(), format!("{props}\u{2}DELAY\u{1}2"));
+    let sent = Instant::now();
+    let resp = c.invoke(&b.addr, req, T).await.unwrap();
+    assert_eq!(resp.code, 0, "{:?}", resp.remark);
+    // Not visible at once.
+    let resp = c.invoke(&b.addr, pull_request("Delayed", 0, 0, 0, "*"), T).await.unwrap();
+    assert_ne!(resp.code, 0);
+    // Long-poll until it arrives.
+    let resp = c.invoke(&b.addr, pull_request("Delayed", 0, 0, 10_000, "*"), T * 3).await.unwrap();
+    assert_eq!(resp.code, 0, "{:?}", resp.remark);
+    let elapsed = sent.elapsed();
+    assert!(elapsed >= Duration::from_millis(1900), "delivered after {elapsed:?}");
+    assert!(elapsed < Duration::from_millis(3500), "delivered after {elapsed:?}");
+    let m = &MessageExt::decode_all(&resp.body).unwrap()[0];
+    assert_eq!(&m.body[..], b"later");
+    assert_eq!(m.topic, "Delayed");
+    assert!(rmq_common::property::get(&m.properties, "DELAY").is_none());
+    b.stop().await;
+}

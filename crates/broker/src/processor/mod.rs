@@ -96,6 +96,7 @@ async fn handle(broker: &Arc<Broker>, ctx: &RequestContext, req: RemotingCommand
         C::SearchOffsetByTimestamp => some(offset::search_offset(broker, &req)),
         C::GetEarliestMsgStoretime => some(offset::earliest_time(broker, &req)),
         C::GetAllConsumerOffset => some(offset::all_consumer_offsets(broker)),
+        C::GetAllDelayOffset => Ok(Some(RemotingCommand::success().with_body(broker.delay_offsets.to_json().into_bytes()))),
         C::InvokeBrokerToResetOffset => some(offset::reset_offset(broker, &req).await),
         C::InvokeBrokerToGetConsumerStatus => some(offset::consumer_status(broker, &req).await),
         C::CloneGroupOffset => some(offset::clone_group_offset(broker, &req)),

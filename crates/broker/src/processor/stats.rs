@@ -130,6 +130,7 @@ pub fn runtime_info(broker: &Arc<Broker>) -> HandlerResult {
     set("pageCacheLockTimeMills", "0".into());
     set("bootTimestamp", (crate::now_ms() - i64::try_from(broker.started.elapsed().as_millis()).unwrap_or(0)).to_string());
     set("brokerRole", crate::config::PropValue::render_prop(&broker.config.broker_role));
+    set("scheduleMessageBacklog", broker.delay_offsets.backlog(broker).to_string());
     for (k, v) in store {
         set(&k, v);
     }

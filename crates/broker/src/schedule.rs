@@ -1,0 +1,175 @@
+//! Delayed delivery by level: messages parked in SCHEDULE_TOPIC_XXXX (queue = level − 1) are
+//! put back on their real topic and queue once `store time + level delay` has passed. Progress
+//! per level is kept in delayOffset.json (`{"offsetTable":{level:offset}}`), persisted every
+//! second while moving and at shutdown; delivery resumes from there after a restart.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rmq_common::message::{MessageExt, StoreMessage};
+use rmq_common::property;
+use rmq_store::PutStatus;
+
+use crate::persist::{load_with_backup, write_atomic};
+use crate::topics::system;
+use crate::Broker;
+
+/// Progress of each delay level.
+#[derive(Debug)]
+pub struct DelayOffsets {
+    path: PathBuf,
+    table: Mutex<BTreeMap<i32, i64>>,
+}
+
+impl DelayOffsets {
+    /// Loads `<config>/delayOffset.json`.
+    #[must_use]
+    pub fn load(config_dir: &std::path::Path) -> Self {
+        let path = config_dir.join("delayOffset.json");
+        let table = load_with_backup(&path, |t| Self::parse(t)).unwrap_or_default();
+        Self { path, table: Mutex::new(table) }
+    }
+
+    fn parse(text: &str) -> Option<BTreeMap<i32, i64>> {
+        let v: serde_json::Value = serde_json::from_str(&rmq_remoting::body::fastjson::normalize(text)).ok()?;
+        let table = v.get("offsetTable")?.as_object()?;
+        Some(table.iter().filter_map(|(k, v)| Some((k.parse().ok()?, v.as_i64()?))).collect())
+    }
+
+    /// The official JSON (bare numeric keys), also served by GET_ALL_DELAY_OFFSET.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let t = self.table.lock();
+        let inner: Vec<String> = t.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        format!("{{\"offsetTable\":{{{}}}}}", inner.join(","))
+    }
+
+    fn get(&self, level: i32) -> i64 {
+        self.table.lock().get(&level).copied().unwrap_or(0)
+    }
+
+    fn set(&self, level: i32, offset: i64) {
+        self.table.lock().insert(level, offset);
+    }
+
+    /// Writes the file.
+    pub fn persist(&self) {
+        if let Err(e) = write_atomic(&self.path, &self.to_json()) {
+            tracing::error!(cause = %e, "persisting delay offsets failed");
+        }
+    }
+
+    /// Messages not delivered yet per level (for runtime info).
+    #[must_use]
+    pub fn backlog(&self, broker: &Broker) -> i64 {
+        let t = self.table.lock();
+        (1..=i32::try_from(broker.delay_levels.len()).unwrap_or(0))
+            .map(|level| broker.store.max_offset(system::SCHEDULE, level - 1) - t.get(&level).copied().unwrap_or(0))
+            .sum()
+    }
+}
+
+/// Rebuilds the real message from a parked one.
+fn unpark(m: &MessageExt) -> Option<StoreMessage> {
+    let topic = property::get(&m.properties, property::REAL_TOPIC)?.to_owned();
+    let queue_id = property::get(&m.properties, property::REAL_QID)?.parse().ok()?;
+    let mut props = m.properties.clone();
+    property::remove(&mut props, property::DELAY);
+    property::remove(&mut props, property::REAL_TOPIC);
+    property::remove(&mut props, property::REAL_QID);
+    Some(StoreMessage {
+        topic,
+        queue_id,
+        flag: m.flag,
+        sys_flag: m.sys_flag,
+        born_timestamp: m.born_timestamp,
+        born_host: m.born_host,
+        reconsume_times: m.reconsume_times,
+        prepared_transaction_offset: m.prepared_transaction_offset,
+        body: m.body.clone(),
+        properties: props,
+        ..StoreMessage::default()
+    })
+}
+
+impl Broker {
+    /// Starts one delivery task per delay level (masters only).
+    pub fn spawn_schedule(self: &Arc<Self>) {
+        if !self.config.is_master() {
+            return;
+        }
+        for (i, delay) in self.delay_levels.iter().enumerate() {
+            let level = i32::try_from(i + 1).unwrap_or(1);
+            let this = Arc::clone(self);
+            let delay = *delay;
+            tokio::spawn(async move { this.deliver_level(level, delay).await });
+        }
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => this.delay_offsets.persist(),
+                    () = this.stop.cancelled() => break,
+                }
+            }
+        });
+    }
+
+    async fn deliver_level(self: Arc<Self>, level: i32, delay: Duration) {
+        let queue = level - 1;
+        let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+        let notifier = self.pull_hold.notifier(system::SCHEDULE, queue);
+        loop {
+            if self.stop.is_cancelled() {
+                return;
+            }
+            let offset = self.delay_offsets.get(level).max(self.store.min_offset(system::SCHEDULE, queue));
+            let got = self.store.get_messages(system::SCHEDULE, queue, offset, 32, &|_| true);
+            let mut next_wait = Duration::from_millis(100);
+            let mut advanced = offset;
+            let mut blocked = false;
+            for (i, rec) in got.messages.iter().enumerate() {
+                let Ok(m) = MessageExt::decode(rec) else {
+                    advanced = offset + i64::try_from(i).unwrap_or(0) + 1;
+                    continue;
+                };
+                let due = m.store_timestamp + delay_ms;
+                let now = crate::now_ms();
+                if due > now {
+                    next_wait = Duration::from_millis(u64::try_from(due - now).unwrap_or(100).min(1000));
+                    blocked = true;
+                    break;
+                }
+                match unpark(&m) {
+                    Some(real) => {
+                        let r = self.store.put_message(real).await;
+                        if !matches!(r.status, PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable) {
+                            tracing::warn!(level, remark = %r.remark, "re-putting a delayed message failed; retrying in 1 s");
+                            next_wait = Duration::from_secs(1);
+                            blocked = true;
+                            break;
+                        }
+                    }
+                    None => tracing::warn!(level, offset = m.queue_offset, "delayed message without REAL_TOPIC/REAL_QID dropped"),
+                }
+                advanced = m.queue_offset + 1;
+            }
+            if !blocked && got.messages.is_empty() {
+                advanced = advanced.max(got.next_begin_offset.min(self.store.max_offset(system::SCHEDULE, queue)));
+            }
+            if advanced != offset {
+                self.delay_offsets.set(level, advanced);
+                continue;
+            }
+            let wake = notifier.notified();
+            tokio::select! {
+                () = wake => {}
+                () = tokio::time::sleep(next_wait) => {}
+                () = self.stop.cancelled() => return,
+            }
+        }
+    }
+}
