@@ -34,6 +34,7 @@ fastListenEnable=false
 namesrvAddr=127.0.0.1:$NS_PORT
 storePathRootDir=$WORK/store
 mappedFileSizeCommitLog=134217728
+messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
 CONF
   "$TARGET/debug/mqnamesrv" -c "$WORK/ns.conf" --log-dir "$WORK/logs" > "$WORK/ns.out" 2>&1 &
   PIDS+=($!)
