@@ -13,7 +13,8 @@
 #   --scenario NAME|all           1k-async (default), 1k-syncflush, 128b-async, batch32, 2m2s-sync
 #   --rounds N                    rounds per scenario (default 3); each round runs every target
 #   --duration S                  measured seconds per run (default 60)
-#   --warmup S                    seconds after the first send before measuring (default 15)
+#   --warmup S                    seconds after the first send before measuring (default 30:
+#                                 the JVMs (tools, official broker) need ~30 s of JIT to level off)
 #   --out DIR                     results (default target/bench/<UTC time>)
 #   --update-docs                 write the tables and plots into docs/performance.md
 #   --no-build                    don't run cargo build when our binaries already exist
@@ -28,7 +29,7 @@ BENCH_ROOT=$ROOT
 # shellcheck source=scripts/bench/lib.sh
 . "$ROOT/scripts/bench/lib.sh"
 
-TARGET=both SCENARIO=1k-async ROUNDS=3 DURATION=60 WARMUP=15 OUT="" UPDATE_DOCS=0
+TARGET=both SCENARIO=1k-async ROUNDS=3 DURATION=60 WARMUP=30 OUT="" UPDATE_DOCS=0
 export BENCH_BUILD=1
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
