@@ -149,7 +149,13 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
             sm.flag = m.flag;
             sm.body = m.body;
             sm.properties = m.properties;
-            sm.properties.extend(base.properties.iter().cloned());
+            // Batch-level properties (WAIT, CLUSTER, ...) apply to each message, but never
+            // override the message's own (its UNIQ_KEY above all).
+            for (k, v) in &base.properties {
+                if property::get(&sm.properties, k).is_none() {
+                    sm.properties.push((k.clone(), v.clone()));
+                }
+            }
             messages.push(broker.prepare(sm));
         }
         broker.store.put_messages(messages).await
