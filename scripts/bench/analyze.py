@@ -150,6 +150,8 @@ def cmd_run(args):
     send_tps, n_send_lines = window_mean(lines, since, until)
     cons_tps, n_cons_lines = window_mean(cons, since, until)
     avg_rts = [x["avg_rt_ms"] for x in lines if x["ts"] - WINDOW_SPAN_MS >= since - 500 and x["ts"] <= until + 500]
+    if not avg_rts:
+        avg_rts = [x["avg_rt_ms"] for x in lines if since <= x["ts"] <= until + 500]
 
     ok_msgs = None
     probe_tps = None
@@ -267,12 +269,14 @@ def scenario_block(scenario, desc, runs_by_target, meta):
     ours = runs_by_target.get("ours", [])
     off = runs_by_target.get("official", [])
     mqb = runs_by_target.get("ours-mqbench", [])
-    pending = not ours
+    pending = not ours or not off
     rounds = max((len(v) for v in runs_by_target.values()), default=0)
     out = []
     title = f"#### `{scenario}`: {desc}"
-    if pending:
+    if not ours:
         title += " (official only, ours pending)"
+    elif not off:
+        title += " (ours only, official pending)"
     out.append(title)
     out.append("")
     m = meta.get("machine", {})
@@ -292,7 +296,7 @@ def scenario_block(scenario, desc, runs_by_target, meta):
     for key, label, fmt, higher in FIGURES:
         o, f = median_of(ours, key), median_of(off, key)
         ratio = "pending" if pending else ("n/a" if not o or not f else f"{o / f:.2f}x")
-        row = f"| {label} | {'pending' if pending else fmt(o)} | {fmt(f)} | {ratio} |"
+        row = f"| {label} | {fmt(o) if ours else 'pending'} | {fmt(f) if off else 'pending'} | {ratio} |"
         if mqb:
             row = row[:-1] + f"| {fmt(median_of(mqb, key))} |"
         out.append(row)
@@ -303,7 +307,7 @@ def scenario_block(scenario, desc, runs_by_target, meta):
     out.append("|---|---:|---:|")
     for key, label, fmt in EXTRA:
         o, f = median_of(ours, key), median_of(off, key)
-        out.append(f"| {label} | {'pending' if pending else fmt(o)} | {fmt(f)} |")
+        out.append(f"| {label} | {fmt(o) if ours else 'pending'} | {fmt(f) if off else 'pending'} |")
     per_round = []
     for t in ("official", "ours", "ours-mqbench"):
         for r in sorted(runs_by_target.get(t, []), key=lambda x: x["round"]):
@@ -339,8 +343,11 @@ def esc(s):
 
 
 def render_svg(scenario, desc, runs_by_target, path):
-    W, H, ml, mr, mt, mb = 900, 440, 70, 20, 50, 95
-    pw, ph = W - ml - mr, H - mt - mb
+    legend_targets = [t for t in ("ours", "official", "ours-mqbench") if t in runs_by_target]
+    W, ml, mr, mt, ph = 900, 70, 20, 50, 295
+    mb = 68 + 18 * len(legend_targets)
+    H = mt + ph + mb
+    pw = W - ml - mr
     curves = []   # (target, kind, round, points)
     for t, runs in runs_by_target.items():
         for r in runs:
@@ -385,15 +392,16 @@ def render_svg(scenario, desc, runs_by_target, path):
         op = 1.0 if rnd == 1 else 0.45
         path_d = " ".join(f"{'M' if i == 0 else 'L'}{X(x):.1f},{Y(y):.1f}" for i, (x, y) in enumerate(points))
         o.append(f'<path d="{path_d}" fill="none" stroke="{color}" stroke-width="1.8" stroke-opacity="{op}"{dash}/>')
-    ly = mt + ph + 56
-    lx = ml
-    for t in [t for t in ("ours", "official", "ours-mqbench") if t in runs_by_target]:
+    ly = mt + ph + 52
+    for t in legend_targets:   # one row per target: send (solid), consume (dashed)
         color = TARGET_COLOR[t]
+        lx = ml
         for kind, dash in (("send", ""), ("consume", ' stroke-dasharray="6,4"')):
             o.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/>')
             label = f"{TARGET_LABEL.get(t, t)}, {kind}"
             o.append(f'<text x="{lx + 34}" y="{ly + 4}">{esc(label)}</text>')
-            lx += 40 + 7 * len(label)
+            lx += 300
+        ly += 18
     o.append(f'<text x="{ml}" y="{H - 10}" fill="#666" font-size="11">'
              f'{esc("10 s sliding-window TPS as printed every second by the official benchmark tools; later rounds fainter.")}</text>')
     o.append("</svg>")
