@@ -270,12 +270,20 @@ start_official_producer() { # workdir log warmup_ms -> LAST_PID
 }
 
 # ==== HOOK: mqbench (our own load tool; not written yet) =======================================
-# When bins/mqbench lands, make run_load_mqbench start it here. Contract expected by
-# scripts/bench/analyze.py (so mqbench rows are parsed like the official tool's):
-#   producer log: lines "Current Time: yyyy-MM-dd HH:mm:ss,SSS | Send TPS: N | ..." (UTC, 10 s
-#     window, one a second) and the probe's "[probe] ..."/"[probe-total] ..." lines
-#     (see bench/official/src/main/java/rmqrs/bench/Probe.java for the exact format);
-#   consumer log: lines "Current Time: ... | Consume TPS: N | ...".
+# To wire it when bins/mqbench lands:
+#   1. replace the TODO in start_mqbench with its real command lines; start both processes in the
+#      background, set MQB_PRODUCER_PID / MQB_CONSUMER_PID and bench_track each pid;
+#   2. build it in ensure_our_binaries (add -p mqbench) and set BENCH_MQBENCH_WIRED=1 below;
+#   then "--target both" runs it as a third target, "ours-mqbench" (broker: ours).
+# Contract with scripts/bench-compare.sh and scripts/bench/analyze.py (so its rows are parsed
+# like the official tools'; formats as in bench/official/src/main/java/rmqrs/bench/Probe.java):
+#   producer log: "Current Time: yyyy-MM-dd HH:mm:ss,SSS | Send TPS: N | Max RT(ms): N |
+#     Average RT(ms): F | ..." once a second (UTC, 10 s window); "[probe] ts=..." once a second;
+#     "[probe-reset] ts=EPOCH_MS" when the warm-up (4th argument, ms after the first send) ends
+#     (the runner waits for it, then measures --duration s and sends SIGTERM); on SIGTERM
+#     "[probe-total] since=.. until=.. sends=.. nonok=.. pending=.. avgus=.. p50us=.. p90us=..
+#     p99us=.. p999us=.. maxus=..";
+#   consumer log: "Current Time: ... | Consume TPS: N | AVG(B2C) RT(ms): F | AVG(S2C) RT(ms): F | ..."
 # Until then mqbench_available fails and the ours-mqbench target is skipped.
 mqbench_available() { [[ -x "$BENCH_BIN_DIR/mqbench" && "${BENCH_MQBENCH_WIRED:-0}" == 1 ]]; }
 start_mqbench() { # workdir producer_log consumer_log warmup_ms -> sets MQB_PRODUCER_PID MQB_CONSUMER_PID
