@@ -3,7 +3,8 @@
 # Builds our binaries, starts a name server and a broker on free loopback ports with a temp
 # store, runs the JUnit scenarios tagged "broker" for each profile, prints a pass/fail table,
 # and stops the servers by PID even when a test fails.
-# Env: COMPAT_PROFILES (default "rmq4 rmq5"), NAMESRV_ADDR (use running servers instead).
+# Env: COMPAT_PROFILES (default "rmq4 rmq5"), NAMESRV_ADDR (use running servers instead),
+# COMPAT_TABLE (write the result table as Markdown to this file).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -77,6 +78,18 @@ for key in "${!RESULT[@]}"; do echo "${key%%|*}"; done | sort -u | while read -r
   for p in $PROFILES; do printf ' %-6s' "${RESULT[$name|$p]:--}"; done
   printf '\n'
 done
+# COMPAT_TABLE=<file>: also write the table as Markdown (docs/compatibility.md embeds it).
+if [[ -n "${COMPAT_TABLE:-}" ]]; then
+  {
+    printf '| scenario |'; for p in $PROFILES; do printf ' Java %s |' "$p"; done; printf '\n'
+    printf '|---|'; for p in $PROFILES; do printf -- '---|'; done; printf '\n'
+    for key in "${!RESULT[@]}"; do echo "${key%%|*}"; done | sort -u | while read -r name; do
+      printf '| %s |' "$name"
+      for p in $PROFILES; do printf ' %s |' "${RESULT[$name|$p]:--}"; done
+      printf '\n'
+    done
+  } > "$COMPAT_TABLE"
+fi
 if [[ $failed -ne 0 ]]; then
   echo "java compat: FAILED (broker log tail follows)"; tail -20 "$WORK/broker.out" 2>/dev/null || true
   exit 1

@@ -57,3 +57,21 @@ impl NamesrvConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let mut cfg = NamesrvConfig::default();
+        let pairs = parse_properties("listenPort=9999\nkvConfigPath=/tmp/kv.json\n");
+        cfg.apply(&pairs).unwrap();
+        assert_eq!(cfg.listen_port, 9999);
+        let err = NamesrvConfig::default().apply(&parse_properties("listenPrt=1\n")).unwrap_err();
+        assert!(err.to_string().contains("listenPrt"), "{err}");
+        let err = NamesrvConfig::default().apply(&parse_properties("listenPort=99999\n")).unwrap_err();
+        assert!(err.to_string().contains("listenPort"), "{err}");
+        assert!(render(&NamesrvConfig::default().to_pairs()).contains("listenPort=9876"));
+    }
+}
