@@ -13,6 +13,8 @@ pub struct FileQueue {
     dir: PathBuf,
     file_size: usize,
     files: RwLock<Vec<Arc<MappedFile>>>,
+    /// Serialises file creation (the writer and the warmer may both ask for the next file).
+    create: parking_lot::Mutex<()>,
 }
 
 impl FileQueue {
@@ -31,7 +33,7 @@ impl FileQueue {
         for s in starts {
             files.push(Arc::new(MappedFile::open(&dir.join(format!("{s:020}")), s, file_size)?));
         }
-        Ok(Self { dir: dir.to_owned(), file_size, files: RwLock::new(files) })
+        Ok(Self { dir: dir.to_owned(), file_size, files: RwLock::new(files), create: parking_lot::Mutex::new(()) })
     }
 
     /// Size of each file.
@@ -54,6 +56,10 @@ impl FileQueue {
 
     /// The file holding `offset`, created (with any missing predecessors' slot) if absent.
     pub fn file_for_write(&self, offset: u64) -> std::io::Result<Arc<MappedFile>> {
+        if let Some(f) = self.file_for(offset) {
+            return Ok(f);
+        }
+        let _creating = self.create.lock();
         if let Some(f) = self.file_for(offset) {
             return Ok(f);
         }

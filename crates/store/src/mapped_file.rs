@@ -96,6 +96,20 @@ impl MappedFile {
         f(map.get(pos..end).unwrap_or(&[]))
     }
 
+    /// Reads one byte of every page in `[from, to)`, so the page cache holds them before the
+    /// writer gets there (a first touch costs ~10x a write to a cached page). Read-only, so it
+    /// can never race with the writer's data.
+    pub fn touch(&self, from: usize, to: usize) -> u8 {
+        let map = self.map.read();
+        let mut acc = 0u8;
+        let mut pos = from - from % 4096;
+        while pos < to.min(self.size) {
+            acc ^= map[pos];
+            pos += 4096;
+        }
+        acc
+    }
+
     /// Writes the bytes `[from, to)` back to disk (msync).
     pub fn flush(&self, from: usize, to: usize) -> std::io::Result<()> {
         if to <= from {

@@ -118,6 +118,11 @@ impl MessageStore {
             .spawn(move || flusher.flush_loop())
             .map_err(io("starting flush thread"))?;
         *store.flusher.lock() = Some(handle);
+        let weak = Arc::downgrade(&store);
+        std::thread::Builder::new()
+            .name("store-warm".into())
+            .spawn(move || warm_loop(&weak))
+            .map_err(io("starting warm thread"))?;
         Ok(store)
     }
 
@@ -397,6 +402,33 @@ impl MessageStore {
         (permille > u64::from(self.config.disk_full_ratio) * 10).then(|| {
             format!("disk is full: {}.{}% used, the limit is {}%", permille / 10, permille % 10, self.config.disk_full_ratio)
         })
+    }
+}
+
+/// How far ahead of the append position the commit log is kept allocated and paged in.
+const WARM_AHEAD: u64 = 64 * 1024 * 1024;
+
+/// Keeps the commit log pre-created and paged in ahead of the writer, until the store is gone.
+fn warm_loop(store: &std::sync::Weak<MessageStore>) {
+    let mut warmed = 0u64;
+    loop {
+        let Some(s) = store.upgrade() else { return };
+        if s.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
+        let pos = s.max_phy.load(Ordering::Acquire);
+        let target = pos + WARM_AHEAD.min(s.log.file_size());
+        if warmed < pos {
+            warmed = pos;
+        }
+        if warmed < target {
+            match s.log.warm(warmed, target) {
+                Ok(w) => warmed = w,
+                Err(e) => tracing::warn!(cause = %e, "pre-allocating the commit log failed"),
+            }
+        }
+        drop(s);
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -41,34 +41,44 @@ impl MessageStore {
         if offset > max {
             return empty(GetMessageStatus::OffsetOverflowBadly, if min == 0 { min } else { max }, min, max);
         }
-        let units = cq.units(offset, MAX_SCAN_UNITS.min(usize::try_from(max - offset).unwrap_or(0)));
         let log_min = i64::try_from(self.log.min_offset()).unwrap_or(0);
         let max_msgs = usize::try_from(max_msgs).unwrap_or(32);
+        let scan_limit = MAX_SCAN_UNITS.min(usize::try_from(max - offset).unwrap_or(0));
         let mut messages = Vec::new();
         let mut bytes = 0usize;
         let mut scanned = 0i64;
         let mut removed = false;
-        for u in &units {
-            if messages.len() >= max_msgs || (bytes > 0 && bytes + usize::try_from(u.size).unwrap_or(0) > MAX_TRANSFER_BYTES) {
+        let mut first_phy = None;
+        // Read units in small chunks: a pull usually needs a few dozen of them.
+        'scan: while usize::try_from(scanned).unwrap_or(0) < scan_limit {
+            let chunk = (scan_limit - usize::try_from(scanned).unwrap_or(0)).min(max_msgs.max(16) * 2);
+            let units = cq.units(offset + scanned, chunk);
+            if units.is_empty() {
                 break;
             }
-            scanned += 1;
-            if u.size == i32::MAX {
-                continue; // blank unit
-            }
-            if u.phy_offset < log_min {
-                removed = true;
-                continue;
-            }
-            if !filter(u.tag_code) {
-                continue;
-            }
-            match self.log.read(u64::try_from(u.phy_offset).unwrap_or(0), usize::try_from(u.size).unwrap_or(0)) {
-                Some(rec) => {
-                    bytes += rec.len();
-                    messages.push(rec);
+            for u in &units {
+                if messages.len() >= max_msgs || (bytes > 0 && bytes + usize::try_from(u.size).unwrap_or(0) > MAX_TRANSFER_BYTES) {
+                    break 'scan;
                 }
-                None => removed = true,
+                first_phy.get_or_insert(u.phy_offset);
+                scanned += 1;
+                if u.size == i32::MAX {
+                    continue; // blank unit
+                }
+                if u.phy_offset < log_min {
+                    removed = true;
+                    continue;
+                }
+                if !filter(u.tag_code) {
+                    continue;
+                }
+                match self.log.read(u64::try_from(u.phy_offset).unwrap_or(0), usize::try_from(u.size).unwrap_or(0)) {
+                    Some(rec) => {
+                        bytes += rec.len();
+                        messages.push(rec);
+                    }
+                    None => removed = true,
+                }
             }
         }
         let next = offset + scanned;
@@ -79,7 +89,7 @@ impl MessageStore {
         } else {
             GetMessageStatus::NoMatchedMessage
         };
-        let behind = self.max_phy.load(Ordering::Acquire).saturating_sub(units.first().map_or(0, |u| u64::try_from(u.phy_offset).unwrap_or(0)));
+        let behind = self.max_phy.load(Ordering::Acquire).saturating_sub(first_phy.map_or(u64::MAX, |p| u64::try_from(p).unwrap_or(0)));
         GetMessageResult {
             status,
             next_begin_offset: next,
