@@ -37,10 +37,12 @@ storePathRootDir=$WORK/store
 mappedFileSizeCommitLog=134217728
 messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
 CONF
-  "$TARGET/debug/mqnamesrv" -c "$WORK/ns.conf" --log-dir "$WORK/logs" > "$WORK/ns.out" 2>&1 &
+  # Started through the user-facing scripts, as an operator would (they exec the binaries).
+  export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"
+  sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 &
   PIDS+=($!)
   wait_port "$NS_PORT"
-  "$TARGET/debug/mqbroker" -c "$WORK/broker.conf" --log-dir "$WORK/logs" > "$WORK/broker.out" 2>&1 &
+  sh "$ROOT/scripts/mqbroker" -c "$WORK/broker.conf" > "$WORK/broker.out" 2>&1 &
   PIDS+=($!)
   wait_port "$BROKER_PORT"
   sleep 1  # first registration with the name server
