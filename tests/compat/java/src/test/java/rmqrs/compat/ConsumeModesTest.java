@@ -80,6 +80,33 @@ class ConsumeModesTest {
         }
     }
 
+    private static void createTopic(String topic) throws Exception {
+        var admin = new org.apache.rocketmq.tools.admin.DefaultMQAdminExt();
+        admin.setNamesrvAddr(CompatSupport.namesrv());
+        admin.setInstanceName(CompatSupport.uniqueInstanceName("ca"));
+        admin.start();
+        try {
+            var info = admin.examineBrokerClusterInfo();
+            for (var b : info.getBrokerAddrTable().values()) {
+                var cfg = new org.apache.rocketmq.common.TopicConfig(topic);
+                cfg.setReadQueueNums(4);
+                cfg.setWriteQueueNums(4);
+                admin.createAndUpdateTopicConfig(b.getBrokerAddrs().get(0L), cfg);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                try {
+                    admin.examineTopicRouteInfo(topic);
+                    return;
+                } catch (Exception notYet) {
+                    Thread.sleep(100);
+                }
+            }
+        } finally {
+            admin.shutdown();
+        }
+    }
+
     @Test
     void clusteringSplitsQueuesAndDeliversEachMessageOnce() throws Exception {
         String topic = CompatSupport.uniqueTopic("clu");
@@ -88,7 +115,8 @@ class ConsumeModesTest {
         Set<String> a = ConcurrentHashMap.newKeySet();
         Set<String> b = ConcurrentHashMap.newKeySet();
         // Create the topic and start both instances before producing so they split its queues.
-        Map<String, String> sent = produce(topic, 1);
+        createTopic(topic);
+        Map<String, String> sent = new HashMap<>();
         DefaultMQPushConsumer c1 = consumer(group, topic, false, sink, a);
         DefaultMQPushConsumer c2 = consumer(group, topic, false, sink, b);
         c1.start();
