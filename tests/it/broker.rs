@@ -23,9 +23,13 @@ async fn send(c: &RemotingClient, addr: &str, topic: &str, body: &str) -> Remoti
         i: Some("TAGS\u{1}t".into()),
         ..SendMessageRequestHeaderV2::default()
     };
-    c.invoke(addr, RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body.as_bytes().to_vec()), T)
-        .await
-        .unwrap()
+    c.invoke(
+        addr,
+        RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body.as_bytes().to_vec()),
+        T,
+    )
+    .await
+    .unwrap()
 }
 
 async fn pull_all(c: &RemotingClient, addr: &str, topic: &str) -> Vec<MessageExt> {
@@ -45,8 +49,14 @@ async fn pull_all(c: &RemotingClient, addr: &str, topic: &str) -> Vec<MessageExt
 }
 
 async fn committed(c: &RemotingClient, addr: &str) -> i64 {
-    let q = QueryConsumerOffsetRequestHeader { consumer_group: "cg".into(), topic: "P".into(), queue_id: 0, set_zero_if_not_found: None };
-    let resp = c.invoke(addr, RemotingCommand::request_with_header(RequestCode::QueryConsumerOffset, &q), T).await.unwrap();
+    let q = QueryConsumerOffsetRequestHeader {
+        consumer_group: "cg".into(),
+        topic: "P".into(),
+        queue_id: 0,
+        set_zero_if_not_found: None,
+    };
+    let resp =
+        c.invoke(addr, RemotingCommand::request_with_header(RequestCode::QueryConsumerOffset, &q), T).await.unwrap();
     resp.header::<OffsetResponseHeader>().unwrap().offset
 }
 
@@ -66,14 +76,24 @@ async fn registers_and_keeps_messages_and_offsets_across_restarts() {
     let mut routed = false;
     for _ in 0..50 {
         let h = GetRouteInfoRequestHeader { topic: "P".into(), accept_standard_json_only: Some(true) };
-        if c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetRouteinfoByTopic, &h), T).await.unwrap().code == 0 {
+        if c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetRouteinfoByTopic, &h), T)
+            .await
+            .unwrap()
+            .code
+            == 0
+        {
             routed = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(routed, "topic registered with the name server");
-    let upd = UpdateConsumerOffsetRequestHeader { consumer_group: "cg".into(), topic: "P".into(), queue_id: 0, commit_offset: 42 };
+    let upd = UpdateConsumerOffsetRequestHeader {
+        consumer_group: "cg".into(),
+        topic: "P".into(),
+        queue_id: 0,
+        commit_offset: 42,
+    };
     c.invoke(&addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &upd), T).await.unwrap();
 
     // Graceful restart: offsets persisted at shutdown.
@@ -101,7 +121,12 @@ async fn registers_and_keeps_messages_and_offsets_across_restarts() {
 #[tokio::test]
 async fn auto_create_off_refuses_unknown_topics() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = BrokerSpec { namesrv: None, store: dir.path().join("store"), port: 0, extra: "autoCreateTopicEnable=false\n".into() };
+    let spec = BrokerSpec {
+        namesrv: None,
+        store: dir.path().join("store"),
+        port: 0,
+        extra: "autoCreateTopicEnable=false\n".into(),
+    };
     let broker = start_broker(&spec, dir.path());
     let c = RemotingClient::default();
     let resp = send(&c, &broker.addr(), "Unknown", "x").await;

@@ -32,7 +32,8 @@ fn register(name: &str, id: i64, port: u16, topics: &[&str]) -> RemotingCommand 
 
 async fn route(c: &RemotingClient, ns: &str, topic: &str) -> Option<TopicRouteData> {
     let h = GetRouteInfoRequestHeader { topic: topic.into(), accept_standard_json_only: None };
-    let resp = c.invoke(ns, RemotingCommand::request_with_header(RequestCode::GetRouteinfoByTopic, &h), T).await.unwrap();
+    let resp =
+        c.invoke(ns, RemotingCommand::request_with_header(RequestCode::GetRouteinfoByTopic, &h), T).await.unwrap();
     if resp.response_code() == ResponseCode::TopicNotExist {
         return None;
     }
@@ -47,13 +48,20 @@ async fn routes_and_cluster_info_follow_broker_connections() {
     let addr = ns.addr();
     // One connection per broker, so closing one drops only that broker.
     let brokers: Vec<(RemotingClient, &str, i64, u16)> =
-        vec![("a", 0, 10911), ("a", 1, 10921), ("b", 0, 11011), ("b", 1, 11021)].into_iter().map(|(n, i, p)| (RemotingClient::default(), n, i, p)).collect();
+        vec![("a", 0, 10911), ("a", 1, 10921), ("b", 0, 11011), ("b", 1, 11021)]
+            .into_iter()
+            .map(|(n, i, p)| (RemotingClient::default(), n, i, p))
+            .collect();
     for (c, name, id, port) in &brokers {
         let resp = c.invoke(&addr, register(name, *id, *port, &["T1", "T2"]), T).await.unwrap();
         assert_eq!(resp.code, 0);
         let h: RegisterBrokerResponseHeader = resp.header().unwrap();
         if *id > 0 {
-            assert_eq!(h.master_addr.as_deref(), Some(format!("127.0.0.1:{}", port - 10).as_str()), "a slave learns its master");
+            assert_eq!(
+                h.master_addr.as_deref(),
+                Some(format!("127.0.0.1:{}", port - 10).as_str()),
+                "a slave learns its master"
+            );
             assert_eq!(h.ha_server_addr.as_deref(), Some(format!("127.0.0.1:{}", port - 9).as_str()));
         } else {
             assert_eq!(h.master_addr, None);
@@ -96,16 +104,28 @@ async fn kv_config_round_trip_and_unknown_code() {
     let dir = tempfile::tempdir().unwrap();
     let ns = rmq_tests::start_namesrv(dir.path());
     let c = RemotingClient::default();
-    let put = PutKvConfigRequestHeader { namespace: "ORDER_TOPIC_CONFIG".into(), key: "T".into(), value: "broker-a:4".into() };
-    assert_eq!(c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::PutKvConfig, &put), T).await.unwrap().code, 0);
+    let put = PutKvConfigRequestHeader {
+        namespace: "ORDER_TOPIC_CONFIG".into(),
+        key: "T".into(),
+        value: "broker-a:4".into(),
+    };
+    assert_eq!(
+        c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::PutKvConfig, &put), T)
+            .await
+            .unwrap()
+            .code,
+        0
+    );
     let get = KvConfigKeyRequestHeader { namespace: "ORDER_TOPIC_CONFIG".into(), key: "T".into() };
-    let resp = c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetKvConfig, &get), T).await.unwrap();
+    let resp =
+        c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetKvConfig, &get), T).await.unwrap();
     assert_eq!(resp.header::<GetKvConfigResponseHeader>().unwrap().value.as_deref(), Some("broker-a:4"));
     let resp = c.invoke(&ns.addr(), RemotingCommand::request(RequestCode::Unknown(7777)), T).await.unwrap();
     assert_eq!(resp.response_code(), ResponseCode::RequestCodeNotSupported);
     ns.terminate();
     // The KV config survives a restart.
     let ns = rmq_tests::start_namesrv(dir.path());
-    let resp = c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetKvConfig, &get), T).await.unwrap();
+    let resp =
+        c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetKvConfig, &get), T).await.unwrap();
     assert_eq!(resp.code, 0);
 }

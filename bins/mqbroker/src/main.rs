@@ -31,10 +31,14 @@ struct Cli {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (mut config, ignored) = match &cli.config_file {
-        Some(path) => rmq_broker::BrokerConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?,
+        Some(path) => {
+            rmq_broker::BrokerConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?
+        }
         None => (rmq_broker::BrokerConfig::default(), Vec::new()),
     };
-    if let Some(n) = cli.namesrv_addr.or_else(|| std::env::var("NAMESRV_ADDR").ok().filter(|_| config.namesrv_addr.is_none())) {
+    if let Some(n) =
+        cli.namesrv_addr.or_else(|| std::env::var("NAMESRV_ADDR").ok().filter(|_| config.namesrv_addr.is_none()))
+    {
         config.namesrv_addr = Some(n);
     }
     config.validate().context("invalid broker configuration")?;
@@ -42,7 +46,7 @@ fn main() -> anyhow::Result<()> {
         print!("{}", rmq_broker::config::render(&config.to_pairs()));
         return Ok(());
     }
-    let log_dir = cli.log_dir.unwrap_or_else(|| rmq_broker::default_log_dir());
+    let log_dir = cli.log_dir.unwrap_or_else(rmq_broker::default_log_dir);
     rmq_broker::logging::init(&log_dir, "broker.log")?;
     if !ignored.is_empty() {
         tracing::warn!(keys = ?ignored, "config keys not supported yet (ignored)");

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use rmq_common::message::MessageExt;
 use rmq_remoting::body::{fastjson, ClusterInfo};
-use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader};
+use rmq_remoting::header::{
+    PullMessageRequestHeader, PullMessageResponseHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+};
 use rmq_remoting::transport::RemotingClient;
 use rmq_remoting::{RemotingCommand, RequestCode};
 
@@ -15,9 +17,16 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let namesrv = std::env::var("NAMESRV_ADDR").unwrap_or_else(|_| "127.0.0.1:9876".into());
     let client = RemotingClient::default();
-    let info = client.invoke(&namesrv, RemotingCommand::request(RequestCode::GetBrokerClusterInfo), TIMEOUT).await?.into_success()?;
+    let info = client
+        .invoke(&namesrv, RemotingCommand::request(RequestCode::GetBrokerClusterInfo), TIMEOUT)
+        .await?
+        .into_success()?;
     let info: ClusterInfo = serde_json::from_str(&fastjson::normalize(&String::from_utf8_lossy(&info.body)))?;
-    let broker = info.broker_addr_table.values().find_map(|b| b.master_addr().map(str::to_owned)).ok_or("no broker registered")?;
+    let broker = info
+        .broker_addr_table
+        .values()
+        .find_map(|b| b.master_addr().map(str::to_owned))
+        .ok_or("no broker registered")?;
     println!("broker {broker} found through name server {namesrv}");
 
     let topic = "QuickstartTopic";
@@ -32,7 +41,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             g: i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?,
             ..SendMessageRequestHeaderV2::default()
         };
-        let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &header).with_body(format!("Hello RocketMQ {i}").into_bytes());
+        let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &header)
+            .with_body(format!("Hello RocketMQ {i}").into_bytes());
         let resp = client.invoke(&broker, req, TIMEOUT).await?.into_success()?;
         let h: SendMessageResponseHeader = resp.header()?;
         println!("SEND_OK msgId={} queue={} offset={}", h.msg_id, h.queue_id, h.queue_offset);
@@ -49,10 +59,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         expression_type: Some("TAG".into()),
         ..PullMessageRequestHeader::default()
     };
-    let resp = client.invoke(&broker, RemotingCommand::request_with_header(RequestCode::PullMessage, &pull), TIMEOUT).await?.into_success()?;
+    let resp = client
+        .invoke(&broker, RemotingCommand::request_with_header(RequestCode::PullMessage, &pull), TIMEOUT)
+        .await?
+        .into_success()?;
     let h: PullMessageResponseHeader = resp.header()?;
     for m in MessageExt::decode_all(&resp.body)? {
-        println!("CONSUMED offset={} tag={} body={:?}", m.queue_offset, m.tags().unwrap_or(""), String::from_utf8_lossy(&m.body));
+        println!(
+            "CONSUMED offset={} tag={} body={:?}",
+            m.queue_offset,
+            m.tags().unwrap_or(""),
+            String::from_utf8_lossy(&m.body)
+        );
     }
     println!("queue 0 now holds offsets {}..{}", h.min_offset, h.max_offset);
     client.shutdown();

@@ -65,7 +65,10 @@ pub struct Broker {
 
 impl std::fmt::Debug for Broker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Broker").field("name", &self.config.broker_name).field("id", &self.config.broker_id).finish_non_exhaustive()
+        f.debug_struct("Broker")
+            .field("name", &self.config.broker_name)
+            .field("id", &self.config.broker_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -92,7 +95,8 @@ impl Broker {
     /// Opens the store and the config tables.
     pub fn open(config: BrokerConfig) -> Result<Arc<Self>, StartError> {
         let config_dir = config.config_dir();
-        let store = MessageStore::open(crate::store_config::store_config(&config)).map_err(|e| StartError::Store(e.to_string()))?;
+        let store = MessageStore::open(crate::store_config::store_config(&config))
+            .map_err(|e| StartError::Store(e.to_string()))?;
         let topics = TopicTable::load(&config, &config_dir)?;
         let groups = GroupTable::load(&config_dir)?;
         let offsets = ConsumerOffsets::load(&config_dir);

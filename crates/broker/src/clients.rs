@@ -222,6 +222,11 @@ impl ClientRegistry {
     /// Groups consuming `topic`.
     #[must_use]
     pub fn groups_of_topic(&self, topic: &str) -> Vec<String> {
-        self.consumers.read().iter().filter(|(_, g)| g.subscriptions.contains_key(topic)).map(|(k, _)| k.clone()).collect()
+        self.consumers
+            .read()
+            .iter()
+            .filter(|(_, g)| g.subscriptions.contains_key(topic))
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 }

@@ -34,7 +34,8 @@ impl GroupTable {
     /// Loads subscriptionGroup.json (or its backup) and adds the system groups.
     pub fn load(config_dir: &Path) -> Result<Self, PersistError> {
         let path = config_dir.join("subscriptionGroup.json");
-        let wrapper = load_with_backup(&path, |t| serde_json::from_str::<SubscriptionGroupWrapper>(t).ok()).unwrap_or_default();
+        let wrapper =
+            load_with_backup(&path, |t| serde_json::from_str::<SubscriptionGroupWrapper>(t).ok()).unwrap_or_default();
         let mut table = wrapper.subscription_group_table;
         for g in SYSTEM_GROUPS {
             table.entry((*g).to_owned()).or_insert_with(|| SubscriptionGroupConfig::named(g));
@@ -68,7 +69,11 @@ impl GroupTable {
     }
 
     /// The group's config, created with defaults when `auto_create` allows.
-    pub fn get_or_create(&self, group: &str, auto_create: bool) -> Result<Option<SubscriptionGroupConfig>, PersistError> {
+    pub fn get_or_create(
+        &self,
+        group: &str,
+        auto_create: bool,
+    ) -> Result<Option<SubscriptionGroupConfig>, PersistError> {
         if let Some(g) = self.get(group) {
             return Ok(Some(g));
         }

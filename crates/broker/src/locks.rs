@@ -35,7 +35,8 @@ impl QueueLocks {
         let table = groups.entry(group.to_owned()).or_default();
         let mut held = Vec::new();
         for q in queues {
-            let lease = table.entry(q.clone()).or_insert_with(|| Lease { client_id: client_id.to_owned(), renewed: now });
+            let lease =
+                table.entry(q.clone()).or_insert_with(|| Lease { client_id: client_id.to_owned(), renewed: now });
             let expired = now.duration_since(lease.renewed) > LOCK_MAX_LIVE;
             if lease.client_id == client_id || expired {
                 lease.client_id = client_id.to_owned();
@@ -61,9 +62,11 @@ impl QueueLocks {
     /// Whether `client_id` holds a live lock on the queue.
     #[must_use]
     pub fn is_locked_by(&self, group: &str, queue: &QueueKey, client_id: &str) -> bool {
-        self.groups.lock().get(group).and_then(|t| t.get(queue)).is_some_and(|l| {
-            l.client_id == client_id && l.renewed.elapsed() <= LOCK_MAX_LIVE
-        })
+        self.groups
+            .lock()
+            .get(group)
+            .and_then(|t| t.get(queue))
+            .is_some_and(|l| l.client_id == client_id && l.renewed.elapsed() <= LOCK_MAX_LIVE)
     }
 }
 

@@ -77,13 +77,25 @@ impl ConsumerOffsets {
     /// Topics a group has offsets for.
     #[must_use]
     pub fn topics_of_group(&self, group: &str) -> Vec<String> {
-        self.table.read().keys().filter_map(|k| split_key(k)).filter(|(_, g)| *g == group).map(|(t, _)| t.to_owned()).collect()
+        self.table
+            .read()
+            .keys()
+            .filter_map(|k| split_key(k))
+            .filter(|(_, g)| *g == group)
+            .map(|(t, _)| t.to_owned())
+            .collect()
     }
 
     /// Groups with offsets on a topic.
     #[must_use]
     pub fn groups_of_topic(&self, topic: &str) -> Vec<String> {
-        self.table.read().keys().filter_map(|k| split_key(k)).filter(|(t, _)| *t == topic).map(|(_, g)| g.to_owned()).collect()
+        self.table
+            .read()
+            .keys()
+            .filter_map(|k| split_key(k))
+            .filter(|(t, _)| *t == topic)
+            .map(|(_, g)| g.to_owned())
+            .collect()
     }
 
     /// Removes a group's offsets (all topics).

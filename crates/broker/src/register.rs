@@ -48,7 +48,12 @@ impl Broker {
             let mut request = self.register_request();
             request.opaque = rmq_remoting::next_opaque();
             calls.push(tokio::spawn(async move {
-                match this.namesrv_client.invoke(&addr, request, REGISTER_TIMEOUT).await.and_then(RemotingCommand::into_success) {
+                match this
+                    .namesrv_client
+                    .invoke(&addr, request, REGISTER_TIMEOUT)
+                    .await
+                    .and_then(RemotingCommand::into_success)
+                {
                     Ok(resp) => {
                         if let Ok(h) = resp.header::<RegisterBrokerResponseHeader>() {
                             this.on_register_answer(h);

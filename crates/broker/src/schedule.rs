@@ -29,7 +29,7 @@ impl DelayOffsets {
     #[must_use]
     pub fn load(config_dir: &std::path::Path) -> Self {
         let path = config_dir.join("delayOffset.json");
-        let table = load_with_backup(&path, |t| Self::parse(t)).unwrap_or_default();
+        let table = load_with_backup(&path, Self::parse).unwrap_or_default();
         Self { path, table: Mutex::new(table) }
     }
 
@@ -146,14 +146,24 @@ impl Broker {
                 match unpark(&m) {
                     Some(real) => {
                         let r = self.store.put_message(real).await;
-                        if !matches!(r.status, PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable) {
+                        if !matches!(
+                            r.status,
+                            PutStatus::Ok
+                                | PutStatus::FlushDiskTimeout
+                                | PutStatus::FlushSlaveTimeout
+                                | PutStatus::SlaveNotAvailable
+                        ) {
                             tracing::warn!(level, remark = %r.remark, "re-putting a delayed message failed; retrying in 1 s");
                             next_wait = Duration::from_secs(1);
                             blocked = true;
                             break;
                         }
                     }
-                    None => tracing::warn!(level, offset = m.queue_offset, "delayed message without REAL_TOPIC/REAL_QID dropped"),
+                    None => tracing::warn!(
+                        level,
+                        offset = m.queue_offset,
+                        "delayed message without REAL_TOPIC/REAL_QID dropped"
+                    ),
                 }
                 advanced = m.queue_offset + 1;
             }

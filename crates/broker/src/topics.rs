@@ -70,7 +70,9 @@ pub fn validate_topic_name(topic: &str) -> Result<(), String> {
         return Err(format!("the specified topic is longer than topic max length 127: {}", topic.len()));
     }
     if !topic.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'%' | b'|' | b'-' | b'_')) {
-        return Err(format!("the specified topic[{topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"));
+        return Err(format!(
+            "the specified topic[{topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
+        ));
     }
     Ok(())
 }
@@ -140,7 +142,6 @@ impl TopicTable {
         TopicConfigSerializeWrapper {
             topic_config_table: inner.topics.clone().into_iter().collect(),
             data_version: inner.version.clone(),
-            ..TopicConfigSerializeWrapper::default()
         }
     }
 

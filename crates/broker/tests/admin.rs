@@ -60,7 +60,14 @@ impl Running {
 }
 
 fn send(topic: &str, queue: i32, body: Vec<u8>) -> RemotingCommand {
-    let h = SendMessageRequestHeaderV2 { a: "pg".into(), b: topic.into(), c: "TBW102".into(), d: 4, e: queue, ..SendMessageRequestHeaderV2::default() };
+    let h = SendMessageRequestHeaderV2 {
+        a: "pg".into(),
+        b: topic.into(),
+        c: "TBW102".into(),
+        d: 4,
+        e: queue,
+        ..SendMessageRequestHeaderV2::default()
+    };
     RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body)
 }
 
@@ -84,14 +91,23 @@ async fn send_validation_errors() {
     let c = RemotingClient::default();
     let code = |r: RemotingCommand| r.response_code();
     assert_eq!(code(c.invoke(&b.addr, send("T", 0, vec![b'x'; 2000]), T).await.unwrap()), ResponseCode::MessageIllegal);
-    assert_eq!(code(c.invoke(&b.addr, send(&"t".repeat(200), 0, b"x".to_vec()), T).await.unwrap()), ResponseCode::MessageIllegal);
-    assert_eq!(code(c.invoke(&b.addr, send("RMQ_SYS_TRANS_HALF_TOPIC", 0, b"x".to_vec()), T).await.unwrap()), ResponseCode::NoPermission);
+    assert_eq!(
+        code(c.invoke(&b.addr, send(&"t".repeat(200), 0, b"x".to_vec()), T).await.unwrap()),
+        ResponseCode::MessageIllegal
+    );
+    assert_eq!(
+        code(c.invoke(&b.addr, send("RMQ_SYS_TRANS_HALF_TOPIC", 0, b"x".to_vec()), T).await.unwrap()),
+        ResponseCode::NoPermission
+    );
     assert_eq!(code(c.invoke(&b.addr, create_topic("Two", 6), T).await.unwrap()), ResponseCode::Success);
     let r = c.invoke(&b.addr, send("Two", 5, b"x".to_vec()), T).await.unwrap();
     assert_eq!(code(r.clone()), ResponseCode::SystemError);
     assert!(r.remark_str().contains("queueId"), "{}", r.remark_str());
     assert_eq!(code(c.invoke(&b.addr, create_topic("ReadOnly", 4), T).await.unwrap()), ResponseCode::Success);
-    assert_eq!(code(c.invoke(&b.addr, send("ReadOnly", 0, b"x".to_vec()), T).await.unwrap()), ResponseCode::NoPermission);
+    assert_eq!(
+        code(c.invoke(&b.addr, send("ReadOnly", 0, b"x".to_vec()), T).await.unwrap()),
+        ResponseCode::NoPermission
+    );
     b.stop().await;
 
     let slave = start(|cfg| {
@@ -118,7 +134,17 @@ async fn admin_codes() {
         ok(&c.invoke(&b.addr, send("AdminT", 1, format!("m{i}").into_bytes()), T).await.unwrap());
     }
     // Topic stats: fastjson object keys.
-    let r = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::GetTopicStatsInfo, &TopicRequestHeader { topic: "AdminT".into() }), T).await.unwrap();
+    let r = c
+        .invoke(
+            &b.addr,
+            RemotingCommand::request_with_header(
+                RequestCode::GetTopicStatsInfo,
+                &TopicRequestHeader { topic: "AdminT".into() },
+            ),
+            T,
+        )
+        .await
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(&fastjson::normalize(&String::from_utf8_lossy(&r.body))).unwrap();
     let q1 = v["offsetTable"].as_object().unwrap().iter().find(|(k, _)| k.contains("\"queueId\":1")).unwrap().1;
     assert_eq!(q1["maxOffset"], 3);
@@ -126,47 +152,127 @@ async fn admin_codes() {
 
     // Groups.
     let g = SubscriptionGroupConfig { retry_max_times: 3, ..SubscriptionGroupConfig::named("AdminG") };
-    ok(&c.invoke(&b.addr, RemotingCommand::request(RequestCode::UpdateAndCreateSubscriptiongroup).with_body(serde_json::to_vec(&g).unwrap()), T).await.unwrap());
+    ok(&c
+        .invoke(
+            &b.addr,
+            RemotingCommand::request(RequestCode::UpdateAndCreateSubscriptiongroup)
+                .with_body(serde_json::to_vec(&g).unwrap()),
+            T,
+        )
+        .await
+        .unwrap());
     let r = c.invoke(&b.addr, RemotingCommand::request(RequestCode::GetAllSubscriptiongroupConfig), T).await.unwrap();
     let w: SubscriptionGroupWrapper = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(w.subscription_group_table["AdminG"].retry_max_times, 3);
 
     // Offsets, consume stats, search and reset by time.
-    let upd = UpdateConsumerOffsetRequestHeader { consumer_group: "AdminG".into(), topic: "AdminT".into(), queue_id: 1, commit_offset: 3 };
-    ok(&c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &upd), T).await.unwrap());
-    let r = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::GetConsumeStats, &GetConsumeStatsRequestHeader { consumer_group: "AdminG".into(), topic: None }), T).await.unwrap();
+    let upd = UpdateConsumerOffsetRequestHeader {
+        consumer_group: "AdminG".into(),
+        topic: "AdminT".into(),
+        queue_id: 1,
+        commit_offset: 3,
+    };
+    ok(&c
+        .invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &upd), T)
+        .await
+        .unwrap());
+    let r = c
+        .invoke(
+            &b.addr,
+            RemotingCommand::request_with_header(
+                RequestCode::GetConsumeStats,
+                &GetConsumeStatsRequestHeader { consumer_group: "AdminG".into(), topic: None },
+            ),
+            T,
+        )
+        .await
+        .unwrap();
     let text = String::from_utf8_lossy(&r.body).into_owned();
     assert!(text.contains("\"brokerOffset\":3,\"consumerOffset\":3"), "{text}");
     let r = c.invoke(&b.addr, RemotingCommand::request(RequestCode::GetAllConsumerOffset), T).await.unwrap();
     assert!(String::from_utf8_lossy(&r.body).contains("\"AdminT@AdminG\":{1:3}"));
     let s = SearchOffsetRequestHeader { topic: "AdminT".into(), queue_id: 1, timestamp: 0, boundary_type: None };
-    let r = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::SearchOffsetByTimestamp, &s), T).await.unwrap();
+    let r = c
+        .invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::SearchOffsetByTimestamp, &s), T)
+        .await
+        .unwrap();
     assert_eq!(r.header::<OffsetResponseHeader>().unwrap().offset, 0);
-    let reset = ResetOffsetRequestHeader { topic: "AdminT".into(), group: "AdminG".into(), timestamp: 0, is_force: true };
-    ok(&c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::InvokeBrokerToResetOffset, &reset), T).await.unwrap());
+    let reset =
+        ResetOffsetRequestHeader { topic: "AdminT".into(), group: "AdminG".into(), timestamp: 0, is_force: true };
+    ok(&c
+        .invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::InvokeBrokerToResetOffset, &reset), T)
+        .await
+        .unwrap());
     let r = c.invoke(&b.addr, RemotingCommand::request(RequestCode::GetAllConsumerOffset), T).await.unwrap();
     assert!(String::from_utf8_lossy(&r.body).contains("\"AdminT@AdminG\":{0:0,1:0}"), "reset to the start");
 
     // Runtime info and config.
     let r = c.invoke(&b.addr, RemotingCommand::request(RequestCode::GetBrokerRuntimeInfo), T).await.unwrap();
     let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-    for key in ["brokerVersionDesc", "putTps", "getTransferedTps", "msgPutTotalTodayNow", "commitLogDiskRatio", "earliestMessageTimeStamp"] {
+    for key in [
+        "brokerVersionDesc",
+        "putTps",
+        "getTransferedTps",
+        "msgPutTotalTodayNow",
+        "commitLogDiskRatio",
+        "earliestMessageTimeStamp",
+    ] {
         assert!(v["table"].get(key).is_some(), "runtime info has {key}");
     }
     let r = c.invoke(&b.addr, RemotingCommand::request(RequestCode::GetBrokerConfig), T).await.unwrap();
     assert!(String::from_utf8_lossy(&r.body).contains("brokerName=broker-a"));
     let bad = RemotingCommand::request(RequestCode::UpdateBrokerConfig).with_body(b"listenPort=notanumber".to_vec());
     assert_eq!(c.invoke(&b.addr, bad, T).await.unwrap().response_code(), ResponseCode::SystemError);
-    ok(&c.invoke(&b.addr, RemotingCommand::request(RequestCode::UpdateBrokerConfig).with_body(b"fileReservedTime=48".to_vec()), T).await.unwrap());
+    ok(&c
+        .invoke(
+            &b.addr,
+            RemotingCommand::request(RequestCode::UpdateBrokerConfig).with_body(b"fileReservedTime=48".to_vec()),
+            T,
+        )
+        .await
+        .unwrap());
 
     // Deletions.
     let del = DeleteSubscriptionGroupRequestHeader { group_name: "AdminG".into(), remove_offset: Some(true) };
-    ok(&c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::DeleteSubscriptiongroup, &del), T).await.unwrap());
-    ok(&c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInBroker, &TopicRequestHeader { topic: "AdminT".into() }), T).await.unwrap());
-    let r = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::GetTopicStatsInfo, &TopicRequestHeader { topic: "AdminT".into() }), T).await.unwrap();
+    ok(&c
+        .invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::DeleteSubscriptiongroup, &del), T)
+        .await
+        .unwrap());
+    ok(&c
+        .invoke(
+            &b.addr,
+            RemotingCommand::request_with_header(
+                RequestCode::DeleteTopicInBroker,
+                &TopicRequestHeader { topic: "AdminT".into() },
+            ),
+            T,
+        )
+        .await
+        .unwrap());
+    let r = c
+        .invoke(
+            &b.addr,
+            RemotingCommand::request_with_header(
+                RequestCode::GetTopicStatsInfo,
+                &TopicRequestHeader { topic: "AdminT".into() },
+            ),
+            T,
+        )
+        .await
+        .unwrap();
     assert_eq!(r.response_code(), ResponseCode::TopicNotExist);
     // Connection lists of an unknown group.
-    let r = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::GetConsumerConnectionList, &rmq_remoting::header::ConsumerGroupRequestHeader { consumer_group: "nobody".into() }), T).await.unwrap();
+    let r = c
+        .invoke(
+            &b.addr,
+            RemotingCommand::request_with_header(
+                RequestCode::GetConsumerConnectionList,
+                &rmq_remoting::header::ConsumerGroupRequestHeader { consumer_group: "nobody".into() },
+            ),
+            T,
+        )
+        .await
+        .unwrap();
     assert_eq!(r.response_code(), ResponseCode::ConsumerNotOnline);
     b.stop().await;
 }

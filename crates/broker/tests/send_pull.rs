@@ -98,7 +98,10 @@ async fn send_then_pull_with_tags_and_long_polling() {
     let c = RemotingClient::default();
     // Auto-created topic from TBW102.
     for i in 0..6 {
-        let resp = c.invoke(&b.addr, send_request("TopicA", 1, &format!("m{i}"), if i % 2 == 0 { "a" } else { "b" }), T).await.unwrap();
+        let resp = c
+            .invoke(&b.addr, send_request("TopicA", 1, &format!("m{i}"), if i % 2 == 0 { "a" } else { "b" }), T)
+            .await
+            .unwrap();
         assert_eq!(resp.code, 0, "{:?}", resp.remark);
         let h: SendMessageResponseHeader = resp.header().unwrap();
         assert_eq!(h.queue_offset, i);
@@ -150,11 +153,25 @@ async fn offsets_and_errors() {
     assert_eq!(resp.response_code(), ResponseCode::RequestCodeNotSupported);
     assert!(resp.remark_str().contains("9999"));
 
-    let upd = UpdateConsumerOffsetRequestHeader { consumer_group: "g".into(), topic: "T".into(), queue_id: 2, commit_offset: 17 };
-    let resp = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &upd), T).await.unwrap();
+    let upd = UpdateConsumerOffsetRequestHeader {
+        consumer_group: "g".into(),
+        topic: "T".into(),
+        queue_id: 2,
+        commit_offset: 17,
+    };
+    let resp = c
+        .invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &upd), T)
+        .await
+        .unwrap();
     assert_eq!(resp.code, 0);
-    let q = QueryConsumerOffsetRequestHeader { consumer_group: "g".into(), topic: "T".into(), queue_id: 2, set_zero_if_not_found: None };
-    let resp = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::QueryConsumerOffset, &q), T).await.unwrap();
+    let q = QueryConsumerOffsetRequestHeader {
+        consumer_group: "g".into(),
+        topic: "T".into(),
+        queue_id: 2,
+        set_zero_if_not_found: None,
+    };
+    let resp =
+        c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::QueryConsumerOffset, &q), T).await.unwrap();
     assert_eq!(resp.header::<OffsetResponseHeader>().unwrap().offset, 17);
     let m = TopicQueueRequestHeader { topic: "T".into(), queue_id: 2, committed: None };
     let resp = c.invoke(&b.addr, RemotingCommand::request_with_header(RequestCode::GetMaxOffset, &m), T).await.unwrap();
@@ -168,12 +185,24 @@ async fn offsets_and_errors() {
             consume_type: "CONSUME_PASSIVELY".into(),
             message_model: "CLUSTERING".into(),
             consume_from_where: "CONSUME_FROM_LAST_OFFSET".into(),
-            subscription_data_set: vec![SubscriptionData { topic: "T".into(), sub_string: "*".into(), expression_type: "TAG".into(), ..SubscriptionData::default() }],
+            subscription_data_set: vec![SubscriptionData {
+                topic: "T".into(),
+                sub_string: "*".into(),
+                expression_type: "TAG".into(),
+                ..SubscriptionData::default()
+            }],
             unit_mode: false,
         }],
         producer_data_set: vec![],
     };
-    let resp = c.invoke(&b.addr, RemotingCommand::request(RequestCode::HeartBeat).with_body(serde_json::to_vec(&hb).unwrap()), T).await.unwrap();
+    let resp = c
+        .invoke(
+            &b.addr,
+            RemotingCommand::request(RequestCode::HeartBeat).with_body(serde_json::to_vec(&hb).unwrap()),
+            T,
+        )
+        .await
+        .unwrap();
     assert_eq!(resp.code, 0);
     assert_eq!(resp.version, rmq_remoting::CURRENT_VERSION);
     b.stop().await;

@@ -145,8 +145,26 @@ impl StoreMessage {
         let props = property::encode(&self.properties);
         let topic = self.topic.as_bytes();
         let v2 = topic.len() > 127;
-        let total = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + host_len(&self.born_host) + 8 + host_len(&self.store_host)
-            + 4 + 8 + 4 + self.body.len() + if v2 { 2 } else { 1 } + topic.len() + 2 + props.len();
+        let total = 4
+            + 4
+            + 4
+            + 4
+            + 4
+            + 8
+            + 8
+            + 4
+            + 8
+            + host_len(&self.born_host)
+            + 8
+            + host_len(&self.store_host)
+            + 4
+            + 8
+            + 4
+            + self.body.len()
+            + if v2 { 2 } else { 1 }
+            + topic.len()
+            + 2
+            + props.len();
         let mut buf = Vec::with_capacity(total);
         buf.put_i32(i32::try_from(total).unwrap_or(i32::MAX));
         buf.put_i32(if v2 { MAGIC_V2 } else { MAGIC_V1 });
@@ -315,7 +333,8 @@ impl MessageExt {
             usize::from(r.take(1)?[0])
         };
         let topic = String::from_utf8_lossy(r.take(topic_len)?).into_owned();
-        let props_len = usize::try_from(r.i16()?).map_err(|_| DecodeError::Inconsistent("negative properties length"))?;
+        let props_len =
+            usize::try_from(r.i16()?).map_err(|_| DecodeError::Inconsistent("negative properties length"))?;
         let properties = property::decode(&String::from_utf8_lossy(r.take(props_len)?));
         if r.pos != total {
             return Err(DecodeError::Inconsistent("size does not match fields"));

@@ -34,7 +34,8 @@ impl KvConfig {
     }
 
     fn persist(&self) {
-        let text = serde_json::to_string_pretty(&KvFile { config_table: self.table.read().clone() }).unwrap_or_default();
+        let text =
+            serde_json::to_string_pretty(&KvFile { config_table: self.table.read().clone() }).unwrap_or_default();
         if let Some(dir) = self.path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }

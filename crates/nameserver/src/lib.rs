@@ -51,7 +51,12 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
         .fallback(Arc::new(processor::Processor { ns: Arc::clone(&ns) }))
         .listener(Arc::new(CloseWatch(Arc::clone(&ns))));
     let addr = format!("{}:{}", ns.config.bind_address, ns.config.listen_port);
-    let server = RemotingServer::bind(&addr, dispatcher, ServerConfig { max_frame_size: ns.config.max_frame_size, ..ServerConfig::default() }).await?;
+    let server = RemotingServer::bind(
+        &addr,
+        dispatcher,
+        ServerConfig { max_frame_size: ns.config.max_frame_size, ..ServerConfig::default() },
+    )
+    .await?;
     tracing::info!(addr = %server.local_addr(), "The Name Server boot success. serializeType=JSON");
     let scan = {
         let ns = Arc::clone(&ns);

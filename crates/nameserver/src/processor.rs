@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use rmq_remoting::body::{fastjson, DataVersion, KvTable, RegisterBrokerBody, TopicConfigSerializeWrapper, TopicList, TopicRouteData};
+use rmq_remoting::body::{
+    fastjson, DataVersion, KvTable, RegisterBrokerBody, TopicConfigSerializeWrapper, TopicList, TopicRouteData,
+};
 use rmq_remoting::header::{
-    BrokerNameRequestHeader, DeleteTopicFromNamesrvRequestHeader, GetKvConfigResponseHeader, GetKvListByNamespaceRequestHeader,
-    GetRouteInfoRequestHeader, GetTopicsByClusterRequestHeader, KvConfigKeyRequestHeader, PutKvConfigRequestHeader,
-    QueryDataVersionResponseHeader, RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader,
-    WritePermResponseHeader,
+    BrokerNameRequestHeader, DeleteTopicFromNamesrvRequestHeader, GetKvConfigResponseHeader,
+    GetKvListByNamespaceRequestHeader, GetRouteInfoRequestHeader, GetTopicsByClusterRequestHeader,
+    KvConfigKeyRequestHeader, PutKvConfigRequestHeader, QueryDataVersionResponseHeader, RegisterBrokerRequestHeader,
+    RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader, WritePermResponseHeader,
 };
 use rmq_remoting::transport::{ProcessorFuture, RequestContext, RequestProcessor};
 use rmq_remoting::{HeaderError, RemotingCommand, RequestCode, ResponseCode};
@@ -55,7 +57,9 @@ fn handle(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Resul
             let routes = ns.routes.read();
             let changed = routes.version_changed(&h.broker_addr, &version);
             let held = routes.version_of(&h.broker_addr).unwrap_or_default();
-            RemotingCommand::success().with_header(&QueryDataVersionResponseHeader { changed }).with_body(serde_json::to_vec(&held).unwrap_or_default())
+            RemotingCommand::success()
+                .with_header(&QueryDataVersionResponseHeader { changed })
+                .with_body(serde_json::to_vec(&held).unwrap_or_default())
         }
         C::GetRouteinfoByTopic => {
             let h: GetRouteInfoRequestHeader = req.header()?;
@@ -75,16 +79,27 @@ fn handle(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Resul
             let text = serde_json::to_string(&ns.routes.read().cluster_info()).unwrap_or_default();
             RemotingCommand::success().with_body(bare_numeric_keys(&text).into_bytes())
         }
-        C::GetAllTopicListFromNameserver => ok_json(&TopicList { topic_list: ns.routes.read().topics(), broker_addr: None }),
+        C::GetAllTopicListFromNameserver => {
+            ok_json(&TopicList { topic_list: ns.routes.read().topics(), broker_addr: None })
+        }
         C::GetTopicsByCluster => {
             let h: GetTopicsByClusterRequestHeader = req.header()?;
             ok_json(&TopicList { topic_list: ns.routes.read().topics_of_cluster(&h.cluster), broker_addr: None })
         }
         C::GetSystemTopicListFromNs => {
-            let topics: Vec<String> = ns.routes.read().cluster_info().cluster_addr_table.into_iter().flat_map(|(c, names)| std::iter::once(c).chain(names)).collect();
+            let topics: Vec<String> = ns
+                .routes
+                .read()
+                .cluster_info()
+                .cluster_addr_table
+                .into_iter()
+                .flat_map(|(c, names)| std::iter::once(c).chain(names))
+                .collect();
             ok_json(&TopicList { topic_list: topics, broker_addr: None })
         }
-        C::GetUnitTopicList | C::GetHasUnitSubTopicList | C::GetHasUnitSubUnunitTopicList => ok_json(&TopicList::default()),
+        C::GetUnitTopicList | C::GetHasUnitSubTopicList | C::GetHasUnitSubUnunitTopicList => {
+            ok_json(&TopicList::default())
+        }
         C::DeleteTopicInNamesrv => {
             let h: DeleteTopicFromNamesrvRequestHeader = req.header()?;
             ns.routes.write().delete_topic(&h.topic, h.cluster_name.as_deref().filter(|c| !c.is_empty()));
@@ -105,8 +120,13 @@ fn handle(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Resul
         C::GetKvConfig => {
             let h: KvConfigKeyRequestHeader = req.header()?;
             match ns.kv.get(&h.namespace, &h.key) {
-                Some(value) => RemotingCommand::success().with_header(&GetKvConfigResponseHeader { value: Some(value) }),
-                None => RemotingCommand::error(ResponseCode::QueryNotFound, format!("No config item, Namespace: {} Key: {}", h.namespace, h.key)),
+                Some(value) => {
+                    RemotingCommand::success().with_header(&GetKvConfigResponseHeader { value: Some(value) })
+                }
+                None => RemotingCommand::error(
+                    ResponseCode::QueryNotFound,
+                    format!("No config item, Namespace: {} Key: {}", h.namespace, h.key),
+                ),
             }
         }
         C::DeleteKvConfig => {
@@ -118,7 +138,10 @@ fn handle(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Resul
             let h: GetKvListByNamespaceRequestHeader = req.header()?;
             match ns.kv.namespace(&h.namespace) {
                 Some(table) => ok_json(&KvTable { table }),
-                None => RemotingCommand::error(ResponseCode::QueryNotFound, format!("No config item, Namespace: {}", h.namespace)),
+                None => RemotingCommand::error(
+                    ResponseCode::QueryNotFound,
+                    format!("No config item, Namespace: {}", h.namespace),
+                ),
             }
         }
         C::WipeWritePermOfBroker | C::AddWritePermOfBroker => {
@@ -133,8 +156,14 @@ fn handle(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Resul
             RemotingCommand::success().with_header(&header)
         }
         C::GetNamesrvConfig => RemotingCommand::success().with_body(render(&ns.config.to_pairs()).into_bytes()),
-        C::UpdateNamesrvConfig => RemotingCommand::error(ResponseCode::NoPermission, "updating the name server config at run time is not supported; edit the file and restart"),
-        other => RemotingCommand::error(ResponseCode::RequestCodeNotSupported, format!(" request type {} not supported", other.value())),
+        C::UpdateNamesrvConfig => RemotingCommand::error(
+            ResponseCode::NoPermission,
+            "updating the name server config at run time is not supported; edit the file and restart",
+        ),
+        other => RemotingCommand::error(
+            ResponseCode::RequestCodeNotSupported,
+            format!(" request type {} not supported", other.value()),
+        ),
     })
 }
 
@@ -151,11 +180,14 @@ fn register(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Res
     let topics = if req.body.is_empty() {
         TopicConfigSerializeWrapper::default()
     } else if h.compressed.unwrap_or(false) {
-        return Ok(RemotingCommand::error(ResponseCode::SystemError, "compressed registration bodies are not supported; set compressedRegister=false"));
+        return Ok(RemotingCommand::error(
+            ResponseCode::SystemError,
+            "compressed registration bodies are not supported; set compressedRegister=false",
+        ));
     } else {
-        match serde_json::from_slice::<RegisterBrokerBody>(&req.body)
-            .or_else(|_| serde_json::from_str::<RegisterBrokerBody>(&fastjson::normalize(&String::from_utf8_lossy(&req.body))))
-        {
+        match serde_json::from_slice::<RegisterBrokerBody>(&req.body).or_else(|_| {
+            serde_json::from_str::<RegisterBrokerBody>(&fastjson::normalize(&String::from_utf8_lossy(&req.body)))
+        }) {
             Ok(b) => b.topic_config_serialize_wrapper,
             Err(e) => return Ok(RemotingCommand::error(ResponseCode::SystemError, format!("bad register body: {e}"))),
         }
@@ -169,9 +201,16 @@ fn register(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Res
         topics,
         channel_id: ctx.channel.id(),
     });
-    let body = ns.kv.namespace(ORDER_TOPIC_CONFIG).map(|table| serde_json::to_vec(&KvTable { table }).unwrap_or_default()).unwrap_or_default();
+    let body = ns
+        .kv
+        .namespace(ORDER_TOPIC_CONFIG)
+        .map(|table| serde_json::to_vec(&KvTable { table }).unwrap_or_default())
+        .unwrap_or_default();
     Ok(RemotingCommand::success()
-        .with_header(&RegisterBrokerResponseHeader { ha_server_addr: answer.ha_server_addr, master_addr: answer.master_addr })
+        .with_header(&RegisterBrokerResponseHeader {
+            ha_server_addr: answer.ha_server_addr,
+            master_addr: answer.master_addr,
+        })
         .with_body(body))
 }
 

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use rmq_remoting::body::{BrokerData, ClusterInfo, DataVersion, QueueData, TopicConfigSerializeWrapper, TopicRouteData};
+use rmq_remoting::body::{
+    BrokerData, ClusterInfo, DataVersion, QueueData, TopicConfigSerializeWrapper, TopicRouteData,
+};
 
 /// One registered broker address.
 #[derive(Debug, Clone)]
@@ -155,7 +157,8 @@ impl RouteTable {
     }
 
     fn remove_where(&mut self, pred: impl Fn(&Live) -> bool) -> usize {
-        let gone: Vec<(String, Live)> = self.live.iter().filter(|(_, l)| pred(l)).map(|(a, l)| (a.clone(), l.clone())).collect();
+        let gone: Vec<(String, Live)> =
+            self.live.iter().filter(|(_, l)| pred(l)).map(|(a, l)| (a.clone(), l.clone())).collect();
         for (addr, l) in &gone {
             self.unregister(&l.cluster, &l.broker_name, addr, l.broker_id);
         }
@@ -250,7 +253,15 @@ mod tests {
     fn reg(cluster: &str, name: &str, addr: &str, id: i64, topics: &[&str], counter: i64, ch: u64) -> Registration {
         let mut w = TopicConfigSerializeWrapper::default();
         for t in topics {
-            w.topic_config_table.insert((*t).into(), TopicConfig { topic_name: (*t).into(), read_queue_nums: 4, write_queue_nums: 4, ..TopicConfig::default() });
+            w.topic_config_table.insert(
+                (*t).into(),
+                TopicConfig {
+                    topic_name: (*t).into(),
+                    read_queue_nums: 4,
+                    write_queue_nums: 4,
+                    ..TopicConfig::default()
+                },
+            );
         }
         w.data_version.counter = counter;
         Registration {
@@ -281,7 +292,10 @@ mod tests {
         assert_eq!(t.topics_of_cluster("c"), vec!["T".to_owned(), "U".to_owned()]);
         // The slave's connection closes: only its address goes.
         assert_eq!(t.channel_closed(2), 1);
-        assert_eq!(t.route("T").unwrap().broker_datas.iter().find(|b| b.broker_name == "a").unwrap().broker_addrs.len(), 1);
+        assert_eq!(
+            t.route("T").unwrap().broker_datas.iter().find(|b| b.broker_name == "a").unwrap().broker_addrs.len(),
+            1
+        );
         // The master of b unregisters: its queues go.
         t.unregister("c", "b", "m:2", 0);
         assert!(t.route("U").is_none());

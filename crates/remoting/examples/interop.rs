@@ -22,8 +22,8 @@ use std::process::ExitCode;
 
 use bytes::Bytes;
 use rmq_remoting::header::{
-    PullMessageRequestHeader, PullMessageResponseHeader, SendMessageRequestHeaderV2,
-    SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader,
+    PullMessageRequestHeader, PullMessageResponseHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+    UpdateConsumerOffsetRequestHeader,
 };
 use rmq_remoting::{CommandHeader, ExtFields, LanguageCode, RemotingCommand, SerializeType};
 use serde_json::{json, Map, Value};
@@ -91,10 +91,7 @@ fn main() -> ExitCode {
         }
     }
     println!("rust: wrote {written} frames into {}", out.display());
-    println!(
-        "rust decode of java frames: {} passed, {} failed",
-        tally.passed, tally.failed
-    );
+    println!("rust decode of java frames: {} passed, {} failed", tally.passed, tally.failed);
     if tally.failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -128,11 +125,7 @@ fn list_frames(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        if let Some(name) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".frame"))
-        {
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".frame")) {
             out.push((name.to_owned(), path.clone()));
         }
     }
@@ -163,9 +156,7 @@ fn ser_suffix(ser: SerializeType) -> &'static str {
 /// `01-send-v2-json` -> `send-v2`.
 fn base_name(name: &str) -> &str {
     let name = name.split_once('-').map_or(name, |(_, rest)| rest);
-    name.strip_suffix("-json")
-        .or_else(|| name.strip_suffix("-rocketmq"))
-        .unwrap_or(name)
+    name.strip_suffix("-json").or_else(|| name.strip_suffix("-rocketmq")).unwrap_or(name)
 }
 
 /// The official header class of the Java cases that have one.
@@ -190,8 +181,7 @@ fn check_java_frame(name: &str, path: &Path) -> Result<(String, RemotingCommand)
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
         .map_err(|e| vec![format!("expectation {}: {e}", expect_path.display())])?;
 
-    let cmd = RemotingCommand::decode_frame(&frame)
-        .map_err(|e| vec![format!("our decode failed: {e}")])?;
+    let cmd = RemotingCommand::decode_frame(&frame).map_err(|e| vec![format!("our decode failed: {e}")])?;
     let mut problems = compare(&expect, &cmd);
     if let Err(e) = read_typed_header(base_name(name), &cmd) {
         problems.push(e);
@@ -211,14 +201,11 @@ fn check_java_frame(name: &str, path: &Path) -> Result<(String, RemotingCommand)
             } else {
                 match canonical_rocketmq_frame(&frame) {
                     Ok(canonical) if canonical == ours => {
-                        "re-encoded byte-identical modulo Java's HashMap order of extFields"
-                            .to_owned()
+                        "re-encoded byte-identical modulo Java's HashMap order of extFields".to_owned()
                     }
                     Ok(canonical) => {
-                        problems.push(format!(
-                            "re-encoded ROCKETMQ bytes differ: {}",
-                            first_difference(&canonical, &ours)
-                        ));
+                        problems
+                            .push(format!("re-encoded ROCKETMQ bytes differ: {}", first_difference(&canonical, &ours)));
                         String::new()
                     }
                     Err(e) => {
@@ -231,9 +218,7 @@ fn check_java_frame(name: &str, path: &Path) -> Result<(String, RemotingCommand)
         SerializeType::Json => match RemotingCommand::decode_frame(&ours) {
             Ok(again) if again == cmd => "re-encoded JSON decodes to the same values".to_owned(),
             Ok(again) => {
-                problems.push(format!(
-                    "our JSON re-encoding decodes differently: {again:?} vs {cmd:?}"
-                ));
+                problems.push(format!("our JSON re-encoding decodes differently: {again:?} vs {cmd:?}"));
                 String::new()
             }
             Err(e) => {
@@ -262,28 +247,15 @@ fn read_typed_header(base: &str, cmd: &RemotingCommand) -> Result<(), String> {
         "pull" => PullMessageRequestHeader::read(&cmd.ext_fields).map(|h| {
             check_eq("queueOffset", &h.queue_offset, &1_234_567_890_123)
                 .and(check_eq("sysFlag", &h.sys_flag, &7))
-                .and(check_eq(
-                    "subscription",
-                    &h.subscription.as_deref(),
-                    &Some("TagA || TagB"),
-                ))
+                .and(check_eq("subscription", &h.subscription.as_deref(), &Some("TagA || TagB")))
         }),
         "send-response" => SendMessageResponseHeader::read(&cmd.ext_fields).map(|h| {
             check_eq("queueOffset", &h.queue_offset, &42)
-                .and(check_eq(
-                    "MSG_REGION",
-                    &h.msg_region.as_deref(),
-                    &Some("DefaultRegion"),
-                ))
+                .and(check_eq("MSG_REGION", &h.msg_region.as_deref(), &Some("DefaultRegion")))
                 .and(check_eq("TRACE_ON", &h.trace_on.as_deref(), &Some("true")))
         }),
-        "pull-response" => PullMessageResponseHeader::read(&cmd.ext_fields).map(|h| {
-            check_eq("maxOffset", &h.max_offset, &i64::MAX).and(check_eq(
-                "minOffset",
-                &h.min_offset,
-                &0,
-            ))
-        }),
+        "pull-response" => PullMessageResponseHeader::read(&cmd.ext_fields)
+            .map(|h| check_eq("maxOffset", &h.max_offset, &i64::MAX).and(check_eq("minOffset", &h.min_offset, &0))),
         _ => return Ok(()),
     };
     match result {
@@ -293,11 +265,7 @@ fn read_typed_header(base: &str, cmd: &RemotingCommand) -> Result<(), String> {
     }
 }
 
-fn check_eq<T: PartialEq + std::fmt::Debug + ?Sized>(
-    field: &str,
-    got: &T,
-    want: &T,
-) -> Result<(), String> {
+fn check_eq<T: PartialEq + std::fmt::Debug + ?Sized>(field: &str, got: &T, want: &T) -> Result<(), String> {
     if got == want {
         Ok(())
     } else {
@@ -318,41 +286,26 @@ fn compare(expect: &Value, cmd: &RemotingCommand) -> Vec<String> {
     int("opaque", cmd.opaque);
     int("flag", cmd.flag);
     if expect.get("language").and_then(Value::as_str) != Some(cmd.language.as_str()) {
-        problems.push(format!(
-            "language: expected {}, got {}",
-            expect["language"],
-            cmd.language.as_str()
-        ));
+        problems.push(format!("language: expected {}, got {}", expect["language"], cmd.language.as_str()));
     }
     let want_remark = expect.get("remark").and_then(Value::as_str);
     if want_remark != cmd.remark.as_deref() {
-        problems.push(format!(
-            "remark: expected {want_remark:?}, got {:?}",
-            cmd.remark
-        ));
+        problems.push(format!("remark: expected {want_remark:?}, got {:?}", cmd.remark));
     }
     // Java null (no map) and an empty map both decode to our empty ExtFields.
     let want_ext: Option<ExtFields> = match expect.get("extFields") {
         None | Some(Value::Null) => Some(ExtFields::new()),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-            .collect::<Option<ExtFields>>(),
+        Some(Value::Object(m)) => {
+            m.iter().map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned()))).collect::<Option<ExtFields>>()
+        }
         Some(_) => None,
     };
     match want_ext {
         Some(want) if want == cmd.ext_fields => {}
-        Some(want) => problems.push(format!(
-            "extFields: expected {want:?}, got {:?}",
-            cmd.ext_fields
-        )),
+        Some(want) => problems.push(format!("extFields: expected {want:?}, got {:?}", cmd.ext_fields)),
         None => problems.push("extFields: malformed expectation".to_owned()),
     }
-    let want_body = expect
-        .get("bodyHex")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let want_body = expect.get("bodyHex").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
     let got_body = hex(&cmd.body);
     if want_body != got_body {
         problems.push(format!(
@@ -391,10 +344,8 @@ fn canonical_rocketmq_frame(frame: &[u8]) -> Result<Vec<u8>, String> {
     }
     let mut rest = frame;
     let prefix = take(&mut rest, 8)?;
-    let header_len = usize::try_from(
-        u32::from_be_bytes([prefix[4], prefix[5], prefix[6], prefix[7]]) & 0x00FF_FFFF,
-    )
-    .map_err(|e| e.to_string())?;
+    let header_len = usize::try_from(u32::from_be_bytes([prefix[4], prefix[5], prefix[6], prefix[7]]) & 0x00FF_FFFF)
+        .map_err(|e| e.to_string())?;
     let mut header = take(&mut rest, header_len)?;
     let body = rest;
     let fixed = take(&mut header, 13)?;
@@ -419,10 +370,7 @@ fn canonical_rocketmq_frame(frame: &[u8]) -> Result<Vec<u8>, String> {
         entry.extend_from_slice(vlen);
         entry.extend_from_slice(value);
         if entries.insert(key.to_vec(), entry).is_some() {
-            return Err(format!(
-                "duplicate ext key {:?}",
-                String::from_utf8_lossy(key)
-            ));
+            return Err(format!("duplicate ext key {:?}", String::from_utf8_lossy(key)));
         }
     }
     let mut out = Vec::with_capacity(frame.len());
@@ -492,35 +440,20 @@ fn rust_cases() -> Vec<(&'static str, RemotingCommand, Option<&'static str>)> {
         max_offset: 1_234_567_890_200,
     }
     .write(&mut pull.ext_fields);
-    pull.body = Bytes::from(
-        (0..65_539_u32)
-            .map(|i| (i.wrapping_mul(131) >> 3) as u8)
-            .collect::<Vec<u8>>(),
-    );
+    pull.body = Bytes::from((0..65_539_u32).map(|i| (i.wrapping_mul(131) >> 3) as u8).collect::<Vec<u8>>());
     cases.push(("pull-response", pull, Some("PullMessageResponseHeader")));
 
     // A pull that found nothing: PULL_NOT_FOUND with the header, no body.
     let mut not_found = response(19, 203);
     not_found.remark = Some("OFFSET_OVERFLOW_ONE".to_owned());
-    PullMessageResponseHeader {
-        suggest_which_broker_id: 0,
-        next_begin_offset: 7,
-        min_offset: 0,
-        max_offset: 7,
-    }
-    .write(&mut not_found.ext_fields);
-    cases.push((
-        "pull-not-found",
-        not_found,
-        Some("PullMessageResponseHeader"),
-    ));
+    PullMessageResponseHeader { suggest_which_broker_id: 0, next_begin_offset: 7, min_offset: 0, max_offset: 7 }
+        .write(&mut not_found.ext_fields);
+    cases.push(("pull-not-found", not_found, Some("PullMessageResponseHeader")));
 
     // Flow control, as the official broker words it, plus non-ASCII and escapes.
     let mut busy = response(2, 204);
-    busy.remark = Some(
-        "[REJECTREQUEST]system busy, start flow control for a while — 系统繁忙 \"q\" \\ \n\t🚀"
-            .to_owned(),
-    );
+    busy.remark =
+        Some("[REJECTREQUEST]system busy, start flow control for a while — 系统繁忙 \"q\" \\ \n\t🚀".to_owned());
     cases.push(("error-response", busy, None));
 
     // A bare SUCCESS: JSON carries an empty extFields object; ROCKETMQ cannot (Java sees null).
@@ -558,13 +491,8 @@ fn rust_cases() -> Vec<(&'static str, RemotingCommand, Option<&'static str>)> {
         remark: Some("remark ünïcödé 🚀 中文".to_owned()),
         ..RemotingCommand::default()
     };
-    unicode
-        .ext_fields
-        .insert("topic".to_owned(), "主题-тема-🚀".to_owned());
-    unicode.ext_fields.insert(
-        "weird".to_owned(),
-        "quote\" backslash\\ nl\n cr\r ctrl\u{1}\u{2}\u{1f} end".to_owned(),
-    );
+    unicode.ext_fields.insert("topic".to_owned(), "主题-тема-🚀".to_owned());
+    unicode.ext_fields.insert("weird".to_owned(), "quote\" backslash\\ nl\n cr\r ctrl\u{1}\u{2}\u{1f} end".to_owned());
     unicode.body = Bytes::from_static("body ✓".as_bytes());
     cases.push(("unicode-request", unicode, None));
 
@@ -572,19 +500,11 @@ fn rust_cases() -> Vec<(&'static str, RemotingCommand, Option<&'static str>)> {
 }
 
 /// Writes `NN-name.frame` and the values the official decoder must see in `NN-name.expect.json`.
-fn write_rust_frame(
-    dir: &Path,
-    name: &str,
-    cmd: &RemotingCommand,
-    header: Option<&str>,
-) -> Result<(), String> {
+fn write_rust_frame(dir: &Path, name: &str, cmd: &RemotingCommand, header: Option<&str>) -> Result<(), String> {
     let frame = cmd.encode_frame().map_err(|e| format!("encode: {e}"))?;
     let mut expect = java_view(cmd);
     if let Some(h) = header {
-        expect.insert(
-            "javaHeader".to_owned(),
-            Value::String(format!("{JAVA_HEADER_PKG}{h}")),
-        );
+        expect.insert("javaHeader".to_owned(), Value::String(format!("{JAVA_HEADER_PKG}{h}")));
     }
     std::fs::write(dir.join(format!("{name}.frame")), &frame).map_err(|e| e.to_string())?;
     let text = serde_json::to_string(&Value::Object(expect)).map_err(|e| e.to_string())?;
@@ -610,11 +530,7 @@ fn java_view(cmd: &RemotingCommand) -> Map<String, Value> {
             cmd.ext_fields
                 .iter()
                 .map(|(k, v)| {
-                    let v = if v.is_empty() && !json {
-                        Value::Null
-                    } else {
-                        Value::String(v.clone())
-                    };
+                    let v = if v.is_empty() && !json { Value::Null } else { Value::String(v.clone()) };
                     (k.clone(), v)
                 })
                 .collect(),

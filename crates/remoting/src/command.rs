@@ -226,10 +226,7 @@ impl RemotingCommand {
         if self.code == ResponseCode::Success.value() {
             Ok(self)
         } else {
-            Err(crate::RemotingError::Response {
-                code: self.response_code(),
-                remark: self.remark.unwrap_or_default(),
-            })
+            Err(crate::RemotingError::Response { code: self.response_code(), remark: self.remark.unwrap_or_default() })
         }
     }
 }

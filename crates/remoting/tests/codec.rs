@@ -91,7 +91,11 @@ fn golden_rocketmq_request_and_response() {
 #[test]
 fn lenient_json_headers_of_other_clients() {
     // Go: no serializeTypeCurrentRPC, language GO.
-    let go = frame(0, br#"{"code":34,"language":"GO","version":317,"opaque":1,"flag":0,"remark":"","extFields":null}"#, b"{}");
+    let go = frame(
+        0,
+        br#"{"code":34,"language":"GO","version":317,"opaque":1,"flag":0,"remark":"","extFields":null}"#,
+        b"{}",
+    );
     let cmd = RemotingCommand::decode_frame(&go).unwrap();
     assert_eq!(cmd.language, LanguageCode::Go);
     assert!(cmd.ext_fields.is_empty());
@@ -134,14 +138,26 @@ fn malformed_frames_are_errors_not_panics() {
     b[5..8].copy_from_slice(&[0xFF, 0xFF, 0xFF]);
     assert!(matches!(codec_decode(&b, 1 << 30), Err(RemotingError::Frame(FrameError::HeaderTooLong { .. }))));
     // Unknown serialize type.
-    assert!(matches!(codec_decode(&frame(7, b"{}", b""), 1024), Err(RemotingError::Frame(FrameError::UnknownSerializeType(7)))));
+    assert!(matches!(
+        codec_decode(&frame(7, b"{}", b""), 1024),
+        Err(RemotingError::Frame(FrameError::UnknownSerializeType(7)))
+    ));
     // Invalid JSON and invalid UTF-8.
-    assert!(matches!(codec_decode(&frame(0, b"{\"code\":", b""), 1024), Err(RemotingError::Frame(FrameError::InvalidJson(_)))));
-    assert!(matches!(codec_decode(&frame(0, b"{\"code\":1,\"remark\":\"\xFF\"}", b""), 1024), Err(RemotingError::Frame(FrameError::InvalidUtf8))));
+    assert!(matches!(
+        codec_decode(&frame(0, b"{\"code\":", b""), 1024),
+        Err(RemotingError::Frame(FrameError::InvalidJson(_)))
+    ));
+    assert!(matches!(
+        codec_decode(&frame(0, b"{\"code\":1,\"remark\":\"\xFF\"}", b""), 1024),
+        Err(RemotingError::Frame(FrameError::InvalidUtf8))
+    ));
     // ROCKETMQ header whose lengths run past it, and invalid UTF-8 in it.
     let mut h = vec![0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
     h.extend_from_slice(&100i32.to_be_bytes());
-    assert!(matches!(codec_decode(&frame(1, &h, b""), 1024), Err(RemotingError::Frame(FrameError::InvalidBinaryHeader(_)))));
+    assert!(matches!(
+        codec_decode(&frame(1, &h, b""), 1024),
+        Err(RemotingError::Frame(FrameError::InvalidBinaryHeader(_)))
+    ));
     let mut h = vec![0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
     h.extend_from_slice(&1i32.to_be_bytes());
     h.push(0xFF);

@@ -1,6 +1,8 @@
 //! Typed headers and code enums.
 
-use rmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader};
+use rmq_remoting::header::{
+    PullMessageRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+};
 use rmq_remoting::{CommandHeader, ExtFields, HeaderError, RemotingCommand, RequestCode, ResponseCode};
 
 #[test]
@@ -33,7 +35,8 @@ fn missing_and_malformed_fields_are_named() {
 #[test]
 fn booleans_parse_like_java() {
     let mut ext = ExtFields::new();
-    for (k, v) in [("a", "g"), ("b", "t"), ("c", "TBW102"), ("d", "4"), ("e", "0"), ("f", "0"), ("g", "1"), ("h", "0")] {
+    for (k, v) in [("a", "g"), ("b", "t"), ("c", "TBW102"), ("d", "4"), ("e", "0"), ("f", "0"), ("g", "1"), ("h", "0")]
+    {
         ext.insert(k.into(), v.into());
     }
     for (text, expected) in [("true", true), ("TRUE", true), ("false", false), ("yes", false), ("1", false)] {
@@ -63,7 +66,14 @@ fn v2_and_v1_send_headers_convert() {
 #[test]
 fn pull_header_accepts_omitted_optional_fields() {
     let mut ext = ExtFields::new();
-    for (k, v) in [("consumerGroup", "g"), ("topic", "T"), ("queueId", "0"), ("queueOffset", "5"), ("maxMsgNums", "32"), ("sysFlag", "2")] {
+    for (k, v) in [
+        ("consumerGroup", "g"),
+        ("topic", "T"),
+        ("queueId", "0"),
+        ("queueOffset", "5"),
+        ("maxMsgNums", "32"),
+        ("sysFlag", "2"),
+    ] {
         ext.insert(k.into(), v.into());
     }
     let h = PullMessageRequestHeader::read(&ext).unwrap();

@@ -108,10 +108,13 @@ async fn timeouts_and_connection_drops_fail_calls_promptly() {
     assert!(started.elapsed() < Duration::from_secs(2), "failed after {:?}", started.elapsed());
 
     // Nothing listening.
-    let err = RemotingClient::new(ClientConfig { connect_timeout: Duration::from_millis(500), ..ClientConfig::default() }, Dispatcher::new())
-        .invoke("127.0.0.1:1", req("x"), T)
-        .await
-        .unwrap_err();
+    let err = RemotingClient::new(
+        ClientConfig { connect_timeout: Duration::from_millis(500), ..ClientConfig::default() },
+        Dispatcher::new(),
+    )
+    .invoke("127.0.0.1:1", req("x"), T)
+    .await
+    .unwrap_err();
     assert!(matches!(err, RemotingError::Connect { .. }), "{err}");
     s.shutdown().await;
 }
@@ -142,7 +145,9 @@ async fn reconnects_after_a_server_restart_on_the_same_port() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let dispatcher = Dispatcher::new().register(
         &[RequestCode::SendMessage],
-        Arc::new(|_c: RequestContext, r: RemotingCommand| async move { Some(RemotingCommand::success().with_body(r.body)) }),
+        Arc::new(
+            |_c: RequestContext, r: RemotingCommand| async move { Some(RemotingCommand::success().with_body(r.body)) },
+        ),
     );
     let s2 = RemotingServer::bind(&format!("127.0.0.1:{port}"), dispatcher, ServerConfig::default()).await.unwrap();
     let mut ok = false;
@@ -163,10 +168,22 @@ async fn server_calls_the_client_back_on_the_same_connection() {
         let answer = ctx.channel.invoke(RemotingCommand::request(RequestCode::GetConsumerRunningInfo), T).await.ok()?;
         Some(RemotingCommand::success().with_body(answer.body))
     });
-    let s = RemotingServer::bind("127.0.0.1:0", Dispatcher::new().register(&[RequestCode::HeartBeat], back), ServerConfig::default()).await.unwrap();
-    let client_side = Arc::new(|_c: RequestContext, _r: RemotingCommand| async move { Some(RemotingCommand::success().with_body(&b"running"[..])) });
-    let c = RemotingClient::new(ClientConfig::default(), Dispatcher::new().register(&[RequestCode::GetConsumerRunningInfo], client_side));
-    let resp = c.invoke(&s.local_addr().to_string(), RemotingCommand::request(RequestCode::HeartBeat), T).await.unwrap();
+    let s = RemotingServer::bind(
+        "127.0.0.1:0",
+        Dispatcher::new().register(&[RequestCode::HeartBeat], back),
+        ServerConfig::default(),
+    )
+    .await
+    .unwrap();
+    let client_side = Arc::new(|_c: RequestContext, _r: RemotingCommand| async move {
+        Some(RemotingCommand::success().with_body(&b"running"[..]))
+    });
+    let c = RemotingClient::new(
+        ClientConfig::default(),
+        Dispatcher::new().register(&[RequestCode::GetConsumerRunningInfo], client_side),
+    );
+    let resp =
+        c.invoke(&s.local_addr().to_string(), RemotingCommand::request(RequestCode::HeartBeat), T).await.unwrap();
     assert_eq!(&resp.body[..], b"running");
     s.shutdown().await;
 }

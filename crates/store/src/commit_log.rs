@@ -43,7 +43,12 @@ impl CommitLog {
 
     /// Appends `record` at `pos`; returns the record's offset and the new end. Writes a blank
     /// record and moves to the next file when the record (plus 8 bytes) does not fit.
-    pub fn append(&self, pos: u64, record: &mut [u8], patch: impl FnOnce(&mut [u8], u64)) -> std::io::Result<(u64, u64)> {
+    pub fn append(
+        &self,
+        pos: u64,
+        record: &mut [u8],
+        patch: impl FnOnce(&mut [u8], u64),
+    ) -> std::io::Result<(u64, u64)> {
         let size = self.file_size();
         let len = record.len() as u64;
         let mut at = pos;
@@ -121,7 +126,10 @@ impl CommitLog {
                 }
                 let decoded = f.with_slice(pos, total, |b| MessageExt::decode_checked(b, check_crc));
                 match decoded {
-                    Ok(m) if m.commit_log_offset == i64::try_from(f.start()).unwrap_or(0) + i64::try_from(pos).unwrap_or(0) => {
+                    Ok(m)
+                        if m.commit_log_offset
+                            == i64::try_from(f.start()).unwrap_or(0) + i64::try_from(pos).unwrap_or(0) =>
+                    {
                         visit(f.start() + pos as u64, &m);
                         pos += total;
                         end = f.start() + pos as u64;

@@ -161,5 +161,4 @@ impl ConsumeQueue {
     pub fn destroy(&self) {
         self.files.destroy();
     }
-
 }

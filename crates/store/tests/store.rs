@@ -7,7 +7,12 @@ use rmq_common::message::{MessageExt, StoreMessage};
 use rmq_store::{FlushMode, GetMessageStatus, MessageStore, PutStatus, StoreConfig};
 
 fn config(dir: &std::path::Path, file_size: usize) -> StoreConfig {
-    StoreConfig { root: dir.to_owned(), commit_log_file_size: file_size, cq_units_per_file: 64, ..StoreConfig::default() }
+    StoreConfig {
+        root: dir.to_owned(),
+        commit_log_file_size: file_size,
+        cq_units_per_file: 64,
+        ..StoreConfig::default()
+    }
 }
 
 fn msg(topic: &str, queue: i32, body: &str, tag: &str) -> StoreMessage {

@@ -224,7 +224,10 @@ impl BrokerConfig {
             return invalid("brokerName", "brokerName and brokerClusterName must not be empty".into());
         }
         if self.disk_max_used_space_ratio == 0 || self.disk_max_used_space_ratio > 95 {
-            return invalid("diskMaxUsedSpaceRatio", format!("{} is not within 1..=95", self.disk_max_used_space_ratio));
+            return invalid(
+                "diskMaxUsedSpaceRatio",
+                format!("{} is not within 1..=95", self.disk_max_used_space_ratio),
+            );
         }
         if self.max_message_size == 0 {
             return invalid("maxMessageSize", "must be > 0".into());

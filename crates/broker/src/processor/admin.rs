@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use rmq_remoting::body::{SubscriptionGroupConfig, TopicList};
 use rmq_remoting::header::{
-    CreateTopicRequestHeader, GetSubscriptionGroupConfigRequestHeader, GetTopicConfigRequestHeader, DeleteSubscriptionGroupRequestHeader, GetBrokerConfigResponseHeader, TopicRequestHeader,
+    CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, GetBrokerConfigResponseHeader,
+    GetSubscriptionGroupConfigRequestHeader, GetTopicConfigRequestHeader, TopicRequestHeader,
 };
 use rmq_remoting::RemotingCommand;
 
@@ -59,7 +60,8 @@ pub fn topic_names(broker: &Arc<Broker>, system_only: bool) -> HandlerResult {
 
 /// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP.
 pub fn create_group(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let cfg: SubscriptionGroupConfig = serde_json::from_slice(&req.body).map_err(|e| BrokerError::Body(e.to_string()))?;
+    let cfg: SubscriptionGroupConfig =
+        serde_json::from_slice(&req.body).map_err(|e| BrokerError::Body(e.to_string()))?;
     validate_topic_name(&cfg.group_name).map_err(|e| BrokerError::Invalid(e.replace("topic", "group")))?;
     broker.groups.upsert(cfg)?;
     Ok(RemotingCommand::success())

@@ -21,13 +21,22 @@ fn json_body<T: serde::de::DeserializeOwned>(req: &RemotingCommand) -> Result<T,
 /// whose membership changed.
 pub fn heartbeat(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingCommand) -> HandlerResult {
     let data: HeartbeatData = json_body(req)?;
-    let who = ClientIdentity { channel: &ctx.channel, client_id: &data.client_id, language: req.language, version: req.version };
+    let who = ClientIdentity {
+        channel: &ctx.channel,
+        client_id: &data.client_id,
+        language: req.language,
+        version: req.version,
+    };
     for consumer in &data.consumer_data_set {
         let group = broker.groups.get_or_create(&consumer.group_name, broker.config.auto_create_subscription_group)?;
         if let Some(group_cfg) = &group {
             let retry = format!("{}{}", system::RETRY_PREFIX, consumer.group_name);
             if broker.config.is_master() {
-                broker.topics.get_or_create_system(&retry, group_cfg.retry_queue_nums.max(1), perm::READ | perm::WRITE)?;
+                broker.topics.get_or_create_system(
+                    &retry,
+                    group_cfg.retry_queue_nums.max(1),
+                    perm::READ | perm::WRITE,
+                )?;
             }
         }
         let changed = broker.clients.register_consumer(consumer, &who);
@@ -76,10 +85,8 @@ fn queue_keys(mqs: &[MessageQueue]) -> Vec<(String, String, i32)> {
 pub fn lock_batch(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
     let body: LockBatchRequestBody = json_body(req)?;
     let held = broker.locks.lock(&body.consumer_group, &body.client_id, &queue_keys(&body.mq_set));
-    let lock_ok_mq_set = held
-        .into_iter()
-        .map(|(topic, broker_name, queue_id)| MessageQueue { topic, broker_name, queue_id })
-        .collect();
+    let lock_ok_mq_set =
+        held.into_iter().map(|(topic, broker_name, queue_id)| MessageQueue { topic, broker_name, queue_id }).collect();
     let resp = LockBatchResponseBody { lock_ok_mq_set };
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&resp).unwrap_or_default()))
 }

@@ -10,7 +10,9 @@ mod stats;
 
 use std::sync::Arc;
 
-use rmq_remoting::transport::{ChannelEventListener, Dispatcher, ProcessorFuture, RemotingServer, RequestContext, RequestProcessor};
+use rmq_remoting::transport::{
+    ChannelEventListener, Dispatcher, ProcessorFuture, RemotingServer, RequestContext, RequestProcessor,
+};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
 use crate::broker::{server_config, StartError};
@@ -75,7 +77,11 @@ fn some(r: HandlerResult) -> Result<Option<RemotingCommand>, crate::BrokerError>
     r.map(Some)
 }
 
-async fn handle(broker: &Arc<Broker>, ctx: &RequestContext, req: RemotingCommand) -> Result<Option<RemotingCommand>, crate::BrokerError> {
+async fn handle(
+    broker: &Arc<Broker>,
+    ctx: &RequestContext,
+    req: RemotingCommand,
+) -> Result<Option<RemotingCommand>, crate::BrokerError> {
     use RequestCode as C;
     match req.request_code() {
         C::SendMessage | C::SendMessageV2 | C::SendBatchMessage | C::SendReplyMessage | C::SendReplyMessageV2 => {
@@ -96,7 +102,9 @@ async fn handle(broker: &Arc<Broker>, ctx: &RequestContext, req: RemotingCommand
         C::SearchOffsetByTimestamp => some(offset::search_offset(broker, &req)),
         C::GetEarliestMsgStoretime => some(offset::earliest_time(broker, &req)),
         C::GetAllConsumerOffset => some(offset::all_consumer_offsets(broker)),
-        C::GetAllDelayOffset => Ok(Some(RemotingCommand::success().with_body(broker.delay_offsets.to_json().into_bytes()))),
+        C::GetAllDelayOffset => {
+            Ok(Some(RemotingCommand::success().with_body(broker.delay_offsets.to_json().into_bytes())))
+        }
         C::InvokeBrokerToResetOffset => some(offset::reset_offset(broker, &req).await),
         C::InvokeBrokerToGetConsumerStatus => some(offset::consumer_status(broker, &req).await),
         C::CloneGroupOffset => some(offset::clone_group_offset(broker, &req)),

@@ -32,7 +32,10 @@ pub fn query_consumer_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> Han
     if h.set_zero_if_not_found.unwrap_or(false) || (min <= 0 && !broker.store.is_in_disk(&h.topic, h.queue_id, 0)) {
         return Ok(offset_response(0));
     }
-    Ok(RemotingCommand::error(ResponseCode::QueryNotFound, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first"))
+    Ok(RemotingCommand::error(
+        ResponseCode::QueryNotFound,
+        "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first",
+    ))
 }
 
 /// UPDATE_CONSUMER_OFFSET.
@@ -80,7 +83,13 @@ pub fn clone_group_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> Handle
 }
 
 /// The reset target per queue of `topic` on this broker for a timestamp (−1 = latest).
-fn reset_targets(broker: &Broker, topic: &str, timestamp: i64, force: bool, group: &str) -> Result<BTreeMap<i32, i64>, BrokerError> {
+fn reset_targets(
+    broker: &Broker,
+    topic: &str,
+    timestamp: i64,
+    force: bool,
+    group: &str,
+) -> Result<BTreeMap<i32, i64>, BrokerError> {
     let cfg = broker.topics.get(topic).ok_or_else(|| BrokerError::TopicNotExist(topic.to_owned()))?;
     let mut out = BTreeMap::new();
     for q in 0..cfg.read_queue_nums.max(cfg.write_queue_nums) {
@@ -109,7 +118,8 @@ pub async fn reset_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> Handle
     let body = crate::wire::reset_offset_body(&h.topic, &broker.config.broker_name, &targets);
     if let Some(group) = broker.clients.consumer_group(&h.group) {
         for member in group.channels.values() {
-            let request = RemotingCommand::request_with_header(RequestCode::ResetConsumerClientOffset, &h).with_body(body.clone());
+            let request = RemotingCommand::request_with_header(RequestCode::ResetConsumerClientOffset, &h)
+                .with_body(body.clone());
             if let Err(e) = member.channel.invoke(request, Duration::from_secs(5)).await {
                 tracing::warn!(client = %member.client_id, cause = %e, "reset offset on client failed");
             }

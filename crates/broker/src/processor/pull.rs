@@ -97,11 +97,18 @@ fn answer(result: GetMessageResult, request_offset: i64) -> PullAnswer {
 }
 
 /// PULL_MESSAGE.
-pub async fn pull(broker: &Arc<Broker>, _ctx: &RequestContext, req: RemotingCommand) -> Result<Option<RemotingCommand>, BrokerError> {
+pub async fn pull(
+    broker: &Arc<Broker>,
+    _ctx: &RequestContext,
+    req: RemotingCommand,
+) -> Result<Option<RemotingCommand>, BrokerError> {
     let h: PullMessageRequestHeader = req.header()?;
     let cfg = &broker.config;
     if !perm::readable(cfg.broker_permission) {
-        return Err(BrokerError::NoPermission(format!("the broker[{}] pulling message is forbidden", cfg.broker_addr())));
+        return Err(BrokerError::NoPermission(format!(
+            "the broker[{}] pulling message is forbidden",
+            cfg.broker_addr()
+        )));
     }
     let group = broker
         .groups
@@ -165,7 +172,8 @@ pub async fn pull(broker: &Arc<Broker>, _ctx: &RequestContext, req: RemotingComm
     };
     let deadline = tokio::time::Instant::now() + hold;
     let notifier = broker.pull_hold.notifier(&h.topic, h.queue_id);
-    let read = |offset: i64| broker.store.get_messages(&h.topic, h.queue_id, offset, max_msgs, &|tag| filter.accepts(tag));
+    let read =
+        |offset: i64| broker.store.get_messages(&h.topic, h.queue_id, offset, max_msgs, &|tag| filter.accepts(tag));
 
     let mut outcome = answer(read(h.queue_offset), h.queue_offset);
     while suspend && outcome.code == ResponseCode::PullNotFound && !broker.stop.is_cancelled() {

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use rmq_remoting::header::{QueryConsumeQueueRequestHeader, QueryMessageRequestHeader, QueryMessageResponseHeader, ViewMessageRequestHeader};
+use rmq_remoting::header::{
+    QueryConsumeQueueRequestHeader, QueryMessageRequestHeader, QueryMessageResponseHeader, ViewMessageRequestHeader,
+};
 use rmq_remoting::{RemotingCommand, ResponseCode};
 
 use crate::error::{BrokerError, HandlerResult};
@@ -28,7 +30,11 @@ pub fn query_message(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResu
         index_last_update_phyoffset: found.index_last_update_phy_offset,
     };
     if found.messages.is_empty() {
-        return Ok(RemotingCommand::error(ResponseCode::QueryNotFound, "can not find message, maybe time range not correct").with_header(&header));
+        return Ok(RemotingCommand::error(
+            ResponseCode::QueryNotFound,
+            "can not find message, maybe time range not correct",
+        )
+        .with_header(&header));
     }
     let mut body = BytesMut::new();
     for m in &found.messages {
@@ -42,10 +48,8 @@ pub fn query_consume_queue(broker: &Arc<Broker>, req: &RemotingCommand) -> Handl
     let h: QueryConsumeQueueRequestHeader = req.header()?;
     let count = u32::try_from(h.count.clamp(0, 1000)).unwrap_or(0);
     let units = broker.store.consume_queue_units(&h.topic, h.queue_id, h.index, count);
-    let data: Vec<serde_json::Value> = units
-        .iter()
-        .map(|u| serde_json::json!({"physicOffset": u.0, "physicSize": u.1, "tagsCode": u.2}))
-        .collect();
+    let data: Vec<serde_json::Value> =
+        units.iter().map(|u| serde_json::json!({"physicOffset": u.0, "physicSize": u.1, "tagsCode": u.2})).collect();
     let body = serde_json::json!({
         "queueData": data,
         "maxQueueIndex": broker.store.max_offset(&h.topic, h.queue_id),

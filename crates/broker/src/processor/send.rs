@@ -4,7 +4,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rmq_common::property;
-use rmq_remoting::header::{ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader};
+use rmq_remoting::header::{
+    ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+};
 use rmq_remoting::transport::RequestContext;
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use rmq_store::{PutMessageResult, PutStatus, StoreMessage};
@@ -29,7 +31,10 @@ fn decode_header(req: &RemotingCommand) -> Result<SendMessageRequestHeader, Brok
 }
 
 /// Checks shared by single and batch sends; returns the topic config and the queue id.
-fn check(broker: &Arc<Broker>, h: &SendMessageRequestHeader) -> Result<(rmq_remoting::body::TopicConfig, i32), BrokerError> {
+fn check(
+    broker: &Arc<Broker>,
+    h: &SendMessageRequestHeader,
+) -> Result<(rmq_remoting::body::TopicConfig, i32), BrokerError> {
     let cfg = &broker.config;
     if !cfg.is_master() {
         return Err(BrokerError::ServiceNotAvailable(format!(
@@ -38,15 +43,16 @@ fn check(broker: &Arc<Broker>, h: &SendMessageRequestHeader) -> Result<(rmq_remo
         )));
     }
     if !perm::writable(cfg.broker_permission) {
-        return Err(BrokerError::NoPermission(format!("the broker[{}] sending message is forbidden", cfg.broker_addr())));
+        return Err(BrokerError::NoPermission(format!(
+            "the broker[{}] sending message is forbidden",
+            cfg.broker_addr()
+        )));
     }
     validate_topic_name(&h.topic).map_err(BrokerError::MessageIllegal)?;
     if system::is_not_sendable(&h.topic) {
         return Err(BrokerError::NoPermission(format!("Sending message to topic[{}] is forbidden.", h.topic)));
     }
-    let topic = broker
-        .topics
-        .get_or_create_on_send(&h.topic, &h.default_topic, h.default_topic_queue_nums, 0)?;
+    let topic = broker.topics.get_or_create_on_send(&h.topic, &h.default_topic, h.default_topic_queue_nums, 0)?;
     let topic = match topic {
         Some(t) => t,
         None if h.topic.starts_with(system::RETRY_PREFIX) => {
@@ -60,7 +66,8 @@ fn check(broker: &Arc<Broker>, h: &SendMessageRequestHeader) -> Result<(rmq_remo
         return Err(BrokerError::NoPermission(format!("the topic[{}] sending message is forbidden", h.topic)));
     }
     let queues = topic.write_queue_nums.max(topic.read_queue_nums);
-    let queue_id = if h.queue_id < 0 { rand::random::<u32>() as i32 % topic.write_queue_nums.max(1) } else { h.queue_id };
+    let queue_id =
+        if h.queue_id < 0 { rand::random::<u32>() as i32 % topic.write_queue_nums.max(1) } else { h.queue_id };
     if queue_id.abs() >= queues {
         return Err(BrokerError::Invalid(format!(
             "request queueId[{queue_id}] is illegal, {} Producer: {}",
@@ -76,7 +83,10 @@ fn check_size(broker: &Broker, body_len: usize, properties: &str) -> Result<(), 
         return Err(BrokerError::MessageIllegal(format!("the message body size {body_len} is over the limit {max}")));
     }
     if properties.len() > MAX_PROPERTIES_LEN {
-        return Err(BrokerError::MessageIllegal(format!("the message properties length {} is over 32767", properties.len())));
+        return Err(BrokerError::MessageIllegal(format!(
+            "the message properties length {} is over 32767",
+            properties.len()
+        )));
     }
     Ok(())
 }
@@ -87,7 +97,9 @@ fn put_response(broker: &Broker, result: &PutMessageResult, queue_id: i32) -> Re
         PutStatus::FlushDiskTimeout => ResponseCode::FlushDiskTimeout,
         PutStatus::FlushSlaveTimeout => ResponseCode::FlushSlaveTimeout,
         PutStatus::SlaveNotAvailable => ResponseCode::SlaveNotAvailable,
-        PutStatus::MessageIllegal => return RemotingCommand::error(ResponseCode::MessageIllegal, result.remark.clone()),
+        PutStatus::MessageIllegal => {
+            return RemotingCommand::error(ResponseCode::MessageIllegal, result.remark.clone())
+        }
         PutStatus::ServiceNotAvailable => {
             return RemotingCommand::error(ResponseCode::ServiceNotAvailable, result.remark.clone());
         }
@@ -140,7 +152,8 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
         if h.topic.starts_with(system::RETRY_PREFIX) {
             return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
         }
-        let inner = rmq_common::message::decode_batch(&req.body).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
+        let inner =
+            rmq_common::message::decode_batch(&req.body).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
         let mut messages = Vec::with_capacity(inner.len());
         for m in inner {
             let props = property::encode(&m.properties);
@@ -162,9 +175,7 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
     } else {
         check_size(broker, req.body.len(), &properties)?;
         if h.sys_flag & TRANSACTION_MASK == TRANSACTION_PREPARED {
-            return Err(BrokerError::NoPermission(
-                "the broker does not support transactional messages yet".into(),
-            ));
+            return Err(BrokerError::NoPermission("the broker does not support transactional messages yet".into()));
         }
         broker.store.put_message(broker.prepare(base)).await
     };
@@ -213,7 +224,11 @@ pub async fn send_back(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerRe
     if property::get(&props, property::RETRY_TOPIC).is_none() {
         property::set(&mut props, property::RETRY_TOPIC, &msg.topic);
     }
-    let origin = h.origin_msg_id.clone().or_else(|| property::get(&props, property::UNIQ_KEY).map(str::to_owned)).unwrap_or_else(|| msg.msg_id.clone());
+    let origin = h
+        .origin_msg_id
+        .clone()
+        .or_else(|| property::get(&props, property::UNIQ_KEY).map(str::to_owned))
+        .unwrap_or_else(|| msg.msg_id.clone());
     if property::get(&props, property::ORIGIN_MESSAGE_ID).is_none() {
         property::set(&mut props, property::ORIGIN_MESSAGE_ID, &origin);
     }

@@ -86,7 +86,11 @@ pub fn consume_stats(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResu
 pub fn broker_consume_stats(broker: &Arc<Broker>, _req: &RemotingCommand) -> HandlerResult {
     let mut parts = Vec::new();
     for group in broker.clients.consumer_group_names() {
-        let topics = broker.clients.consumer_group(&group).map(|g| g.subscriptions.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+        let topics = broker
+            .clients
+            .consumer_group(&group)
+            .map(|g| g.subscriptions.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default();
         for topic in topics {
             let rows = group_rows(broker, &group, &topic);
             let stats = String::from_utf8(consume_stats_body(&rows, 0.0)).unwrap_or_default();
@@ -128,7 +132,10 @@ pub fn runtime_info(broker: &Arc<Broker>) -> HandlerResult {
     set("sendThreadPoolQueueHeadWaitTimeMills", "0".into());
     set("pullThreadPoolQueueHeadWaitTimeMills", "0".into());
     set("pageCacheLockTimeMills", "0".into());
-    set("bootTimestamp", (crate::now_ms() - i64::try_from(broker.started.elapsed().as_millis()).unwrap_or(0)).to_string());
+    set(
+        "bootTimestamp",
+        (crate::now_ms() - i64::try_from(broker.started.elapsed().as_millis()).unwrap_or(0)).to_string(),
+    );
     set("brokerRole", crate::config::PropValue::render_prop(&broker.config.broker_role));
     set("scheduleMessageBacklog", broker.delay_offsets.backlog(broker).to_string());
     for (k, v) in store {
@@ -150,7 +157,10 @@ fn connection(c: &crate::clients::ClientChannel) -> Connection {
 pub fn consumer_connections(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
     let h: ConsumerGroupRequestHeader = req.header()?;
     let g = broker.clients.consumer_group(&h.consumer_group).ok_or_else(|| {
-        BrokerError::Code(ResponseCode::ConsumerNotOnline, format!("the consumer group[{}] not online", h.consumer_group))
+        BrokerError::Code(
+            ResponseCode::ConsumerNotOnline,
+            format!("the consumer group[{}] not online", h.consumer_group),
+        )
     })?;
     let body = ConsumerConnection {
         connection_set: g.channels.values().map(connection).collect(),
@@ -174,9 +184,10 @@ pub fn producer_connections(broker: &Arc<Broker>, req: &RemotingCommand) -> Hand
 }
 
 async fn forward(broker: &Arc<Broker>, group: &str, client_id: &str, req: RemotingCommand) -> HandlerResult {
-    let member = broker.clients.find_consumer(group, client_id).ok_or_else(|| {
-        BrokerError::System(format!("The Consumer <{group}> <{client_id}> not online"))
-    })?;
+    let member = broker
+        .clients
+        .find_consumer(group, client_id)
+        .ok_or_else(|| BrokerError::System(format!("The Consumer <{group}> <{client_id}> not online")))?;
     let mut forwarded = req;
     forwarded.opaque = rmq_remoting::next_opaque();
     forwarded.flag = 0;

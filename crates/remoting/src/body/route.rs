@@ -86,7 +86,13 @@ mod tests {
         let mut addrs = BTreeMap::new();
         addrs.insert(0, "127.0.0.1:10911".to_owned());
         let r = TopicRouteData {
-            queue_datas: vec![QueueData { broker_name: "b".into(), read_queue_nums: 4, write_queue_nums: 4, perm: 6, ..QueueData::default() }],
+            queue_datas: vec![QueueData {
+                broker_name: "b".into(),
+                read_queue_nums: 4,
+                write_queue_nums: 4,
+                perm: 6,
+                ..QueueData::default()
+            }],
             broker_datas: vec![BrokerData { cluster: "c".into(), broker_name: "b".into(), broker_addrs: addrs }],
             ..TopicRouteData::default()
         };

@@ -74,4 +74,3 @@ macro_rules! code_enum {
     };
 }
 pub(crate) use code_enum;
-

@@ -202,7 +202,11 @@ impl Channel {
     }
 
     /// Sends a request and waits for its response, at most `timeout`.
-    pub async fn invoke(&self, mut request: RemotingCommand, timeout: Duration) -> Result<RemotingCommand, RemotingError> {
+    pub async fn invoke(
+        &self,
+        mut request: RemotingCommand,
+        timeout: Duration,
+    ) -> Result<RemotingCommand, RemotingError> {
         request.flag &= !crate::FLAG_ONEWAY;
         let opaque = request.opaque;
         let (tx, rx) = oneshot::channel();

@@ -103,7 +103,12 @@ impl RemotingClient {
 
     /// Sends `request` to `addr` and waits for the response, at most `timeout` (connecting
     /// included).
-    pub async fn invoke(&self, addr: &str, request: RemotingCommand, timeout: Duration) -> Result<RemotingCommand, RemotingError> {
+    pub async fn invoke(
+        &self,
+        addr: &str,
+        request: RemotingCommand,
+        timeout: Duration,
+    ) -> Result<RemotingCommand, RemotingError> {
         let started = tokio::time::Instant::now();
         let ch = tokio::time::timeout(timeout, self.channel(addr))
             .await

@@ -12,7 +12,5 @@ mod server;
 
 pub use channel::Channel;
 pub use client::{ClientConfig, RemotingClient};
-pub use dispatch::{
-    ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor,
-};
+pub use dispatch::{ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor};
 pub use server::{RemotingServer, ServerConfig};

@@ -75,7 +75,8 @@ impl std::fmt::Debug for MessageStore {
 }
 
 fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())).unwrap_or(0)
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
+        .unwrap_or(0)
 }
 
 impl MessageStore {
@@ -88,7 +89,8 @@ impl MessageStore {
         }
         let abort = config.root.join("abort");
         let crashed = abort.exists();
-        let log = CommitLog::open(&config.commit_log_path(), config.commit_log_file_size).map_err(io("opening commit log"))?;
+        let log = CommitLog::open(&config.commit_log_path(), config.commit_log_file_size)
+            .map_err(io("opening commit log"))?;
         let store = Self {
             log,
             writer: Mutex::new(0),
@@ -137,7 +139,16 @@ impl MessageStore {
         // Open every consume queue on disk first (bounded by the log end found below).
         let mut records = Vec::new();
         let end = self.log.recover(crashed, |phy, m| {
-            records.push((phy, m.topic.clone(), m.queue_id, m.queue_offset, m.store_size, m.sys_flag, m.properties.clone(), m.store_timestamp));
+            records.push((
+                phy,
+                m.topic.clone(),
+                m.queue_id,
+                m.queue_offset,
+                m.store_size,
+                m.sys_flag,
+                m.properties.clone(),
+                m.store_timestamp,
+            ));
         });
         let log_end = i64::try_from(end.end).unwrap_or(0);
         let cq_root = self.config.root.join("consumequeue");
@@ -155,14 +166,24 @@ impl MessageStore {
         }
         let mut redispatched = 0u64;
         for (phy, topic, qid, qoff, size, sys_flag, props, ts) in records {
-            if matches!(sysflag::transaction_type(sys_flag), sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK) {
+            if matches!(
+                sysflag::transaction_type(sys_flag),
+                sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK
+            ) {
                 continue;
             }
             let cq = self.queue_or_create(&topic, qid).map_err(io("creating consume queue"))?;
             if qoff >= cq.max_offset() {
                 let tag_code = tag_code_of(&topic, &props, ts);
-                cq.put(qoff, CqUnit { phy_offset: i64::try_from(phy).unwrap_or(0), size: i32::try_from(size).unwrap_or(0), tag_code })
-                    .map_err(io("re-dispatching"))?;
+                cq.put(
+                    qoff,
+                    CqUnit {
+                        phy_offset: i64::try_from(phy).unwrap_or(0),
+                        size: i32::try_from(size).unwrap_or(0),
+                        tag_code,
+                    },
+                )
+                .map_err(io("re-dispatching"))?;
                 redispatched += 1;
             }
             self.index_message(&topic, &props, i64::try_from(phy).unwrap_or(0), ts);
@@ -172,11 +193,19 @@ impl MessageStore {
         self.max_phy.store(end.end, Ordering::Release);
         self.flushed.store(end.end, Ordering::Release);
         tracing::info!(
-            end = end.end, dropped_bytes = end.dropped, redispatched, crashed,
-            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0), "store recovered"
+            end = end.end,
+            dropped_bytes = end.dropped,
+            redispatched,
+            crashed,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0),
+            "store recovered"
         );
         if end.dropped > 0 {
-            tracing::warn!(dropped_bytes = end.dropped, at = end.end, "recovery dropped a torn or corrupt commit-log tail");
+            tracing::warn!(
+                dropped_bytes = end.dropped,
+                at = end.end,
+                "recovery dropped a torn or corrupt commit-log tail"
+            );
         }
         Ok(())
     }
@@ -203,7 +232,9 @@ impl MessageStore {
         if !self.config.index_enable {
             return;
         }
-        let mut keys: Vec<&str> = property::get(props, property::KEYS).map(|k| k.split(' ').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let mut keys: Vec<&str> = property::get(props, property::KEYS)
+            .map(|k| k.split(' ').filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
         if let Some(u) = property::get(props, property::UNIQ_KEY) {
             keys.push(u);
         }
@@ -241,7 +272,10 @@ impl MessageStore {
             m.store_host = self.config.store_host;
             let rec = m.encode();
             if rec.len() > self.config.max_message_size || rec.len() + 8 > self.config.commit_log_file_size {
-                return PutMessageResult::refused(PutStatus::MessageIllegal, format!("message of {} bytes is too large", rec.len()));
+                return PutMessageResult::refused(
+                    PutStatus::MessageIllegal,
+                    format!("message of {} bytes is too large", rec.len()),
+                );
             }
             encoded.push((m, rec));
         }
@@ -251,24 +285,38 @@ impl MessageStore {
         {
             let mut pos = self.writer.lock();
             for (i, (m, rec)) in encoded.iter_mut().enumerate() {
-                let dispatch = !matches!(sysflag::transaction_type(m.sys_flag), sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK);
+                let dispatch = !matches!(
+                    sysflag::transaction_type(m.sys_flag),
+                    sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK
+                );
                 let cq = match self.queue_or_create(&m.topic, m.queue_id) {
                     Ok(cq) => cq,
-                    Err(e) => return PutMessageResult::refused(PutStatus::ServiceNotAvailable, format!("consume queue: {e}")),
+                    Err(e) => {
+                        return PutMessageResult::refused(PutStatus::ServiceNotAvailable, format!("consume queue: {e}"))
+                    }
                 };
                 let queue_offset = if dispatch { cq.max_offset() } else { 0 };
-                let appended = self.log.append(*pos, rec, |r, at| patch_record(r, queue_offset, i64::try_from(at).unwrap_or(0), store_ts));
+                let appended = self
+                    .log
+                    .append(*pos, rec, |r, at| patch_record(r, queue_offset, i64::try_from(at).unwrap_or(0), store_ts));
                 let (at, end) = match appended {
                     Ok(v) => v,
                     Err(e) => {
                         tracing::error!(cause = %e, "commit log append failed");
-                        return PutMessageResult::refused(PutStatus::ServiceNotAvailable, format!("commit log append failed: {e}"));
+                        return PutMessageResult::refused(
+                            PutStatus::ServiceNotAvailable,
+                            format!("commit log append failed: {e}"),
+                        );
                     }
                 };
                 *pos = end;
                 let phy = i64::try_from(at).unwrap_or(0);
                 if dispatch {
-                    let unit = CqUnit { phy_offset: phy, size: i32::try_from(rec.len()).unwrap_or(0), tag_code: m.cq_tag_code() };
+                    let unit = CqUnit {
+                        phy_offset: phy,
+                        size: i32::try_from(rec.len()).unwrap_or(0),
+                        tag_code: m.cq_tag_code(),
+                    };
                     if let Err(e) = cq.put(queue_offset, unit) {
                         tracing::error!(cause = %e, "consume queue write failed");
                     }
@@ -400,7 +448,12 @@ impl MessageStore {
     fn disk_full(&self) -> Option<String> {
         let permille = self.disk_used_permille.load(Ordering::Relaxed);
         (permille > u64::from(self.config.disk_full_ratio) * 10).then(|| {
-            format!("disk is full: {}.{}% used, the limit is {}%", permille / 10, permille % 10, self.config.disk_full_ratio)
+            format!(
+                "disk is full: {}.{}% used, the limit is {}%",
+                permille / 10,
+                permille % 10,
+                self.config.disk_full_ratio
+            )
         })
     }
 }

@@ -16,7 +16,14 @@ const MAX_TRANSFER_BYTES: usize = 256 * 1024;
 impl MessageStore {
     /// Up to `max_msgs` records of a queue from `offset` whose tag code passes `filter`,
     /// with the status and next offset RocketMQ's pull protocol expects.
-    pub fn get_messages(&self, topic: &str, queue_id: i32, offset: i64, max_msgs: u32, filter: &dyn Fn(i64) -> bool) -> GetMessageResult {
+    pub fn get_messages(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+        max_msgs: u32,
+        filter: &dyn Fn(i64) -> bool,
+    ) -> GetMessageResult {
         let empty = |status, next, min, max| GetMessageResult {
             status,
             next_begin_offset: next,
@@ -57,7 +64,9 @@ impl MessageStore {
                 break;
             }
             for u in &units {
-                if messages.len() >= max_msgs || (bytes > 0 && bytes + usize::try_from(u.size).unwrap_or(0) > MAX_TRANSFER_BYTES) {
+                if messages.len() >= max_msgs
+                    || (bytes > 0 && bytes + usize::try_from(u.size).unwrap_or(0) > MAX_TRANSFER_BYTES)
+                {
                     break 'scan;
                 }
                 first_phy.get_or_insert(u.phy_offset);
@@ -89,7 +98,10 @@ impl MessageStore {
         } else {
             GetMessageStatus::NoMatchedMessage
         };
-        let behind = self.max_phy.load(Ordering::Acquire).saturating_sub(first_phy.map_or(u64::MAX, |p| u64::try_from(p).unwrap_or(0)));
+        let behind = self
+            .max_phy
+            .load(Ordering::Acquire)
+            .saturating_sub(first_phy.map_or(u64::MAX, |p| u64::try_from(p).unwrap_or(0)));
         GetMessageResult {
             status,
             next_begin_offset: next,
@@ -149,7 +161,8 @@ impl MessageStore {
     #[must_use]
     pub fn is_in_disk(&self, topic: &str, queue_id: i32, offset: i64) -> bool {
         self.unit(topic, queue_id, offset).is_some_and(|u| {
-            self.max_phy.load(Ordering::Acquire).saturating_sub(u64::try_from(u.phy_offset).unwrap_or(0)) > memory_budget()
+            self.max_phy.load(Ordering::Acquire).saturating_sub(u64::try_from(u.phy_offset).unwrap_or(0))
+                > memory_budget()
         })
     }
 
@@ -186,7 +199,12 @@ impl MessageStore {
     #[must_use]
     pub fn consume_queue_units(&self, topic: &str, queue_id: i32, from: i64, count: u32) -> Vec<(i64, i32, i64)> {
         self.queue(topic, queue_id)
-            .map(|q| q.units(from, usize::try_from(count).unwrap_or(0)).into_iter().map(|u| (u.phy_offset, u.size, u.tag_code)).collect())
+            .map(|q| {
+                q.units(from, usize::try_from(count).unwrap_or(0))
+                    .into_iter()
+                    .map(|u| (u.phy_offset, u.size, u.tag_code))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -248,7 +266,11 @@ fn memory_budget() -> u64 {
     *BUDGET.get_or_init(|| {
         let kib = std::fs::read_to_string("/proc/meminfo")
             .ok()
-            .and_then(|t| t.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+            .and_then(|t| {
+                t.lines()
+                    .find(|l| l.starts_with("MemTotal:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            })
             .unwrap_or(8 * 1024 * 1024);
         kib * 1024 * 40 / 100
     })
