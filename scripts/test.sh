@@ -7,6 +7,10 @@ cd "$ROOT"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 step "build (all binaries and examples)"
 cargo build --workspace --bins --examples
 
