@@ -14,49 +14,14 @@ use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
 const T: Duration = Duration::from_secs(5);
 
-struct Running {
-    addr: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut cfg = BrokerConfig {
-        bind_address: "127.0.0.1".into(),
-        listen_port: port,
-        fast_listen_enable: false,
-        store_path_root_dir: dir.path().to_string_lossy().into_owned(),
-        mapped_file_size_commit_log: 16 * 1024 * 1024,
-        max_message_size: 1024,
-        ..BrokerConfig::default()
-    };
-    tweak(&mut cfg);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        rmq_broker::run(cfg, async move {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
-    let addr = format!("127.0.0.1:{port}");
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Running { addr, stop: Some(tx), task, _dir: dir }
-}
-
-impl Running {
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        let _ = self.task.await;
-    }
+async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> common::Running {
+    common::start(|cfg| {
+        cfg.max_message_size = 1024;
+        tweak(cfg);
+    })
+    .await
 }
 
 fn send(topic: &str, queue: i32, body: Vec<u8>) -> RemotingCommand {
