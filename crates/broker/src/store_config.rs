@@ -27,5 +27,8 @@ pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
         store_host: SocketAddr::new(ip, cfg.listen_port),
         index_enable: cfg.message_index_enable,
         disk_full_ratio: 95,
+        file_reserved_time: Duration::from_secs(cfg.file_reserved_time.saturating_mul(3600)),
+        delete_when: cfg.delete_when.split(';').filter_map(|h| h.trim().parse().ok()).collect(),
+        disk_max_used_ratio: cfg.disk_max_used_space_ratio,
     }
 }

@@ -176,6 +176,36 @@ impl CommitLog {
         Ok(pos)
     }
 
+    /// Deletes the oldest files (only those wholly before `write_pos`) for which `expired(modified)` holds,
+    /// or the oldest one regardless when `force`; returns the new min offset when any went.
+    pub fn delete_oldest(
+        &self,
+        write_pos: u64,
+        force: bool,
+        expired: impl Fn(std::time::SystemTime) -> bool,
+    ) -> Option<u64> {
+        let mut min = None;
+        loop {
+            let files = self.files.files();
+            if files.len() < 2 {
+                break;
+            }
+            let first = &files[0];
+            // Never the file being written, nor the pre-allocated ones after it.
+            if first.start() + self.file_size() > write_pos {
+                break;
+            }
+            let modified = std::fs::metadata(first.path()).and_then(|m| m.modified()).ok()?;
+            let forced = force && min.is_none();
+            if !forced && !expired(modified) {
+                break;
+            }
+            tracing::info!(file = %first.path().display(), force, "deleting commit log file");
+            min = self.files.remove_first();
+        }
+        min
+    }
+
     /// Flushes `[from, to)`.
     pub fn flush(&self, from: u64, to: u64) -> std::io::Result<()> {
         self.files.flush(from, to)

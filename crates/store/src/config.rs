@@ -39,6 +39,12 @@ pub struct StoreConfig {
     pub index_enable: bool,
     /// Refuse appends when the disk is fuller than this percentage (default 95).
     pub disk_full_ratio: u32,
+    /// Keep commit log files this long after their last write (default 72 h).
+    pub file_reserved_time: Duration,
+    /// Hours of the day (local clock of the process, UTC here) when expired files are deleted.
+    pub delete_when: Vec<u32>,
+    /// Delete the oldest files at once, expired or not, past this disk usage percentage.
+    pub disk_max_used_ratio: u32,
 }
 
 impl Default for StoreConfig {
@@ -55,6 +61,9 @@ impl Default for StoreConfig {
             store_host: SocketAddr::from(([127, 0, 0, 1], 10911)),
             index_enable: true,
             disk_full_ratio: 95,
+            file_reserved_time: Duration::from_secs(72 * 3600),
+            delete_when: vec![4],
+            disk_max_used_ratio: 75,
         }
     }
 }

@@ -151,6 +151,24 @@ impl ConsumeQueue {
         self.min.load(Ordering::Acquire)
     }
 
+    /// Moves the min offset past units pointing below `log_min` (deleted commit log), and
+    /// deletes queue files that hold only such units.
+    pub fn correct_min(&self, log_min: i64) {
+        let max = self.max_offset();
+        let mut min = self.min_offset();
+        while min < max {
+            match self.unit(min) {
+                Some(u) if u.phy_offset < log_min || u.size == i32::MAX => min += 1,
+                _ => break,
+            }
+        }
+        self.min.store(min, Ordering::Release);
+        let unit_pos = u64::try_from(min).unwrap_or(0) * UNIT as u64;
+        while self.files.files().len() > 1 && self.files.files().get(1).is_some_and(|f| f.start() <= unit_pos) {
+            self.files.remove_first();
+        }
+    }
+
     /// Flushes everything written.
     pub fn flush(&self) -> std::io::Result<()> {
         let end = u64::try_from(self.max_offset()).unwrap_or(0) * UNIT as u64;

@@ -96,6 +96,19 @@ impl FileQueue {
         });
     }
 
+    /// Removes the oldest file (never the last one); returns the start of the next file.
+    pub fn remove_first(&self) -> Option<u64> {
+        let mut files = self.files.write();
+        if files.len() < 2 {
+            return None;
+        }
+        let f = files.remove(0);
+        if let Err(e) = std::fs::remove_file(f.path()) {
+            tracing::warn!(file = %f.path().display(), cause = %e, "removing an expired file failed");
+        }
+        files.first().map(|n| n.start())
+    }
+
     /// Removes every file and the directory.
     pub fn destroy(&self) {
         let mut files = self.files.write();

@@ -135,3 +135,39 @@ async fn a_second_process_cannot_open_the_same_store() {
     let _store = MessageStore::open(config(dir.path(), 64 * 1024)).unwrap();
     assert!(MessageStore::open(config(dir.path(), 64 * 1024)).is_err());
 }
+
+#[tokio::test]
+async fn retention_deletes_expired_files_and_moves_queue_min_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = StoreConfig {
+        file_reserved_time: std::time::Duration::from_secs(3600),
+        delete_when: (0..24).collect(),
+        ..config(dir.path(), 4096)
+    };
+    let store = MessageStore::open(cfg).unwrap();
+    let body = "y".repeat(700);
+    for _ in 0..20 {
+        put(&store, msg("T", 0, &body, "t")).await;
+    }
+    let now = std::time::SystemTime::now();
+    // Nothing is old yet.
+    assert_eq!(store.delete_expired_files(now), None);
+    // Two hours later every file but the one being written has expired (the fake clock).
+    let later = now + std::time::Duration::from_secs(7200);
+    let new_min = store.delete_expired_files(later).expect("files deleted");
+    assert!(new_min >= 4096, "{new_min}");
+    let min = store.min_offset("T", 0);
+    assert!(min > 0, "queue min offset moved: {min}");
+    let r = store.get_messages("T", 0, 0, 32, &|_| true);
+    assert_eq!(r.status, GetMessageStatus::OffsetTooSmall);
+    assert_eq!(r.next_begin_offset, min);
+    let rest = store.get_messages("T", 0, min, 1000, &|_| true);
+    assert_eq!(rest.messages.len(), usize::try_from(20 - min).unwrap());
+    // Appends go on; a restart keeps the corrected min.
+    put(&store, msg("T", 0, "after", "t")).await;
+    store.shutdown();
+    drop(store);
+    let store = MessageStore::open(config(dir.path(), 4096)).unwrap();
+    assert_eq!(store.min_offset("T", 0), min);
+    assert_eq!(store.max_offset("T", 0), 21);
+}

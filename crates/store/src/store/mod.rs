@@ -189,6 +189,10 @@ impl MessageStore {
             self.index_message(&topic, &props, i64::try_from(phy).unwrap_or(0), ts);
             self.last_store_timestamp.store(u64::try_from(ts).unwrap_or(0), Ordering::Relaxed);
         }
+        let log_min = i64::try_from(self.log.min_offset()).unwrap_or(0);
+        for q in self.queues.read().values().flat_map(|m| m.values()) {
+            q.correct_min(log_min);
+        }
         *self.writer.lock() = end.end;
         self.max_phy.store(end.end, Ordering::Release);
         self.flushed.store(end.end, Ordering::Release);
@@ -392,6 +396,9 @@ impl MessageStore {
                 self.flush_queues();
                 self.refresh_disk_usage();
                 last_cq_flush = Instant::now();
+                if !stopping {
+                    self.delete_expired_files(std::time::SystemTime::now());
+                }
             }
             if stopping {
                 break;
@@ -443,6 +450,32 @@ impl MessageStore {
         self.flush_queues();
         let _ = std::fs::remove_file(self.config.root.join("abort"));
         tracing::info!("message store shut down cleanly");
+    }
+
+    /// Retention: deletes commit log files older than fileReservedTime at a deleteWhen hour,
+    /// or the oldest ones at once while the disk is above diskMaxUsedSpaceRatio; consume queue
+    /// units that pointed into them go too. `now` is passed in so tests can move the clock.
+    pub fn delete_expired_files(&self, now: std::time::SystemTime) -> Option<u64> {
+        let hour = u32::try_from(now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) / 3600 % 24)
+            .unwrap_or(0);
+        let due = self.config.delete_when.contains(&hour);
+        let permille = self.disk_used_permille.load(Ordering::Relaxed);
+        let pressure = permille > u64::from(self.config.disk_max_used_ratio) * 10;
+        if !due && !pressure {
+            return None;
+        }
+        let reserved = self.config.file_reserved_time;
+        let write_pos = self.max_phy.load(Ordering::Acquire);
+        let min = self.log.delete_oldest(write_pos, pressure, |modified| {
+            now.duration_since(modified).is_ok_and(|age| age > reserved)
+        })?;
+        let log_min = i64::try_from(min).unwrap_or(0);
+        let queues: Vec<Arc<ConsumeQueue>> = self.queues.read().values().flat_map(|m| m.values().cloned()).collect();
+        for q in queues {
+            q.correct_min(log_min);
+        }
+        tracing::info!(min_offset = min, pressure, "expired commit log files deleted");
+        Some(min)
     }
 
     fn disk_full(&self) -> Option<String> {
