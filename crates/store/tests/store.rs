@@ -171,3 +171,21 @@ async fn retention_deletes_expired_files_and_moves_queue_min_offsets() {
     assert_eq!(store.min_offset("T", 0), min);
     assert_eq!(store.max_offset("T", 0), 21);
 }
+
+#[tokio::test]
+async fn a_full_disk_refuses_appends_and_keeps_what_was_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(config(dir.path(), 64 * 1024)).unwrap();
+    put(&store, msg("T", 0, "kept", "t")).await;
+    store.shutdown();
+    drop(store);
+    // A hard limit of 0% used: any real disk is "full".
+    let store = MessageStore::open(StoreConfig { disk_full_ratio: 0, ..config(dir.path(), 64 * 1024) }).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let r = store.put_message(msg("T", 0, "refused", "t")).await;
+    assert_eq!(r.status, PutStatus::ServiceNotAvailable);
+    assert!(r.remark.contains("disk is full"), "{}", r.remark);
+    let msgs = all(&store, "T", 0);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].body, Bytes::from("kept"));
+}
