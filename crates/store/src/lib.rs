@@ -3,6 +3,7 @@
 //!
 //! Invariant: only `mapped_file` has `unsafe`.
 
+mod checkpoint;
 mod commit_log;
 mod config;
 mod consume_queue;
@@ -11,6 +12,7 @@ mod mapped_file;
 mod result;
 mod store;
 
+pub use checkpoint::Checkpoint;
 pub use config::{FlushMode, StoreConfig};
 pub use result::{GetMessageResult, GetMessageStatus, PutMessageResult, PutStatus, QueryResult};
 pub use rmq_common::message::StoreMessage;

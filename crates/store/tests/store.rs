@@ -189,3 +189,16 @@ async fn a_full_disk_refuses_appends_and_keeps_what_was_acknowledged() {
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].body, Bytes::from("kept"));
 }
+
+#[tokio::test]
+async fn checkpoint_records_the_last_flushed_store_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(config(dir.path(), 64 * 1024)).unwrap();
+    put(&store, msg("T", 0, "a", "t")).await;
+    store.shutdown();
+    let cp = store.checkpoint();
+    let stored = all(&store, "T", 0)[0].store_timestamp;
+    assert_eq!(cp.physic_msg_timestamp, stored);
+    assert_eq!(cp.logics_msg_timestamp, stored);
+    assert_eq!(std::fs::metadata(dir.path().join("checkpoint")).unwrap().len(), 4096);
+}

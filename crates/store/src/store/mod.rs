@@ -430,12 +430,29 @@ impl MessageStore {
     }
 
     fn flush_queues(&self) {
+        // Everything stored up to now is in the commit log (flushed first) and dispatched.
+        let ts = i64::try_from(self.last_store_timestamp.load(Ordering::Relaxed)).unwrap_or(0);
         let queues: Vec<Arc<ConsumeQueue>> = self.queues.read().values().flat_map(|m| m.values().cloned()).collect();
         for q in queues {
             if let Err(e) = q.flush() {
                 tracing::error!(cause = %e, "consume queue flush failed");
+                return;
             }
         }
+        let cp = crate::checkpoint::Checkpoint {
+            physic_msg_timestamp: ts,
+            logics_msg_timestamp: ts,
+            index_msg_timestamp: ts,
+        };
+        if let Err(e) = cp.store(&self.config.root) {
+            tracing::error!(cause = %e, "writing the checkpoint failed");
+        }
+    }
+
+    /// The checkpoint as last written.
+    #[must_use]
+    pub fn checkpoint(&self) -> crate::checkpoint::Checkpoint {
+        crate::checkpoint::Checkpoint::load(&self.config.root)
     }
 
     /// Flushes everything, removes the abort file and refuses further puts.
