@@ -9,6 +9,7 @@ mod config;
 mod consume_queue;
 mod file_queue;
 mod mapped_file;
+mod metrics;
 mod result;
 mod store;
 

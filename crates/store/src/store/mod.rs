@@ -61,6 +61,8 @@ pub struct MessageStore {
     shutting_down: AtomicBool,
     put_total: AtomicU64,
     put_bytes: AtomicU64,
+    put_latency: crate::metrics::Latency,
+    flush_latency: crate::metrics::Latency,
     last_store_timestamp: AtomicU64,
     /// Used disk fraction × 1000, refreshed by the flush thread.
     disk_used_permille: AtomicU64,
@@ -105,6 +107,8 @@ impl MessageStore {
             shutting_down: AtomicBool::new(false),
             put_total: AtomicU64::new(0),
             put_bytes: AtomicU64::new(0),
+            put_latency: crate::metrics::Latency::default(),
+            flush_latency: crate::metrics::Latency::default(),
             last_store_timestamp: AtomicU64::new(0),
             disk_used_permille: AtomicU64::new(0),
             flusher: Mutex::new(None),
@@ -269,6 +273,7 @@ impl MessageStore {
         if let Some(reason) = self.disk_full() {
             return PutMessageResult::refused(PutStatus::ServiceNotAvailable, reason);
         }
+        let put_started = Instant::now();
         // Encode outside the writer lock.
         let mut encoded = Vec::with_capacity(msgs.len());
         for m in &msgs {
@@ -350,6 +355,7 @@ impl MessageStore {
                 result.status = PutStatus::FlushDiskTimeout;
             }
         }
+        self.put_latency.record(put_started.elapsed());
         result
     }
 
@@ -410,7 +416,10 @@ impl MessageStore {
         let target = self.max_phy.load(Ordering::Acquire);
         let from = self.flushed.load(Ordering::Acquire);
         if target > from {
-            if let Err(e) = self.log.flush(from, target) {
+            let started = Instant::now();
+            let flushed = self.log.flush(from, target);
+            self.flush_latency.record(started.elapsed());
+            if let Err(e) = flushed {
                 tracing::error!(cause = %e, "commit log flush failed");
                 return;
             }

@@ -1,0 +1,72 @@
+//! Store metrics: append and flush latency distributions, totals.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds (ms) of the latency buckets, as RocketMQ's putMessageDistributeTime.
+const BOUNDS_MS: [u64; 7] = [0, 10, 50, 100, 200, 500, 1000];
+
+/// A latency histogram with RocketMQ's buckets plus the maximum.
+#[derive(Debug, Default)]
+pub struct Latency {
+    buckets: [AtomicU64; 8],
+    max_us: AtomicU64,
+    count: AtomicU64,
+    total_us: AtomicU64,
+}
+
+impl Latency {
+    /// Records one sample.
+    pub fn record(&self, d: Duration) {
+        let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        let ms = us / 1000;
+        let idx = BOUNDS_MS.iter().position(|b| ms <= *b).unwrap_or(BOUNDS_MS.len());
+        self.buckets[idx].fetch_add(1, Ordering::Relaxed);
+        self.max_us.fetch_max(us, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.total_us.fetch_add(us, Ordering::Relaxed);
+    }
+
+    /// Largest sample, ms.
+    #[must_use]
+    pub fn max_ms(&self) -> u64 {
+        self.max_us.load(Ordering::Relaxed) / 1000
+    }
+
+    /// Mean, µs.
+    #[must_use]
+    pub fn mean_us(&self) -> u64 {
+        self.total_us.load(Ordering::Relaxed) / self.count.load(Ordering::Relaxed).max(1)
+    }
+
+    /// `[<=0ms]:N [0~10ms]:N ... [1000ms~]:N`, the official text form.
+    #[must_use]
+    pub fn distribution(&self) -> String {
+        let mut parts = Vec::with_capacity(8);
+        let n = |i: usize| self.buckets[i].load(Ordering::Relaxed);
+        parts.push(format!("[<=0ms]:{}", n(0)));
+        for i in 1..BOUNDS_MS.len() {
+            parts.push(format!("[{}~{}ms]:{}", BOUNDS_MS[i - 1], BOUNDS_MS[i], n(i)));
+        }
+        parts.push(format!("[{}ms~]:{}", BOUNDS_MS[BOUNDS_MS.len() - 1], n(BOUNDS_MS.len())));
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_like_rocketmq() {
+        let l = Latency::default();
+        l.record(Duration::from_micros(300));
+        l.record(Duration::from_millis(7));
+        l.record(Duration::from_millis(2000));
+        assert_eq!(
+            l.distribution(),
+            "[<=0ms]:1 [0~10ms]:1 [10~50ms]:0 [50~100ms]:0 [100~200ms]:0 [200~500ms]:0 [500~1000ms]:0 [1000ms~]:1"
+        );
+        assert_eq!(l.max_ms(), 2000);
+    }
+}
