@@ -120,7 +120,8 @@ pub async fn reset_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> Handle
         for member in group.channels.values() {
             let request = RemotingCommand::request_with_header(RequestCode::ResetConsumerClientOffset, &h)
                 .with_body(body.clone());
-            if let Err(e) = member.channel.invoke(request, Duration::from_secs(5)).await {
+            // One-way, as the official broker: the client answers nothing to this request.
+            if let Err(e) = member.channel.invoke_oneway(request).await {
                 tracing::warn!(client = %member.client_id, cause = %e, "reset offset on client failed");
             }
         }

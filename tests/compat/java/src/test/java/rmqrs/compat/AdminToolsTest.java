@@ -103,6 +103,59 @@ class AdminToolsTest {
         assertTrue(status.contains("#Min Offset"), status);
     }
 
+    @Test
+    void brokerForwardsRunningInfoAndResetsOffsetsOfOnlineConsumers() throws Exception {
+        String topic = CompatSupport.uniqueTopic("fwd");
+        String group = CompatSupport.uniqueConsumerGroup("fwd");
+        var producer = new org.apache.rocketmq.client.producer.DefaultMQProducer(CompatSupport.uniqueProducerGroup("fwd"));
+        producer.setNamesrvAddr(CompatSupport.namesrv());
+        producer.setInstanceName(CompatSupport.uniqueInstanceName("fp"));
+        producer.start();
+        long beforeSend = System.currentTimeMillis() - 1000;
+        try {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new org.apache.rocketmq.common.message.Message(topic, "t", ("m" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+        } finally {
+            producer.shutdown();
+        }
+        java.util.concurrent.atomic.AtomicInteger consumed = new java.util.concurrent.atomic.AtomicInteger();
+        var consumer = new org.apache.rocketmq.client.consumer.DefaultMQPushConsumer(group);
+        consumer.setNamesrvAddr(CompatSupport.namesrv());
+        consumer.setInstanceName(CompatSupport.uniqueInstanceName("fc"));
+        consumer.setConsumeFromWhere(org.apache.rocketmq.common.consumer.ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        consumer.subscribe(topic, "*");
+        consumer.registerMessageListener((org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently) (msgs, ctx) -> {
+            consumed.addAndGet(msgs.size());
+            return org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        consumer.start();
+        try {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (consumed.get() < 5 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(5, consumed.get());
+            var conn = admin.examineConsumerConnectionInfo(group);
+            assertEquals(1, conn.getConnectionSet().size());
+            String clientId = conn.getConnectionSet().iterator().next().getClientId();
+            // GET_CONSUMER_RUNNING_INFO goes through the broker to the client and back.
+            var running = admin.getConsumerRunningInfo(group, clientId, false);
+            assertNotNull(running);
+            assertTrue(running.getSubscriptionSet().stream().anyMatch(s -> s.getTopic().equals(topic)), running.toString());
+            // Reset to before the first message with the consumer online: it consumes them again.
+            var reset = admin.resetOffsetByTimestamp(topic, group, beforeSend, true);
+            assertFalse(reset.isEmpty(), "reset offsets returned");
+            deadline = System.currentTimeMillis() + 30_000;
+            while (consumed.get() < 10 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(10, consumed.get(), "re-consumed after the reset");
+        } finally {
+            consumer.shutdown();
+        }
+    }
+
     private static org.apache.rocketmq.common.TopicConfig newTopic(String name) {
         var cfg = new org.apache.rocketmq.common.TopicConfig(name);
         cfg.setReadQueueNums(4);
