@@ -37,6 +37,8 @@ fastListenEnable=false
 storePathRootDir=$WORK/store
 namesrvAddr=127.0.0.1:$NS_PORT
 mappedFileSizeCommitLog=67108864
+maxHashSlotNum=500000
+maxIndexNum=2000000
 CONF
 
 echo "==> starting name server on 127.0.0.1:$NS_PORT"

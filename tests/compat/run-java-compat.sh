@@ -35,6 +35,8 @@ fastListenEnable=false
 namesrvAddr=127.0.0.1:$NS_PORT
 storePathRootDir=$WORK/store
 mappedFileSizeCommitLog=134217728
+maxHashSlotNum=500000
+maxIndexNum=2000000
 messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
 CONF
   # Started through the user-facing scripts, as an operator would (they exec the binaries).

@@ -147,7 +147,7 @@ pub fn start_broker(spec: &BrokerSpec, dir: &Path) -> Process {
     let port = if spec.port == 0 { free_port() } else { spec.port };
     let conf = dir.join(format!("broker-{port}.conf"));
     let mut text = format!(
-        "brokerName=broker-a\nbrokerIP1=127.0.0.1\nbindAddress=127.0.0.1\nlistenPort={port}\nfastListenEnable=false\nstorePathRootDir={}\nmappedFileSizeCommitLog=16777216\n",
+        "brokerName=broker-a\nbrokerIP1=127.0.0.1\nbindAddress=127.0.0.1\nlistenPort={port}\nfastListenEnable=false\nstorePathRootDir={}\nmappedFileSizeCommitLog=16777216\nmaxHashSlotNum=50000\nmaxIndexNum=200000\n",
         spec.store.display()
     );
     if let Some(ns) = &spec.namesrv {

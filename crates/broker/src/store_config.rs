@@ -26,6 +26,8 @@ pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
         max_message_size: usize::try_from(cfg.max_message_size).unwrap_or(4 << 20) + 64 * 1024,
         store_host: SocketAddr::new(ip, cfg.listen_port),
         index_enable: cfg.message_index_enable,
+        max_hash_slot_num: cfg.max_hash_slot_num,
+        max_index_num: cfg.max_index_num,
         disk_full_ratio: 95,
         file_reserved_time: Duration::from_secs(cfg.file_reserved_time.saturating_mul(3600)),
         delete_when: cfg.delete_when.split(';').filter_map(|h| h.trim().parse().ok()).collect(),

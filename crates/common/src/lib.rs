@@ -8,3 +8,4 @@ pub mod msgid;
 pub mod properties;
 pub mod property;
 pub mod sysflag;
+pub mod time;

@@ -47,6 +47,11 @@ async fn main() {
         t.await.expect("writer");
     }
     let appended = started.elapsed();
+    for (k, v) in store.runtime_info() {
+        if k.contains("lush") || k.contains("putMessage") {
+            eprintln!("{k}: {v}");
+        }
+    }
     store.shutdown(); // final flush included
     let elapsed = started.elapsed();
     let bytes = per_writer * writers as u64 * record_len;

@@ -24,6 +24,18 @@ impl Checkpoint {
         Self { physic_msg_timestamp: at(0), logics_msg_timestamp: at(8), index_msg_timestamp: at(16) }
     }
 
+    /// Store time up to which everything is known to be on disk and dispatched: the oldest of
+    /// the three, less 3 s of slack for messages stored within the same instant (0 = unknown).
+    #[must_use]
+    pub fn safe_timestamp(&self) -> i64 {
+        let min = self.physic_msg_timestamp.min(self.logics_msg_timestamp).min(self.index_msg_timestamp);
+        if min <= 0 {
+            0
+        } else {
+            (min - 3000).max(1)
+        }
+    }
+
     /// Writes the page and syncs it.
     pub fn store(&self, root: &Path) -> std::io::Result<()> {
         let mut page = [0u8; 4096];

@@ -99,11 +99,12 @@ impl CommitLog {
 
     /// Walks records from the first file, calling `visit` for each valid one, and stops at the
     /// first invalid record (bad size, magic, CRC with `check_crc`). Zeroes what follows.
-    pub fn recover(&self, check_crc: bool, mut visit: impl FnMut(u64, &MessageExt)) -> RecoveredEnd {
+    pub fn recover(&self, from: u64, check_crc: bool, mut visit: impl FnMut(u64, &MessageExt)) -> RecoveredEnd {
         let size = self.file_size();
         let files = self.files.files();
-        let mut end = files.first().map_or(0, |f| f.start());
-        'files: for f in &files {
+        let mut end = files.first().map_or(0, |f| f.start()).max(from);
+        let first = end;
+        'files: for f in files.iter().filter(|f| f.start() + size > first) {
             if f.start() != end - end % size && f.start() > end {
                 break;
             }
@@ -158,6 +159,28 @@ impl CommitLog {
         }
         self.files.drop_files_from(end);
         RecoveredEnd { end, dropped }
+    }
+
+    /// Where recovery starts scanning: the newest file whose first record was stored at or
+    /// before `safe_ts` (everything older is known to be dispatched and on disk), or the first
+    /// file when no such file exists.
+    #[must_use]
+    pub fn recovery_start(&self, safe_ts: i64) -> u64 {
+        let files = self.files.files();
+        let first = files.first().map_or(0, |f| f.start());
+        if safe_ts <= 0 {
+            return first;
+        }
+        for f in files.iter().rev() {
+            let ts = self
+                .record_at(f.start())
+                .and_then(|r| MessageExt::decode_checked(&r, false).ok())
+                .map(|m| m.store_timestamp);
+            if ts.is_some_and(|ts| ts <= safe_ts) {
+                return f.start();
+            }
+        }
+        first
     }
 
     /// Pre-creates and pre-touches `[from, to)` (creating the files it spans); returns where

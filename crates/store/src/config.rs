@@ -37,6 +37,10 @@ pub struct StoreConfig {
     pub store_host: SocketAddr,
     /// Index message keys.
     pub index_enable: bool,
+    /// Hash slots per index file (RocketMQ maxHashSlotNum, default 5 000 000).
+    pub max_hash_slot_num: u32,
+    /// Entries per index file (RocketMQ maxIndexNum, default 20 000 000).
+    pub max_index_num: u32,
     /// Refuse appends when the disk is fuller than this percentage (default 95).
     pub disk_full_ratio: u32,
     /// Keep commit log files this long after their last write (default 72 h).
@@ -60,6 +64,8 @@ impl Default for StoreConfig {
             max_message_size: 4 * 1024 * 1024 + 64 * 1024,
             store_host: SocketAddr::from(([127, 0, 0, 1], 10911)),
             index_enable: true,
+            max_hash_slot_num: 5_000_000,
+            max_index_num: 20_000_000,
             disk_full_ratio: 95,
             file_reserved_time: Duration::from_secs(72 * 3600),
             delete_when: vec![4],

@@ -21,6 +21,12 @@ pub struct CqUnit {
 }
 
 impl CqUnit {
+    /// A filler unit for a gap at the start of a queue.
+    #[must_use]
+    pub fn is_blank(&self) -> bool {
+        self.phy_offset == 0 && self.size == i32::MAX
+    }
+
     fn encode(self) -> [u8; UNIT] {
         let mut b = [0u8; UNIT];
         b[0..8].copy_from_slice(&self.phy_offset.to_be_bytes());
@@ -62,7 +68,7 @@ impl ConsumeQueue {
         let mut idx = first_unit;
         loop {
             match cq.unit(idx) {
-                Some(u) if u.size > 0 && u.phy_offset + i64::from(u.size) <= log_end => idx += 1,
+                Some(u) if u.is_blank() || (u.size > 0 && u.phy_offset + i64::from(u.size) <= log_end) => idx += 1,
                 _ => break,
             }
         }
@@ -139,6 +145,22 @@ impl ConsumeQueue {
         self.files.drop_files_from(pos);
     }
 
+    /// Drops trailing units that point at or past `log_end` (a commit-log tail cut by recovery).
+    pub fn truncate_to_log_end(&self, log_end: i64) {
+        let max = self.max_offset();
+        let mut idx = max;
+        while idx > self.min_offset() {
+            match self.unit(idx - 1) {
+                Some(u) if !u.is_blank() && u.phy_offset + i64::from(u.size) > log_end => idx -= 1,
+                _ => break,
+            }
+        }
+        if idx < max {
+            self.max.store(idx, Ordering::Release);
+            self.truncate_units_from(idx);
+        }
+    }
+
     /// Next logical offset to be written.
     #[must_use]
     pub fn max_offset(&self) -> i64 {
@@ -158,7 +180,7 @@ impl ConsumeQueue {
         let mut min = self.min_offset();
         while min < max {
             match self.unit(min) {
-                Some(u) if u.phy_offset < log_min || u.size == i32::MAX => min += 1,
+                Some(u) if u.phy_offset < log_min || u.is_blank() => min += 1,
                 _ => break,
             }
         }

@@ -21,6 +21,9 @@ pub struct MappedFile {
     start: u64,
     size: usize,
     map: RwLock<MmapMut>,
+    /// Start of the mapping, for msync without taking the lock (a flush must not stall
+    /// writers). Valid for as long as `map` lives; the mapping is never moved or remapped.
+    base: usize,
     _file: File,
 }
 
@@ -50,8 +53,9 @@ impl MappedFile {
         // SAFETY: the file is open read-write and at least `size` bytes long (allocated above);
         // the mapping is only accessed through `self.map`'s lock, and the store's directory lock
         // keeps other processes of ours from truncating the file underneath the mapping.
-        let map = unsafe { memmap2::MmapOptions::new().len(size).map_mut(&file)? };
-        Ok(Self { path: path.to_owned(), start, size, map: RwLock::new(map), _file: file })
+        let mut map = unsafe { memmap2::MmapOptions::new().len(size).map_mut(&file)? };
+        let base = map.as_mut_ptr() as usize;
+        Ok(Self { path: path.to_owned(), start, size, map: RwLock::new(map), base, _file: file })
     }
 
     /// Offset of the first byte in the log.
@@ -110,14 +114,24 @@ impl MappedFile {
         acc
     }
 
-    /// Writes the bytes `[from, to)` back to disk (msync).
+    /// Writes the bytes `[from, to)` back to disk (msync). Takes no lock: writers keep
+    /// appending while the flush runs.
     pub fn flush(&self, from: usize, to: usize) -> std::io::Result<()> {
+        let to = to.min(self.size);
         if to <= from {
             return Ok(());
         }
         // Align down to a page, as msync requires.
         let aligned = from - from % 4096;
-        self.map.read().flush_range(aligned, to.min(self.size) - aligned)
+        // SAFETY: `[base + aligned, base + to)` lies inside the mapping created in `open`, which
+        // stays mapped (never moved or resized) until `self.map` drops with `self`; msync reads
+        // no memory of ours, it only asks the kernel to write those pages back.
+        let rc = unsafe { libc::msync((self.base + aligned) as *mut libc::c_void, to - aligned, libc::MS_SYNC) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
     }
 
     /// Zeroes `[pos, end of file)` (truncating a torn tail).

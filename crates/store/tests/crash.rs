@@ -19,6 +19,8 @@ fn config(dir: &std::path::Path) -> StoreConfig {
         commit_log_file_size: 256 * 1024,
         cq_units_per_file: 1000,
         flush_mode: FlushMode::Sync,
+        max_hash_slot_num: 128,
+        max_index_num: 400,
         ..StoreConfig::default()
     }
 }
@@ -118,6 +120,14 @@ fn acknowledged_messages_survive_sigkill() {
                     assert_eq!(m.body, Bytes::from(body(seq)), "round {round}: bytes of {seq}");
                     next += 1;
                 }
+            }
+            // The key index agrees (a sample, and the newest acknowledged message).
+            let n = acked.len();
+            for seq in (0..n).step_by(37).chain(n.checked_sub(1)) {
+                let r = store.query_by_key("Crash", &format!("k{seq}"), 4, 0, 0);
+                let bodies: Vec<Bytes> =
+                    r.messages.iter().map(|b| MessageExt::decode_checked(b, false).unwrap().body).collect();
+                assert_eq!(bodies, vec![Bytes::from(body(seq as u64))], "round {round}: index of k{seq}");
             }
             // Messages stored but not acknowledged (killed between fsync and print) are fine;
             // the next child continues numbering after them.

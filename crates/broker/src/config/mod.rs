@@ -140,6 +140,10 @@ rmq_common::properties_config! {
         pub short_polling_time_mills: u64 = "shortPollingTimeMills" => 1000,
         /// Index message keys.
         pub message_index_enable: bool = "messageIndexEnable" => true,
+        /// Hash slots per index file (420 MB files by default; small values for tests).
+        pub max_hash_slot_num: u32 = "maxHashSlotNum" => 5_000_000,
+        /// Entries per index file.
+        pub max_index_num: u32 = "maxIndexNum" => 20_000_000,
         /// Create the trace topic at start.
         pub trace_topic_enable: bool = "traceTopicEnable" => false,
         /// Trace topic name.
@@ -234,6 +238,9 @@ impl BrokerConfig {
         }
         if self.mapped_file_size_commit_log < 4096 {
             return invalid("mappedFileSizeCommitLog", "must be at least 4096".into());
+        }
+        if self.max_hash_slot_num == 0 || self.max_index_num < 2 || self.max_index_num > i32::MAX as u32 {
+            return invalid("maxIndexNum", "maxHashSlotNum must be > 0 and maxIndexNum within 2..=2^31-1".into());
         }
         if !(1..=7).contains(&self.broker_permission) {
             return invalid("brokerPermission", format!("{} is not a permission (1..7)", self.broker_permission));

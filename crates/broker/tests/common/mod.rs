@@ -23,6 +23,8 @@ pub async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> Running {
         fast_listen_enable: false,
         store_path_root_dir: dir.path().to_string_lossy().into_owned(),
         mapped_file_size_commit_log: 16 * 1024 * 1024,
+        max_hash_slot_num: 50_000,
+        max_index_num: 200_000,
         ..BrokerConfig::default()
     };
     tweak(&mut cfg);

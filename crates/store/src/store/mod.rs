@@ -39,6 +39,21 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
     move |cause| StoreError::Io { context, cause }
 }
 
+/// What the last recovery did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecoveryStats {
+    /// Commit-log offset the scan started at (from the checkpoint).
+    pub from: u64,
+    /// Valid end of the commit log.
+    pub end: u64,
+    /// Records scanned.
+    pub scanned: u64,
+    /// Records whose consume-queue unit was missing and re-written.
+    pub redispatched: u64,
+    /// Bytes of torn or corrupt tail dropped.
+    pub dropped: u64,
+}
+
 /// Called for every message dispatched to a consume queue: topic, queue id, queue offset.
 pub type ArrivalListener = Arc<dyn Fn(&str, i32, i64) + Send + Sync>;
 
@@ -51,7 +66,7 @@ pub struct MessageStore {
     log: CommitLog,
     writer: Mutex<u64>,
     queues: RwLock<Queues>,
-    index: RwLock<HashMap<String, Vec<(i64, i64)>>>,
+    index: crate::index::IndexService,
     max_phy: AtomicU64,
     flushed: AtomicU64,
     flush_waiters: Mutex<Vec<(u64, oneshot::Sender<()>)>>,
@@ -67,6 +82,7 @@ pub struct MessageStore {
     /// Used disk fraction × 1000, refreshed by the flush thread.
     disk_used_permille: AtomicU64,
     flusher: Mutex<Option<std::thread::JoinHandle<()>>>,
+    recovery: Mutex<RecoveryStats>,
     _lock: File,
 }
 
@@ -93,11 +109,13 @@ impl MessageStore {
         let crashed = abort.exists();
         let log = CommitLog::open(&config.commit_log_path(), config.commit_log_file_size)
             .map_err(io("opening commit log"))?;
+        let shape = crate::index::IndexShape { slots: config.max_hash_slot_num, entries: config.max_index_num };
+        let index = crate::index::IndexService::open(&config.root.join("index"), shape).map_err(io("opening index"))?;
         let store = Self {
             log,
             writer: Mutex::new(0),
             queues: RwLock::new(HashMap::new()),
-            index: RwLock::new(HashMap::new()),
+            index,
             max_phy: AtomicU64::new(0),
             flushed: AtomicU64::new(0),
             flush_waiters: Mutex::new(Vec::new()),
@@ -112,6 +130,7 @@ impl MessageStore {
             last_store_timestamp: AtomicU64::new(0),
             disk_used_permille: AtomicU64::new(0),
             flusher: Mutex::new(None),
+            recovery: Mutex::new(RecoveryStats::default()),
             _lock: lock,
             config,
         };
@@ -136,25 +155,13 @@ impl MessageStore {
         self.config.root.join("consumequeue").join(topic).join(queue_id.to_string())
     }
 
-    /// Recovery: find the valid end of the commit log (CRC-checked after a crash), cut the torn
-    /// tail, load consume queues without units past the end, and re-dispatch what they miss.
+    /// Recovery: scan the commit log from the checkpoint's safe point (CRC-checked after a
+    /// crash) to its valid end, cut the torn tail, re-dispatch what consume queues and the index
+    /// miss, and drop queue units past the end.
     fn recover(&self, crashed: bool) -> Result<(), StoreError> {
         let started = Instant::now();
-        // Open every consume queue on disk first (bounded by the log end found below).
-        let mut records = Vec::new();
-        let end = self.log.recover(crashed, |phy, m| {
-            records.push((
-                phy,
-                m.topic.clone(),
-                m.queue_id,
-                m.queue_offset,
-                m.store_size,
-                m.sys_flag,
-                m.properties.clone(),
-                m.store_timestamp,
-            ));
-        });
-        let log_end = i64::try_from(end.end).unwrap_or(0);
+        let cp = crate::checkpoint::Checkpoint::load(&self.config.root);
+        let from = self.log.recovery_start(cp.safe_timestamp());
         let cq_root = self.config.root.join("consumequeue");
         if let Ok(topics) = std::fs::read_dir(&cq_root) {
             for t in topics.filter_map(Result::ok) {
@@ -162,47 +169,46 @@ impl MessageStore {
                 let Ok(qs) = std::fs::read_dir(t.path()) else { continue };
                 for q in qs.filter_map(Result::ok) {
                     let Ok(qid) = q.file_name().to_string_lossy().parse::<i32>() else { continue };
-                    let cq = ConsumeQueue::open(&q.path(), self.config.cq_units_per_file, log_end)
+                    let cq = ConsumeQueue::open(&q.path(), self.config.cq_units_per_file, i64::MAX)
                         .map_err(io(format!("opening consume queue {topic}/{qid}")))?;
                     self.queues.write().entry(topic.clone()).or_default().insert(qid, Arc::new(cq));
                 }
             }
         }
+        // Entries from the scan start on are re-added as the scan visits their records.
+        self.index.truncate_from(i64::try_from(from).unwrap_or(0));
+        self.last_store_timestamp.store(u64::try_from(cp.physic_msg_timestamp).unwrap_or(0), Ordering::Relaxed);
         let mut redispatched = 0u64;
-        for (phy, topic, qid, qoff, size, sys_flag, props, ts) in records {
-            if matches!(
-                sysflag::transaction_type(sys_flag),
-                sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK
-            ) {
-                continue;
+        let mut scanned = 0u64;
+        let mut failure = None;
+        let end = self.log.recover(from, crashed, |phy, m| {
+            scanned += 1;
+            match self.redispatch(phy, m) {
+                Ok(true) => redispatched += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
             }
-            let cq = self.queue_or_create(&topic, qid).map_err(io("creating consume queue"))?;
-            if qoff >= cq.max_offset() {
-                let tag_code = tag_code_of(&topic, &props, ts);
-                cq.put(
-                    qoff,
-                    CqUnit {
-                        phy_offset: i64::try_from(phy).unwrap_or(0),
-                        size: i32::try_from(size).unwrap_or(0),
-                        tag_code,
-                    },
-                )
-                .map_err(io("re-dispatching"))?;
-                redispatched += 1;
-            }
-            self.index_message(&topic, &props, i64::try_from(phy).unwrap_or(0), ts);
-            self.last_store_timestamp.store(u64::try_from(ts).unwrap_or(0), Ordering::Relaxed);
+        });
+        if let Some(e) = failure {
+            return Err(io("re-dispatching the commit log")(e));
         }
+        let log_end = i64::try_from(end.end).unwrap_or(0);
         let log_min = i64::try_from(self.log.min_offset()).unwrap_or(0);
         for q in self.queues.read().values().flat_map(|m| m.values()) {
+            q.truncate_to_log_end(log_end);
             q.correct_min(log_min);
         }
         *self.writer.lock() = end.end;
         self.max_phy.store(end.end, Ordering::Release);
         self.flushed.store(end.end, Ordering::Release);
+        *self.recovery.lock() = RecoveryStats { from, end: end.end, scanned, redispatched, dropped: end.dropped };
         tracing::info!(
+            from,
             end = end.end,
             dropped_bytes = end.dropped,
+            scanned,
             redispatched,
             crashed,
             elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(0),
@@ -216,6 +222,32 @@ impl MessageStore {
             );
         }
         Ok(())
+    }
+
+    /// Dispatches one record found by recovery: its consume-queue unit when the queue lacks it
+    /// (true), and its index keys.
+    fn redispatch(&self, phy: u64, m: &rmq_common::message::MessageExt) -> std::io::Result<bool> {
+        let phy = i64::try_from(phy).unwrap_or(0);
+        self.last_store_timestamp.fetch_max(u64::try_from(m.store_timestamp).unwrap_or(0), Ordering::Relaxed);
+        let tx = sysflag::transaction_type(m.sys_flag);
+        if tx == sysflag::TRANSACTION_ROLLBACK {
+            return Ok(false);
+        }
+        self.index_message(&m.topic, &m.properties, phy, m.store_timestamp);
+        if tx == sysflag::TRANSACTION_PREPARED {
+            return Ok(false);
+        }
+        let cq = self.queue_or_create(&m.topic, m.queue_id)?;
+        if m.queue_offset < cq.max_offset() {
+            return Ok(false);
+        }
+        let unit = CqUnit {
+            phy_offset: phy,
+            size: i32::try_from(m.store_size).unwrap_or(i32::MAX),
+            tag_code: tag_code_of(&m.topic, &m.properties, m.store_timestamp),
+        };
+        cq.put(m.queue_offset, unit)?;
+        Ok(true)
     }
 
     fn queue_or_create(&self, topic: &str, queue_id: i32) -> std::io::Result<Arc<ConsumeQueue>> {
@@ -240,18 +272,17 @@ impl MessageStore {
         if !self.config.index_enable {
             return;
         }
-        let mut keys: Vec<&str> = property::get(props, property::KEYS)
-            .map(|k| k.split(' ').filter(|s| !s.is_empty()).collect())
+        let mut keys: Vec<String> = property::get(props, property::KEYS)
+            .map(|k| k.split(' ').filter(|s| !s.is_empty()).map(|k| format!("{topic}#{k}")).collect())
             .unwrap_or_default();
         if let Some(u) = property::get(props, property::UNIQ_KEY) {
-            keys.push(u);
+            keys.push(format!("{topic}#{u}"));
         }
         if keys.is_empty() {
             return;
         }
-        let mut index = self.index.write();
-        for k in keys {
-            index.entry(format!("{topic}#{k}")).or_default().push((phy, ts));
+        if let Err(e) = self.index.put(&keys, phy, ts) {
+            tracing::error!(cause = %e, "writing the index failed");
         }
     }
 
@@ -448,6 +479,10 @@ impl MessageStore {
                 return;
             }
         }
+        if let Err(e) = self.index.flush() {
+            tracing::error!(cause = %e, "index flush failed");
+            return;
+        }
         let cp = crate::checkpoint::Checkpoint {
             physic_msg_timestamp: ts,
             logics_msg_timestamp: ts,
@@ -456,6 +491,12 @@ impl MessageStore {
         if let Err(e) = cp.store(&self.config.root) {
             tracing::error!(cause = %e, "writing the checkpoint failed");
         }
+    }
+
+    /// What recovery did when the store was opened.
+    #[must_use]
+    pub fn recovery_stats(&self) -> RecoveryStats {
+        *self.recovery.lock()
     }
 
     /// The checkpoint as last written.
@@ -500,6 +541,7 @@ impl MessageStore {
         for q in queues {
             q.correct_min(log_min);
         }
+        self.index.delete_before(log_min);
         tracing::info!(min_offset = min, pressure, "expired commit log files deleted");
         Some(min)
     }

@@ -3,6 +3,8 @@
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
+use rmq_common::message::MessageExt;
+use rmq_common::property;
 
 use super::MessageStore;
 use crate::consume_queue::CqUnit;
@@ -175,24 +177,26 @@ impl MessageStore {
     /// Records indexed under `topic#key` stored within `[begin, end]`, newest first, at most `max`.
     #[must_use]
     pub fn query_by_key(&self, topic: &str, key: &str, max: u32, begin: i64, end: i64) -> QueryResult {
-        let hits: Vec<(i64, i64)> = self.index.read().get(&format!("{topic}#{key}")).cloned().unwrap_or_default();
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        let end = if end <= 0 { i64::MAX } else { end };
+        let begin = begin.max(0);
         let mut messages = Vec::new();
-        for (phy, ts) in hits.iter().rev() {
-            if messages.len() >= usize::try_from(max).unwrap_or(usize::MAX) {
+        // Index hits are hash matches: each is checked against the stored message.
+        for phy in self.index.lookup(&format!("{topic}#{key}"), begin, end, max.saturating_mul(4).max(64)) {
+            if messages.len() >= max {
                 break;
             }
-            if (begin > 0 && *ts < begin) || (end > 0 && *ts > end) {
-                continue;
-            }
-            if let Some(r) = self.message_by_offset(*phy) {
+            let Some(r) = self.message_by_offset(phy) else { continue };
+            let Ok(m) = MessageExt::decode_checked(&r, false) else { continue };
+            let matches = m.topic == topic
+                && (property::get(&m.properties, property::UNIQ_KEY) == Some(key)
+                    || property::get(&m.properties, property::KEYS).is_some_and(|ks| ks.split(' ').any(|k| k == key)));
+            if matches && m.store_timestamp >= begin && m.store_timestamp <= end {
                 messages.push(r);
             }
         }
-        QueryResult {
-            messages,
-            index_last_update_timestamp: i64::try_from(self.last_store_timestamp.load(Ordering::Relaxed)).unwrap_or(0),
-            index_last_update_phy_offset: i64::try_from(self.max_phy.load(Ordering::Acquire)).unwrap_or(0),
-        }
+        let (ts, phy) = self.index.last_update();
+        QueryResult { messages, index_last_update_timestamp: ts, index_last_update_phy_offset: phy }
     }
 
     /// Raw units of a consume queue: (commit-log offset, size, tag code).
@@ -259,6 +263,8 @@ impl MessageStore {
             ("earliestMessageTimeStamp".into(), self.earliest_store_time().to_string()),
             ("storeMsgTotal".into(), self.put_total.load(Ordering::Relaxed).to_string()),
             ("storeBytesTotal".into(), self.put_bytes.load(Ordering::Relaxed).to_string()),
+            ("indexFileCount".into(), self.index.file_count().to_string()),
+            ("indexLastUpdatePhyOffset".into(), self.index.last_update().1.to_string()),
         ]
     }
 }
