@@ -22,6 +22,8 @@ pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
             FlushDiskType::SyncFlush => FlushMode::Sync,
         },
         flush_interval: Duration::from_millis(cfg.flush_interval_commit_log.max(1)),
+        flush_least_pages: cfg.flush_commit_log_least_pages,
+        flush_thorough_interval: Duration::from_millis(cfg.flush_commit_log_thorough_interval),
         sync_flush_timeout: Duration::from_millis(cfg.sync_flush_timeout.max(1)),
         max_message_size: usize::try_from(cfg.max_message_size).unwrap_or(4 << 20) + 64 * 1024,
         store_host: SocketAddr::new(ip, cfg.listen_port),

@@ -29,6 +29,10 @@ pub struct StoreConfig {
     pub flush_mode: FlushMode,
     /// Async flush interval (default 500 ms).
     pub flush_interval: Duration,
+    /// An async flush waits until this many 4 KiB pages are dirty (default 4)...
+    pub flush_least_pages: u32,
+    /// ...unless this long passed since the last flush of everything (default 10 s).
+    pub flush_thorough_interval: Duration,
     /// SYNC flush wait limit (default 5 s).
     pub sync_flush_timeout: Duration,
     /// Largest accepted record (default 4 MiB plus headers).
@@ -60,6 +64,8 @@ impl Default for StoreConfig {
             cq_units_per_file: 300_000,
             flush_mode: FlushMode::Async,
             flush_interval: Duration::from_millis(500),
+            flush_least_pages: 4,
+            flush_thorough_interval: Duration::from_secs(10),
             sync_flush_timeout: Duration::from_secs(5),
             max_message_size: 4 * 1024 * 1024 + 64 * 1024,
             store_host: SocketAddr::from(([127, 0, 0, 1], 10911)),

@@ -288,3 +288,36 @@ async fn restart_scans_the_commit_log_from_the_checkpoint_only() {
     assert!(msgs[119].body.starts_with(b"119-"));
     assert_eq!(put(&store, msg("R", 0, "next", "t")).await.0, 120);
 }
+
+fn remain_to_flush(store: &MessageStore) -> u64 {
+    let info = store.runtime_info();
+    info.iter().find(|(k, _)| k == "remainHowManyDataToFlush").unwrap().1.parse().unwrap()
+}
+
+#[tokio::test]
+async fn async_flush_waits_for_least_pages_unless_the_thorough_interval_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = StoreConfig {
+        flush_interval: std::time::Duration::from_millis(20),
+        flush_least_pages: 4,
+        flush_thorough_interval: std::time::Duration::from_millis(1500),
+        ..config(dir.path(), 1024 * 1024)
+    };
+    let store = MessageStore::open(cfg).unwrap();
+    // Let the first thorough interval start from now.
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    put(&store, msg("F", 0, "small", "t")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(remain_to_flush(&store) > 0, "one small record is below 4 pages: not flushed yet");
+    let big = "b".repeat(20_000);
+    put(&store, msg("F", 0, &big, "t")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(remain_to_flush(&store), 0, "past 4 pages: flushed at the next interval");
+    put(&store, msg("F", 0, "small again", "t")).await;
+    let started = std::time::Instant::now();
+    while remain_to_flush(&store) > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the thorough interval flushes");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500), "{:?}", started.elapsed());
+}

@@ -112,6 +112,8 @@ rmq_common::properties_config! {
         pub flush_interval_commit_log: u64 = "flushIntervalCommitLog" => 500,
         /// Pages an async flush waits for unless a full interval passed.
         pub flush_commit_log_least_pages: u32 = "flushCommitLogLeastPages" => 4,
+        /// An async flush covers everything at least this often, ms.
+        pub flush_commit_log_thorough_interval: u64 = "flushCommitLogThoroughInterval" => 10_000,
         /// SYNC_FLUSH / SYNC_MASTER wait limit, ms.
         pub sync_flush_timeout: u64 = "syncFlushTimeout" => 5000,
         /// Create unknown topics from TBW102 on send.

@@ -79,6 +79,8 @@ pub struct MessageStore {
     put_latency: crate::metrics::Latency,
     flush_latency: crate::metrics::Latency,
     last_store_timestamp: AtomicU64,
+    /// Store time of the newest message known to be flushed (for the checkpoint).
+    flushed_store_ts: AtomicU64,
     /// Used disk fraction × 1000, refreshed by the flush thread.
     disk_used_permille: AtomicU64,
     flusher: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -128,6 +130,7 @@ impl MessageStore {
             put_latency: crate::metrics::Latency::default(),
             flush_latency: crate::metrics::Latency::default(),
             last_store_timestamp: AtomicU64::new(0),
+            flushed_store_ts: AtomicU64::new(0),
             disk_used_permille: AtomicU64::new(0),
             flusher: Mutex::new(None),
             recovery: Mutex::new(RecoveryStats::default()),
@@ -178,6 +181,7 @@ impl MessageStore {
         // Entries from the scan start on are re-added as the scan visits their records.
         self.index.truncate_from(i64::try_from(from).unwrap_or(0));
         self.last_store_timestamp.store(u64::try_from(cp.physic_msg_timestamp).unwrap_or(0), Ordering::Relaxed);
+        self.flushed_store_ts.store(u64::try_from(cp.physic_msg_timestamp).unwrap_or(0), Ordering::Relaxed);
         let mut redispatched = 0u64;
         let mut scanned = 0u64;
         let mut failure = None;
@@ -194,6 +198,7 @@ impl MessageStore {
         if let Some(e) = failure {
             return Err(io("re-dispatching the commit log")(e));
         }
+        self.flushed_store_ts.store(self.last_store_timestamp.load(Ordering::Acquire), Ordering::Release);
         let log_end = i64::try_from(end.end).unwrap_or(0);
         let log_min = i64::try_from(self.log.min_offset()).unwrap_or(0);
         for q in self.queues.read().values().flat_map(|m| m.values()) {
@@ -374,7 +379,7 @@ impl MessageStore {
             self.max_phy.store(*pos, Ordering::Release);
         }
         self.put_total.fetch_add(encoded.len() as u64, Ordering::Relaxed);
-        self.last_store_timestamp.store(u64::try_from(store_ts).unwrap_or(0), Ordering::Relaxed);
+        self.last_store_timestamp.fetch_max(u64::try_from(store_ts).unwrap_or(0), Ordering::Release);
         if let Some(listener) = self.listener.read().clone() {
             for (t, q, o) in &arrivals {
                 listener(t, *q, *o);
@@ -414,6 +419,7 @@ impl MessageStore {
 
     fn flush_loop(self: Arc<Self>) {
         let mut last_cq_flush = Instant::now();
+        let mut last_thorough = Instant::now();
         self.refresh_disk_usage();
         loop {
             {
@@ -428,7 +434,17 @@ impl MessageStore {
                 *signalled = false;
             }
             let stopping = self.shutting_down.load(Ordering::Acquire);
-            self.flush_commit_log();
+            let least = if stopping
+                || self.config.flush_mode == FlushMode::Sync
+                || last_thorough.elapsed() >= self.config.flush_thorough_interval
+            {
+                0
+            } else {
+                u64::from(self.config.flush_least_pages) * 4096
+            };
+            if self.flush_commit_log(least) {
+                last_thorough = Instant::now();
+            }
             if stopping || last_cq_flush.elapsed() >= Duration::from_secs(1) {
                 self.flush_queues();
                 self.refresh_disk_usage();
@@ -443,19 +459,32 @@ impl MessageStore {
         }
     }
 
-    fn flush_commit_log(&self) {
+    /// Flushes the commit log when at least `least` bytes are unflushed; true when everything
+    /// written is now on disk.
+    fn flush_commit_log(&self, least: u64) -> bool {
+        // Read the store time first: every message stored at or before it lies below `target`.
+        let ts = self.last_store_timestamp.load(Ordering::Acquire);
         let target = self.max_phy.load(Ordering::Acquire);
         let from = self.flushed.load(Ordering::Acquire);
+        if target > from && target - from < least {
+            return false;
+        }
         if target > from {
             let started = Instant::now();
             let flushed = self.log.flush(from, target);
             self.flush_latency.record(started.elapsed());
             if let Err(e) = flushed {
                 tracing::error!(cause = %e, "commit log flush failed");
-                return;
+                return false;
             }
             self.flushed.store(target, Ordering::Release);
         }
+        self.flushed_store_ts.fetch_max(ts, Ordering::AcqRel);
+        self.notify_flushed();
+        true
+    }
+
+    fn notify_flushed(&self) {
         let flushed = self.flushed.load(Ordering::Acquire);
         let mut waiters = self.flush_waiters.lock();
         let mut i = 0;
@@ -470,8 +499,9 @@ impl MessageStore {
     }
 
     fn flush_queues(&self) {
-        // Everything stored up to now is in the commit log (flushed first) and dispatched.
-        let ts = i64::try_from(self.last_store_timestamp.load(Ordering::Relaxed)).unwrap_or(0);
+        // Every message stored at or before `ts` is dispatched (under the append lock).
+        let ts = i64::try_from(self.last_store_timestamp.load(Ordering::Acquire)).unwrap_or(0);
+        let physic = i64::try_from(self.flushed_store_ts.load(Ordering::Acquire)).unwrap_or(0);
         let queues: Vec<Arc<ConsumeQueue>> = self.queues.read().values().flat_map(|m| m.values().cloned()).collect();
         for q in queues {
             if let Err(e) = q.flush() {
@@ -484,7 +514,7 @@ impl MessageStore {
             return;
         }
         let cp = crate::checkpoint::Checkpoint {
-            physic_msg_timestamp: ts,
+            physic_msg_timestamp: physic,
             logics_msg_timestamp: ts,
             index_msg_timestamp: ts,
         };
@@ -513,7 +543,7 @@ impl MessageStore {
             let _ = h.join();
         }
         let _w = self.writer.lock();
-        self.flush_commit_log();
+        self.flush_commit_log(0);
         self.flush_queues();
         let _ = std::fs::remove_file(self.config.root.join("abort"));
         tracing::info!("message store shut down cleanly");
