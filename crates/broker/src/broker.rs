@@ -57,6 +57,8 @@ pub struct Broker {
     pub delay_levels: Vec<Duration>,
     /// Delivery progress per delay level.
     pub delay_offsets: crate::schedule::DelayOffsets,
+    /// Timer messages (None when timerWheelEnable=false).
+    pub timer: Option<crate::timer::TimerService>,
     /// Start time.
     pub started: Instant,
     /// Cancelled at shutdown.
@@ -102,6 +104,19 @@ impl Broker {
         let offsets = ConsumerOffsets::load(&config_dir);
         let delay_offsets = crate::schedule::DelayOffsets::load(&config_dir);
         let delay_levels = crate::delay::parse_delay_levels(&config.message_delay_level).unwrap_or_default();
+        let timer = if config.timer_wheel_enable {
+            let max_delay_ms = i64::try_from(config.timer_max_delay_sec).unwrap_or(i64::MAX / 2000) * 1000;
+            let precision = i64::try_from(config.timer_precision_ms).unwrap_or(1000);
+            let t = crate::timer::TimerService::open(
+                std::path::Path::new(&config.store_path_root_dir),
+                precision,
+                max_delay_ms,
+            )
+            .map_err(|e| StartError::Store(format!("opening the timer wheel: {e}")))?;
+            Some(t)
+        } else {
+            None
+        };
         let master_addr = if config.is_master() { Some(config.broker_addr()) } else { None };
         Ok(Arc::new(Self {
             ha_master_addr: RwLock::new(config.ha_master_address.clone()),
@@ -117,6 +132,7 @@ impl Broker {
             stats: BrokerStats::default(),
             delay_levels,
             delay_offsets,
+            timer,
             started: Instant::now(),
             stop: CancellationToken::new(),
             config,
@@ -174,6 +190,7 @@ pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Re
     broker.spawn_housekeeping();
     broker.spawn_registration(broker.stop.clone());
     broker.spawn_schedule();
+    broker.spawn_timer();
     tracing::info!(
         name = %broker.config.broker_name, id = broker.config.broker_id, addr = %broker.config.broker_addr(),
         role = ?broker.config.broker_role, "broker started"
@@ -189,6 +206,9 @@ pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Re
         tracing::error!(cause = %e, "persisting consumer offsets failed");
     }
     broker.delay_offsets.persist();
+    if let Some(t) = &broker.timer {
+        t.persist();
+    }
     broker.unregister_all().await;
     broker.store.shutdown();
     broker.namesrv_client.shutdown();

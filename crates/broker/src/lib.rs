@@ -18,6 +18,7 @@ mod processor;
 mod register;
 mod schedule;
 mod store_config;
+mod timer;
 mod topics;
 mod wire;
 

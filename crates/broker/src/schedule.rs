@@ -73,7 +73,7 @@ impl DelayOffsets {
 }
 
 /// Rebuilds the real message from a parked one.
-fn unpark(m: &MessageExt) -> Option<StoreMessage> {
+pub(crate) fn unpark(m: &MessageExt) -> Option<StoreMessage> {
     let topic = property::get(&m.properties, property::REAL_TOPIC)?.to_owned();
     let queue_id = property::get(&m.properties, property::REAL_QID)?.parse().ok()?;
     let mut props = m.properties.clone();

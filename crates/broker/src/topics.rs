@@ -37,6 +37,8 @@ pub mod system {
     pub const AUTO_CREATE: &str = "TBW102";
     /// Delayed messages.
     pub const SCHEDULE: &str = "SCHEDULE_TOPIC_XXXX";
+    /// Timer messages waiting for their time.
+    pub const TIMER: &str = "rmq_sys_wheel_timer";
     /// Half (prepared) transaction messages.
     pub const TRANS_HALF: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
     /// Transaction decisions.
@@ -57,7 +59,10 @@ pub mod system {
     /// Topics producers may not send to.
     #[must_use]
     pub fn is_not_sendable(topic: &str) -> bool {
-        matches!(topic, SCHEDULE | TRANS_HALF | TRANS_OP_HALF | TRANS_CHECK_MAX_TIME | SELF_TEST | OFFSET_MOVED_EVENT)
+        matches!(
+            topic,
+            SCHEDULE | TIMER | TRANS_HALF | TRANS_OP_HALF | TRANS_CHECK_MAX_TIME | SELF_TEST | OFFSET_MOVED_EVENT
+        )
     }
 }
 
@@ -245,6 +250,7 @@ fn system_topics(cfg: &BrokerConfig) -> Vec<TopicConfig> {
         topic_config(system::BENCHMARK, 1024, 1024, rw),
         topic_config(system::OFFSET_MOVED_EVENT, 1, 1, rw),
         topic_config(system::SCHEDULE, 18, 18, rw),
+        topic_config(system::TIMER, 1, 1, rw),
         topic_config(&format!("{}_REPLY_TOPIC", cfg.broker_cluster_name), 1, 1, rw),
     ];
     if cfg.auto_create_topic_enable {

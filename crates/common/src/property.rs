@@ -48,6 +48,8 @@ pub const TIMER_DELAY_SEC: &str = "TIMER_DELAY_SEC";
 pub const TIMER_DELAY_MS: &str = "TIMER_DELAY_MS";
 /// 4.x ONS-style delivery time.
 pub const START_DELIVER_TIME: &str = "__STARTDELIVERTIME";
+/// Due time (ms) the broker computed for a timer message.
+pub const TIMER_OUT_MS: &str = "TIMER_OUT_MS";
 
 const NAME_SEP: char = '\u{1}';
 const PROP_SEP: char = '\u{2}';

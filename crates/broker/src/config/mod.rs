@@ -110,6 +110,12 @@ rmq_common::properties_config! {
         pub mapped_file_size_consume_queue: u64 = "mappedFileSizeConsumeQueue" => 300_000 * 20,
         /// Async flush interval, ms.
         pub flush_interval_commit_log: u64 = "flushIntervalCommitLog" => 500,
+        /// Accept timer messages (TIMER_DELIVER_MS, TIMER_DELAY_SEC/MS, __STARTDELIVERTIME).
+        pub timer_wheel_enable: bool = "timerWheelEnable" => true,
+        /// Longest timer delay accepted, seconds (3 days).
+        pub timer_max_delay_sec: u64 = "timerMaxDelaySec" => 3 * 24 * 3600,
+        /// Timer precision (wheel tick), ms.
+        pub timer_precision_ms: u64 = "timerPrecisionMs" => 1000,
         /// Pages an async flush waits for unless a full interval passed.
         pub flush_commit_log_least_pages: u32 = "flushCommitLogLeastPages" => 4,
         /// An async flush covers everything at least this often, ms.
@@ -243,6 +249,14 @@ impl BrokerConfig {
         }
         if self.max_hash_slot_num == 0 || self.max_index_num < 2 || self.max_index_num > i32::MAX as u32 {
             return invalid("maxIndexNum", "maxHashSlotNum must be > 0 and maxIndexNum within 2..=2^31-1".into());
+        }
+        if !(10..=60_000).contains(&self.timer_precision_ms) {
+            return invalid("timerPrecisionMs", format!("{} is not within 10..=60000", self.timer_precision_ms));
+        }
+        if self.timer_max_delay_sec == 0
+            || self.timer_max_delay_sec / (self.timer_precision_ms / 10).max(1) > 100_000_000
+        {
+            return invalid("timerMaxDelaySec", "must be > 0, and at most 10^9 ticks of timerPrecisionMs".into());
         }
         if !(1..=7).contains(&self.broker_permission) {
             return invalid("brokerPermission", format!("{} is not a permission (1..7)", self.broker_permission));

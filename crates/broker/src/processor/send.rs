@@ -18,6 +18,7 @@ use crate::Broker;
 /// Transaction type bits of the sys flag.
 const TRANSACTION_MASK: i32 = 0xC;
 const TRANSACTION_PREPARED: i32 = 0x4;
+const TRANSACTION_COMMIT: i32 = 0x8;
 /// Longest properties string a record can hold (int16 length).
 const MAX_PROPERTIES_LEN: usize = i16::MAX as usize;
 
@@ -169,7 +170,7 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
                     sm.properties.push((k.clone(), v.clone()));
                 }
             }
-            messages.push(broker.prepare(sm));
+            messages.push(broker.prepare(sm)?);
         }
         broker.store.put_messages(messages).await
     } else {
@@ -177,29 +178,60 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
         if h.sys_flag & TRANSACTION_MASK == TRANSACTION_PREPARED {
             return Err(BrokerError::NoPermission("the broker does not support transactional messages yet".into()));
         }
-        broker.store.put_message(broker.prepare(base)).await
+        broker.store.put_message(broker.prepare(base)?).await
     };
     Ok(put_response(broker, &result, queue_id))
 }
 
 impl Broker {
-    /// Broker-side rewriting before storing: the CLUSTER property, and delayed messages moved
-    /// to SCHEDULE_TOPIC_XXXX (queue = level − 1, REAL_TOPIC/REAL_QID kept).
-    pub(crate) fn prepare(&self, mut m: StoreMessage) -> StoreMessage {
+    /// Broker-side rewriting before storing: the CLUSTER property; messages with a delay level
+    /// moved to SCHEDULE_TOPIC_XXXX (queue = level − 1) and timer messages to the timer topic,
+    /// both keeping REAL_TOPIC/REAL_QID. A delay level wins over timer properties (as RocketMQ).
+    pub(crate) fn prepare(&self, mut m: StoreMessage) -> Result<StoreMessage, BrokerError> {
         property::set(&mut m.properties, property::CLUSTER, &self.config.broker_cluster_name);
         property::remove(&mut m.properties, property::WAIT);
+        let tx = m.sys_flag & TRANSACTION_MASK;
+        if tx != 0 && tx != TRANSACTION_COMMIT {
+            return Ok(m);
+        }
         let level = property::get(&m.properties, property::DELAY).and_then(|d| d.parse::<usize>().ok()).unwrap_or(0);
-        if level > 0 && m.sys_flag & TRANSACTION_MASK == 0 && !self.delay_levels.is_empty() {
+        if level > 0 && !self.delay_levels.is_empty() {
+            crate::timer::clear_timer_properties(&mut m.properties);
             let level = level.min(self.delay_levels.len());
-            property::set(&mut m.properties, property::REAL_TOPIC, &m.topic.clone());
-            property::set(&mut m.properties, property::REAL_QID, &m.queue_id.to_string());
-            m.topic = system::SCHEDULE.to_owned();
-            m.queue_id = i32::try_from(level - 1).unwrap_or(0);
+            park(&mut m, system::SCHEDULE, i32::try_from(level - 1).unwrap_or(0));
             let due = crate::now_ms() + i64::try_from(self.delay_levels[level - 1].as_millis()).unwrap_or(0);
             m.tag_code = Some(due);
+            return Ok(m);
         }
-        m
+        if property::get(&m.properties, property::TIMER_OUT_MS).is_some() {
+            return Ok(m);
+        }
+        let now = crate::now_ms();
+        let due = crate::timer::deliver_ms(&m.properties, now).map_err(BrokerError::MessageIllegal)?;
+        let Some(due) = due.filter(|d| *d > now) else { return Ok(m) };
+        if self.timer.is_none() {
+            return Err(BrokerError::MessageIllegal(
+                "timer messages are disabled on this broker (timerWheelEnable=false)".into(),
+            ));
+        }
+        let max_ms = i64::try_from(self.config.timer_max_delay_sec).unwrap_or(i64::MAX / 1000).saturating_mul(1000);
+        if due - now > max_ms {
+            return Err(BrokerError::MessageIllegal(format!(
+                "timer message illegal, the delay time should not be bigger than the max delay {max_ms}ms"
+            )));
+        }
+        property::set(&mut m.properties, property::TIMER_OUT_MS, &due.to_string());
+        park(&mut m, system::TIMER, 0);
+        Ok(m)
     }
+}
+
+/// Moves a message to a system topic, keeping its real topic and queue in properties.
+fn park(m: &mut StoreMessage, topic: &str, queue_id: i32) {
+    property::set(&mut m.properties, property::REAL_TOPIC, &m.topic.clone());
+    property::set(&mut m.properties, property::REAL_QID, &m.queue_id.to_string());
+    m.topic = topic.to_owned();
+    m.queue_id = queue_id;
 }
 
 /// CONSUMER_SEND_MSG_BACK: the failed message goes to %RETRY%<group> with a delay level, or
@@ -259,7 +291,7 @@ pub async fn send_back(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerRe
         properties: props,
         ..StoreMessage::default()
     };
-    let result = broker.store.put_message(broker.prepare(m)).await;
+    let result = broker.store.put_message(broker.prepare(m)?).await;
     match result.status {
         PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable => {
             Ok(RemotingCommand::success())

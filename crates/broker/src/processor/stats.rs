@@ -138,6 +138,11 @@ pub fn runtime_info(broker: &Arc<Broker>) -> HandlerResult {
     );
     set("brokerRole", crate::config::PropValue::render_prop(&broker.config.broker_role));
     set("scheduleMessageBacklog", broker.delay_offsets.backlog(broker).to_string());
+    if let Some(timer) = &broker.timer {
+        for (k, v) in timer.stats(broker) {
+            set(&k, v);
+        }
+    }
     for (k, v) in store {
         set(&k, v);
     }

@@ -85,6 +85,9 @@ pub struct MessageStore {
     disk_used_permille: AtomicU64,
     flusher: Mutex<Option<std::thread::JoinHandle<()>>>,
     recovery: Mutex<RecoveryStats>,
+    /// Commit-log offset time-based retention must keep (records still referenced elsewhere,
+    /// such as pending timer messages); `u64::MAX` = none.
+    retention_floor: AtomicU64,
     _lock: File,
 }
 
@@ -134,6 +137,7 @@ impl MessageStore {
             disk_used_permille: AtomicU64::new(0),
             flusher: Mutex::new(None),
             recovery: Mutex::new(RecoveryStats::default()),
+            retention_floor: AtomicU64::new(u64::MAX),
             _lock: lock,
             config,
         };
@@ -523,6 +527,13 @@ impl MessageStore {
         }
     }
 
+    /// Keeps time-based retention from deleting commit-log files at or after `floor` (None
+    /// lifts the floor). Disk-pressure deletion ignores it.
+    pub fn set_retention_floor(&self, floor: Option<i64>) {
+        let v = floor.and_then(|f| u64::try_from(f).ok()).unwrap_or(u64::MAX);
+        self.retention_floor.store(v, Ordering::Release);
+    }
+
     /// What recovery did when the store was opened.
     #[must_use]
     pub fn recovery_stats(&self) -> RecoveryStats {
@@ -562,7 +573,11 @@ impl MessageStore {
             return None;
         }
         let reserved = self.config.file_reserved_time;
-        let write_pos = self.max_phy.load(Ordering::Acquire);
+        let mut write_pos = self.max_phy.load(Ordering::Acquire);
+        if !pressure {
+            // Expiry never removes records still referenced; disk pressure does.
+            write_pos = write_pos.min(self.retention_floor.load(Ordering::Acquire));
+        }
         let min = self.log.delete_oldest(write_pos, pressure, |modified| {
             now.duration_since(modified).is_ok_and(|age| age > reserved)
         })?;
