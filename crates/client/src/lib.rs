@@ -1,0 +1,26 @@
+//! The RocketMQ client for Rust: producers, push and pull consumers, and the admin API, speaking
+//! the remoting protocol to name servers and brokers (ours or Apache RocketMQ's).
+//!
+//! Everything hangs off a [`ClientInstance`] (one per process and instance name, shared by the
+//! producers and consumers created with the same [`ClientConfig`]): it resolves name servers,
+//! caches topic routes (refreshed every 30 s), sends heartbeats and answers the broker's calls.
+
+pub mod admin;
+mod config;
+mod error;
+mod instance;
+mod namesrv;
+pub mod producer;
+
+pub use config::ClientConfig;
+pub use error::{ClientError, Result};
+pub use instance::ClientInstance;
+pub use namesrv::NameServerSource;
+pub use rmq_common::message::MessageExt;
+pub use rmq_remoting::body::TopicRouteData;
+
+/// Milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
+        .unwrap_or(0)
+}
