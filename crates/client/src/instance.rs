@@ -186,7 +186,8 @@ impl ClientInstance {
     /// Fetches a topic's route from the name servers and caches it.
     pub async fn update_route(&self, topic: &str) -> Result<TopicRouteData> {
         let h = GetRouteInfoRequestHeader { topic: topic.to_owned(), accept_standard_json_only: Some(true) };
-        let resp = self.invoke_namesrv(RemotingCommand::request_with_header(RequestCode::GetRouteinfoByTopic, &h)).await?;
+        let resp =
+            self.invoke_namesrv(RemotingCommand::request_with_header(RequestCode::GetRouteinfoByTopic, &h)).await?;
         if resp.response_code() == ResponseCode::TopicNotExist {
             self.routes.remove(topic);
             return Err(ClientError::NoRoute(topic.to_owned()));

@@ -7,16 +7,20 @@
 
 pub mod admin;
 mod config;
+pub mod consumer;
 mod error;
 mod instance;
+mod message;
 mod namesrv;
 pub mod producer;
 
 pub use config::ClientConfig;
 pub use error::{ClientError, Result};
 pub use instance::ClientInstance;
+pub use message::Message;
 pub use namesrv::NameServerSource;
 pub use rmq_common::message::MessageExt;
+pub use rmq_remoting::body::MessageQueue;
 pub use rmq_remoting::body::TopicRouteData;
 
 /// Milliseconds since the epoch.

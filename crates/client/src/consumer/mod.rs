@@ -1,0 +1,80 @@
+//! Consumers: the push consumer (listener callbacks on a worker pool, clustering or
+//! broadcasting, concurrent or orderly), the lite pull consumer, and the raw pull call.
+
+mod allocate;
+mod lite_pull;
+mod offset_store;
+mod process_queue;
+mod pull_api;
+mod push;
+mod rebalance;
+mod subscription;
+
+pub use allocate::AllocateStrategy;
+pub use lite_pull::{LitePullConfig, LitePullConsumer};
+pub use pull_api::{pull, PullRequest, PullResult, PullStatus};
+pub use push::{ConsumeContext, ConsumerConfig, Listener, PushConsumer};
+pub use subscription::Subscription;
+
+/// Where a group with no committed offset starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConsumeFromWhere {
+    /// The queue's max offset (new messages only).
+    #[default]
+    LastOffset,
+    /// The queue's min offset.
+    FirstOffset,
+    /// The first message stored at or after this time (epoch ms).
+    Timestamp(i64),
+}
+
+impl ConsumeFromWhere {
+    /// The official enum name used in heartbeats.
+    #[must_use]
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Self::LastOffset => "CONSUME_FROM_LAST_OFFSET",
+            Self::FirstOffset => "CONSUME_FROM_FIRST_OFFSET",
+            Self::Timestamp(_) => "CONSUME_FROM_TIMESTAMP",
+        }
+    }
+}
+
+/// How a group shares messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MessageModel {
+    /// The group's instances share the queues; each message goes to one instance.
+    #[default]
+    Clustering,
+    /// Every instance gets every message; offsets are kept locally.
+    Broadcasting,
+}
+
+impl MessageModel {
+    /// The official enum name.
+    #[must_use]
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Self::Clustering => "CLUSTERING",
+            Self::Broadcasting => "BROADCASTING",
+        }
+    }
+}
+
+/// A concurrent listener's verdict on a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsumeStatus {
+    /// Consumed.
+    Success,
+    /// Deliver again later (via the group's retry topic).
+    ReconsumeLater,
+}
+
+/// An orderly listener's verdict on a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderlyStatus {
+    /// Consumed.
+    Success,
+    /// Retry the same batch after a pause, keeping the queue's order.
+    SuspendCurrentQueueAMoment,
+}

@@ -1,0 +1,128 @@
+//! The raw PULL_MESSAGE call and its result.
+
+use std::time::Duration;
+
+use rmq_common::message::MessageExt;
+use rmq_remoting::body::MessageQueue;
+use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
+use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
+
+use super::Subscription;
+use crate::error::{ClientError, Result};
+use crate::ClientInstance;
+
+/// Pull sys flags.
+const FLAG_COMMIT_OFFSET: i32 = 0x1;
+const FLAG_SUSPEND: i32 = 0x2;
+const FLAG_SUBSCRIPTION: i32 = 0x4;
+
+/// What a pull found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullStatus {
+    /// Messages.
+    Found,
+    /// Nothing new at this offset.
+    NoNewMsg,
+    /// Messages, but none matched the filter.
+    NoMatchedMsg,
+    /// The offset is outside the queue; restart from `next_begin_offset`.
+    OffsetIllegal,
+}
+
+/// A pull's outcome.
+#[derive(Debug, Clone)]
+pub struct PullResult {
+    /// Status.
+    pub status: PullStatus,
+    /// Offset to pull from next.
+    pub next_begin_offset: i64,
+    /// Queue min offset.
+    pub min_offset: i64,
+    /// Queue max offset.
+    pub max_offset: i64,
+    /// Broker id the broker suggests for the next pull (a slave when the consumer lags).
+    pub suggest_which_broker_id: i64,
+    /// Messages (tag-filtered on the client too, bodies inflated).
+    pub messages: Vec<MessageExt>,
+}
+
+/// One pull's parameters.
+#[derive(Debug, Clone)]
+pub struct PullRequest<'a> {
+    /// Group.
+    pub group: &'a str,
+    /// Queue.
+    pub queue: &'a MessageQueue,
+    /// Subscription (tag filter).
+    pub subscription: &'a Subscription,
+    /// Offset to read from.
+    pub offset: i64,
+    /// At most this many messages (32).
+    pub max_msgs: i32,
+    /// Hold the pull up to this long when nothing is there (0 = answer at once).
+    pub suspend: Duration,
+    /// Offset to commit on the broker with the pull (clustering), if any.
+    pub commit_offset: Option<i64>,
+    /// Broker id to read from (0 = master).
+    pub broker_id: i64,
+}
+
+/// Pulls once.
+pub async fn pull(instance: &ClientInstance, req: &PullRequest<'_>) -> Result<PullResult> {
+    let (addr, _id) = instance
+        .broker_addr_for_read(&req.queue.broker_name, req.broker_id)
+        .ok_or_else(|| ClientError::Invalid(format!("no address known for broker {}", req.queue.broker_name)))?;
+    let mut flag = FLAG_SUBSCRIPTION;
+    if req.commit_offset.is_some() {
+        flag |= FLAG_COMMIT_OFFSET;
+    }
+    if !req.suspend.is_zero() {
+        flag |= FLAG_SUSPEND;
+    }
+    let h = PullMessageRequestHeader {
+        consumer_group: req.group.to_owned(),
+        topic: req.queue.topic.clone(),
+        queue_id: req.queue.queue_id,
+        queue_offset: req.offset,
+        max_msg_nums: req.max_msgs,
+        sys_flag: flag,
+        commit_offset: Some(req.commit_offset.unwrap_or(0)),
+        suspend_timeout_millis: Some(i64::try_from(req.suspend.as_millis()).unwrap_or(i64::MAX)),
+        subscription: Some(req.subscription.expression.clone()),
+        sub_version: Some(req.subscription.version),
+        expression_type: Some("TAG".into()),
+        max_msg_bytes: None,
+        broker_name: Some(req.queue.broker_name.clone()),
+    };
+    let timeout = req.suspend + instance.config().api_timeout + Duration::from_secs(2);
+    let cmd = RemotingCommand::request_with_header(RequestCode::PullMessage, &h);
+    let resp = instance.remoting().invoke(&addr, cmd, timeout).await?;
+    let status = match resp.response_code() {
+        ResponseCode::Success => PullStatus::Found,
+        ResponseCode::PullNotFound => PullStatus::NoNewMsg,
+        ResponseCode::PullRetryImmediately => PullStatus::NoMatchedMsg,
+        ResponseCode::PullOffsetMoved => PullStatus::OffsetIllegal,
+        _ => return Err(ClientError::Broker { addr, code: resp.code, remark: resp.remark.unwrap_or_default() }),
+    };
+    let rh = resp.header::<PullMessageResponseHeader>().map_err(|e| ClientError::Invalid(e.to_string()))?;
+    let mut messages = Vec::new();
+    if status == PullStatus::Found {
+        let all =
+            MessageExt::decode_all(&resp.body).map_err(|e| ClientError::Invalid(format!("bad pull body: {e}")))?;
+        for mut m in all {
+            if req.subscription.matches(rmq_common::property::get(&m.properties, rmq_common::property::TAGS)) {
+                crate::message::decode_body(&mut m);
+                messages.push(m);
+            }
+        }
+    }
+    let status = if status == PullStatus::Found && messages.is_empty() { PullStatus::NoMatchedMsg } else { status };
+    Ok(PullResult {
+        status,
+        next_begin_offset: rh.next_begin_offset,
+        min_offset: rh.min_offset,
+        max_offset: rh.max_offset,
+        suggest_which_broker_id: rh.suggest_which_broker_id,
+        messages,
+    })
+}
