@@ -22,6 +22,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
 
+# Our Rust client's interop driver (RustClientInteropTest runs it).
+(cd "$ROOT" && cargo build -q -p rmq-client --example interop)
+export RUST_INTEROP="$TARGET/debug/examples/interop"
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
   (cd "$ROOT" && cargo build -q -p mqnamesrv -p mqbroker)
   NS_PORT=$(free_port); BROKER_PORT=$(free_port)

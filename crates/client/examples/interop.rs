@@ -1,0 +1,75 @@
+//! Interop driver for the Java compatibility suite (also a usage example).
+//!
+//! `interop send <namesrv> <topic> <n>`: sends n messages (tag TagI, key key-<i>, property
+//! idx=<i>; every third body over 4 KiB, so compressed) and prints `SENT <msgId>` per message.
+//! `interop consume <namesrv> <topic> <group> <n> <timeout-s>`: consumes from the first offset
+//! and prints one JSON line per message (msgId, body, tags, keys, idx), exiting after n.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rmq_client::consumer::{ConsumeFromWhere, ConsumeStatus, ConsumerConfig, Listener, PushConsumer};
+use rmq_client::producer::{Producer, ProducerConfig};
+use rmq_client::Message;
+
+/// The body of message `i`: long (compressed) for every third.
+fn body(i: usize) -> String {
+    if i.is_multiple_of(3) {
+        format!("big-{i}-{}", "r".repeat(6000))
+    } else {
+        format!("small-{i}")
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).cloned().ok_or_else(|| anyhow::anyhow!("missing argument {i}; see the file's doc"));
+    match args.first().map(String::as_str) {
+        Some("send") => {
+            let (ns, topic, n) = (arg(1)?, arg(2)?, arg(3)?.parse::<usize>()?);
+            let producer = Producer::start(ProducerConfig::new("rust_interop_producer", ns)).await?;
+            for i in 0..n {
+                let m = Message::new(&topic, body(i))
+                    .with_tags("TagI")
+                    .with_keys([format!("key-{i}")])
+                    .with_property("idx", &i.to_string());
+                let r = producer.send(m).await?;
+                println!("SENT {}", r.msg_id);
+            }
+            producer.shutdown().await;
+        }
+        Some("consume") => {
+            let (ns, topic, group, n, secs) = (arg(1)?, arg(2)?, arg(3)?, arg(4)?.parse::<usize>()?, arg(5)?.parse::<u64>()?);
+            let mut config = ConsumerConfig::new(group, ns);
+            config.from_where = ConsumeFromWhere::FirstOffset;
+            let count = Arc::new(AtomicUsize::new(0));
+            let c = Arc::clone(&count);
+            let listener = Listener::concurrent(move |msgs, _| {
+                for m in msgs {
+                    let prop = |k: &str| rmq_common::property::get(&m.properties, k).map(str::to_owned);
+                    let id = prop("UNIQ_KEY").unwrap_or_else(|| m.msg_id.clone());
+                    let line = serde_json::json!({
+                        "msgId": id,
+                        "body": String::from_utf8_lossy(&m.body),
+                        "tags": prop("TAGS"),
+                        "keys": prop("KEYS"),
+                        "idx": prop("idx"),
+                    });
+                    println!("{line}");
+                    c.fetch_add(1, Ordering::SeqCst);
+                }
+                ConsumeStatus::Success
+            });
+            let consumer = PushConsumer::start(config, &[(&topic, "*")], listener).await?;
+            let deadline = Instant::now() + Duration::from_secs(secs);
+            while count.load(Ordering::SeqCst) < n && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            consumer.shutdown().await;
+        }
+        _ => anyhow::bail!("usage: interop send <namesrv> <topic> <n> | consume <namesrv> <topic> <group> <n> <timeout-s>"),
+    }
+    Ok(())
+}
