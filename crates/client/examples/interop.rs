@@ -25,7 +25,8 @@ fn body(i: usize) -> String {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |i: usize| args.get(i).cloned().ok_or_else(|| anyhow::anyhow!("missing argument {i}; see the file's doc"));
+    let arg =
+        |i: usize| args.get(i).cloned().ok_or_else(|| anyhow::anyhow!("missing argument {i}; see the file's doc"));
     match args.first().map(String::as_str) {
         Some("send") => {
             let (ns, topic, n) = (arg(1)?, arg(2)?, arg(3)?.parse::<usize>()?);
@@ -41,7 +42,8 @@ async fn main() -> anyhow::Result<()> {
             producer.shutdown().await;
         }
         Some("consume") => {
-            let (ns, topic, group, n, secs) = (arg(1)?, arg(2)?, arg(3)?, arg(4)?.parse::<usize>()?, arg(5)?.parse::<u64>()?);
+            let (ns, topic, group, n, secs) =
+                (arg(1)?, arg(2)?, arg(3)?, arg(4)?.parse::<usize>()?, arg(5)?.parse::<u64>()?);
             let mut config = ConsumerConfig::new(group, ns);
             config.from_where = ConsumeFromWhere::FirstOffset;
             let count = Arc::new(AtomicUsize::new(0));
@@ -69,7 +71,9 @@ async fn main() -> anyhow::Result<()> {
             }
             consumer.shutdown().await;
         }
-        _ => anyhow::bail!("usage: interop send <namesrv> <topic> <n> | consume <namesrv> <topic> <group> <n> <timeout-s>"),
+        _ => anyhow::bail!(
+            "usage: interop send <namesrv> <topic> <n> | consume <namesrv> <topic> <group> <n> <timeout-s>"
+        ),
     }
     Ok(())
 }
