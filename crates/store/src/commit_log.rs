@@ -161,6 +161,38 @@ impl CommitLog {
         RecoveredEnd { end, dropped }
     }
 
+    /// Writes replicated bytes at `at` (within one file).
+    pub fn write_raw(&self, at: u64, data: &[u8]) -> std::io::Result<()> {
+        let f = self.files.file_for_write(at)?;
+        let pos = usize::try_from(at - f.start()).map_err(|_| std::io::Error::other("offset out of range"))?;
+        if pos + data.len() > f.size() {
+            return Err(std::io::Error::other("replicated data crosses a commit-log file end"));
+        }
+        f.write(pos, data);
+        Ok(())
+    }
+
+    /// Cuts the log at `at`: zeroes the rest of its file and drops later files.
+    pub fn truncate(&self, at: u64) {
+        if let Some(f) = self.files.file_for(at) {
+            f.zero_from(usize::try_from(at - f.start()).unwrap_or(0));
+        }
+        self.files.drop_files_from(at);
+    }
+
+    /// Bytes `[from, from + max)`, clamped to `end` and to the end of `from`'s file.
+    #[must_use]
+    pub fn read_span(&self, from: u64, max: usize, end: u64) -> Option<Bytes> {
+        let f = self.files.file_for(from)?;
+        let file_end = f.start() + self.file_size();
+        let to = (from + max as u64).min(end).min(file_end);
+        if to <= from {
+            return None;
+        }
+        let pos = usize::try_from(from - f.start()).ok()?;
+        Some(Bytes::from(f.read(pos, usize::try_from(to - from).ok()?)))
+    }
+
     /// Where recovery starts scanning: the newest file whose first record was stored at or
     /// before `safe_ts` (everything older is known to be dispatched and on disk), or the first
     /// file when no such file exists.

@@ -321,3 +321,45 @@ async fn async_flush_waits_for_least_pages_unless_the_thorough_interval_passed()
     }
     assert!(started.elapsed() >= std::time::Duration::from_millis(500), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn a_replica_fed_raw_spans_matches_the_master_and_truncates() {
+    let (mdir, sdir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let master = MessageStore::open(config(mdir.path(), 64 * 1024)).unwrap();
+    let slave = MessageStore::open(config(sdir.path(), 64 * 1024)).unwrap();
+    let big = "y".repeat(1500);
+    for i in 0..120 {
+        put(&master, keyed("H", i)).await;
+        if i % 10 == 0 {
+            put(&master, msg("H", 1, &format!("{i}-{big}"), "t")).await;
+        }
+    }
+    // Ship in odd-sized spans, splitting records, as the HA stream may.
+    let end = master.commit_log_max_offset();
+    let mut at = master.commit_log_min_offset();
+    while at < end {
+        let span = master.read_commit_log(at, 777).unwrap();
+        slave.append_replicated(at, &span).unwrap();
+        at += span.len() as u64;
+    }
+    assert_eq!(slave.commit_log_max_offset(), end);
+    for q in [0, 1] {
+        let (m, s) = (all(&master, "H", q), all(&slave, "H", q));
+        assert_eq!(m.len(), s.len());
+        for (a, b) in m.iter().zip(&s) {
+            assert_eq!((a.queue_offset, a.commit_log_offset, &a.body), (b.queue_offset, b.commit_log_offset, &b.body));
+        }
+    }
+    assert_eq!(query_bodies(&slave, "H", "U000077"), vec![Bytes::from("m77")], "the slave's index");
+    for f in std::fs::read_dir(mdir.path().join("commitlog")).unwrap() {
+        let f = f.unwrap();
+        let theirs = std::fs::read(sdir.path().join("commitlog").join(f.file_name())).unwrap();
+        assert_eq!(std::fs::read(f.path()).unwrap(), theirs, "byte-identical {:?}", f.file_name());
+    }
+    // A master that came back shorter: the slave cuts its log, queues and index to match.
+    let cut = all(&master, "H", 0)[60].commit_log_offset;
+    assert!(slave.truncate_commit_log(u64::try_from(cut).unwrap()));
+    assert_eq!(slave.max_offset("H", 0), 60);
+    assert!(query_bodies(&slave, "H", "U000077").is_empty());
+    assert_eq!(query_bodies(&slave, "H", "U000010"), vec![Bytes::from("m10")]);
+}

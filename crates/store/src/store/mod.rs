@@ -88,6 +88,8 @@ pub struct MessageStore {
     /// Commit-log offset time-based retention must keep (records still referenced elsewhere,
     /// such as pending timer messages); `u64::MAX` = none.
     retention_floor: AtomicU64,
+    /// Slave: replicated bytes up to here are dispatched (complete records).
+    replica_dispatched: AtomicU64,
     _lock: File,
 }
 
@@ -138,6 +140,7 @@ impl MessageStore {
             flusher: Mutex::new(None),
             recovery: Mutex::new(RecoveryStats::default()),
             retention_floor: AtomicU64::new(u64::MAX),
+            replica_dispatched: AtomicU64::new(0),
             _lock: lock,
             config,
         };
@@ -212,6 +215,7 @@ impl MessageStore {
         *self.writer.lock() = end.end;
         self.max_phy.store(end.end, Ordering::Release);
         self.flushed.store(end.end, Ordering::Release);
+        self.replica_dispatched.store(end.end, Ordering::Release);
         *self.recovery.lock() = RecoveryStats { from, end: end.end, scanned, redispatched, dropped: end.dropped };
         tracing::info!(
             from,
@@ -640,3 +644,4 @@ fn tag_code_of(topic: &str, props: &[(String, String)], store_ts: i64) -> i64 {
 }
 
 mod read;
+mod replica;
