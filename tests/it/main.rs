@@ -1,5 +1,6 @@
 //! Process-level integration tests: our binaries started on free loopback ports.
 
 mod broker;
+mod ha;
 mod namesrv;
 mod timer;

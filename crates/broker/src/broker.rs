@@ -57,6 +57,8 @@ pub struct Broker {
     pub delay_levels: Vec<Duration>,
     /// Delivery progress per delay level.
     pub delay_offsets: crate::schedule::DelayOffsets,
+    /// Replication state.
+    pub ha: crate::ha::HaState,
     /// Timer messages (None when timerWheelEnable=false).
     pub timer: Option<crate::timer::TimerService>,
     /// Start time.
@@ -133,6 +135,7 @@ impl Broker {
             delay_levels,
             delay_offsets,
             timer,
+            ha: crate::ha::HaState::default(),
             started: Instant::now(),
             stop: CancellationToken::new(),
             config,
@@ -145,6 +148,7 @@ impl Broker {
         self.store.set_arrival_listener(Arc::new(move |topic: &str, queue_id: i32, _offset: i64| {
             if let Some(b) = weak.upgrade() {
                 b.pull_hold.arrived(topic, queue_id);
+                b.ha.data.notify_waiters();
             }
         }));
     }
@@ -186,6 +190,15 @@ impl Broker {
 pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
     let broker = Broker::open(config)?;
     let servers = crate::processor::start_servers(&broker).await?;
+    if broker.config.is_master() {
+        let listener = crate::ha::master::bind(&broker)
+            .await
+            .map_err(|cause| StartError::Bind { addr: broker.config.ha_addr(), cause })?;
+        tokio::spawn(crate::ha::master::serve(Arc::clone(&broker), listener));
+    } else {
+        tokio::spawn(crate::ha::slave::run(Arc::clone(&broker)));
+        tokio::spawn(crate::ha::sync::run(Arc::clone(&broker)));
+    }
     broker.spawn_arrival_listener();
     broker.spawn_housekeeping();
     broker.spawn_registration(broker.stop.clone());

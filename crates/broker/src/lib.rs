@@ -9,6 +9,7 @@ pub mod config;
 mod delay;
 mod error;
 mod groups;
+mod ha;
 
 mod locks;
 mod long_poll;

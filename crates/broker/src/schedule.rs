@@ -55,6 +55,14 @@ impl DelayOffsets {
         self.table.lock().insert(level, offset);
     }
 
+    /// Replaces the table with the master's (slave metadata sync) and persists it.
+    pub fn replace_from_json(&self, text: &str) {
+        if let Some(t) = Self::parse(text) {
+            *self.table.lock() = t;
+            self.persist();
+        }
+    }
+
     /// Writes the file.
     pub fn persist(&self) {
         if let Err(e) = write_atomic(&self.path, &self.to_json()) {

@@ -11,6 +11,7 @@ use rmq_remoting::transport::RequestContext;
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use rmq_store::{PutMessageResult, PutStatus, StoreMessage};
 
+use crate::config::BrokerRole;
 use crate::error::{BrokerError, HandlerResult};
 use crate::topics::{perm, system, validate_topic_name};
 use crate::Broker;
@@ -149,7 +150,8 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
         properties: property::decode(&properties),
         ..StoreMessage::default()
     };
-    let result = if is_batch {
+    let wait = property::get(&base.properties, property::WAIT) != Some("false");
+    let mut result = if is_batch {
         if h.topic.starts_with(system::RETRY_PREFIX) {
             return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
         }
@@ -180,7 +182,19 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
         }
         broker.store.put_message(broker.prepare(base)?).await
     };
+    await_replication(broker, &mut result, wait).await;
     Ok(put_response(broker, &result, queue_id))
+}
+
+/// Wakes the HA senders; on a SYNC_MASTER, waits until a slave has the data (when the producer
+/// asked to wait), turning the status into FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE.
+async fn await_replication(broker: &Broker, result: &mut PutMessageResult, wait: bool) {
+    broker.ha.data.notify_waiters();
+    if broker.config.broker_role == BrokerRole::SyncMaster && wait && result.status == PutStatus::Ok {
+        let timeout = std::time::Duration::from_millis(broker.config.sync_flush_timeout);
+        let end = u64::try_from(result.end_offset).unwrap_or(0);
+        result.status = broker.ha.wait_for_slave(end, timeout).await;
+    }
 }
 
 impl Broker {

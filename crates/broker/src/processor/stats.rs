@@ -138,6 +138,33 @@ pub fn runtime_info(broker: &Arc<Broker>) -> HandlerResult {
     );
     set("brokerRole", crate::config::PropValue::render_prop(&broker.config.broker_role));
     set("scheduleMessageBacklog", broker.delay_offsets.backlog(broker).to_string());
+    let max = broker.store.commit_log_max_offset();
+    if broker.config.is_master() {
+        let slaves = broker.ha.slaves();
+        let best = slaves.iter().map(|s| s.1).max();
+        set("haConnectedSlaves", slaves.len().to_string());
+        set("haSlaveAddrs", slaves.iter().map(|s| s.0.clone()).collect::<Vec<_>>().join(","));
+        set("haSlaveAckOffset", best.map_or(-1, |b| i64::try_from(b).unwrap_or(-1)).to_string());
+        set(
+            "haReplicationLagBytes",
+            best.map_or(-1, |b| i64::try_from(max.saturating_sub(b)).unwrap_or(-1)).to_string(),
+        );
+    } else {
+        let master = broker.ha.master_offset.load(std::sync::atomic::Ordering::Acquire);
+        let connected = broker.ha.connected.load(std::sync::atomic::Ordering::Acquire);
+        set(
+            "haMasterAddr",
+            broker
+                .config
+                .ha_master_address
+                .clone()
+                .or_else(|| broker.ha_master_addr.read().clone())
+                .unwrap_or_default(),
+        );
+        set("haConnected", connected.to_string());
+        set("haMasterOffset", master.to_string());
+        set("haReplicationLagBytes", master.saturating_sub(max).to_string());
+    }
     if let Some(timer) = &broker.timer {
         for (k, v) in timer.stats(broker) {
             set(&k, v);

@@ -471,6 +471,8 @@ impl Inner {
                 Err(e) => {
                     tracing::debug!(queue = ?mq, cause = %e, "pull failed");
                     broker_id = 0;
+                    // The broker may be gone: a fresh route points at a slave if the master died.
+                    let _ = self.instance.update_route(&mq.topic).await;
                     tokio::select! {
                         () = tokio::time::sleep(PULL_ERROR_DELAY) => {}
                         () = pq.dropped.cancelled() => return,
