@@ -251,3 +251,57 @@ fn futures_total(c: &RemotingClient, addr: &str) -> i64 {
         .unwrap()
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lagging_consumer_is_sent_to_the_slave() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = start_namesrv(dir.path());
+    // Ratio 0: any read behind the end counts as "not in memory".
+    let (master, slave, ms, ss) = broker_set(dir.path(), &ns.addr(), "accessMessageInMemoryMaxRatio=0\n");
+    let p = producer(&ns.addr(), "lag_pg").await;
+    for i in 0..40 {
+        p.send(Message::new("LagTopic", format!("l{i}"))).await.unwrap();
+    }
+    let want = commit_log(&ms.store);
+    wait_until("replication", 30, || commit_log(&ss.store) == want).await;
+    let c = RemotingClient::default();
+    let h = rmq_remoting::header::PullMessageRequestHeader {
+        consumer_group: "lag_cg".into(),
+        topic: "LagTopic".into(),
+        queue_id: 0,
+        queue_offset: 0,
+        max_msg_nums: 1,
+        sys_flag: 0x4,
+        subscription: Some("*".into()),
+        ..Default::default()
+    };
+    let resp =
+        c.invoke(&master.addr(), RemotingCommand::request_with_header(RequestCode::PullMessage, &h), T).await.unwrap();
+    assert_eq!(resp.code, 0);
+    let rh = resp.header::<rmq_remoting::header::PullMessageResponseHeader>().unwrap();
+    assert_eq!(rh.suggest_which_broker_id, 1, "the master points a lagging reader at the slave");
+
+    // Our client follows the suggestion: the slave serves the group's pulls.
+    let seen: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let s = Arc::clone(&seen);
+    let mut cfg = ConsumerConfig::new("lag_cg", ns.addr());
+    cfg.client.instance_name = format!("lag-{}", std::process::id());
+    cfg.from_where = ConsumeFromWhere::FirstOffset;
+    cfg.pull_batch_size = 2;
+    let consumer = PushConsumer::start(
+        cfg,
+        &[("LagTopic", "*")],
+        Listener::concurrent(move |msgs, _| {
+            s.lock().extend(msgs.iter().map(|m| String::from_utf8_lossy(&m.body).into_owned()));
+            ConsumeStatus::Success
+        }),
+    )
+    .await
+    .unwrap();
+    wait_until("all 40", 30, || seen.lock().len() == 40).await;
+    let resp = c.invoke(&slave.addr(), RemotingCommand::request(RequestCode::GetBrokerRuntimeInfo), T).await.unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    let got: i64 = info["table"]["msgGetTotalTodayNow"].as_str().unwrap().parse().unwrap();
+    assert!(got > 0, "the slave served reads: {got}");
+    consumer.shutdown().await;
+}

@@ -28,6 +28,7 @@ pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
         max_message_size: usize::try_from(cfg.max_message_size).unwrap_or(4 << 20) + 64 * 1024,
         store_host: SocketAddr::new(ip, cfg.listen_port),
         index_enable: cfg.message_index_enable,
+        access_message_in_memory_max_ratio: cfg.access_message_in_memory_max_ratio.min(100),
         max_hash_slot_num: cfg.max_hash_slot_num,
         max_index_num: cfg.max_index_num,
         disk_full_ratio: 95,

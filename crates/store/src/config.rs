@@ -41,6 +41,9 @@ pub struct StoreConfig {
     pub store_host: SocketAddr,
     /// Index message keys.
     pub index_enable: bool,
+    /// Percent of RAM the commit log is assumed to have cached; a read further behind than
+    /// that suggests a slave (default 40).
+    pub access_message_in_memory_max_ratio: u32,
     /// Hash slots per index file (RocketMQ maxHashSlotNum, default 5 000 000).
     pub max_hash_slot_num: u32,
     /// Entries per index file (RocketMQ maxIndexNum, default 20 000 000).
@@ -70,6 +73,7 @@ impl Default for StoreConfig {
             max_message_size: 4 * 1024 * 1024 + 64 * 1024,
             store_host: SocketAddr::from(([127, 0, 0, 1], 10911)),
             index_enable: true,
+            access_message_in_memory_max_ratio: 40,
             max_hash_slot_num: 5_000_000,
             max_index_num: 20_000_000,
             disk_full_ratio: 95,

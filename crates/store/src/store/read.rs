@@ -110,7 +110,7 @@ impl MessageStore {
             min_offset: min,
             max_offset: max,
             messages,
-            suggest_pull_from_slave: behind > memory_budget(),
+            suggest_pull_from_slave: behind > self.memory_budget(),
         }
     }
 
@@ -164,7 +164,7 @@ impl MessageStore {
     pub fn is_in_disk(&self, topic: &str, queue_id: i32, offset: i64) -> bool {
         self.unit(topic, queue_id, offset).is_some_and(|u| {
             self.max_phy.load(Ordering::Acquire).saturating_sub(u64::try_from(u.phy_offset).unwrap_or(0))
-                > memory_budget()
+                > self.memory_budget()
         })
     }
 
@@ -269,11 +269,10 @@ impl MessageStore {
     }
 }
 
-/// Bytes of commit log assumed cached in memory: 40% of physical RAM, as
-/// accessMessageInMemoryMaxRatio.
-fn memory_budget() -> u64 {
-    static BUDGET: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *BUDGET.get_or_init(|| {
+/// Physical memory in bytes (8 GiB when /proc/meminfo is unreadable).
+fn physical_memory() -> u64 {
+    static TOTAL: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TOTAL.get_or_init(|| {
         let kib = std::fs::read_to_string("/proc/meminfo")
             .ok()
             .and_then(|t| {
@@ -282,6 +281,13 @@ fn memory_budget() -> u64 {
                     .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
             })
             .unwrap_or(8 * 1024 * 1024);
-        kib * 1024 * 40 / 100
+        kib * 1024
     })
+}
+
+impl MessageStore {
+    /// Bytes of commit log assumed cached: accessMessageInMemoryMaxRatio percent of RAM.
+    fn memory_budget(&self) -> u64 {
+        physical_memory() / 100 * u64::from(self.config.access_message_in_memory_max_ratio)
+    }
 }
