@@ -6,6 +6,7 @@ pub mod fastjson;
 mod heartbeat;
 mod lock;
 mod route;
+mod stats;
 mod subscription;
 mod topic;
 
@@ -13,5 +14,6 @@ pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnecti
 pub use heartbeat::{ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData};
 pub use lock::{LockBatchRequestBody, LockBatchResponseBody};
 pub use route::{BrokerData, ClusterInfo, KvTable, QueueData, TopicRouteData};
+pub use stats::{ConsumeStats, OffsetWrapper, ResetOffsetBody, TopicOffset, TopicStatsTable};
 pub use subscription::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
 pub use topic::{DataVersion, MessageQueue, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper, TopicList};
