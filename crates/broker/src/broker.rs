@@ -57,6 +57,8 @@ pub struct Broker {
     pub delay_levels: Vec<Duration>,
     /// Delivery progress per delay level.
     pub delay_offsets: crate::schedule::DelayOffsets,
+    /// Transaction decisions.
+    pub transactions: crate::transaction::TransactionState,
     /// Replication state.
     pub ha: crate::ha::HaState,
     /// Timer messages (None when timerWheelEnable=false).
@@ -136,6 +138,7 @@ impl Broker {
             delay_offsets,
             timer,
             ha: crate::ha::HaState::default(),
+            transactions: crate::transaction::TransactionState::default(),
             started: Instant::now(),
             stop: CancellationToken::new(),
             config,
@@ -204,6 +207,7 @@ pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Re
     broker.spawn_registration(broker.stop.clone());
     broker.spawn_schedule();
     broker.spawn_timer();
+    broker.spawn_transaction_checker();
     tracing::info!(
         name = %broker.config.broker_name, id = broker.config.broker_id, addr = %broker.config.broker_addr(),
         role = ?broker.config.broker_role, "broker started"

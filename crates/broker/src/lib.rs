@@ -21,6 +21,7 @@ mod schedule;
 mod store_config;
 mod timer;
 mod topics;
+mod transaction;
 mod wire;
 
 pub use broker::{run, Broker};

@@ -336,7 +336,14 @@ impl ClientInstance {
     }
 
     fn on_broker_request(&self, req: &RemotingCommand) -> Option<RemotingCommand> {
-        let group = ["consumerGroup", "group", "producerGroup"].iter().find_map(|k| req.ext_fields.get(*k)).cloned();
+        let mut group =
+            ["consumerGroup", "group", "producerGroup"].iter().find_map(|k| req.ext_fields.get(*k)).cloned();
+        if req.request_code() == RequestCode::CheckTransactionState {
+            // The producer group travels in the half message's PGROUP property.
+            group = rmq_common::message::MessageExt::decode(&req.body).ok().and_then(|m| {
+                rmq_common::property::get(&m.properties, rmq_common::property::PGROUP).map(str::to_owned)
+            });
+        }
         let members = self.members();
         let target = group.and_then(|g| members.iter().find(|(k, _)| k.ends_with(&format!("@{g}"))).cloned());
         match target {

@@ -176,6 +176,8 @@ rmq_common::properties_config! {
         pub max_transfer_bytes_on_message_in_disk: u32 = "maxTransferBytesOnMessageInDisk" => 64 * 1024,
         /// Pull transfer count limit on disk.
         pub max_transfer_count_on_message_in_disk: u32 = "maxTransferCountOnMessageInDisk" => 8,
+        /// Refuse half (prepared) messages.
+        pub reject_transaction_message: bool = "rejectTransactionMessage" => false,
         /// Transaction check: first check after, ms.
         pub transaction_time_out: u64 = "transactionTimeOut" => 6000,
         /// Transaction check: maximum checks.

@@ -178,9 +178,19 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
     } else {
         check_size(broker, req.body.len(), &properties)?;
         if h.sys_flag & TRANSACTION_MASK == TRANSACTION_PREPARED {
-            return Err(BrokerError::NoPermission("the broker does not support transactional messages yet".into()));
+            if broker.config.reject_transaction_message {
+                return Err(BrokerError::NoPermission(format!(
+                    "the broker[{}] sending transaction message is forbidden",
+                    broker.config.broker_addr()
+                )));
+            }
+            broker.topics.get_or_create_system(system::TRANS_HALF, 1, perm::READ | perm::WRITE)?;
+            let mut half = broker.prepare(base)?;
+            half = crate::transaction::park_half(half);
+            broker.store.put_message(half).await
+        } else {
+            broker.store.put_message(broker.prepare(base)?).await
         }
-        broker.store.put_message(broker.prepare(base)?).await
     };
     await_replication(broker, &mut result, wait).await;
     Ok(put_response(broker, &result, queue_id))

@@ -3,6 +3,7 @@
 
 mod fault;
 mod publish;
+mod transaction;
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -21,6 +22,7 @@ use crate::message::{compress, Message};
 use crate::ClientConfig;
 pub use fault::FaultTolerance;
 use publish::PublishInfo;
+pub use transaction::{LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult};
 
 /// Topic whose route stands in for a topic the broker will create on first send.
 const DEFAULT_TOPIC: &str = "TBW102";
@@ -127,15 +129,33 @@ struct Inner {
     publish: DashMap<String, Arc<PublishInfo>>,
     faults: FaultTolerance,
     ids: msgid::UniqueIdGenerator,
+    /// Answers the broker's transaction checks (transactional producers).
+    check: parking_lot::RwLock<Option<Arc<dyn TransactionListener>>>,
+    me: std::sync::OnceLock<Weak<Inner>>,
 }
 
 impl Member for Inner {
     fn topics(&self) -> Vec<String> {
-        self.publish.iter().map(|e| e.key().clone()).collect()
+        // TBW102 as the official producer: its route names every broker, so heartbeats reach
+        // them all (transaction checks need the broker to know the producer).
+        let mut t: Vec<String> = self.publish.iter().map(|e| e.key().clone()).collect();
+        t.push(DEFAULT_TOPIC.to_owned());
+        t
     }
 
     fn producer_data(&self) -> Option<ProducerData> {
         Some(ProducerData { group_name: self.config.group.clone() })
+    }
+
+    fn on_broker_request(&self, req: &RemotingCommand) -> Option<RemotingCommand> {
+        if req.request_code() == RequestCode::CheckTransactionState {
+            let listener = self.check.read().clone();
+            let me = self.me.get().and_then(Weak::upgrade);
+            if let (Some(listener), Some(inner)) = (listener, me) {
+                transaction::answer_check(&Producer { inner }, listener, req);
+            }
+        }
+        None
     }
 }
 
@@ -170,10 +190,16 @@ impl Producer {
             instance,
             publish: DashMap::new(),
             faults: FaultTolerance::default(),
+            check: parking_lot::RwLock::new(None),
+            me: std::sync::OnceLock::new(),
         });
+        let _ = inner.me.set(Arc::downgrade(&inner));
         let member: Arc<dyn Member> = inner.clone();
         let weak: Weak<dyn Member> = Arc::downgrade(&member);
         inner.instance.register(&format!("producer@{}", inner.config.group), weak);
+        if inner.instance.update_route(DEFAULT_TOPIC).await.is_ok() {
+            inner.instance.send_heartbeats().await;
+        }
         Ok(Self { inner })
     }
 

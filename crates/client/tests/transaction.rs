@@ -1,0 +1,133 @@
+//! Transactional messages against the broker process: commit and rollback, an unknown outcome
+//! resolved by a check that another producer of the group answers, across a broker restart.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rmq_client::consumer::{ConsumeFromWhere, LitePullConfig, LitePullConsumer};
+use rmq_client::producer::{
+    LocalTransactionState, ProducerConfig, SendResult, TransactionListener, TransactionProducer,
+};
+use rmq_client::{Message, MessageExt};
+use rmq_tests::{start_broker, start_namesrv, BrokerSpec};
+
+/// Executes by body: "commit…" commits, "rollback…" rolls back, anything else is unknown.
+/// Checks answer `check_answer`, counting the calls.
+struct Local {
+    check_answer: LocalTransactionState,
+    checks: AtomicUsize,
+}
+
+impl TransactionListener for Local {
+    fn execute(&self, msg: &Message, _sent: &SendResult) -> LocalTransactionState {
+        if msg.body.starts_with(b"commit") {
+            LocalTransactionState::CommitMessage
+        } else if msg.body.starts_with(b"rollback") {
+            LocalTransactionState::RollbackMessage
+        } else {
+            LocalTransactionState::Unknown
+        }
+    }
+
+    fn check(&self, _msg: &MessageExt) -> LocalTransactionState {
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        self.check_answer
+    }
+}
+
+async fn tx_producer(ns: &str, instance: &str, answer: LocalTransactionState) -> (TransactionProducer, Arc<Local>) {
+    let mut cfg = ProducerConfig::new("tx_group", ns);
+    cfg.client.instance_name = instance.into();
+    let local = Arc::new(Local { check_answer: answer, checks: AtomicUsize::new(0) });
+    let p = TransactionProducer::start(cfg, Arc::clone(&local) as Arc<dyn TransactionListener>).await.unwrap();
+    (p, local)
+}
+
+/// Every body on the topic, with counts.
+async fn bodies(ns: &str, topic: &str) -> BTreeMap<String, usize> {
+    let mut cfg = LitePullConfig::new(format!("reader_{}", rand_suffix()), ns);
+    cfg.client.instance_name = format!("reader_{}", rand_suffix());
+    cfg.from_where = ConsumeFromWhere::FirstOffset;
+    cfg.auto_commit = false;
+    let probe = LitePullConsumer::assign(cfg.clone(), Vec::new()).await.unwrap();
+    let Ok(mqs) = probe.fetch_queues(topic).await else { return BTreeMap::new() };
+    let c = LitePullConsumer::assign(cfg, mqs).await.unwrap();
+    let mut out = BTreeMap::new();
+    loop {
+        let got = c.poll(Duration::from_millis(300)).await.unwrap();
+        if got.is_empty() {
+            break;
+        }
+        for m in got {
+            *out.entry(String::from_utf8_lossy(&m.body).into_owned()).or_insert(0) += 1;
+        }
+    }
+    c.shutdown().await;
+    out
+}
+
+fn rand_suffix() -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn commit_rollback_and_a_checked_unknown_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = start_namesrv(dir.path());
+    let spec = BrokerSpec {
+        namesrv: Some(ns.addr()),
+        store: dir.path().join("store"),
+        port: 0,
+        extra: "transactionCheckInterval=500\ntransactionTimeOut=1000\n".into(),
+    };
+    let broker = start_broker(&spec, dir.path());
+    let spec = BrokerSpec { port: broker.port, ..spec };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let topic = "TxTopic";
+
+    // Producer A: commits and rolls back; its unknown one it cannot answer (it leaves).
+    let (a, a_local) = tx_producer(&ns.addr(), "tx_a", LocalTransactionState::Unknown).await;
+    let r = a.send_in_transaction(Message::new(topic, "commit-1")).await.unwrap();
+    assert_eq!(r.state, LocalTransactionState::CommitMessage);
+    let r = a.send_in_transaction(Message::new(topic, "rollback-1")).await.unwrap();
+    assert_eq!(r.state, LocalTransactionState::RollbackMessage);
+    let r = a.send_in_transaction(Message::new(topic, "unknown-1")).await.unwrap();
+    assert_eq!(r.state, LocalTransactionState::Unknown);
+    a.shutdown().await;
+    drop(a);
+    let seen = bodies(&ns.addr(), topic).await;
+    assert_eq!(seen, BTreeMap::from([("commit-1".to_owned(), 1)]), "half and rolled-back messages are invisible");
+
+    // The broker restarts with the unknown half message pending.
+    broker.terminate();
+    let _broker = start_broker(&spec, dir.path());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    // Producer B of the same group answers the check: commit.
+    let (b, b_local) = tx_producer(&ns.addr(), "tx_b", LocalTransactionState::CommitMessage).await;
+    b.producer().instance().send_heartbeats().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let seen = bodies(&ns.addr(), topic).await;
+        if seen.contains_key("unknown-1") {
+            assert_eq!(
+                seen,
+                BTreeMap::from([("commit-1".to_owned(), 1), ("unknown-1".to_owned(), 1)]),
+                "committed once, rollback never"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the check never committed the unknown message");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(b_local.checks.load(Ordering::SeqCst) >= 1, "producer B was asked");
+    assert_eq!(a_local.checks.load(Ordering::SeqCst), 0);
+    // Nothing more is checked once decided.
+    let asked = b_local.checks.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(b_local.checks.load(Ordering::SeqCst), asked);
+    b.shutdown().await;
+}
