@@ -143,7 +143,7 @@ impl MappedFile {
     }
 }
 
-/// Used fraction (0.0–1.0) of the file system holding `path`, from statvfs(2).
+/// Used fraction (0.0–1.0) of the file system holding `path`, from statvfs(2), as df shows it.
 #[must_use]
 pub fn disk_used_ratio(path: &Path) -> Option<f64> {
     use std::os::unix::ffi::OsStrExt;
@@ -157,7 +157,9 @@ pub fn disk_used_ratio(path: &Path) -> Option<f64> {
     }
     // SAFETY: statvfs returned 0, so it initialised the whole struct.
     let st = unsafe { st.assume_init() };
+    // As df's Use%: used / (used + available to us). Blocks reserved for root (or, with
+    // resv_strict, for another uid) count neither as used nor as available.
     #[allow(clippy::cast_precision_loss)]
-    let (total, avail) = (st.f_blocks as f64, st.f_bavail as f64);
-    (total > 0.0).then(|| 1.0 - avail / total)
+    let (used, avail) = (st.f_blocks.saturating_sub(st.f_bfree) as f64, st.f_bavail as f64);
+    (used + avail > 0.0).then(|| used / (used + avail))
 }
