@@ -189,9 +189,15 @@ impl Admin {
             if self.group_config(&broker.addr, group).await?.is_none() {
                 continue;
             }
-            let h = DeleteSubscriptionGroupRequestHeader { group_name: group.to_owned(), remove_offset: Some(remove_offset) };
-            self.broker_ok(&broker.addr, RemotingCommand::request_with_header(RequestCode::DeleteSubscriptiongroup, &h))
-                .await?;
+            let h = DeleteSubscriptionGroupRequestHeader {
+                group_name: group.to_owned(),
+                remove_offset: Some(remove_offset),
+            };
+            self.broker_ok(
+                &broker.addr,
+                RemotingCommand::request_with_header(RequestCode::DeleteSubscriptiongroup, &h),
+            )
+            .await?;
             deleted.push(broker);
         }
         if deleted.is_empty() {
@@ -228,7 +234,8 @@ impl Admin {
         for (i, addr) in addrs.iter().enumerate() {
             progress(i, addrs.len());
             let h = GetConsumeStatsRequestHeader { consumer_group: group.to_owned(), topic: topic.map(str::to_owned) };
-            let resp = self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetConsumeStats, &h)).await;
+            let resp =
+                self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetConsumeStats, &h)).await;
             let resp = match resp {
                 Ok(r) => r,
                 Err(AdminError::Client(ClientError::Broker { code, .. }))
@@ -279,12 +286,8 @@ impl Admin {
 
     /// Every consumer group with a retry topic, with its lag and online consumers.
     pub async fn group_list(&self, progress: Progress<'_>) -> Result<Vec<GroupSummary>> {
-        let groups: Vec<String> = self
-            .topic_list()
-            .await?
-            .into_iter()
-            .filter_map(|t| t.strip_prefix("%RETRY%").map(str::to_owned))
-            .collect();
+        let groups: Vec<String> =
+            self.topic_list().await?.into_iter().filter_map(|t| t.strip_prefix("%RETRY%").map(str::to_owned)).collect();
         let mut out = Vec::with_capacity(groups.len());
         for (i, group) in groups.iter().enumerate() {
             progress(i, groups.len());
@@ -300,7 +303,11 @@ impl Admin {
                     .filter(|_| online > 0)
                     .map(|c| if c.consume_type == "CONSUME_ACTIVELY" { "PULL" } else { "PUSH" }.to_owned())
                     .unwrap_or_default(),
-                message_model: conn.as_ref().filter(|_| online > 0).map(|c| c.message_model.clone()).unwrap_or_default(),
+                message_model: conn
+                    .as_ref()
+                    .filter(|_| online > 0)
+                    .map(|c| c.message_model.clone())
+                    .unwrap_or_default(),
                 consume_tps: stats.as_ref().map_or(0.0, |s| s.consume_tps),
                 diff_total: stats.as_ref().map_or(0, |s| s.diff_total),
             });

@@ -102,7 +102,8 @@ impl Admin {
         let (host, offset) = msgid::decode_offset_msg_id(offset_msg_id)
             .ok_or_else(|| AdminError::Invalid(format!("{offset_msg_id} is not an offset message id")))?;
         let addr = host.to_string();
-        let req = RemotingCommand::request_with_header(RequestCode::ViewMessageById, &ViewMessageRequestHeader { offset });
+        let req =
+            RemotingCommand::request_with_header(RequestCode::ViewMessageById, &ViewMessageRequestHeader { offset });
         let resp = match self.broker_ok(&addr, req).await {
             Ok(r) => r,
             Err(AdminError::Client(ClientError::Broker { .. })) => {
@@ -139,7 +140,8 @@ impl Admin {
         let mut out = Vec::new();
         for b in &route.broker_datas {
             let Some(addr) = route_addr(&route, &b.broker_name, false) else { continue };
-            let resp = self.broker_call(&addr, RemotingCommand::request_with_header(RequestCode::QueryMessage, h)).await?;
+            let resp =
+                self.broker_call(&addr, RemotingCommand::request_with_header(RequestCode::QueryMessage, h)).await?;
             if resp.response_code() == ResponseCode::QueryNotFound {
                 continue;
             }
@@ -152,7 +154,14 @@ impl Admin {
 
     /// Messages of `topic` whose keys include `key`, stored within `[begin, end]` ms (at most
     /// `max` per broker).
-    pub async fn query_by_key(&self, topic: &str, key: &str, max: i32, begin: i64, end: i64) -> Result<Vec<MessageView>> {
+    pub async fn query_by_key(
+        &self,
+        topic: &str,
+        key: &str,
+        max: i32,
+        begin: i64,
+        end: i64,
+    ) -> Result<Vec<MessageView>> {
         let h = QueryMessageRequestHeader {
             topic: topic.to_owned(),
             key: key.to_owned(),

@@ -201,9 +201,13 @@ pub(crate) fn find_by_addr(info: &ClusterInfo, addr: &str) -> Option<BrokerRef> 
 /// The master's address of `broker_name` in a route, else any slave's (reads only).
 pub(crate) fn route_addr(route: &TopicRouteData, broker_name: &str, master_only: bool) -> Option<String> {
     let data: &BrokerData = route.broker_datas.iter().find(|b| b.broker_name == broker_name)?;
-    data.master_addr()
-        .map(str::to_owned)
-        .or_else(|| if master_only { None } else { data.broker_addrs.values().next().cloned() })
+    data.master_addr().map(str::to_owned).or_else(|| {
+        if master_only {
+            None
+        } else {
+            data.broker_addrs.values().next().cloned()
+        }
+    })
 }
 
 /// Parses a JSON body (fastjson quirks included).

@@ -174,7 +174,11 @@ impl Admin {
             let addr = route_addr(&route, &q.broker_name, true)
                 .ok_or_else(|| AdminError::BrokerNotFound(format!("{} (no master in the route)", q.broker_name)))?;
             self.update_consumer_offset(&addr, dest, topic, q.queue_id, q.consumer_offset).await?;
-            out.push(QueueOffset { broker_name: q.broker_name.clone(), queue_id: q.queue_id, offset: q.consumer_offset });
+            out.push(QueueOffset {
+                broker_name: q.broker_name.clone(),
+                queue_id: q.queue_id,
+                offset: q.consumer_offset,
+            });
         }
         if out.is_empty() {
             return Err(AdminError::GroupNotFound(format!("{src} (no offsets on topic {topic})")));

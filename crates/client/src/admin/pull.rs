@@ -136,7 +136,8 @@ impl Admin {
             max_msg_bytes: None,
             broker_name: Some(range.broker_name.clone()),
         };
-        let resp = self.broker_call(&range.addr, RemotingCommand::request_with_header(RequestCode::PullMessage, &h)).await?;
+        let resp =
+            self.broker_call(&range.addr, RemotingCommand::request_with_header(RequestCode::PullMessage, &h)).await?;
         let status = match resp.response_code() {
             ResponseCode::Success => PullStatus::Found,
             ResponseCode::PullNotFound => PullStatus::NoNewMsg,
@@ -206,10 +207,9 @@ impl Admin {
     pub async fn message_at(&self, topic: &str, broker_name: &str, queue_id: i32, offset: i64) -> Result<MessageView> {
         let range = self.queue_range(topic, broker_name, queue_id).await?;
         let got = self.pull_once(&range, offset, 1, "*").await?;
-        got.messages
-            .into_iter()
-            .find(|m| m.queue_offset == offset)
-            .ok_or_else(|| AdminError::MessageNotFound(format!("at offset {offset} of {topic} {broker_name}:{queue_id}")))
+        got.messages.into_iter().find(|m| m.queue_offset == offset).ok_or_else(|| {
+            AdminError::MessageNotFound(format!("at offset {offset} of {topic} {broker_name}:{queue_id}"))
+        })
     }
 }
 

@@ -195,7 +195,13 @@ impl Admin {
     }
 
     /// Sends `amount` messages of `size` bytes, one queue after the other, timing each.
-    pub async fn check_send_rt(&self, topic: &str, amount: usize, size: usize, progress: Progress<'_>) -> Result<RtReport> {
+    pub async fn check_send_rt(
+        &self,
+        topic: &str,
+        amount: usize,
+        size: usize,
+        progress: Progress<'_>,
+    ) -> Result<RtReport> {
         let route = self.route(topic).await?;
         let queues = writable_queues(&route);
         if queues.is_empty() {

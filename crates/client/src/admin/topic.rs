@@ -154,7 +154,8 @@ impl Admin {
         for addr in self.instance.namesrv_addrs() {
             self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInNamesrv, &h)).await?;
             // Most topics have no order config; a failure here changes nothing.
-            let _ = self.broker_call(&addr, RemotingCommand::request_with_header(RequestCode::DeleteKvConfig, &kv)).await;
+            let _ =
+                self.broker_call(&addr, RemotingCommand::request_with_header(RequestCode::DeleteKvConfig, &kv)).await;
         }
         Ok(brokers)
     }
@@ -202,7 +203,8 @@ impl Admin {
             progress(i, route.broker_datas.len());
             let Some(addr) = route_addr(&route, &b.broker_name, false) else { continue };
             let h = TopicRequestHeader { topic: topic.to_owned() };
-            let resp = self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::GetTopicStatsInfo, &h)).await?;
+            let resp =
+                self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::GetTopicStatsInfo, &h)).await?;
             let table = TopicStatsTable::parse(&resp.body)
                 .map_err(|e| AdminError::BadAnswer { addr: addr.clone(), reason: e.to_string() })?;
             rows.extend(table.offset_table.into_iter().map(|(mq, o)| QueueStatus {
@@ -228,7 +230,10 @@ impl Admin {
                 .broker_datas
                 .iter()
                 .filter_map(|b| {
-                    info.cluster_addr_table.iter().find(|(_, names)| names.contains(&b.broker_name)).map(|(c, _)| c.clone())
+                    info.cluster_addr_table
+                        .iter()
+                        .find(|(_, names)| names.contains(&b.broker_name))
+                        .map(|(c, _)| c.clone())
                 })
                 .collect();
         }
@@ -296,7 +301,8 @@ impl Admin {
     /// The topic's config on one broker (GET_TOPIC_CONFIG, 5.x), if the broker answers it.
     async fn topic_config(&self, addr: &str, topic: &str) -> Option<TopicConfig> {
         let h = GetTopicConfigRequestHeader { topic: topic.to_owned() };
-        let resp = self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetTopicConfig, &h)).await.ok()?;
+        let resp =
+            self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetTopicConfig, &h)).await.ok()?;
         parse_json(addr, &resp.body).ok()
     }
 }

@@ -1,0 +1,82 @@
+//! `mqadmin`: the admin command line, with the official mqadmin's command names and flags.
+//! Each command lives in the module of its group; output and exit codes in `output`.
+
+mod cluster;
+mod group;
+mod message;
+mod offset;
+mod output;
+mod topic;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use rmq_client::admin::Admin;
+
+const EXIT_CODES: &str = "Exit codes: 0 ok, 1 refused by the server, 2 bad arguments or no name server, \
+3 no such topic/group/cluster/broker/message, 4 connection refused or closed, 5 timeout.";
+
+/// Command line of `mqadmin`.
+#[derive(Parser, Debug)]
+#[command(name = "mqadmin", version, about = "RocketMQ admin tool", after_help = EXIT_CODES)]
+struct Cli {
+    /// Name server addresses, `host:port;host:port`.
+    #[arg(short = 'n', long = "namesrvAddr", global = true, env = "NAMESRV_ADDR")]
+    namesrv: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Timeout of each request, ms.
+    #[arg(long = "timeoutMillis", global = true, default_value_t = 3000)]
+    timeout_ms: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    #[command(flatten)]
+    Cluster(cluster::Cmd),
+    #[command(flatten)]
+    Topic(topic::Cmd),
+    #[command(flatten)]
+    Group(group::Cmd),
+    #[command(flatten)]
+    Offset(offset::Cmd),
+    #[command(flatten)]
+    Message(message::Cmd),
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let Some(namesrv) = cli.namesrv.filter(|n| !n.trim().is_empty()) else {
+        anyhow::bail!(rmq_client::admin::AdminError::Invalid(
+            "no name server: pass -n host:port or set NAMESRV_ADDR".into()
+        ));
+    };
+    let admin = Admin::connect(Some(&namesrv), Duration::from_millis(cli.timeout_ms)).await?;
+    let out = output::Output::new(cli.json);
+    let result = match cli.command {
+        Command::Cluster(c) => c.run(&admin, out).await,
+        Command::Topic(c) => c.run(&admin, out).await,
+        Command::Group(c) => c.run(&admin, out).await,
+        Command::Offset(c) => c.run(&admin, out).await,
+        Command::Message(c) => c.run(&admin, out).await,
+    };
+    admin.shutdown();
+    result
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return output::fail(&e.into()),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output::fail(&e),
+    }
+}
