@@ -157,3 +157,46 @@ pub fn start_broker(spec: &BrokerSpec, dir: &Path) -> Process {
     std::fs::write(&conf, text).expect("write config");
     Process::spawn("mqbroker", &["-c", conf.to_str().expect("utf-8 path")], dir, port)
 }
+
+/// How a finished command exited and what it printed.
+#[derive(Debug, Clone)]
+pub struct CommandOutput {
+    /// Exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl CommandOutput {
+    /// Stdout parsed as JSON (panics with the output when it is not JSON).
+    #[must_use]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): stdout={} stderr={}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs the built `mqadmin` with `args` (NAMESRV_ADDR cleared, so pass `-n`) and waits for it.
+#[must_use]
+pub fn mqadmin(args: &[&str]) -> CommandOutput {
+    mqadmin_env(args, &[])
+}
+
+/// [`mqadmin`] with extra environment variables.
+#[must_use]
+pub fn mqadmin_env(args: &[&str], env: &[(&str, &str)]) -> CommandOutput {
+    let out = Command::new(binary("mqadmin"))
+        .args(args)
+        .env_remove("NAMESRV_ADDR")
+        .env_remove("MQADMIN_PROGRESS")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run mqadmin");
+    CommandOutput {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

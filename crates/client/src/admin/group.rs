@@ -181,12 +181,13 @@ impl Admin {
     }
 
     /// Deletes a subscription group (and with `remove_offset` its offsets) from the target
-    /// brokers; fails when none of them has it.
+    /// brokers; fails when none of them has its config or offsets.
     pub async fn delete_sub_group(&self, target: &Target, group: &str, remove_offset: bool) -> Result<Vec<BrokerRef>> {
         let brokers = self.resolve(target, false).await?;
         let mut deleted = Vec::new();
         for broker in brokers {
-            if self.group_config(&broker.addr, group).await?.is_none() {
+            if self.group_config(&broker.addr, group).await?.is_none() && !self.has_offsets(&broker.addr, group).await?
+            {
                 continue;
             }
             let h = DeleteSubscriptionGroupRequestHeader {
@@ -204,6 +205,19 @@ impl Admin {
             return Err(AdminError::GroupNotFound(group.to_owned()));
         }
         Ok(deleted)
+    }
+
+    /// Whether the broker at `addr` keeps offsets of `group`.
+    async fn has_offsets(&self, addr: &str, group: &str) -> Result<bool> {
+        let h = GetConsumeStatsRequestHeader { consumer_group: group.to_owned(), topic: None };
+        let resp =
+            self.broker_call(addr, RemotingCommand::request_with_header(RequestCode::GetConsumeStats, &h)).await?;
+        if resp.response_code() != ResponseCode::Success {
+            return Ok(false);
+        }
+        let stats = ConsumeStats::parse(&resp.body)
+            .map_err(|e| AdminError::BadAnswer { addr: addr.to_owned(), reason: e.to_string() })?;
+        Ok(!stats.offset_table.is_empty())
     }
 
     /// Masters of every cluster.
