@@ -25,6 +25,9 @@ wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev
 # Our Rust client's interop driver (RustClientInteropTest runs it).
 (cd "$ROOT" && cargo build -q -p rmq-client --example interop)
 export RUST_INTEROP="$TARGET/debug/examples/interop"
+# Our admin CLI (MqadminCliTest compares it with the official mqadmin).
+(cd "$ROOT" && cargo build -q -p mqadmin)
+export MQADMIN_BIN="$TARGET/debug/mqadmin"
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
   (cd "$ROOT" && cargo build -q -p mqnamesrv -p mqbroker)
   NS_PORT=$(free_port); BROKER_PORT=$(free_port)
@@ -61,7 +64,7 @@ declare -A RESULT
 failed=0
 for profile in $PROFILES; do
   rm -rf target/surefire-reports
-  if mvn -B -q -P "$profile" clean test -Dgroups=broker -Dnamesrv="$NAMESRV_ADDR" > "$WORK/mvn-$profile.log" 2>&1; then :; else
+  if mvn -B -q -P "$profile" clean test -Dgroups=broker -Dnamesrv="$NAMESRV_ADDR" -Dmqadmin="$MQADMIN_BIN" > "$WORK/mvn-$profile.log" 2>&1; then :; else
     failed=1
     grep -E "ERROR|FAIL|expected" "$WORK/mvn-$profile.log" | head -40 || true
   fi
