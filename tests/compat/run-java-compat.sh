@@ -46,6 +46,7 @@ maxIndexNum=2000000
 messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
 transactionCheckInterval=1000
 transactionTimeOut=1000
+traceTopicEnable=true
 CONF
   # Started through the user-facing scripts, as an operator would (they exec the binaries).
   export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"

@@ -32,6 +32,18 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
+/// A free port whose successor is free too (a broker's HA port is listenPort + 1).
+#[must_use]
+pub fn free_port_pair() -> u16 {
+    for _ in 0..100 {
+        let p = free_port();
+        if p < u16::MAX && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
+            return p;
+        }
+    }
+    free_port()
+}
+
 /// Waits until something accepts TCP connections on the port.
 pub fn wait_port(port: u16, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
@@ -144,7 +156,7 @@ pub struct BrokerSpec {
 /// Starts a broker; its store lives in `spec.store`.
 #[must_use]
 pub fn start_broker(spec: &BrokerSpec, dir: &Path) -> Process {
-    let port = if spec.port == 0 { free_port() } else { spec.port };
+    let port = if spec.port == 0 { free_port_pair() } else { spec.port };
     let conf = dir.join(format!("broker-{port}.conf"));
     let mut text = format!(
         "brokerName=broker-a\nbrokerIP1=127.0.0.1\nbindAddress=127.0.0.1\nlistenPort={port}\nfastListenEnable=false\nstorePathRootDir={}\nmappedFileSizeCommitLog=16777216\nmaxHashSlotNum=50000\nmaxIndexNum=200000\n",

@@ -4,6 +4,8 @@
 //! idx=<i>; every third body over 4 KiB, so compressed) and prints `SENT <msgId>` per message.
 //! `interop consume <namesrv> <topic> <group> <n> <timeout-s>`: consumes from the first offset
 //! and prints one JSON line per message (msgId, body, tags, keys, idx), exiting after n.
+//! `interop trace <namesrv> <msgId> <timeout-s>`: waits for a send and a consume trace of the
+//! message on RMQ_SYS_TRACE_TOPIC and prints one JSON line per trace record.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -70,6 +72,32 @@ async fn main() -> anyhow::Result<()> {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             consumer.shutdown().await;
+        }
+        Some("trace") => {
+            let (ns, id, secs) = (arg(1)?, arg(2)?, arg(3)?.parse::<u64>()?);
+            let instance = rmq_client::ClientInstance::start(rmq_client::ClientConfig::with_namesrv(ns)).await?;
+            let deadline = Instant::now() + Duration::from_secs(secs);
+            let records = loop {
+                let r = rmq_client::trace::query(&instance, rmq_client::trace::DEFAULT_TRACE_TOPIC, &id)
+                    .await
+                    .unwrap_or_default();
+                let has = |k| r.iter().any(|x| x.kind == Some(k));
+                if (has(rmq_client::trace::TraceType::Pub) && has(rmq_client::trace::TraceType::SubAfter))
+                    || Instant::now() >= deadline
+                {
+                    break r;
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            };
+            for r in records {
+                let line = serde_json::json!({
+                    "type": format!("{:?}", r.kind.unwrap_or(rmq_client::trace::TraceType::Pub)),
+                    "group": r.group, "topic": r.topic, "msgId": r.msg_id, "tags": r.tags, "keys": r.keys,
+                    "costMs": r.cost_ms, "success": r.success, "offsetMsgId": r.offset_msg_id,
+                });
+                println!("{line}");
+            }
+            instance.shutdown();
         }
         _ => anyhow::bail!(
             "usage: interop send <namesrv> <topic> <n> | consume <namesrv> <topic> <group> <n> <timeout-s>"

@@ -106,7 +106,7 @@ async fn recovery_after_crash_truncates_a_torn_tail_and_rebuilds_queues() {
     }
     // Corrupt the last record's body and remove the consume queue entirely.
     let log = dir.path().join("commitlog").join(format!("{:020}", 0));
-    let mut bytes = std::fs::read(&log).unwrap();
+    let bytes = std::fs::read(&log).unwrap();
     // Flip a byte of the last record's body ("m4").
     let at = bytes.windows(4).rposition(|w| w == b"m4\x01T").unwrap();
     // Patch in place: truncating a file the leaked store still maps would SIGBUS its threads.

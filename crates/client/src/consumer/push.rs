@@ -97,6 +97,10 @@ pub struct ConsumerConfig {
     pub suspend_current_queue_time: Duration,
     /// Broadcasting offsets directory (default `~/.rocketmq_offsets`).
     pub local_offset_dir: Option<PathBuf>,
+    /// Record a trace of every listener call (enableMsgTrace).
+    pub enable_msg_trace: bool,
+    /// Trace topic (default RMQ_SYS_TRACE_TOPIC).
+    pub trace_topic: Option<String>,
 }
 
 impl ConsumerConfig {
@@ -122,6 +126,8 @@ impl Default for ConsumerConfig {
             max_reconsume_times: 16,
             suspend_current_queue_time: Duration::from_secs(1),
             local_offset_dir: None,
+            enable_msg_trace: false,
+            trace_topic: None,
         }
     }
 }
@@ -138,6 +144,7 @@ struct Inner {
     tasks: TaskTracker,
     rebalancing: tokio::sync::Mutex<()>,
     me: OnceLock<Weak<Inner>>,
+    trace: Option<crate::trace::TraceDispatcher>,
 }
 
 /// A running push consumer; clone to share, [`PushConsumer::shutdown`] to leave the group.
@@ -171,7 +178,13 @@ impl PushConsumer {
                 OffsetStore::local(config.local_offset_dir.clone(), instance.client_id(), &config.group)
             }
         };
+        let trace = if config.enable_msg_trace {
+            Some(crate::trace::TraceDispatcher::start(&config.client, &config.group, config.trace_topic.clone()).await?)
+        } else {
+            None
+        };
         let inner = Arc::new(Inner {
+            trace,
             workers: Arc::new(Semaphore::new(config.consume_threads.max(1))),
             config,
             instance,
@@ -518,8 +531,11 @@ impl Inner {
             }
             let msgs: Vec<MessageExt> = batch.iter().map(|m| me.restore_retry_topic(m.clone())).collect();
             let ctx = Self::context(&mq);
+            let traced = me.trace_before(&batch);
+            let started = std::time::Instant::now();
             let status =
                 tokio::task::spawn_blocking(move || f(&msgs, &ctx)).await.unwrap_or(ConsumeStatus::ReconsumeLater);
+            me.trace_after(&batch, traced, started, status == ConsumeStatus::Success);
             if pq.is_dropped() {
                 return; // the queue moved: the new owner consumes from the committed offset
             }
@@ -560,9 +576,12 @@ impl Inner {
             let msgs: Vec<MessageExt> = batch.iter().map(|m| self.restore_retry_topic(m.clone())).collect();
             let ctx = Self::context(&mq);
             let g = Arc::clone(&f);
+            let traced = self.trace_before(&batch);
+            let started = std::time::Instant::now();
             let status = tokio::task::spawn_blocking(move || g(&msgs, &ctx))
                 .await
                 .unwrap_or(OrderlyStatus::SuspendCurrentQueueAMoment);
+            self.trace_after(&batch, traced, started, status == OrderlyStatus::Success);
             drop(permit);
             match status {
                 OrderlyStatus::Success => {
@@ -598,6 +617,46 @@ impl Inner {
                     }
                 }
             }
+        }
+    }
+
+    /// Records SubBefore for a listener call; returns its request id.
+    fn trace_before(&self, batch: &[MessageExt]) -> Option<String> {
+        let t = self.trace.as_ref()?;
+        let request_id = format!("{}-{}", self.instance.client_id(), rand::random::<u64>());
+        for m in batch {
+            t.record(crate::trace::TraceRecord {
+                kind: Some(crate::trace::TraceType::SubBefore),
+                timestamp: crate::now_ms(),
+                region_id: property::get(&m.properties, property::MSG_REGION).unwrap_or("DefaultRegion").to_owned(),
+                group: self.config.group.clone(),
+                request_id: request_id.clone(),
+                msg_id: property::get(&m.properties, property::UNIQ_KEY).unwrap_or(&m.msg_id).to_owned(),
+                retry_times: m.reconsume_times,
+                keys: property::get(&m.properties, property::KEYS).unwrap_or_default().to_owned(),
+                ..crate::trace::TraceRecord::default()
+            });
+        }
+        Some(request_id)
+    }
+
+    /// Records SubAfter for a listener call.
+    fn trace_after(&self, batch: &[MessageExt], request_id: Option<String>, started: std::time::Instant, ok: bool) {
+        let (Some(t), Some(request_id)) = (self.trace.as_ref(), request_id) else { return };
+        let cost = i64::try_from(started.elapsed().as_millis()).unwrap_or(0);
+        for m in batch {
+            t.record(crate::trace::TraceRecord {
+                kind: Some(crate::trace::TraceType::SubAfter),
+                request_id: request_id.clone(),
+                msg_id: property::get(&m.properties, property::UNIQ_KEY).unwrap_or(&m.msg_id).to_owned(),
+                cost_ms: cost,
+                success: ok,
+                keys: property::get(&m.properties, property::KEYS).unwrap_or_default().to_owned(),
+                context_code: i32::from(!ok),
+                timestamp: crate::now_ms(),
+                group: self.config.group.clone(),
+                ..crate::trace::TraceRecord::default()
+            });
         }
     }
 

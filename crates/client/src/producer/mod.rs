@@ -48,6 +48,10 @@ pub struct ProducerConfig {
     pub default_topic_queue_nums: i32,
     /// Avoid brokers that were slow or failed.
     pub latency_fault_tolerance: bool,
+    /// Record a trace of every send (enableMsgTrace).
+    pub enable_msg_trace: bool,
+    /// Trace topic (default RMQ_SYS_TRACE_TOPIC).
+    pub trace_topic: Option<String>,
 }
 
 impl ProducerConfig {
@@ -69,6 +73,8 @@ impl Default for ProducerConfig {
             max_message_size: 4 * 1024 * 1024,
             default_topic_queue_nums: 4,
             latency_fault_tolerance: true,
+            enable_msg_trace: false,
+            trace_topic: None,
         }
     }
 }
@@ -132,6 +138,7 @@ struct Inner {
     /// Answers the broker's transaction checks (transactional producers).
     check: parking_lot::RwLock<Option<Arc<dyn TransactionListener>>>,
     me: std::sync::OnceLock<Weak<Inner>>,
+    trace: Option<crate::trace::TraceDispatcher>,
 }
 
 impl Member for Inner {
@@ -184,6 +191,18 @@ impl Producer {
         }
         let instance = ClientInstance::get_or_create(&config.client).await?;
         let ip = config.client.client_ip.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        let trace = if config.enable_msg_trace {
+            Some(
+                Box::pin(crate::trace::TraceDispatcher::start(
+                    &config.client,
+                    &config.group,
+                    config.trace_topic.clone(),
+                ))
+                .await?,
+            )
+        } else {
+            None
+        };
         let inner = Arc::new(Inner {
             ids: msgid::UniqueIdGenerator::new(ip, month_start_ms(crate::now_ms())),
             config,
@@ -192,6 +211,7 @@ impl Producer {
             faults: FaultTolerance::default(),
             check: parking_lot::RwLock::new(None),
             me: std::sync::OnceLock::new(),
+            trace,
         });
         let _ = inner.me.set(Arc::downgrade(&inner));
         let member: Arc<dyn Member> = inner.clone();
@@ -409,8 +429,12 @@ impl Producer {
                 return Err(ClientError::NoRoute(msg.topic.clone()));
             };
             let req = self.request(&mq, &msg, body.clone(), &props, flag, false);
+            let started = Instant::now();
             match self.send_once(&mq, req, &id, left).await {
-                Ok(r) => return Ok(r),
+                Ok(r) => {
+                    self.trace_send(&msg, &r, started);
+                    return Ok(r);
+                }
                 Err(e) if retryable(&e) => {
                     tracing::debug!(attempt, broker = %mq.broker_name, cause = %e, "send failed; retrying");
                     last_broker = Some(mq.broker_name.clone());
@@ -426,6 +450,28 @@ impl Producer {
         Err(last_err.unwrap_or_else(|| {
             ClientError::Invalid(format!("send timed out after {:?}", self.inner.config.send_timeout))
         }))
+    }
+
+    fn trace_send(&self, msg: &Message, r: &SendResult, started: Instant) {
+        let Some(t) = &self.inner.trace else { return };
+        let delayed = msg.property(property::DELAY).is_some() || msg.property(property::TIMER_DELIVER_MS).is_some();
+        t.record(crate::trace::TraceRecord {
+            kind: Some(crate::trace::TraceType::Pub),
+            timestamp: crate::now_ms() - i64::try_from(started.elapsed().as_millis()).unwrap_or(0),
+            region_id: r.region_id.clone().unwrap_or_else(|| "DefaultRegion".into()),
+            group: self.inner.config.group.clone(),
+            topic: msg.topic.clone(),
+            msg_id: r.msg_id.clone(),
+            tags: msg.tags().unwrap_or_default().to_owned(),
+            keys: msg.property(property::KEYS).unwrap_or_default().to_owned(),
+            store_host: self.inner.instance.broker_addr(&r.queue.broker_name, 0).unwrap_or_default(),
+            body_length: i64::try_from(msg.body.len()).unwrap_or(0),
+            cost_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(0),
+            msg_type: if delayed { 3 } else { 0 },
+            offset_msg_id: r.offset_msg_id.clone(),
+            success: r.status == SendStatus::SendOk,
+            ..crate::trace::TraceRecord::default()
+        });
     }
 
     /// One-way send: no answer, no retry.

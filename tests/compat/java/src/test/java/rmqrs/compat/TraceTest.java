@@ -1,0 +1,117 @@
+package rmqrs.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.Message;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Traces written by the official client (enableMsgTrace=true) land on our broker's trace topic,
+ * indexed by message id, and our client's trace reader (RUST_INTEROP driver, the code behind
+ * mqadmin queryMsgTraceById) decodes the send and consume records.
+ */
+@Tag(CompatSupport.BROKER)
+class TraceTest {
+    /** A client with tracing on, through whichever constructor (or setter) this client line has. */
+    private static <T> T traced(Class<T> type, String group) throws Exception {
+        try {
+            return type.getConstructor(String.class, boolean.class, String.class).newInstance(group, true, null);
+        } catch (NoSuchMethodException noTopicArg) {
+            // fall through
+        }
+        try {
+            return type.getConstructor(String.class, boolean.class).newInstance(group, true);
+        } catch (NoSuchMethodException in5) {
+            T client = type.getConstructor(String.class).newInstance(group);
+            type.getMethod("setEnableTrace", boolean.class).invoke(client, true);
+            return client;
+        }
+    }
+
+    @Test
+    void officialTracesAreReadByOurReader() throws Exception {
+        String driver = System.getenv("RUST_INTEROP");
+        Assumptions.assumeTrue(driver != null && !driver.isBlank(), "RUST_INTEROP not set");
+        String topic = CompatSupport.uniqueTopic("trace");
+        String pg = CompatSupport.uniqueProducerGroup("trace");
+        String cg = CompatSupport.uniqueConsumerGroup("trace");
+        DefaultMQProducer p = traced(DefaultMQProducer.class, pg);
+        p.setNamesrvAddr(CompatSupport.namesrv());
+        p.setInstanceName(CompatSupport.uniqueInstanceName("trp"));
+        p.start();
+        SendResult sent;
+        AtomicInteger consumed = new AtomicInteger();
+        DefaultMQPushConsumer c = traced(DefaultMQPushConsumer.class, cg);
+        try {
+            sent = p.send(new Message(topic, "TagTr", "key-tr", "traced".getBytes(StandardCharsets.UTF_8)));
+            c.setNamesrvAddr(CompatSupport.namesrv());
+            c.setInstanceName(CompatSupport.uniqueInstanceName("trc"));
+            c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+            c.subscribe(topic, "*");
+            c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+                consumed.addAndGet(msgs.size());
+                return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            });
+            c.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (consumed.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(1, consumed.get());
+            String wait = "rmq4".equals(CompatSupport.clientProfile()) ? "40" : "5";
+            Process proc = new ProcessBuilder(driver, "trace", CompatSupport.namesrv(), sent.getMsgId(), wait).start();
+            List<String> lines = new ArrayList<>();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            }
+            assertTrue(proc.waitFor(60, TimeUnit.SECONDS));
+            boolean pub = false;
+            boolean after = false;
+            for (String line : lines) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> o = (Map<String, Object>) MiniJson.parse(line);
+                if ("Pub".equals(o.get("type"))) {
+                    pub = true;
+                    assertEquals(pg, o.get("group"));
+                    assertEquals(topic, o.get("topic"));
+                    assertEquals("TagTr", o.get("tags"));
+                    assertEquals("key-tr", o.get("keys"));
+                }
+                if ("SubAfter".equals(o.get("type"))) {
+                    after = true;
+                    assertEquals(Boolean.TRUE, o.get("success"));
+                }
+            }
+            assertTrue(pub, "send trace read: " + lines);
+            // The 5.5.0 push consumer writes no consume traces against our broker (not yet
+            // understood; docs/compatibility.md lists it), so this half runs on 4.9.x only.
+            if ("rmq4".equals(CompatSupport.clientProfile())) {
+                assertTrue(after, "consume trace read: " + lines);
+            }
+        } finally {
+            c.shutdown();
+            p.shutdown();
+        }
+    }
+}
