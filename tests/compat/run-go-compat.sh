@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Official Apache RocketMQ Go client (github.com/apache/rocketmq-client-go/v2) against our name
+# server + broker. Builds our binaries, starts a name server and a broker on free loopback ports
+# with a temp store, runs the Go scenarios in tests/compat/go (go test -json), prints a pass/fail
+# table, and stops the servers by PID even when a test fails.
+# Env: CARGO_TARGET_DIR (default $ROOT/target), NAMESRV_ADDR (use running servers instead; then
+# BROKER_ADDR may name the broker, else the tests ask the name server), COMPAT_TABLE (write the
+# result table as Markdown to this file), COMPAT_GO_RUN (go test -run regexp),
+# COMPAT_GO_LOG_LEVEL (Go client log level, default error).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+
+if [[ -z "${NAMESRV_ADDR:-}" ]]; then
+  (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqnamesrv -p mqbroker)
+  NS_PORT=$(free_port); BROKER_PORT=$(free_port)
+  printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kv.json\n' "$NS_PORT" "$WORK" > "$WORK/ns.conf"
+  cat > "$WORK/broker.conf" <<CONF
+brokerName=broker-a
+brokerIP1=127.0.0.1
+bindAddress=127.0.0.1
+listenPort=$BROKER_PORT
+fastListenEnable=false
+namesrvAddr=127.0.0.1:$NS_PORT
+storePathRootDir=$WORK/store
+mappedFileSizeCommitLog=134217728
+maxHashSlotNum=500000
+maxIndexNum=2000000
+messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
+CONF
+  # Started through the user-facing scripts, as an operator would (they exec the binaries).
+  export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"
+  sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 &
+  PIDS+=($!)
+  wait_port "$NS_PORT"
+  sh "$ROOT/scripts/mqbroker" -c "$WORK/broker.conf" > "$WORK/broker.out" 2>&1 &
+  PIDS+=($!)
+  wait_port "$BROKER_PORT"
+  sleep 1  # first registration with the name server
+  export NAMESRV_ADDR="127.0.0.1:$NS_PORT" BROKER_ADDR="127.0.0.1:$BROKER_PORT"
+fi
+export NAMESRV_ADDR
+
+cd "$HERE/go"
+go mod download  # a fresh machine fetches the client (versions pinned by go.mod/go.sum)
+RUN_ARGS=()
+[[ -n "${COMPAT_GO_RUN:-}" ]] && RUN_ARGS=(-run "$COMPAT_GO_RUN")
+failed=0
+# Broadcasting consumers keep offsets in a local file: keep it in the temp dir, not in $HOME.
+env "rocketmq.client.localOffsetStoreDir=$WORK/go-offsets" \
+  go test -json -count=1 -timeout 10m "${RUN_ARGS[@]}" . > "$WORK/go-test.json" 2> "$WORK/go-test.err" || failed=1
+
+# Per-scenario table (tests and subtests, in the order they started) + output of failures.
+python3 - "$WORK/go-test.json" "$WORK/table.md" <<'PY'
+import json, sys
+order, status, output, pkg_out, pkg_status = [], {}, {}, [], None
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    try:
+        ev = json.loads(line)
+    except ValueError:
+        pkg_out.append(line)
+        continue
+    name = ev.get("Test")
+    if not name:
+        if ev.get("Action") in ("output", "build-output"):
+            pkg_out.append(ev.get("Output", ""))
+        elif ev.get("Action") in ("pass", "fail", "skip"):
+            pkg_status = ev["Action"]
+        continue
+    act = ev.get("Action")
+    if act == "run" and name not in status:
+        order.append(name); status[name] = "-"
+    elif act in ("pass", "fail", "skip"):
+        if name not in status:
+            order.append(name)
+        status[name] = act
+    elif act == "output":
+        output.setdefault(name, []).append(ev.get("Output", ""))
+# Subtests right after their parent test (tests start in declaration order = scenario order).
+top = [n for n in order if "/" not in n]
+rank = {n: (top.index(n.split("/")[0]) if n.split("/")[0] in top else len(top), i) for i, n in enumerate(order)}
+order.sort(key=lambda n: rank[n])
+print("\n%-60s %s" % ("scenario", "Go"))
+for n in order:
+    print("%-60s %s" % (n, status[n]))
+with open(sys.argv[2], "w") as f:
+    f.write("| scenario | Go |\n|---|---|\n")
+    for n in order:
+        f.write("| %s | %s |\n" % (n, status[n]))
+bad = [n for n in order if status[n] in ("fail", "-")]
+for n in bad:
+    lines = [l for l in output.get(n, []) if "_test.go:" in l or l.startswith(("--- ", "panic"))]
+    if lines:
+        print("\n[%s]" % n)
+        sys.stdout.write("".join(lines[:30]))
+if pkg_status != "pass" and not bad:
+    print("\n[package %s]" % (pkg_status or "did not finish"))
+    sys.stdout.write("".join(pkg_out[-30:]))
+for n in order:
+    if status[n] == "skip":
+        reason = [l for l in output.get(n, []) if "_test.go:" in l]
+        print("\n[%s skipped] %s" % (n, "".join(reason[:3]).strip()))
+PY
+if [[ -n "${COMPAT_TABLE:-}" ]]; then cp "$WORK/table.md" "$COMPAT_TABLE"; fi
+if [[ -s "$WORK/go-test.err" ]]; then cat "$WORK/go-test.err" >&2; fi
+if [[ $failed -ne 0 ]]; then
+  echo "go compat: FAILED (broker log tail follows)"; tail -20 "$WORK/broker.out" 2>/dev/null || true
+  exit 1
+fi
+echo "go compat: all passed"
