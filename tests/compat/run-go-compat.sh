@@ -20,36 +20,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
 
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqnamesrv -p mqbroker)
-  NS_PORT=$(free_port); BROKER_PORT=$(free_port)
-  printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kv.json\n' "$NS_PORT" "$WORK" > "$WORK/ns.conf"
-  cat > "$WORK/broker.conf" <<CONF
-brokerName=broker-a
-brokerIP1=127.0.0.1
-bindAddress=127.0.0.1
-listenPort=$BROKER_PORT
-fastListenEnable=false
-namesrvAddr=127.0.0.1:$NS_PORT
-storePathRootDir=$WORK/store
-mappedFileSizeCommitLog=134217728
-maxHashSlotNum=500000
-maxIndexNum=2000000
-messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
-CONF
-  # Started through the user-facing scripts, as an operator would (they exec the binaries).
-  export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"
-  sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 &
-  PIDS+=($!)
-  wait_port "$NS_PORT"
-  sh "$ROOT/scripts/mqbroker" -c "$WORK/broker.conf" > "$WORK/broker.out" 2>&1 &
-  PIDS+=($!)
-  wait_port "$BROKER_PORT"
-  sleep 1  # first registration with the name server
-  export NAMESRV_ADDR="127.0.0.1:$NS_PORT" BROKER_ADDR="127.0.0.1:$BROKER_PORT"
+  # Two broker sets, each a master and a slave (tests/compat/cluster.sh).
+  # shellcheck source=cluster.sh
+  source "$HERE/cluster.sh"
+  start_cluster
 fi
 export NAMESRV_ADDR
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Official Java clients (4.9.x and 5.x profiles) against our name server + broker.
-# Builds our binaries, starts a name server and a broker on free loopback ports with a temp
-# store, runs the JUnit scenarios tagged "broker" for each profile, prints a pass/fail table,
+# Builds our binaries, starts a name server and two broker sets (master + slave each) on free
+# loopback ports with temp stores, runs the JUnit scenarios tagged "broker" for each profile, prints a pass/fail table,
 # and stops the servers by PID even when a test fails.
 # Env: COMPAT_PROFILES (default "rmq4 rmq5"), NAMESRV_ADDR (use running servers instead),
 # COMPAT_TABLE (write the result table as Markdown to this file).
@@ -19,8 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
 
 # Our Rust client's interop driver (RustClientInteropTest runs it).
 (cd "$ROOT" && cargo build -q -p rmq-client --example interop)
@@ -29,41 +27,18 @@ export RUST_INTEROP="$TARGET/debug/examples/interop"
 (cd "$ROOT" && cargo build -q -p mqadmin)
 export MQADMIN_BIN="$TARGET/debug/mqadmin"
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  (cd "$ROOT" && cargo build -q -p mqnamesrv -p mqbroker)
-  NS_PORT=$(free_port); BROKER_PORT=$(free_port)
-  printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kv.json\n' "$NS_PORT" "$WORK" > "$WORK/ns.conf"
-  cat > "$WORK/broker.conf" <<CONF
-brokerName=broker-a
-brokerIP1=127.0.0.1
-bindAddress=127.0.0.1
-listenPort=$BROKER_PORT
-fastListenEnable=false
-namesrvAddr=127.0.0.1:$NS_PORT
-storePathRootDir=$WORK/store
-mappedFileSizeCommitLog=134217728
-maxHashSlotNum=500000
-maxIndexNum=2000000
-messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
-transactionCheckInterval=1000
-transactionTimeOut=1000
-traceTopicEnable=true
-CONF
-  # Started through the user-facing scripts, as an operator would (they exec the binaries).
-  export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"
-  sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 &
-  PIDS+=($!)
-  wait_port "$NS_PORT"
-  sh "$ROOT/scripts/mqbroker" -c "$WORK/broker.conf" > "$WORK/broker.out" 2>&1 &
-  PIDS+=($!)
-  wait_port "$BROKER_PORT"
-  sleep 1  # first registration with the name server
-  NAMESRV_ADDR="127.0.0.1:$NS_PORT"
+  # Two broker sets, each a master and a slave (tests/compat/cluster.sh).
+  CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
+  # shellcheck source=cluster.sh
+  source "$HERE/cluster.sh"
+  CLUSTER_FAILOVER=1 start_cluster
 fi
 
 cd "$HERE/java"
 declare -A RESULT
 failed=0
 for profile in $PROFILES; do
+  declare -F ensure_failover_master > /dev/null && ensure_failover_master
   rm -rf target/surefire-reports
   if mvn -B -q -P "$profile" clean test -Dgroups=broker -Dnamesrv="$NAMESRV_ADDR" -Dmqadmin="$MQADMIN_BIN" > "$WORK/mvn-$profile.log" 2>&1; then :; else
     failed=1
@@ -104,7 +79,9 @@ if [[ -n "${COMPAT_TABLE:-}" ]]; then
   } > "$COMPAT_TABLE"
 fi
 if [[ $failed -ne 0 ]]; then
-  echo "java compat: FAILED (broker log tail follows)"; tail -20 "$WORK/broker.out" 2>/dev/null || true
+  echo "java compat: FAILED (broker log tails follow)"
+  for f in "$WORK"/broker*.out; do [[ -e "$f" ]] && { echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15; }; done
+  if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
   exit 1
 fi
 echo "java compat: all passed"

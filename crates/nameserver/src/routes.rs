@@ -146,8 +146,9 @@ impl RouteTable {
                 }
             }
         }
-        // A master leaving takes its queue data (clients then stop writing there).
-        if broker_id == 0 || set_empty {
+        // Queue data goes with the last member of the set: while a slave remains, consumers
+        // keep reading there (producers skip a set without a master), as RocketMQ does.
+        if set_empty {
             for qs in self.topics.values_mut() {
                 qs.remove(broker_name);
             }

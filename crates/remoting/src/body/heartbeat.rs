@@ -89,7 +89,9 @@ fn lenient_codes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i32>, D::
             serde_json::Value::Number(n) => {
                 n.as_i64().and_then(|x| i32::try_from(x).ok()).ok_or_else(|| D::Error::custom(format!("bad code {v}")))
             }
-            serde_json::Value::String(s) => s.trim().parse::<i32>().map_err(|_| D::Error::custom(format!("bad code {v}"))),
+            serde_json::Value::String(s) => {
+                s.trim().parse::<i32>().map_err(|_| D::Error::custom(format!("bad code {v}")))
+            }
             _ => Err(D::Error::custom(format!("bad code {v}"))),
         })
         .collect()

@@ -1,0 +1,81 @@
+# Sourced by the compatibility runners: starts our name server and two broker sets, each a
+# master and a slave (broker-a, broker-b), on free loopback ports with stores under $WORK,
+# through the user-facing scripts. Needs: ROOT, TARGET, WORK, and a PIDS array the caller's trap
+# kills. Exports NAMESRV_ADDR, BROKER_ADDR (broker-a's master), BROKER_A_MASTER_PID,
+# BROKER_A_MASTER_ADDR, BROKER_A_SLAVE_ADDR.
+# Extra broker config lines: CLUSTER_EXTRA_CONF. With CLUSTER_FAILOVER=1 a third set, broker-c,
+# starts too, for a scenario that kills its master: FAILOVER_MASTER_PID / _ADDR, and
+# ensure_failover_master restarts that master when it is down.
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# A port whose successor (the HA port) is free too.
+free_port_pair() {
+  python3 - <<'PY'
+import socket
+for _ in range(100):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
+    try:
+        t = socket.socket(); t.bind(("127.0.0.1", p + 1)); t.close(); s.close(); print(p); break
+    except OSError:
+        s.close()
+PY
+}
+wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+
+start_cluster() {
+  (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqnamesrv -p mqbroker)
+  local ns_port; ns_port=$(free_port)
+  printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kv.json\n' "$ns_port" "$WORK" > "$WORK/ns.conf"
+  export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"
+  sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 &
+  PIDS+=($!)
+  wait_port "$ns_port"
+  local set role id port sets="a b"
+  [[ "${CLUSTER_FAILOVER:-0}" == 1 ]] && sets="a b c"
+  for set in $sets; do
+    for role in master slave; do
+      port=$(free_port_pair)
+      if [[ $role == master ]]; then id=0; else id=1; fi
+      cat > "$WORK/broker-$set-$role.conf" <<CONF
+brokerName=broker-$set
+brokerId=$id
+brokerRole=$([[ $role == master ]] && echo ASYNC_MASTER || echo SLAVE)
+brokerIP1=127.0.0.1
+bindAddress=127.0.0.1
+listenPort=$port
+fastListenEnable=false
+namesrvAddr=127.0.0.1:$ns_port
+storePathRootDir=$WORK/store-$set-$role
+mappedFileSizeCommitLog=134217728
+maxHashSlotNum=500000
+maxIndexNum=2000000
+messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
+${CLUSTER_EXTRA_CONF:-}
+CONF
+      ROCKETMQ_LOG_DIR="$WORK/logs/$set-$role" sh "$ROOT/scripts/mqbroker" -c "$WORK/broker-$set-$role.conf" \
+        > "$WORK/broker-$set-$role.out" 2>&1 &
+      PIDS+=($!)
+      wait_port "$port"
+      if [[ $set == a && $role == master ]]; then
+        export BROKER_A_MASTER_PID=$! BROKER_A_MASTER_ADDR="127.0.0.1:$port" BROKER_ADDR="127.0.0.1:$port"
+      fi
+      if [[ $set == a && $role == slave ]]; then export BROKER_A_SLAVE_ADDR="127.0.0.1:$port"; fi
+      if [[ $set == c && $role == master ]]; then export FAILOVER_MASTER_PID=$! FAILOVER_MASTER_ADDR="127.0.0.1:$port"; fi
+      sleep 0.5  # masters register before their slaves ask for them
+    done
+  done
+  sleep 1  # first registrations with the name server
+  export NAMESRV_ADDR="127.0.0.1:$ns_port"
+}
+
+# Restarts broker-c's master (same config and store) if a scenario killed it.
+ensure_failover_master() {
+  [[ -n "${FAILOVER_MASTER_PID:-}" ]] || return 0
+  kill -0 "$FAILOVER_MASTER_PID" 2>/dev/null && return 0
+  ROCKETMQ_LOG_DIR="$WORK/logs/c-master" sh "$ROOT/scripts/mqbroker" -c "$WORK/broker-c-master.conf" \
+    >> "$WORK/broker-c-master.out" 2>&1 &
+  PIDS+=($!)
+  export FAILOVER_MASTER_PID=$!
+  wait_port "${FAILOVER_MASTER_ADDR##*:}"
+  sleep 1
+}
