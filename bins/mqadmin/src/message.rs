@@ -56,6 +56,16 @@ pub enum Cmd {
         #[arg(short = 'a', long = "showAll")]
         all: bool,
     },
+    /// Show a message's trace: its send and each consumer group's consumption, with times and costs.
+    #[command(name = "queryMsgTraceById")]
+    QueryMsgTraceById {
+        /// Message id (the unique id a send returns).
+        #[arg(short = 'i', long = "msgId")]
+        id: String,
+        /// Trace topic.
+        #[arg(short = 't', long = "traceTopic", default_value = "RMQ_SYS_TRACE_TOPIC")]
+        trace_topic: String,
+    },
     /// Show the message at an offset of a queue.
     #[command(name = "queryMsgByOffset")]
     QueryMsgByOffset {
@@ -235,6 +245,17 @@ impl Cmd {
                 }
                 out.print(&found, || detail(&found))
             }
+            Self::QueryMsgTraceById { id, trace_topic } => {
+                let records = rmq_client::trace::query(admin.instance(), trace_topic.trim(), id.trim())
+                    .await
+                    .map_err(|e| AdminError::Invalid(e.to_string()))?;
+                if records.is_empty() {
+                    return Err(
+                        AdminError::MessageNotFound(format!("no trace of message {id} on {trace_topic}")).into()
+                    );
+                }
+                out.print(&records, || trace_table(&records))
+            }
             Self::QueryMsgByOffset { topic, broker, queue_id, offset } => {
                 let m = admin.message_at(topic.trim(), broker.trim(), queue_id, offset).await?;
                 out.print(&m, || detail(std::slice::from_ref(&m)))
@@ -365,4 +386,37 @@ async fn consume(
     }
     report(ranges.len(), ranges.len());
     Ok(found)
+}
+
+/// The path of a message: the send, then each consumer group's calls (before/after).
+fn trace_table(records: &[rmq_client::trace::TraceRecord]) -> String {
+    use rmq_client::trace::TraceType;
+    let mut s =
+        format!("{:<10} {:<30} {:<26} {:>8} {:<7} {}\n", "#Type", "#Group", "#Time", "#CostMs", "#Status", "#Detail");
+    for r in records {
+        let (kind, status, detail) = match r.kind {
+            Some(TraceType::Pub) => (
+                "Pub",
+                if r.success { "success" } else { "failed" },
+                format!(
+                    "topic={} tags={} keys={} broker={} offsetMsgId={}",
+                    r.topic, r.tags, r.keys, r.store_host, r.offset_msg_id
+                ),
+            ),
+            Some(TraceType::SubBefore) => {
+                ("SubBefore", "", format!("request={} retry={}", r.request_id, r.retry_times))
+            }
+            Some(TraceType::SubAfter) => {
+                ("SubAfter", if r.success { "success" } else { "failed" }, format!("request={}", r.request_id))
+            }
+            None => continue,
+        };
+        let cost = if r.kind == Some(TraceType::SubBefore) { String::new() } else { r.cost_ms.to_string() };
+        s.push_str(&format!(
+            "{kind:<10} {:<30} {:<26} {cost:>8} {status:<7} {detail}\n",
+            r.group,
+            rmq_common::time::display_millis(r.timestamp)
+        ));
+    }
+    s
 }

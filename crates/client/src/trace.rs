@@ -22,7 +22,7 @@ const FIELD: char = '\u{1}';
 const RECORD: char = '\u{2}';
 
 /// Kind of trace record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum TraceType {
     /// A send.
     Pub,
@@ -33,7 +33,8 @@ pub enum TraceType {
 }
 
 /// One trace record (fields a kind does not carry stay empty or zero).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TraceRecord {
     /// Kind.
     pub kind: Option<TraceType>,

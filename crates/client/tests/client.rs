@@ -18,7 +18,7 @@ use rmq_tests::{start_broker, start_namesrv, BrokerSpec, Process};
 
 struct Cluster {
     _ns: Process,
-    _broker: Process,
+    broker: Process,
     ns: String,
     _dir: tempfile::TempDir,
 }
@@ -36,7 +36,7 @@ fn cluster() -> Cluster {
     let addr = ns.addr();
     // Wait for the first registration.
     std::thread::sleep(Duration::from_millis(800));
-    Cluster { _ns: ns, _broker: broker, ns: addr, _dir: dir }
+    Cluster { _ns: ns, broker, ns: addr, _dir: dir }
 }
 
 static SEQ: AtomicUsize = AtomicUsize::new(0);
@@ -334,6 +334,13 @@ async fn reconsume_later_retries_then_dead_letters() {
     let got = reader.poll(Duration::from_secs(10)).await.unwrap();
     assert_eq!(bodies(&got), BTreeSet::from(["doomed".to_owned()]));
     reader.shutdown().await;
+    // The admin CLI reads the DLQ, and brokerStatus shows the delay and timer backlogs.
+    let out = rmq_tests::mqadmin(&["-n", &c.ns, "printMsg", "-t", &dlq, "-d", "true"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("doomed"), "{}", out.stdout);
+    let status = rmq_tests::mqadmin(&["-n", &c.ns, "--json", "brokerStatus", "-b", &c.broker.addr()]).json();
+    let text = status.to_string();
+    assert!(text.contains("scheduleMessageBacklog") && text.contains("timerBacklog"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -66,6 +66,16 @@ async fn traced_send_and_consume_are_queryable_by_message_id() {
     assert_eq!(before.group, "traced_cg");
     assert_eq!(before.request_id, after.request_id);
     assert!(after.success);
+    // Our admin CLI shows the whole path.
+    let out = rmq_tests::mqadmin(&["-n", &ns.addr(), "queryMsgTraceById", "-i", &sent.msg_id]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    for want in ["Pub", "traced_pg", "SubBefore", "SubAfter", "traced_cg", "topic=TracedTopic"] {
+        assert!(out.stdout.contains(want), "{want} missing from:\n{}", out.stdout);
+    }
+    let json = rmq_tests::mqadmin(&["-n", &ns.addr(), "--json", "queryMsgTraceById", "-i", &sent.msg_id]).json();
+    assert!(json.as_array().is_some_and(|a| a.len() >= 3), "{json}");
+    let none = rmq_tests::mqadmin(&["-n", &ns.addr(), "queryMsgTraceById", "-i", "0000"]);
+    assert_eq!(none.code, Some(3), "{}", none.stderr);
     c.shutdown().await;
     p.shutdown().await;
 }
