@@ -98,7 +98,13 @@ async fn commit_rollback_and_a_checked_unknown_across_a_restart() {
     assert_eq!(r.state, LocalTransactionState::Unknown);
     a.shutdown().await;
     drop(a);
-    let seen = bodies(&ns.addr(), topic).await;
+    // END_TRANSACTION is one-way and the topic's route registers asynchronously: wait for the commit.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut seen = bodies(&ns.addr(), topic).await;
+    while seen.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        seen = bodies(&ns.addr(), topic).await;
+    }
     assert_eq!(seen, BTreeMap::from([("commit-1".to_owned(), 1)]), "half and rolled-back messages are invisible");
 
     // The broker restarts with the unknown half message pending.
