@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmq_client::consumer::{ConsumeFromWhere, LitePullConfig, LitePullConsumer};
+use rmq_client::consumer::{pull, PullRequest, PullStatus, Subscription};
 use rmq_client::producer::{
     LocalTransactionState, ProducerConfig, SendResult, TransactionListener, TransactionProducer,
 };
-use rmq_client::{Message, MessageExt};
+use rmq_client::{ClientConfig, ClientInstance, Message, MessageExt, MessageQueue};
 use rmq_tests::{start_broker, start_namesrv, BrokerSpec};
 
 /// Executes by body: "commit…" commits, "rollback…" rolls back, anything else is unknown.
@@ -45,26 +45,41 @@ async fn tx_producer(ns: &str, instance: &str, answer: LocalTransactionState) ->
     (p, local)
 }
 
-/// Every body on the topic, with counts.
+/// Every body on the topic, with counts (raw pulls of every queue from offset 0).
 async fn bodies(ns: &str, topic: &str) -> BTreeMap<String, usize> {
-    let mut cfg = LitePullConfig::new(format!("reader_{}", rand_suffix()), ns);
-    cfg.client.instance_name = format!("reader_{}", rand_suffix());
-    cfg.from_where = ConsumeFromWhere::FirstOffset;
-    cfg.auto_commit = false;
-    let probe = LitePullConsumer::assign(cfg.clone(), Vec::new()).await.unwrap();
-    let Ok(mqs) = probe.fetch_queues(topic).await else { return BTreeMap::new() };
-    let c = LitePullConsumer::assign(cfg, mqs).await.unwrap();
+    let mut cfg = ClientConfig::with_namesrv(ns);
+    cfg.instance_name = format!("reader_{}", rand_suffix());
+    let instance = ClientInstance::start(cfg).await.unwrap();
     let mut out = BTreeMap::new();
-    loop {
-        let got = c.poll(Duration::from_millis(300)).await.unwrap();
-        if got.is_empty() {
-            break;
-        }
-        for m in got {
-            *out.entry(String::from_utf8_lossy(&m.body).into_owned()).or_insert(0) += 1;
+    let Ok(route) = instance.update_route(topic).await else { return out };
+    let sub = Subscription::new(topic, "*");
+    for qd in &route.queue_datas {
+        for q in 0..qd.read_queue_nums {
+            let mq = MessageQueue { topic: topic.into(), broker_name: qd.broker_name.clone(), queue_id: q };
+            let mut offset = 0;
+            loop {
+                let req = PullRequest {
+                    group: "tx_reader",
+                    queue: &mq,
+                    subscription: &sub,
+                    offset,
+                    max_msgs: 32,
+                    suspend: Duration::ZERO,
+                    commit_offset: None,
+                    broker_id: 0,
+                };
+                let Ok(r) = pull(&instance, &req).await else { break };
+                if r.status != PullStatus::Found {
+                    break;
+                }
+                for m in r.messages {
+                    *out.entry(String::from_utf8_lossy(&m.body).into_owned()).or_insert(0) += 1;
+                }
+                offset = r.next_begin_offset;
+            }
         }
     }
-    c.shutdown().await;
+    instance.shutdown();
     out
 }
 
@@ -81,7 +96,7 @@ async fn commit_rollback_and_a_checked_unknown_across_a_restart() {
         namesrv: Some(ns.addr()),
         store: dir.path().join("store"),
         port: 0,
-        extra: "transactionCheckInterval=500\ntransactionTimeOut=1000\n".into(),
+        extra: "transactionCheckInterval=500\ntransactionTimeOut=1000\ntransactionCheckMax=200\n".into(),
     };
     let broker = start_broker(&spec, dir.path());
     let spec = BrokerSpec { port: broker.port, ..spec };

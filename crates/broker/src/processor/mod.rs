@@ -95,7 +95,14 @@ async fn handle(
         C::LockBatchMq => some(client::lock_batch(broker, &req)),
         C::UnlockBatchMq => some(client::unlock_batch(broker, &req)),
         C::CheckClientConfig => some(client::check_client_config(&req)),
-        C::EndTransaction => some(broker.end_transaction(&req).await),
+        C::EndTransaction => {
+            let r = broker.end_transaction(&req).await;
+            if let Err(e) = &r {
+                // END_TRANSACTION is one-way from clients: the answer is never read, so say it here.
+                tracing::warn!(cause = %e, "END_TRANSACTION refused");
+            }
+            some(r)
+        }
         C::QueryConsumerOffset => some(offset::query_consumer_offset(broker, &req)),
         C::UpdateConsumerOffset => some(offset::update_consumer_offset(broker, &req)),
         C::GetMaxOffset => some(offset::max_offset(broker, &req)),
