@@ -118,6 +118,15 @@ async fn async_master_replicates_byte_identical_and_the_slave_serves_reads_only(
     let route: TopicRouteData = serde_json::from_slice(&resp.body).unwrap();
     let ids: Vec<i64> = route.broker_datas[0].broker_addrs.keys().copied().collect();
     assert_eq!(ids, vec![0, 1]);
+    // The admin CLI lists both members with their roles and the replication lag.
+    let out = rmq_tests::mqadmin(&["-n", &ns.addr(), "--json", "clusterList"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let text = out.stdout;
+    assert!(text.contains(&master.addr()) && text.contains(&slave.addr()), "{text}");
+    assert!(text.contains("SLAVE") && text.contains("ASYNC_MASTER"), "{text}");
+    assert!(text.contains("replicationLagBytes"), "{text}");
+    let table = rmq_tests::mqadmin(&["-n", &ns.addr(), "clusterList"]).stdout;
+    assert!(table.contains("ReplLag(B)"), "{table}");
     drop((master, slave));
 }
 
