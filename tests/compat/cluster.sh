@@ -3,7 +3,7 @@
 # through the user-facing scripts. Needs: ROOT, TARGET, WORK, and a PIDS array the caller's trap
 # kills. Exports NAMESRV_ADDR, BROKER_ADDR (broker-a's master), BROKER_A_MASTER_PID,
 # BROKER_A_MASTER_ADDR, BROKER_A_SLAVE_ADDR.
-# Extra broker config lines: CLUSTER_EXTRA_CONF. With CLUSTER_FAILOVER=1 a third set, broker-c,
+# Extra broker config lines: CLUSTER_EXTRA_CONF; broker sets: CLUSTER_SETS (default "a b"). With CLUSTER_FAILOVER=1 a third set, broker-c,
 # starts too, for a scenario that kills its master: FAILOVER_MASTER_PID / _ADDR, and
 # ensure_failover_master restarts that master when it is down.
 
@@ -30,8 +30,19 @@ start_cluster() {
   sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 &
   PIDS+=($!)
   wait_port "$ns_port"
-  local set role id port sets="a b"
-  [[ "${CLUSTER_FAILOVER:-0}" == 1 ]] && sets="a b c"
+  local set role id port sets="${CLUSTER_SETS:-a b}" ns_c=""
+  if [[ "${CLUSTER_FAILOVER:-0}" == 1 ]]; then
+    # broker-c registers with a name server of its own: killing its master must not disturb
+    # the scenarios that run on broker-a and broker-b.
+    sets="$sets c"
+    local ns_c_port; ns_c_port=$(free_port)
+    printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kv-c.json\n' "$ns_c_port" "$WORK" > "$WORK/ns-c.conf"
+    ROCKETMQ_LOG_DIR="$WORK/logs/ns-c" sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns-c.conf" > "$WORK/ns-c.out" 2>&1 &
+    PIDS+=($!)
+    wait_port "$ns_c_port"
+    ns_c="127.0.0.1:$ns_c_port"
+    export FAILOVER_NAMESRV="$ns_c"
+  fi
   for set in $sets; do
     for role in master slave; do
       port=$(free_port_pair)
@@ -44,7 +55,7 @@ brokerIP1=127.0.0.1
 bindAddress=127.0.0.1
 listenPort=$port
 fastListenEnable=false
-namesrvAddr=127.0.0.1:$ns_port
+namesrvAddr=$([[ $set == c ]] && echo "$ns_c" || echo "127.0.0.1:$ns_port")
 storePathRootDir=$WORK/store-$set-$role
 mappedFileSizeCommitLog=134217728
 maxHashSlotNum=500000

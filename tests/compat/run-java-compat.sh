@@ -27,7 +27,11 @@ export RUST_INTEROP="$TARGET/debug/examples/interop"
 (cd "$ROOT" && cargo build -q -p mqadmin)
 export MQADMIN_BIN="$TARGET/debug/mqadmin"
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  # Two broker sets, each a master and a slave (tests/compat/cluster.sh).
+  # One broker set (master + slave) for the scenarios, plus broker-c for the failover scenario
+  # (tests/compat/cluster.sh). With two master sets the 5.5.0 client intermittently stalls ~30 s
+  # at consumer start (pulls refused with SUBSCRIPTION_NOT_LATEST until its next heartbeat reaches
+  # the second master; see docs/compatibility.md); CLUSTER_SETS="a b" runs that layout.
+  export CLUSTER_SETS="${CLUSTER_SETS:-a}"
   CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
   # shellcheck source=cluster.sh
   source "$HERE/cluster.sh"
