@@ -7,9 +7,8 @@
 # and the ratio ours / official. See docs/performance.md, "Broker side by side".
 #
 # Usage: scripts/bench-compare.sh [options]
-#   --target official|ours|both   which broker(s) to run (default both; "both" also runs our
-#                                 broker under mqbench once that tool is wired: see the HOOK in
-#                                 scripts/bench/lib.sh)
+#   --target T                    official, ours, mqbench (our broker loaded by our bins/mqbench),
+#                                 both (ours + official) or all (default: ours, official, mqbench)
 #   --scenario NAME|all           1k-async (default), 1k-syncflush, 128b-async, batch32, 2m2s-sync
 #   --rounds N                    rounds per scenario (default 3); each round runs every target
 #   --duration S                  measured seconds per run (default 60)
@@ -29,7 +28,7 @@ BENCH_ROOT=$ROOT
 # shellcheck source=scripts/bench/lib.sh
 . "$ROOT/scripts/bench/lib.sh"
 
-TARGET=both SCENARIO=1k-async ROUNDS=3 DURATION=60 WARMUP=30 OUT="" UPDATE_DOCS=0
+TARGET=all SCENARIO=1k-async ROUNDS=3 DURATION=60 WARMUP=30 OUT="" UPDATE_DOCS=0
 export BENCH_BUILD=1
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -49,15 +48,14 @@ done
 case "$TARGET" in
   official) TARGETS=(official) ;;
   ours) TARGETS=(ours) ;;
-  both) TARGETS=(ours official); mqbench_available && TARGETS+=(ours-mqbench) ;;
-  *) bench_die "--target must be official, ours or both" ;;
+  mqbench) TARGETS=(ours-mqbench) ;;
+  both) TARGETS=(ours official) ;;
+  all) TARGETS=(ours official ours-mqbench) ;;
+  *) bench_die "--target must be official, ours, mqbench, both or all" ;;
 esac
 if [[ "$SCENARIO" == all ]]; then SCENARIOS=("${BENCH_SCENARIOS[@]}"); else SCENARIOS=("$SCENARIO"); fi
 for s in "${SCENARIOS[@]}"; do scenario_set "$s" || bench_die "unknown scenario $s (one of: ${BENCH_SCENARIOS[*]} all)"; done
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$DURATION" =~ ^[1-9][0-9]*$ && "$WARMUP" =~ ^[0-9]+$ ]] || bench_die "bad --rounds/--duration/--warmup"
-if [[ "$TARGET" == both && ! " ${TARGETS[*]} " =~ " ours-mqbench " ]]; then
-  bench_log "mqbench not available yet: running ours + official under the official benchmark only [HOOK in scripts/bench/lib.sh]"
-fi
 
 trap 'bench_cleanup' EXIT
 trap 'bench_log "interrupted"; exit 130' INT TERM

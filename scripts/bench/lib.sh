@@ -180,8 +180,8 @@ start_official_broker() { # workdir conf name heap -> LAST_PID
 # --- our servers (Rust binaries; same properties files) ----------------------------------------
 ensure_our_binaries() {
   if [[ ! -x "$BENCH_BIN_DIR/mqnamesrv" || ! -x "$BENCH_BIN_DIR/mqbroker" || "${BENCH_BUILD:-1}" == 1 ]]; then
-    bench_log "building our binaries: cargo build --release -p mqnamesrv -p mqbroker"
-    (cd "$BENCH_ROOT" && cargo build --release -q -p mqnamesrv -p mqbroker) || bench_die "cargo build failed"
+    bench_log "building our binaries: cargo build --release -p mqnamesrv -p mqbroker -p mqbench"
+    (cd "$BENCH_ROOT" && cargo build --release -q -p mqnamesrv -p mqbroker -p mqbench) || bench_die "cargo build failed"
   fi
   [[ -x "$BENCH_BIN_DIR/mqnamesrv" && -x "$BENCH_BIN_DIR/mqbroker" ]] || bench_die "no mqnamesrv/mqbroker in $BENCH_BIN_DIR"
 }
@@ -269,34 +269,25 @@ start_official_producer() { # workdir log warmup_ms -> LAST_PID
     rmqrs.bench.Probe "$main" -n "$NS_ADDR" -t "$BENCH_TOPIC" -w "$SC_THREADS" -s "$SC_SIZE" "${extra[@]}" -ri 1000
 }
 
-# ==== HOOK: mqbench (our own load tool; not written yet) =======================================
-# To wire it when bins/mqbench lands:
-#   1. replace the TODO in start_mqbench with its real command lines; start both processes in the
-#      background, set MQB_PRODUCER_PID / MQB_CONSUMER_PID and bench_track each pid;
-#   2. build it in ensure_our_binaries (add -p mqbench) and set BENCH_MQBENCH_WIRED=1 below;
-#   then "--target both" runs it as a third target, "ours-mqbench" (broker: ours).
-# Contract with scripts/bench-compare.sh and scripts/bench/analyze.py (so its rows are parsed
-# like the official tools'; formats as in bench/official/src/main/java/rmqrs/bench/Probe.java):
-#   producer log: "Current Time: yyyy-MM-dd HH:mm:ss,SSS | Send TPS: N | Max RT(ms): N |
-#     Average RT(ms): F | ..." once a second (UTC, 10 s window); "[probe] ts=..." once a second;
-#     "[probe-reset] ts=EPOCH_MS" when the warm-up (4th argument, ms after the first send) ends
-#     (the runner waits for it, then measures --duration s and sends SIGTERM); on SIGTERM
-#     "[probe-total] since=.. until=.. sends=.. nonok=.. pending=.. avgus=.. p50us=.. p90us=..
-#     p99us=.. p999us=.. maxus=..";
-#   consumer log: "Current Time: ... | Consume TPS: N | AVG(B2C) RT(ms): F | AVG(S2C) RT(ms): F | ..."
-# Until then mqbench_available fails and the ours-mqbench target is skipped.
-mqbench_available() { [[ -x "$BENCH_BIN_DIR/mqbench" && "${BENCH_MQBENCH_WIRED:-0}" == 1 ]]; }
+# ==== mqbench: our own load tool (bins/mqbench), target "ours-mqbench" (broker: ours) ==========
+# Its output follows the official tools' formats (bins/mqbench/src/stats.rs), so analyze.py reads
+# it the same way: producer "Current Time: ... | Send TPS: N | [Send MPS: N |] Max RT(ms): N |
+# Average RT(ms): F | ..." every second (10 s window, UTC), "[probe] ..." every second,
+# "[probe-reset] ts=EPOCH_MS" when the warm-up ends (--warmup-ms after the first send), and
+# "[probe-total] since=.. until=.. sends=.. nonok=.. pending=.. avgus=.. p50us=.. ..." on SIGTERM;
+# consumer "Current Time: ... | Consume TPS: N | AVG(B2C) RT(ms): F | AVG(S2C) RT(ms): F | ...".
+# Same load as the official tools: one consumer with 20 listener threads started 3 s before the
+# producer, SC_THREADS concurrent sync senders, SC_SIZE-byte bodies, SC_BATCH per batch.
+mqbench_available() { [[ -x "$BENCH_BIN_DIR/mqbench" ]]; }
 start_mqbench() { # workdir producer_log consumer_log warmup_ms -> sets MQB_PRODUCER_PID MQB_CONSUMER_PID
   local bin="$BENCH_BIN_DIR/mqbench"
-  if [[ ! -x "$bin" ]]; then
-    bench_log "mqbench not built yet ($bin): target ours-mqbench skipped [HOOK in scripts/bench/lib.sh]"
-    return 2
-  fi
-  # TODO(mqbench): replace with the real command line once mqbench exists, e.g.
-  #   "$bin" consume --namesrv "$NS_ADDR" --topic "$BENCH_TOPIC" > "$3" 2>&1 & MQB_CONSUMER_PID=$!
-  #   "$bin" produce --namesrv "$NS_ADDR" --topic "$BENCH_TOPIC" --threads "$SC_THREADS" \
-  #       --size "$SC_SIZE" --batch "$SC_BATCH" --warmup-ms "$4" > "$2" 2>&1 & MQB_PRODUCER_PID=$!
-  bench_log "mqbench exists but its command line is not wired yet: skipped [HOOK in scripts/bench/lib.sh]"
-  return 2
+  [[ -x "$bin" ]] || { bench_log "no $bin: target ours-mqbench skipped"; return 2; }
+  "$bin" consumer -n "$NS_ADDR" -t "$BENCH_TOPIC" -g benchmark_consumer -w 20 -d 0 \
+    --json "$1/consumer-summary.json" > "$3" 2>&1 &
+  MQB_CONSUMER_PID=$!; bench_track "$MQB_CONSUMER_PID"
+  sleep 3
+  "$bin" producer -n "$NS_ADDR" -t "$BENCH_TOPIC" -w "$SC_THREADS" -s "$SC_SIZE" -b "$SC_BATCH" -d 0 \
+    --warmup-ms "$4" --json "$1/producer-summary.json" > "$2" 2>&1 &
+  MQB_PRODUCER_PID=$!; bench_track "$MQB_PRODUCER_PID"
 }
 # ===============================================================================================

@@ -1,14 +1,18 @@
-//! Consumer mode: a push consumer counting messages and recording end-to-end latency (now minus
-//! the born time; both clocks are this machine's when run locally).
+//! Consumer mode: a push consumer counting messages and recording end-to-end latency: born time
+//! to consume (B2C) and store time to consume (S2C); both clocks are this machine's when run
+//! locally.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use rmq_client::consumer::{ConsumeFromWhere, ConsumeStatus, ConsumerConfig, Listener, PushConsumer};
 
-use crate::stats::{finish, tokio_util_like, Stats};
+use crate::clock::now_ms;
+use crate::stats::{Kind, Stats};
+use crate::stop::Stop;
 
-/// Consumer options.
+/// Consumer options (the official Consumer's letters where they exist).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Name servers.
@@ -26,42 +30,61 @@ pub struct Args {
     /// Listener threads.
     #[arg(short = 'w', long, default_value_t = 20)]
     threads: usize,
+    /// Messages handed to the listener at once.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
     /// Start from the first offset (a backlog) instead of the last.
     #[arg(long, default_value_t = false)]
     from_first: bool,
-    /// Seconds to run.
+    /// Seconds to run (0 = until SIGTERM).
     #[arg(short = 'd', long, default_value_t = 60)]
     duration: u64,
+    /// Stop after this many messages (0 = no limit).
+    #[arg(short = 'c', long, default_value_t = 0)]
+    count: u64,
     /// Write the summary as JSON here.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
 }
 
-/// Runs the consumer.
-pub async fn run(a: Args) -> anyhow::Result<()> {
+fn millis(ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+/// Runs the consumer until the duration, the count or `stop`.
+pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
     let stats = Arc::new(Stats::new());
     let mut config = ConsumerConfig::new(&a.group, &a.namesrv);
     config.consume_threads = a.threads.max(1);
-    config.consume_batch_size = 32;
+    config.consume_batch_size = a.batch_size.max(1);
     config.from_where = if a.from_first { ConsumeFromWhere::FirstOffset } else { ConsumeFromWhere::LastOffset };
-    let s = Arc::clone(&stats);
+    let (s, count, done) = (Arc::clone(&stats), a.count, stop.clone());
     let listener = Listener::concurrent(move |msgs, _| {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let now = i64::try_from(now_ms()).unwrap_or(i64::MAX);
         for m in msgs {
-            let born = u128::try_from(m.born_timestamp).unwrap_or(0);
-            s.record(Duration::from_millis(u64::try_from(now.saturating_sub(born)).unwrap_or(0)));
+            s.consumed(millis(now - m.born_timestamp), millis(now - m.store_timestamp));
+        }
+        if count > 0 && s.messages() >= count {
+            done.trigger();
         }
         ConsumeStatus::Success
     });
-    let consumer = PushConsumer::start(config, &[(&a.topic, &a.expression)], listener).await?;
-    let (stop_tx, stop) = tokio_util_like::stop();
-    let reporter = {
-        let s = Arc::clone(&stats);
-        tokio::spawn(async move { s.report("Consume", stop).await })
-    };
-    tokio::time::sleep(Duration::from_secs(a.duration)).await;
-    let _ = stop_tx.send(true);
-    let _ = reporter.await;
-    consumer.shutdown().await;
-    finish(&stats, "consumer", a.json.as_deref())
+    let consumer =
+        PushConsumer::start(config, &[(&a.topic, &a.expression)], listener).await.context("starting the consumer")?;
+    if a.duration > 0 {
+        let stop = stop.clone();
+        let secs = a.duration;
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            stop.trigger();
+        });
+    }
+    let reporter =
+        tokio::spawn(crate::producer::report(Arc::clone(&stats), Kind::Consume, 0, a.duration, a.count, stop.clone()));
+    stop.wait().await;
+    if let Ok(progress) = reporter.await {
+        progress.clear();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), consumer.shutdown()).await;
+    crate::stats::finish(&stats.summary("consumer"), a.json.as_deref())
 }

@@ -1,14 +1,26 @@
-//! Producer mode: `-w` tasks each sending in a loop (sync or async), optional batches, keys,
-//! tags and delay level, for `-d` seconds or `-c` messages in total.
+//! Producer mode: `-w` senders in a loop (sync), or up to `--inflight` callback sends (`-a`);
+//! optional batches, keys, tags, a delay level or transactional sends; for `-d` seconds, `-c`
+//! messages, or until SIGTERM.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmq_client::producer::{Producer, ProducerConfig, SendStatus};
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use rmq_client::producer::{
+    LocalTransactionState, Producer, ProducerConfig, SendResult, SendStatus, TransactionListener, TransactionProducer,
+};
 use rmq_client::Message;
+use rmq_common::message::MessageExt;
+use tokio::sync::Semaphore;
 
-use crate::stats::{finish, tokio_util_like, Stats};
+use crate::progress::Progress;
+use crate::stats::{Kind, Reporter, Stats};
+use crate::stop::Stop;
+
+/// Property carrying the sequence number, which decides a transactional message's outcome.
+const SEQ_PROPERTY: &str = "mqbench_seq";
 
 /// Producer options (the official Producer's letters where they exist).
 #[derive(clap::Args, Debug)]
@@ -19,7 +31,7 @@ pub struct Args {
     /// Topic.
     #[arg(short = 't', long, default_value = "BenchmarkTest")]
     topic: String,
-    /// Concurrent senders.
+    /// Concurrent senders (sync mode).
     #[arg(short = 'w', long, default_value_t = 64)]
     threads: usize,
     /// Body size in bytes.
@@ -37,12 +49,30 @@ pub struct Args {
     /// Delay level on every message (0 = none).
     #[arg(long, default_value_t = 0)]
     delay_level: i32,
-    /// Seconds to run (0 = until the count is reached).
+    /// Async sends with a callback instead of `-w` sync senders.
+    #[arg(short = 'a', long, default_value_t = false)]
+    async_send: bool,
+    /// Most async sends in flight at once (with `-a`).
+    #[arg(long, default_value_t = 1024)]
+    inflight: usize,
+    /// Transactional sends: half message, local transaction, commit (or rollback / unknown).
+    #[arg(long, default_value_t = false)]
+    transaction: bool,
+    /// With --transaction: percent of local transactions that roll back.
+    #[arg(long, default_value_t = 0)]
+    rollback_percent: u64,
+    /// With --transaction: percent left unknown, committed when the broker checks back.
+    #[arg(long, default_value_t = 0)]
+    unknown_percent: u64,
+    /// Seconds to run (0 = until the count is reached or SIGTERM).
     #[arg(short = 'd', long, default_value_t = 60)]
     duration: u64,
-    /// Messages in total (0 = until the duration ends).
+    /// Messages in total (0 = until the duration ends or SIGTERM).
     #[arg(short = 'c', long, default_value_t = 0)]
     count: u64,
+    /// Milliseconds after the first send before the measured window (and `[probe-reset]`) starts.
+    #[arg(long, default_value_t = 0)]
+    warmup_ms: u64,
     /// Producer group.
     #[arg(long, default_value = "benchmark_producer")]
     group: String,
@@ -51,74 +81,241 @@ pub struct Args {
     json: Option<std::path::PathBuf>,
 }
 
-fn message(a: &Args, body: &bytes_like::Body, seq: u64) -> Message {
-    let mut m = Message::new(&a.topic, body.0.clone());
-    if !a.tag.is_empty() {
-        m = m.with_tags(&a.tag);
-    }
-    if a.keys {
-        m = m.with_keys([format!("k{seq}")]);
-    }
-    if a.delay_level > 0 {
-        m = m.with_delay_level(a.delay_level);
-    }
-    m
+/// Decides local transactions by the sequence number; answers checks with commit.
+struct BenchTransactions {
+    rollback_percent: u64,
+    unknown_percent: u64,
+    checks: AtomicU64,
 }
 
-mod bytes_like {
-    /// A shared body.
-    pub struct Body(pub Vec<u8>);
+impl TransactionListener for BenchTransactions {
+    fn execute(&self, msg: &Message, _sent: &SendResult) -> LocalTransactionState {
+        let seq: u64 = msg.property(SEQ_PROPERTY).and_then(|s| s.parse().ok()).unwrap_or(0);
+        match seq % 100 {
+            p if p < self.rollback_percent => LocalTransactionState::RollbackMessage,
+            p if p < self.rollback_percent + self.unknown_percent => LocalTransactionState::Unknown,
+            _ => LocalTransactionState::CommitMessage,
+        }
+    }
+
+    fn check(&self, _msg: &MessageExt) -> LocalTransactionState {
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        LocalTransactionState::CommitMessage
+    }
 }
 
-/// Runs the producer.
-pub async fn run(a: Args) -> anyhow::Result<()> {
+enum Sender {
+    Plain(Producer),
+    Transactional(TransactionProducer),
+}
+
+impl Sender {
+    fn producer(&self) -> &Producer {
+        match self {
+            Self::Plain(p) => p,
+            Self::Transactional(t) => t.producer(),
+        }
+    }
+
+    /// Sends `msgs` (one, or a batch); Ok(true) when the broker answered SEND_OK.
+    async fn send(&self, mut msgs: Vec<Message>) -> bool {
+        let result = match self {
+            Self::Transactional(t) => t.send_in_transaction(msgs.remove(0)).await.map(|r| r.send),
+            Self::Plain(p) if msgs.len() == 1 => p.send(msgs.remove(0)).await,
+            Self::Plain(p) => p.send_batch(msgs).await,
+        };
+        matches!(result, Ok(r) if r.status == SendStatus::SendOk)
+    }
+}
+
+/// Builds the messages of one request.
+struct Factory {
+    args: Args,
+    body: Bytes,
+    seq: AtomicU64,
+}
+
+impl Factory {
+    /// The next request's messages, or None once `-c` messages were handed out.
+    fn next(&self) -> Option<Vec<Message>> {
+        let n = self.args.batch.max(1) as u64;
+        let first = self.seq.fetch_add(n, Ordering::Relaxed);
+        if self.args.count > 0 && first >= self.args.count {
+            return None;
+        }
+        let last = if self.args.count > 0 { (first + n).min(self.args.count) } else { first + n };
+        Some((first..last).map(|i| self.message(i)).collect())
+    }
+
+    fn message(&self, seq: u64) -> Message {
+        let a = &self.args;
+        let mut m = Message::new(&a.topic, self.body.clone());
+        if !a.tag.is_empty() {
+            m = m.with_tags(&a.tag);
+        }
+        if a.keys {
+            m = m.with_keys([format!("k{seq}")]);
+        }
+        if a.delay_level > 0 {
+            m = m.with_delay_level(a.delay_level);
+        }
+        if a.transaction {
+            m = m.with_property(SEQ_PROPERTY, &seq.to_string());
+        }
+        m
+    }
+}
+
+fn validate(a: &Args) -> anyhow::Result<()> {
+    if a.batch > 1 && (a.transaction || a.delay_level > 0) {
+        bail!("batches cannot be transactional or delayed (as in RocketMQ)");
+    }
+    if a.transaction && a.delay_level > 0 {
+        bail!("a transactional message cannot be delayed");
+    }
+    if a.rollback_percent + a.unknown_percent > 100 {
+        bail!("--rollback-percent + --unknown-percent must not exceed 100");
+    }
+    Ok(())
+}
+
+/// Runs the producer until the duration, the count or `stop`.
+pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
+    validate(&a)?;
     let config = ProducerConfig::new(&a.group, &a.namesrv);
-    let producer = Producer::start(config).await?;
+    let listener = Arc::new(BenchTransactions {
+        rollback_percent: a.rollback_percent,
+        unknown_percent: a.unknown_percent,
+        checks: AtomicU64::new(0),
+    });
+    let sender = Arc::new(if a.transaction {
+        let l: Arc<dyn TransactionListener> = Arc::clone(&listener) as _;
+        Sender::Transactional(TransactionProducer::start(config, l).await.context("starting the producer")?)
+    } else {
+        Sender::Plain(Producer::start(config).await.context("starting the producer")?)
+    });
     let stats = Arc::new(Stats::new());
-    let (stop_tx, stop) = tokio_util_like::stop();
-    let seq = Arc::new(AtomicU64::new(0));
-    let body = Arc::new(bytes_like::Body(vec![b'a'; a.size]));
-    let a = Arc::new(a);
-    let deadline = (a.duration > 0).then(|| Instant::now() + Duration::from_secs(a.duration));
-    let reporter = {
-        let (s, stop) = (Arc::clone(&stats), stop.clone());
-        tokio::spawn(async move { s.report("Send", stop).await })
+    let (batch, warmup_ms, duration, count, json) =
+        (a.batch.max(1) as u64, a.warmup_ms, a.duration, a.count, a.json.clone());
+    let (async_send, threads, inflight) = (a.async_send, a.threads.max(1), a.inflight.max(1));
+    let factory = Arc::new(Factory { body: Bytes::from(vec![b'a'; a.size]), seq: AtomicU64::new(0), args: a });
+
+    let reporter =
+        tokio::spawn(report(Arc::clone(&stats), Kind::Send { batch }, warmup_ms, duration, count, stop.clone()));
+    if duration > 0 {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(duration)).await;
+            stop.trigger();
+        });
+    }
+    let permits = Arc::new(Semaphore::new(inflight));
+    let mut workers = Vec::new();
+    if async_send {
+        workers.push(tokio::spawn(send_async(
+            Arc::clone(&sender),
+            Arc::clone(&factory),
+            Arc::clone(&stats),
+            Arc::clone(&permits),
+            stop.clone(),
+        )));
+    } else {
+        for _ in 0..threads {
+            workers.push(tokio::spawn(send_loop(
+                Arc::clone(&sender),
+                Arc::clone(&factory),
+                Arc::clone(&stats),
+                stop.clone(),
+            )));
+        }
+    }
+    let all_done = async {
+        for w in workers {
+            let _ = w.await;
+        }
+        // async sends still in flight hold permits
+        let _ = permits.acquire_many(u32::try_from(inflight).unwrap_or(u32::MAX)).await;
     };
-    let mut tasks = Vec::new();
-    for _ in 0..a.threads.max(1) {
-        let (p, s, a, seq, body, stop) =
-            (producer.clone(), Arc::clone(&stats), Arc::clone(&a), Arc::clone(&seq), Arc::clone(&body), stop.clone());
-        tasks.push(tokio::spawn(async move {
-            while !stop.is_stopped() && deadline.is_none_or(|d| Instant::now() < d) {
-                let n = a.batch.max(1) as u64;
-                let first = seq.fetch_add(n, Ordering::Relaxed);
-                if a.count > 0 && first >= a.count {
-                    break;
-                }
-                let started = Instant::now();
-                let result = if n == 1 {
-                    p.send(message(&a, &body, first)).await
-                } else {
-                    p.send_batch((first..first + n).map(|i| message(&a, &body, i)).collect()).await
-                };
-                match result {
-                    Ok(r) if r.status == SendStatus::SendOk => {
-                        for _ in 0..n {
-                            s.record(started.elapsed());
-                        }
-                    }
-                    Ok(_) | Err(_) => {
-                        s.failed.fetch_add(n, Ordering::Relaxed);
-                    }
-                }
+    tokio::pin!(all_done);
+    let finished = tokio::select! {
+        () = &mut all_done => true,
+        () = stop.wait() => false,
+    };
+    // A count run has drained its sends; a stopped run reports at once (the runner's clock) and
+    // then lets the sends in flight finish.
+    stop.trigger();
+    println!("{}", stats.total_line());
+    if !finished {
+        let _ = tokio::time::timeout(Duration::from_secs(5), all_done).await;
+    }
+    if let Ok(progress) = reporter.await {
+        progress.clear();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(3), sender.producer().shutdown()).await;
+    let mut summary = stats.summary("producer");
+    if let Sender::Transactional(_) = *sender {
+        summary["transaction_checks"] = listener.checks.load(Ordering::Relaxed).into();
+    }
+    crate::stats::finish(&summary, json.as_deref())
+}
+
+/// Prints the per-second lines until `stop`; returns the progress line to clear.
+pub async fn report(stats: Arc<Stats>, kind: Kind, warmup_ms: u64, duration: u64, count: u64, stop: Stop) -> Progress {
+    let mut reporter = Reporter::new(kind, warmup_ms);
+    let mut progress = Progress::new(duration, count);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stop.wait() => return progress,
+        }
+        let lines = reporter.tick(&stats);
+        progress.print(&lines, stats.messages());
+    }
+}
+
+async fn send_loop(sender: Arc<Sender>, factory: Arc<Factory>, stats: Arc<Stats>, stop: Stop) {
+    while !stop.is_stopped() {
+        let Some(msgs) = factory.next() else { return };
+        let n = msgs.len() as u64;
+        stats.begin();
+        let started = Instant::now();
+        if sender.send(msgs).await {
+            stats.ok(started.elapsed(), n);
+        } else {
+            stats.failed();
+        }
+    }
+}
+
+async fn send_async(
+    sender: Arc<Sender>,
+    factory: Arc<Factory>,
+    stats: Arc<Stats>,
+    permits: Arc<Semaphore>,
+    stop: Stop,
+) {
+    loop {
+        let permit = tokio::select! {
+            p = Arc::clone(&permits).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+            () = stop.wait() => return,
+        };
+        if stop.is_stopped() {
+            return;
+        }
+        let Some(msgs) = factory.next() else { return };
+        let n = msgs.len() as u64;
+        let (sender, stats) = (Arc::clone(&sender), Arc::clone(&stats));
+        stats.begin();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            if sender.send(msgs).await {
+                stats.ok(started.elapsed(), n);
+            } else {
+                stats.failed();
             }
-        }));
+            drop(permit);
+        });
     }
-    for t in tasks {
-        t.await?;
-    }
-    let _ = stop_tx.send(true);
-    let _ = reporter.await;
-    producer.shutdown().await;
-    finish(&stats, "producer", a.json.as_deref())
 }
