@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Official Apache RocketMQ Go client (github.com/apache/rocketmq-client-go/v2) against our name
-# server + broker. Builds our binaries, starts a name server and a broker on free loopback ports
-# with a temp store, runs the Go scenarios in tests/compat/go (go test -json), prints a pass/fail
-# table, and stops the servers by PID even when a test fails.
+# server + brokers. Builds our binaries, starts the cluster of cluster.sh (two broker sets with a
+# slave each, plus the failover set broker-c) on free loopback ports with temp stores, runs the Go
+# scenarios in tests/compat/go (go test -json), prints a pass/fail table, and stops the servers by
+# PID even when a test fails.
 # Env: CARGO_TARGET_DIR (default $ROOT/target), NAMESRV_ADDR (use running servers instead; then
 # BROKER_ADDR may name the broker, else the tests ask the name server), COMPAT_TABLE (write the
 # result table as Markdown to this file), COMPAT_GO_RUN (go test -run regexp),
-# COMPAT_GO_LOG_LEVEL (Go client log level, default error).
+# COMPAT_GO_LOG_LEVEL (Go client log level, default error), COMPAT_KEEP_LOGS (copy the servers'
+# logs and the go test output to this directory when something fails).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -21,11 +23,19 @@ cleanup() {
 trap cleanup EXIT
 
 
+# Our admin CLI: the scenarios check traces, queries and offset resets with it (the Go client has
+# no API for them, or only writes what they read).
+(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqadmin)
+export MQADMIN_BIN="$TARGET/debug/mqadmin"
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  # Two broker sets, each a master and a slave (tests/compat/cluster.sh).
+  # Two broker sets, each a master and a slave, plus broker-c on a name server of its own for the
+  # failover scenario, which kills its master (tests/compat/cluster.sh exports FAILOVER_NAMESRV,
+  # FAILOVER_MASTER_ADDR, FAILOVER_MASTER_PID). Transaction checks every second (the default is
+  # 60 s), and the trace topic created at start, as the Java runner does.
+  CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
   # shellcheck source=cluster.sh
   source "$HERE/cluster.sh"
-  start_cluster
+  CLUSTER_FAILOVER=1 start_cluster
 fi
 export NAMESRV_ADDR
 
@@ -92,7 +102,9 @@ PY
 if [[ -n "${COMPAT_TABLE:-}" ]]; then cp "$WORK/table.md" "$COMPAT_TABLE"; fi
 if [[ -s "$WORK/go-test.err" ]]; then cat "$WORK/go-test.err" >&2; fi
 if [[ $failed -ne 0 ]]; then
-  echo "go compat: FAILED (broker log tail follows)"; tail -20 "$WORK/broker.out" 2>/dev/null || true
+  echo "go compat: FAILED (broker log tails follow)"
+  for f in "$WORK"/broker*.out; do [[ -e "$f" ]] && { echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15; }; done
+  if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
   exit 1
 fi
 echo "go compat: all passed"

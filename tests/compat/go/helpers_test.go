@@ -7,6 +7,9 @@
 //	BROKER_ADDR   master broker address for admin CreateTopic (optional: discovered from the
 //	              name server with GET_BROKER_CLUSTER_INFO when unset)
 //	COMPAT_GO_LOG_LEVEL  Go client log level (default "error")
+//	MQADMIN_BIN   our mqadmin binary (scenarios that check what the Go client has no API for)
+//	FAILOVER_NAMESRV, FAILOVER_MASTER_ADDR, FAILOVER_MASTER_PID  broker-c, the set whose master
+//	              the failover scenario kills (tests/compat/cluster.sh with CLUSTER_FAILOVER=1)
 package compat
 
 import (
@@ -18,8 +21,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -308,10 +313,16 @@ func sendSyncAll(t *testing.T, p rocketmq.Producer, topic string, bs []string) {
 type remotingReply struct {
 	Code   int
 	Remark string
+	Ext    map[string]string
 	Body   []byte
 }
 
 func remotingCall(addr string, code int, body []byte, timeout time.Duration) (*remotingReply, error) {
+	return remotingCallExt(addr, code, map[string]string{}, body, timeout)
+}
+
+// remotingCallExt sends one request with header fields ext and reads its response.
+func remotingCallExt(addr string, code int, ext map[string]string, body []byte, timeout time.Duration) (*remotingReply, error) {
 	conn, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return nil, err
@@ -319,7 +330,7 @@ func remotingCall(addr string, code int, body []byte, timeout time.Duration) (*r
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(timeout))
 	hdr, _ := json.Marshal(map[string]interface{}{
-		"code": code, "language": "GO", "version": 317, "opaque": 1, "flag": 0, "extFields": map[string]string{},
+		"code": code, "language": "GO", "version": 317, "opaque": 1, "flag": 0, "extFields": ext,
 	})
 	frame := new(bytes.Buffer)
 	_ = binary.Write(frame, binary.BigEndian, int32(4+len(hdr)+len(body)))
@@ -342,13 +353,14 @@ func remotingCall(addr string, code int, body []byte, timeout time.Duration) (*r
 		return nil, err
 	}
 	var rh struct {
-		Code   int    `json:"code"`
-		Remark string `json:"remark"`
+		Code   int               `json:"code"`
+		Remark string            `json:"remark"`
+		Ext    map[string]string `json:"extFields"`
 	}
 	if err := json.Unmarshal(rest[:hlen], &rh); err != nil {
 		return nil, fmt.Errorf("response header: %v", err)
 	}
-	return &remotingReply{Code: rh.Code, Remark: rh.Remark, Body: rest[hlen:]}, nil
+	return &remotingReply{Code: rh.Code, Remark: rh.Remark, Ext: rh.Ext, Body: rest[hlen:]}, nil
 }
 
 var bareIntKey = regexp.MustCompile(`([{,])\s*(-?\d+)\s*:`)
@@ -384,4 +396,97 @@ func discoverBroker(ns string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no master broker in cluster info %s", body)
+}
+
+// mqadmin runs our admin CLI (MQADMIN_BIN) with --json and returns stdout, stderr and the exit code.
+func mqadmin(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	bin := os.Getenv("MQADMIN_BIN")
+	if bin == "" {
+		t.Fatal("MQADMIN_BIN is not set (our mqadmin binary; tests/compat/run-go-compat.sh builds and passes it)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--json"}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("mqadmin %v: %v", args, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// clusterAddrs returns brokerName -> brokerId -> address as the name server ns serves it.
+func clusterAddrs(ns string) (map[string]map[string]string, error) {
+	reply, err := remotingCall(ns, 106 /* GET_BROKER_CLUSTER_INFO */, nil, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	if reply.Code != 0 {
+		return nil, fmt.Errorf("GET_BROKER_CLUSTER_INFO: code %d %s", reply.Code, reply.Remark)
+	}
+	var info struct {
+		BrokerAddrTable map[string]struct {
+			BrokerAddrs map[string]string `json:"brokerAddrs"`
+		} `json:"brokerAddrTable"`
+	}
+	if err := json.Unmarshal(quoteIntKeys(reply.Body), &info); err != nil {
+		return nil, fmt.Errorf("cluster info %q: %v", reply.Body, err)
+	}
+	out := map[string]map[string]string{}
+	for name, b := range info.BrokerAddrTable {
+		out[name] = b.BrokerAddrs
+	}
+	return out, nil
+}
+
+// routeBrokerAddrs returns brokerName -> brokerId -> address of topic's route on name server ns
+// (GET_ROUTEINFO_BY_TOPIC), or nil when the name server has no route.
+func routeBrokerAddrs(ns, topic string) (map[string]map[string]string, error) {
+	reply, err := remotingCallExt(ns, 105 /* GET_ROUTEINFO_BY_TOPIC */, map[string]string{"topic": topic}, nil, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	if reply.Code == 17 /* TOPIC_NOT_EXIST */ {
+		return nil, nil
+	}
+	if reply.Code != 0 {
+		return nil, fmt.Errorf("GET_ROUTEINFO_BY_TOPIC %s: code %d %s", topic, reply.Code, reply.Remark)
+	}
+	var route struct {
+		BrokerDatas []struct {
+			BrokerName  string            `json:"brokerName"`
+			BrokerAddrs map[string]string `json:"brokerAddrs"`
+		} `json:"brokerDatas"`
+	}
+	if err := json.Unmarshal(quoteIntKeys(reply.Body), &route); err != nil {
+		return nil, fmt.Errorf("route of %s %q: %v", topic, reply.Body, err)
+	}
+	out := map[string]map[string]string{}
+	for _, b := range route.BrokerDatas {
+		out[b.BrokerName] = b.BrokerAddrs
+	}
+	return out, nil
+}
+
+// maxOffset asks broker addr for the max offset of one queue (GET_MAX_OFFSET).
+func maxOffset(addr, topic string, queue int) (int64, error) {
+	reply, err := remotingCallExt(addr, 30 /* GET_MAX_OFFSET */, map[string]string{
+		"topic": topic, "queueId": fmt.Sprint(queue),
+	}, nil, 5*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	if reply.Code != 0 {
+		return 0, fmt.Errorf("GET_MAX_OFFSET %s/%d on %s: code %d %s", topic, queue, addr, reply.Code, reply.Remark)
+	}
+	n, err := strconv.ParseInt(reply.Ext["offset"], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("GET_MAX_OFFSET %s/%d on %s: offset %q", topic, queue, addr, reply.Ext["offset"])
+	}
+	return n, nil
 }
