@@ -133,3 +133,34 @@ async fn auto_create_off_refuses_unknown_topics() {
     assert_eq!(resp.response_code(), rmq_remoting::ResponseCode::TopicNotExist);
     broker.terminate();
 }
+
+async fn send_tagged(c: &RemotingClient, addr: &str, topic: &str, tag: &str) {
+    let h = SendMessageRequestHeaderV2 {
+        a: "pg".into(),
+        b: topic.into(),
+        c: "TBW102".into(),
+        d: 1,
+        e: 0,
+        i: Some(format!("TAGS\u{1}{tag}")),
+        ..SendMessageRequestHeaderV2::default()
+    };
+    let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(tag.as_bytes().to_vec());
+    assert_eq!(c.invoke(addr, req, T).await.unwrap().code, 0);
+}
+
+#[tokio::test]
+async fn stored_messages_carry_the_broker_region_and_trace_switch() {
+    // The 5.x Java client writes a consume trace only for messages with MSG_REGION.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = BrokerSpec { namesrv: None, store: dir.path().join("store"), port: 0, extra: "regionId=R1\n".into() };
+    let broker = start_broker(&spec, dir.path());
+    let addr = broker.addr();
+    let c = RemotingClient::default();
+    send_tagged(&c, &addr, "R", "a").await;
+    let msgs = pull_all(&c, &addr, "R").await;
+    assert_eq!(msgs.len(), 1);
+    let props = &msgs[0].properties;
+    assert_eq!(rmq_common::property::get(props, "MSG_REGION"), Some("R1"));
+    assert_eq!(rmq_common::property::get(props, "TRACE_ON"), Some("true"));
+    broker.terminate();
+}

@@ -138,7 +138,7 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
     let (_topic, queue_id) = check(broker, &h)?;
     let properties = h.properties.clone().unwrap_or_default();
     let is_batch = req.request_code() == RequestCode::SendBatchMessage || h.batch.unwrap_or(false);
-    let base = StoreMessage {
+    let mut base = StoreMessage {
         topic: h.topic.clone(),
         queue_id,
         flag: h.flag,
@@ -150,6 +150,10 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
         properties: property::decode(&properties),
         ..StoreMessage::default()
     };
+    // As RocketMQ, every accepted message carries the broker's region and trace switch: the
+    // 5.x Java client drops the consume traces of messages without MSG_REGION.
+    property::set(&mut base.properties, property::MSG_REGION, &broker.config.region_id);
+    property::set(&mut base.properties, property::TRACE_ON, &broker.config.trace_on.to_string());
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
     let mut result = if is_batch {
         if h.topic.starts_with(system::RETRY_PREFIX) {
