@@ -266,6 +266,12 @@ impl CommitLog {
         self.files.flush(from, to)
     }
 
+    /// Releases the mapped pages of `[from, to)` from the resident set (data stays in the
+    /// page cache and on disk).
+    pub fn release(&self, from: u64, to: u64) -> std::io::Result<()> {
+        self.files.release(from, to)
+    }
+
     /// Bytes on disk.
     #[must_use]
     pub fn disk_size(&self) -> u64 {

@@ -120,14 +120,30 @@ impl FileQueue {
 
     /// Flushes `[from, to)` across files.
     pub fn flush(&self, from: u64, to: u64) -> std::io::Result<()> {
-        let mut pos = from;
+        self.each_span(from, to, MappedFile::flush)
+    }
+
+    /// Releases the mapped pages of `[from, to)` across files (see [`MappedFile::release`]).
+    pub fn release(&self, from: u64, to: u64) -> std::io::Result<()> {
+        self.each_span(from, to, MappedFile::release)
+    }
+
+    /// Runs `f(file, from, to)` over the part of `[from, to)` in each file (positions relative
+    /// to the file); stops at the first missing file.
+    fn each_span(
+        &self,
+        from: u64,
+        to: u64,
+        f: impl Fn(&MappedFile, usize, usize) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut pos = from.max(self.min_offset());
         while pos < to {
-            let Some(f) = self.file_for(pos) else { break };
-            let file_end = f.start() + self.file_size as u64;
+            let Some(file) = self.file_for(pos) else { break };
+            let file_end = file.start() + self.file_size as u64;
             let end = to.min(file_end);
-            let a = usize::try_from(pos - f.start()).unwrap_or(0);
-            let b = usize::try_from(end - f.start()).unwrap_or(0);
-            f.flush(a, b)?;
+            let a = usize::try_from(pos - file.start()).unwrap_or(0);
+            let b = usize::try_from(end - file.start()).unwrap_or(0);
+            f(&file, a, b)?;
             pos = end;
         }
         Ok(())

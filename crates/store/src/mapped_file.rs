@@ -134,6 +134,30 @@ impl MappedFile {
         }
     }
 
+    /// Drops the whole pages inside `[from, to)` from this process's page tables
+    /// (madvise MADV_DONTNEED). The file's pages stay in the page cache (a dirty one is still
+    /// written back), so the data is unchanged: the next read of the range faults it back in
+    /// from the cache. Meant for ranges the writer has finished and flushed, so the resident
+    /// set holds the working tail, not every byte written since the file was mapped.
+    pub fn release(&self, from: usize, to: usize) -> std::io::Result<()> {
+        let to = to.min(self.size);
+        let a = from.div_ceil(4096) * 4096;
+        let b = to - to % 4096;
+        if b <= a {
+            return Ok(());
+        }
+        // SAFETY: `[base + a, base + b)` lies inside the mapping created in `open`, which stays
+        // mapped until `self.map` drops with `self`. For a shared file mapping MADV_DONTNEED only
+        // unmaps pages: their contents stay in the page cache and a reader that touches the range
+        // meanwhile faults the same bytes back in, so no access through the lock sees a change.
+        let rc = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, b - a, libc::MADV_DONTNEED) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+
     /// Zeroes `[pos, end of file)` (truncating a torn tail).
     pub fn zero_from(&self, pos: usize) {
         let mut map = self.map.write();
@@ -162,4 +186,49 @@ pub fn disk_used_ratio(path: &Path) -> Option<f64> {
     #[allow(clippy::cast_precision_loss)]
     let (used, avail) = (st.f_blocks.saturating_sub(st.f_bfree) as f64, st.f_bavail as f64);
     (used + avail > 0.0).then(|| used / (used + avail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Resident kB of the mapping that starts at `base`, from /proc/self/smaps.
+    fn resident_kb(base: usize) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").expect("smaps");
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ') {
+                if let Some((start, _)) = range.split_once('-') {
+                    if let Ok(start) = usize::from_str_radix(start, 16) {
+                        inside = start == base;
+                        continue;
+                    }
+                }
+            }
+            if inside {
+                if let Some(v) = line.strip_prefix("Rss:") {
+                    return v.trim().trim_end_matches("kB").trim().parse().expect("Rss value");
+                }
+            }
+        }
+        panic!("mapping at {base:#x} not in smaps")
+    }
+
+    #[test]
+    fn release_shrinks_the_resident_set_and_keeps_the_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let size = 16 * 1024 * 1024;
+        let f = MappedFile::open(&dir.path().join("00000000000000000000"), 0, size).expect("open");
+        let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        f.write(0, &data);
+        assert!(resident_kb(f.base) >= 15 * 1024, "written pages are resident");
+        // Unflushed (dirty) pages keep their bytes too; flush half first.
+        f.flush(0, size / 2).expect("flush");
+        f.release(100, size).expect("release");
+        assert!(resident_kb(f.base) <= 8, "released pages left the resident set: {} kB", resident_kb(f.base));
+        assert_eq!(f.read(0, size), data, "the bytes come back from the page cache");
+        f.flush(0, size).expect("flush after release writes the dirty pages");
+        drop(f);
+        assert_eq!(std::fs::read(dir.path().join("00000000000000000000")).expect("read file"), data);
+    }
 }

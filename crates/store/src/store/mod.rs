@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 use rmq_common::message::{patch_record, StoreMessage};
@@ -69,6 +69,8 @@ pub struct MessageStore {
     index: crate::index::IndexService,
     max_phy: AtomicU64,
     flushed: AtomicU64,
+    /// Commit-log bytes below this are released from the resident set (flush.rs).
+    released: AtomicU64,
     flush_waiters: Mutex<Vec<(u64, oneshot::Sender<()>)>>,
     flush_signal: Condvar,
     flush_signal_lock: Mutex<bool>,
@@ -125,6 +127,7 @@ impl MessageStore {
             index,
             max_phy: AtomicU64::new(0),
             flushed: AtomicU64::new(0),
+            released: AtomicU64::new(0),
             flush_waiters: Mutex::new(Vec::new()),
             flush_signal: Condvar::new(),
             flush_signal_lock: Mutex::new(false),
@@ -156,7 +159,7 @@ impl MessageStore {
         let weak = Arc::downgrade(&store);
         std::thread::Builder::new()
             .name("store-warm".into())
-            .spawn(move || warm_loop(&weak))
+            .spawn(move || flush::warm_loop(&weak))
             .map_err(io("starting warm thread"))?;
         Ok(store)
     }
@@ -413,124 +416,6 @@ impl MessageStore {
         matches!(tokio::time::timeout(self.config.sync_flush_timeout, rx).await, Ok(Ok(())))
     }
 
-    fn wake_flusher(&self) {
-        *self.flush_signal_lock.lock() = true;
-        self.flush_signal.notify_one();
-    }
-
-    fn refresh_disk_usage(&self) {
-        if let Some(r) = crate::mapped_file::disk_used_ratio(&self.config.commit_log_path()) {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            self.disk_used_permille.store((r * 1000.0) as u64, Ordering::Relaxed);
-        }
-    }
-
-    fn flush_loop(self: Arc<Self>) {
-        let mut last_cq_flush = Instant::now();
-        let mut last_thorough = Instant::now();
-        self.refresh_disk_usage();
-        loop {
-            {
-                let mut signalled = self.flush_signal_lock.lock();
-                if !*signalled {
-                    let wait = match self.config.flush_mode {
-                        FlushMode::Sync => Duration::from_millis(10),
-                        FlushMode::Async => self.config.flush_interval,
-                    };
-                    self.flush_signal.wait_for(&mut signalled, wait);
-                }
-                *signalled = false;
-            }
-            let stopping = self.shutting_down.load(Ordering::Acquire);
-            let least = if stopping
-                || self.config.flush_mode == FlushMode::Sync
-                || last_thorough.elapsed() >= self.config.flush_thorough_interval
-            {
-                0
-            } else {
-                u64::from(self.config.flush_least_pages) * 4096
-            };
-            if self.flush_commit_log(least) {
-                last_thorough = Instant::now();
-            }
-            if stopping || last_cq_flush.elapsed() >= Duration::from_secs(1) {
-                self.flush_queues();
-                self.refresh_disk_usage();
-                last_cq_flush = Instant::now();
-                if !stopping {
-                    self.delete_expired_files(std::time::SystemTime::now());
-                }
-            }
-            if stopping {
-                break;
-            }
-        }
-    }
-
-    /// Flushes the commit log when at least `least` bytes are unflushed; true when everything
-    /// written is now on disk.
-    fn flush_commit_log(&self, least: u64) -> bool {
-        // Read the store time first: every message stored at or before it lies below `target`.
-        let ts = self.last_store_timestamp.load(Ordering::Acquire);
-        let target = self.max_phy.load(Ordering::Acquire);
-        let from = self.flushed.load(Ordering::Acquire);
-        if target > from && target - from < least {
-            return false;
-        }
-        if target > from {
-            let started = Instant::now();
-            let flushed = self.log.flush(from, target);
-            self.flush_latency.record(started.elapsed());
-            if let Err(e) = flushed {
-                tracing::error!(cause = %e, "commit log flush failed");
-                return false;
-            }
-            self.flushed.store(target, Ordering::Release);
-        }
-        self.flushed_store_ts.fetch_max(ts, Ordering::AcqRel);
-        self.notify_flushed();
-        true
-    }
-
-    fn notify_flushed(&self) {
-        let flushed = self.flushed.load(Ordering::Acquire);
-        let mut waiters = self.flush_waiters.lock();
-        let mut i = 0;
-        while i < waiters.len() {
-            if waiters[i].0 <= flushed {
-                let (_, tx) = waiters.swap_remove(i);
-                let _ = tx.send(());
-            } else {
-                i += 1;
-            }
-        }
-    }
-
-    fn flush_queues(&self) {
-        // Every message stored at or before `ts` is dispatched (under the append lock).
-        let ts = i64::try_from(self.last_store_timestamp.load(Ordering::Acquire)).unwrap_or(0);
-        let physic = i64::try_from(self.flushed_store_ts.load(Ordering::Acquire)).unwrap_or(0);
-        let queues: Vec<Arc<ConsumeQueue>> = self.queues.read().values().flat_map(|m| m.values().cloned()).collect();
-        for q in queues {
-            if let Err(e) = q.flush() {
-                tracing::error!(cause = %e, "consume queue flush failed");
-                return;
-            }
-        }
-        if let Err(e) = self.index.flush() {
-            tracing::error!(cause = %e, "index flush failed");
-            return;
-        }
-        let cp = crate::checkpoint::Checkpoint {
-            physic_msg_timestamp: physic,
-            logics_msg_timestamp: ts,
-            index_msg_timestamp: ts,
-        };
-        if let Err(e) = cp.store(&self.config.root) {
-            tracing::error!(cause = %e, "writing the checkpoint failed");
-        }
-    }
-
     /// Keeps time-based retention from deleting commit-log files at or after `floor` (None
     /// lifts the floor). Disk-pressure deletion ignores it.
     pub fn set_retention_floor(&self, floor: Option<i64>) {
@@ -608,33 +493,6 @@ impl MessageStore {
     }
 }
 
-/// How far ahead of the append position the commit log is kept allocated and paged in.
-const WARM_AHEAD: u64 = 64 * 1024 * 1024;
-
-/// Keeps the commit log pre-created and paged in ahead of the writer, until the store is gone.
-fn warm_loop(store: &std::sync::Weak<MessageStore>) {
-    let mut warmed = 0u64;
-    loop {
-        let Some(s) = store.upgrade() else { return };
-        if s.shutting_down.load(Ordering::Acquire) {
-            return;
-        }
-        let pos = s.max_phy.load(Ordering::Acquire);
-        let target = pos + WARM_AHEAD.min(s.log.file_size());
-        if warmed < pos {
-            warmed = pos;
-        }
-        if warmed < target {
-            match s.log.warm(warmed, target) {
-                Ok(w) => warmed = w,
-                Err(e) => tracing::warn!(cause = %e, "pre-allocating the commit log failed"),
-            }
-        }
-        drop(s);
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn tag_code_of(topic: &str, props: &[(String, String)], store_ts: i64) -> i64 {
     if topic == "SCHEDULE_TOPIC_XXXX" {
         // Delivery time is recomputed by the broker's schedule service from the level.
@@ -643,5 +501,6 @@ fn tag_code_of(topic: &str, props: &[(String, String)], store_ts: i64) -> i64 {
     rmq_common::hash::tag_code(property::get(props, property::TAGS))
 }
 
+mod flush;
 mod read;
 mod replica;
