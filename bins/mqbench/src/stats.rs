@@ -51,6 +51,7 @@ pub struct Stats {
     max2_us: AtomicU64,
     inflight: AtomicI64,
     first_ms: AtomicU64,
+    last_ms: AtomicU64,
     started_ms: u64,
     hist: Mutex<Histograms>,
 }
@@ -69,6 +70,7 @@ impl Stats {
             max2_us: AtomicU64::new(0),
             inflight: AtomicI64::new(0),
             first_ms: AtomicU64::new(0),
+            last_ms: AtomicU64::new(0),
             started_ms: now,
             hist: Mutex::new(Histograms {
                 second: histogram(),
@@ -98,6 +100,7 @@ impl Stats {
         self.messages.fetch_add(messages, Ordering::Relaxed);
         self.sum_us.fetch_add(us, Ordering::Relaxed);
         self.max_us.fetch_max(us, Ordering::Relaxed);
+        self.last_ms.store(now_ms(), Ordering::Relaxed);
         let mut h = self.hist.lock();
         let _ = h.second.record(us);
         let _ = h.total.record(us);
@@ -164,6 +167,8 @@ impl Stats {
         let h = self.hist.lock();
         let secs = (now_ms().saturating_sub(h.since_ms)) as f64 / 1000.0;
         let ms = |q: f64| h.total.value_at_quantile(q) as f64 / 1000.0;
+        let (first, last) = (self.first_ms.load(Ordering::Relaxed), self.last_ms.load(Ordering::Relaxed));
+        let active_s = last.saturating_sub(first) as f64 / 1000.0;
         serde_json::json!({
             "mode": mode,
             "since_ms": h.since_ms,
@@ -179,6 +184,9 @@ impl Stats {
             },
             "run": {
                 "seconds": (now_ms().saturating_sub(self.started_ms)) as f64 / 1000.0,
+                // from the first request (or message) to the last success: a drain rate
+                "active_seconds": active_s,
+                "active_tps": self.messages.load(Ordering::Relaxed) as f64 / active_s.max(0.001),
                 "requests": self.requests.load(Ordering::Relaxed),
                 "messages": self.messages.load(Ordering::Relaxed),
                 "failed": self.failed.load(Ordering::Relaxed),
