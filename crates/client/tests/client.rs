@@ -297,7 +297,7 @@ async fn reconsume_later_retries_then_dead_letters() {
     let p = producer(&c.ns, 1).await;
     let topic = unique("Retry");
     p.send(Message::new(&topic, "flaky")).await.unwrap();
-    p.send(Message::new(&topic, "doomed")).await.unwrap();
+    let doomed = p.send(Message::new(&topic, "doomed")).await.unwrap();
     let attempts: Arc<Mutex<HashMap<String, Vec<i32>>>> = Arc::default();
     let a = Arc::clone(&attempts);
     let group = unique("retry");
@@ -343,6 +343,10 @@ async fn reconsume_later_retries_then_dead_letters() {
     let reader = LitePullConsumer::subscribe(cfg, &[(&dlq, "*")]).await.unwrap();
     let got = reader.poll(Duration::from_secs(10)).await.unwrap();
     assert_eq!(bodies(&got), BTreeSet::from(["doomed".to_owned()]));
+    // As RocketMQ stamps them: the original's offset id (kept over every retry) and topic.
+    let props = &got[0].properties;
+    assert_eq!(rmq_common::property::get(props, "ORIGIN_MESSAGE_ID"), Some(doomed.offset_msg_id.as_str()));
+    assert_eq!(rmq_common::property::get(props, "RETRY_TOPIC"), Some(topic.as_str()));
     reader.shutdown().await;
     // The admin CLI reads the DLQ, and brokerStatus shows the delay and timer backlogs.
     let out = rmq_tests::mqadmin(&["-n", &c.ns, "printMsg", "-t", &dlq, "-d", "true"]);

@@ -284,13 +284,10 @@ pub async fn send_back(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerRe
     if property::get(&props, property::RETRY_TOPIC).is_none() {
         property::set(&mut props, property::RETRY_TOPIC, &msg.topic);
     }
-    let origin = h
-        .origin_msg_id
-        .clone()
-        .or_else(|| property::get(&props, property::UNIQ_KEY).map(str::to_owned))
-        .unwrap_or_else(|| msg.msg_id.clone());
-    if property::get(&props, property::ORIGIN_MESSAGE_ID).is_none() {
-        property::set(&mut props, property::ORIGIN_MESSAGE_ID, &origin);
+    // As RocketMQ: the first send-back stamps the stored message's offset id; later ones keep
+    // it. The header's originMsgId (clients put the unique id there) is not what is stored.
+    if property::get(&props, property::ORIGIN_MESSAGE_ID).is_none_or(str::is_empty) {
+        property::set(&mut props, property::ORIGIN_MESSAGE_ID, &msg.msg_id);
     }
     let (topic, queue_id, delay) = if reconsume >= max || h.delay_level < 0 {
         let dlq = format!("{}{}", system::DLQ_PREFIX, h.group);
