@@ -1,0 +1,71 @@
+//! Store micro-benchmarks: appending a 1 KiB message to the commit log (ASYNC_FLUSH, the flusher
+//! running behind) and reading 32 messages of a queue through its consume queue.
+#![allow(missing_docs)]
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rmq_common::message::StoreMessage;
+use rmq_store::{FlushMode, MessageStore, StoreConfig};
+
+fn config(dir: &std::path::Path) -> StoreConfig {
+    StoreConfig {
+        root: dir.to_owned(),
+        commit_log_file_size: 256 * 1024 * 1024,
+        flush_mode: FlushMode::Async,
+        // Benchmarks must not depend on how full the host's disk is.
+        disk_max_used_ratio: 100,
+        ..StoreConfig::default()
+    }
+}
+
+fn message(queue_id: i32) -> StoreMessage {
+    StoreMessage {
+        topic: "BenchTopic".into(),
+        queue_id,
+        body: Bytes::from(vec![b'x'; 1024]),
+        properties: vec![
+            ("TAGS".into(), "TagA".into()),
+            ("UNIQ_KEY".into(), "7F00000100002A9F0000000000001000".into()),
+        ],
+        born_host: "127.0.0.1:5000".parse().expect("addr"),
+        store_host: "127.0.0.1:10911".parse().expect("addr"),
+        ..StoreMessage::default()
+    }
+}
+
+fn store(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MessageStore::open(config(dir.path())).expect("store opens");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut g = c.benchmark_group("store");
+    g.throughput(Throughput::Elements(1));
+    // Keep the log small enough for the benchmark's disk: a few hundred MiB at most.
+    g.measurement_time(Duration::from_secs(3));
+    let mut q = 0;
+    g.bench_function("commit_log_append_1k", |b| {
+        b.iter(|| {
+            q = (q + 1) % 8;
+            rt.block_on(store.put_message(message(q)))
+        });
+    });
+    for i in 0..1024 {
+        rt.block_on(store.put_message(message(100 + i % 2)));
+    }
+    g.throughput(Throughput::Elements(32));
+    let mut offset = 0i64;
+    g.bench_function("consume_queue_read_32x1k", |b| {
+        b.iter(|| {
+            offset = (offset + 32) % 480;
+            let r = store.get_messages("BenchTopic", 100, offset, 32, &|_| true);
+            assert_eq!(r.messages.len(), 32);
+            r
+        });
+    });
+    g.finish();
+    store.shutdown();
+}
+
+criterion_group!(benches, store);
+criterion_main!(benches);
