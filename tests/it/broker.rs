@@ -148,6 +148,67 @@ async fn send_tagged(c: &RemotingClient, addr: &str, topic: &str, tag: &str) {
     assert_eq!(c.invoke(addr, req, T).await.unwrap().code, 0);
 }
 
+/// A push consumer's pull: no expression in the request, only the subscription version.
+async fn push_pull(c: &RemotingClient, addr: &str, topic: &str, sub_version: i64, kind: &str) -> RemotingCommand {
+    let h = PullMessageRequestHeader {
+        consumer_group: "cg_sub".into(),
+        topic: topic.into(),
+        queue_id: 0,
+        queue_offset: 0,
+        max_msg_nums: 32,
+        sys_flag: 0,
+        sub_version: Some(sub_version),
+        expression_type: Some(kind.into()),
+        ..PullMessageRequestHeader::default()
+    };
+    c.invoke(addr, RemotingCommand::request_with_header(RequestCode::PullMessage, &h), T).await.unwrap()
+}
+
+fn tags(resp: &RemotingCommand) -> Vec<String> {
+    assert_eq!(resp.code, 0, "{:?}", resp.remark);
+    let msgs = MessageExt::decode_all(&resp.body).unwrap();
+    msgs.iter().map(|m| rmq_common::property::get(&m.properties, "TAGS").unwrap_or_default().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn pull_with_a_newer_subscription_than_the_heartbeat_is_served_unfiltered() {
+    // The 5.x Java client stamps a new subVersion on every rebalance change and its heartbeat
+    // carrying it can be skipped (try-lock held by the periodic heartbeat); refusing those pulls
+    // with SUBSCRIPTION_NOT_LATEST stalled its consumers for 30 s.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = BrokerSpec { namesrv: None, store: dir.path().join("store"), port: 0, extra: String::new() };
+    let broker = start_broker(&spec, dir.path());
+    let addr = broker.addr();
+    let c = RemotingClient::default();
+    for tag in ["a", "b", "a"] {
+        send_tagged(&c, &addr, "S", tag).await;
+    }
+    let heartbeat = serde_json::json!({
+        "clientID": "127.0.0.1@sub",
+        "producerDataSet": [],
+        "consumerDataSet": [{
+            "groupName": "cg_sub", "consumeType": "CONSUME_PASSIVELY", "messageModel": "CLUSTERING",
+            "consumeFromWhere": "CONSUME_FROM_FIRST_OFFSET", "unitMode": false,
+            "subscriptionDataSet": [{
+                "classFilterMode": false, "topic": "S", "subString": "a", "tagsSet": ["a"],
+                "codeSet": [97], "subVersion": 1000, "expressionType": "TAG"
+            }]
+        }]
+    });
+    let req = RemotingCommand::request(RequestCode::HeartBeat).with_body(serde_json::to_vec(&heartbeat).unwrap());
+    assert_eq!(c.invoke(&addr, req, T).await.unwrap().code, 0);
+
+    // The heartbeat's version or an older one: the registered tag filter applies.
+    assert_eq!(tags(&push_pull(&c, &addr, "S", 1000, "TAG").await), ["a", "a"]);
+    assert_eq!(tags(&push_pull(&c, &addr, "S", 999, "TAG").await), ["a", "a"]);
+    // Newer: every tag (the client filters by its current tags), never a refusal.
+    assert_eq!(tags(&push_pull(&c, &addr, "S", 2000, "TAG").await), ["a", "b", "a"]);
+    // Other expression types cannot be filtered by the client the same way: still refused.
+    let resp = push_pull(&c, &addr, "S", 2000, "SQL92").await;
+    assert_eq!(resp.response_code(), rmq_remoting::ResponseCode::SubscriptionNotLatest);
+    broker.terminate();
+}
+
 #[tokio::test]
 async fn stored_messages_carry_the_broker_region_and_trace_switch() {
     // The 5.x Java client writes a consume trace only for messages with MSG_REGION.

@@ -96,6 +96,53 @@ fn answer(result: GetMessageResult, request_offset: i64) -> PullAnswer {
     }
 }
 
+fn is_tag_type(expression_type: Option<&str>) -> bool {
+    expression_type.is_none_or(|t| t.is_empty() || t.eq_ignore_ascii_case("TAG"))
+}
+
+/// The tag filter of a pull: the expression the request carries (subscription bit; none means
+/// every tag, as RocketMQ reads it), else the subscription the group's heartbeats registered.
+///
+/// A pull whose `subVersion` is newer than the registered one is served without a broker-side
+/// tag filter instead of being refused with SUBSCRIPTION_NOT_LATEST, when both are TAG
+/// subscriptions. The 5.x Java client stamps a new version on every rebalance change and then
+/// sends a heartbeat under a try-lock; when its periodic heartbeat holds that lock (both fire
+/// about 1 s after start), the new version reaches no broker until the next heartbeat, 30 s
+/// later, and RocketMQ's refusal stalls the consumer that long. Sending every tag is safe: the
+/// client filters what it receives by its own, current tag set, so a stale broker-side filter
+/// can neither drop nor leak a message.
+fn subscription_filter(broker: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, BrokerError> {
+    let carried =
+        h.sys_flag & flag::SUBSCRIPTION != 0 || (h.sys_flag & flag::LITE_PULL != 0 && h.subscription.is_some());
+    if carried {
+        return Ok(TagFilter::parse(h.subscription.as_deref().unwrap_or("*")));
+    }
+    match broker.clients.subscription(&h.consumer_group, &h.topic) {
+        Some(sub) if sub.sub_version >= h.sub_version.unwrap_or(0) => Ok(TagFilter::of(&sub)),
+        Some(sub) if is_tag_type(h.expression_type.as_deref()) && is_tag_type(Some(&sub.expression_type)) => {
+            tracing::debug!(
+                group = %h.consumer_group,
+                topic = %h.topic,
+                registered = sub.sub_version,
+                requested = h.sub_version.unwrap_or(0),
+                "pull with a newer subscription than the heartbeat's: served without tag filter"
+            );
+            Ok(TagFilter::All)
+        }
+        Some(_) => {
+            Err(BrokerError::Code(ResponseCode::SubscriptionNotLatest, "the consumer's subscription not latest".into()))
+        }
+        None if broker.clients.consumer_group(&h.consumer_group).is_none() => Err(BrokerError::Code(
+            ResponseCode::SubscriptionNotExist,
+            format!("the consumer's group info not exist, group: {}", h.consumer_group),
+        )),
+        None => Err(BrokerError::Code(
+            ResponseCode::SubscriptionNotExist,
+            format!("the consumer's subscription not exist, group: {} topic: {}", h.consumer_group, h.topic),
+        )),
+    }
+}
+
 /// PULL_MESSAGE.
 pub async fn pull(
     broker: &Arc<Broker>,
@@ -127,33 +174,7 @@ pub async fn pull(
             h.queue_id, h.topic, topic.read_queue_nums, h.consumer_group
         )));
     }
-    let filter = if h.sys_flag & (flag::SUBSCRIPTION | flag::LITE_PULL) != 0 && h.subscription.is_some() {
-        TagFilter::parse(h.subscription.as_deref().unwrap_or("*"))
-    } else {
-        match broker.clients.subscription(&h.consumer_group, &h.topic) {
-            Some(sub) => {
-                if sub.sub_version < h.sub_version.unwrap_or(0) {
-                    return Err(BrokerError::Code(
-                        ResponseCode::SubscriptionNotLatest,
-                        "the consumer's subscription not latest".into(),
-                    ));
-                }
-                TagFilter::of(&sub)
-            }
-            None if broker.clients.consumer_group(&h.consumer_group).is_none() => {
-                return Err(BrokerError::Code(
-                    ResponseCode::SubscriptionNotExist,
-                    format!("the consumer's group info not exist, group: {}", h.consumer_group),
-                ));
-            }
-            None => {
-                return Err(BrokerError::Code(
-                    ResponseCode::SubscriptionNotExist,
-                    format!("the consumer's subscription not exist, group: {} topic: {}", h.consumer_group, h.topic),
-                ));
-            }
-        }
-    };
+    let filter = subscription_filter(broker, &h)?;
 
     // Commit the offset the consumer carries now, on receipt: a pull parked for long polling
     // must not write an older offset later, over a newer UPDATE_CONSUMER_OFFSET.
