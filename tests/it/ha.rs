@@ -314,3 +314,32 @@ async fn a_lagging_consumer_is_sent_to_the_slave() {
     assert!(got > 0, "the slave served reads: {got}");
     consumer.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slave_started_before_its_master_finds_it_within_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = start_namesrv(dir.path());
+    for d in ["m", "s"] {
+        std::fs::create_dir_all(dir.path().join(d)).unwrap();
+    }
+    // The slave registers first: the name server has no master to tell it about yet.
+    let ss = spec(&ns.addr(), &dir.path().join("s/store"), "brokerId=1\nbrokerRole=SLAVE\n");
+    let _slave = start_broker(&ss, &dir.path().join("s"));
+    std::thread::sleep(Duration::from_millis(1500));
+    let ms = spec(&ns.addr(), &dir.path().join("m/store"), "brokerRole=SYNC_MASTER\n");
+    let _master = start_broker(&ms, &dir.path().join("m"));
+    let p = producer(&ns.addr(), "late_master_pg").await;
+    // SEND_OK needs the slave connected: well before the 30 s registration period.
+    let started = Instant::now();
+    loop {
+        match p.send(Message::new("LateMasterTopic", "m")).await.map(|r| r.status) {
+            Ok(SendStatus::SendOk) => break,
+            other => assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the slave did not connect to a master that came up after it: {other:?}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    p.shutdown().await;
+}

@@ -13,6 +13,8 @@ use crate::Broker;
 
 /// Timeout of one registration call (`registerBrokerTimeoutMills`).
 const REGISTER_TIMEOUT: Duration = Duration::from_secs(6);
+/// How soon a slave that knows no master registers again.
+const SLAVE_WITHOUT_MASTER_RETRY: Duration = Duration::from_secs(2);
 
 impl Broker {
     fn register_request(&self) -> RemotingCommand {
@@ -110,8 +112,15 @@ impl Broker {
         tokio::spawn(async move {
             loop {
                 this.register_all().await;
+                // A slave that started before its master registered has no master to replicate
+                // from yet: ask again soon rather than a whole period later.
+                let wait = if !this.config.is_master() && this.master_addr.read().is_none() {
+                    SLAVE_WITHOUT_MASTER_RETRY
+                } else {
+                    period
+                };
                 tokio::select! {
-                    () = tokio::time::sleep(period) => {}
+                    () = tokio::time::sleep(wait) => {}
                     () = this.topics.changed.notified() => {}
                     () = stop.cancelled() => break,
                 }
