@@ -54,6 +54,12 @@ pub const TIMER_OUT_MS: &str = "TIMER_OUT_MS";
 const NAME_SEP: char = '\u{1}';
 const PROP_SEP: char = '\u{2}';
 
+/// Length in bytes of [`encode`]'s output, without building it.
+#[must_use]
+pub fn encoded_len(props: &[(String, String)]) -> usize {
+    props.iter().map(|(k, v)| k.len() + v.len() + 1).sum::<usize>() + props.len().saturating_sub(1)
+}
+
 /// Encodes properties as the client and broker do (no trailing separator).
 #[must_use]
 pub fn encode(props: &[(String, String)]) -> String {
@@ -112,6 +118,9 @@ mod tests {
         let p = vec![("TAGS".to_owned(), "a".to_owned()), ("KEYS".to_owned(), "k1 k2".to_owned())];
         let s = encode(&p);
         assert_eq!(s, "TAGS\u{1}a\u{2}KEYS\u{1}k1 k2");
+        assert_eq!(encoded_len(&p), s.len());
+        assert_eq!(encoded_len(&p[..1]), encode(&p[..1]).len());
+        assert_eq!(encoded_len(&[]), 0);
         assert_eq!(decode(&s), p);
         assert_eq!(decode(&format!("{s}\u{2}")), p);
         assert_eq!(decode("\u{1}x\u{2}k\u{1}\u{2}a\u{1}b"), vec![("a".to_owned(), "b".to_owned())]);

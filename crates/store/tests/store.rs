@@ -379,3 +379,19 @@ async fn a_replica_fed_raw_spans_matches_the_master_and_truncates() {
     master.shutdown();
     slave.shutdown();
 }
+
+#[tokio::test]
+async fn properties_too_long_for_the_record_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(config(dir.path(), 1024 * 1024)).unwrap();
+    put(&store, msg("T", 0, "before", "a")).await;
+    let mut m = msg("T", 0, "huge", "a");
+    // 32,768 bytes of properties: one past what the record's i16 length field holds.
+    m.properties = vec![("p".into(), "x".repeat(32_766))];
+    assert_eq!(rmq_common::property::encoded_len(&m.properties), 32_768);
+    let r = store.put_message(m).await;
+    assert_eq!(r.status, PutStatus::MessageIllegal, "{r:?}");
+    put(&store, msg("T", 0, "after", "a")).await;
+    let bodies: Vec<Bytes> = all(&store, "T", 0).into_iter().map(|m| m.body).collect();
+    assert_eq!(bodies, vec![Bytes::from("before"), Bytes::from("after")], "nothing torn between them");
+}

@@ -324,6 +324,14 @@ impl MessageStore {
         // Encode outside the writer lock.
         let mut encoded = Vec::with_capacity(msgs.len());
         for m in &msgs {
+            // The record's length fields: properties i16, topic i16 at most (RocketMQ's limits).
+            let props_len = property::encoded_len(&m.properties);
+            if props_len > i16::MAX as usize || m.topic.len() > i16::MAX as usize {
+                return PutMessageResult::refused(
+                    PutStatus::MessageIllegal,
+                    format!("the message properties length {props_len} is over 32767"),
+                );
+            }
             let mut m = m.clone();
             m.store_host = self.config.store_host;
             let rec = m.encode();
