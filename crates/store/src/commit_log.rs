@@ -60,31 +60,35 @@ impl CommitLog {
                 let mut blank = [0u8; 8];
                 blank[0..4].copy_from_slice(&i32::try_from(remaining).unwrap_or(i32::MAX).to_be_bytes());
                 blank[4..8].copy_from_slice(&MAGIC_BLANK.to_be_bytes());
-                f.write(usize::try_from(used).unwrap_or(0), &blank);
+                f.append(usize::try_from(used).unwrap_or(0), &blank);
             }
             at += remaining;
         }
         patch(record, at);
         let f = self.files.file_for_write(at)?;
-        f.write(usize::try_from(at - f.start()).unwrap_or(0), record);
+        f.append(usize::try_from(at - f.start()).unwrap_or(0), record);
         Ok((at, at + len))
     }
 
-    /// The record at `offset` (size from its header), copied out.
+    /// The record at `offset` (size from its header), copied out, if it ends by `end` (the
+    /// published end of the log).
     #[must_use]
-    pub fn record_at(&self, offset: u64) -> Option<Bytes> {
+    pub fn record_at(&self, offset: u64, end: u64) -> Option<Bytes> {
+        if offset.checked_add(8)? > end {
+            return None;
+        }
         let f = self.files.file_for(offset)?;
         let pos = usize::try_from(offset - f.start()).ok()?;
-        let head = f.read(pos, 8);
+        let head = f.read_published(pos, 8);
         if head.len() < 8 {
             return None;
         }
         let size = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
         let magic = i32::from_be_bytes([head[4], head[5], head[6], head[7]]);
-        if magic == MAGIC_BLANK || size <= 0 {
+        if magic == MAGIC_BLANK || size <= 0 || offset + u64::try_from(size).ok()? > end {
             return None;
         }
-        let data = f.read(pos, usize::try_from(size).ok()?);
+        let data = f.read_published(pos, usize::try_from(size).ok()?);
         (data.len() == usize::try_from(size).ok()?).then(|| Bytes::from(data))
     }
 
@@ -93,7 +97,7 @@ impl CommitLog {
     pub fn read(&self, offset: u64, size: usize) -> Option<Bytes> {
         let f = self.files.file_for(offset)?;
         let pos = usize::try_from(offset - f.start()).ok()?;
-        let data = f.read(pos, size);
+        let data = f.read_published(pos, size);
         (data.len() == size).then(|| Bytes::from(data))
     }
 
@@ -168,7 +172,7 @@ impl CommitLog {
         if pos + data.len() > f.size() {
             return Err(std::io::Error::other("replicated data crosses a commit-log file end"));
         }
-        f.write(pos, data);
+        f.append(pos, data);
         Ok(())
     }
 
@@ -190,7 +194,7 @@ impl CommitLog {
             return None;
         }
         let pos = usize::try_from(from - f.start()).ok()?;
-        Some(Bytes::from(f.read(pos, usize::try_from(to - from).ok()?)))
+        Some(Bytes::from(f.read_published(pos, usize::try_from(to - from).ok()?)))
     }
 
     /// Where recovery starts scanning: the newest file whose first record was stored at or
@@ -205,7 +209,7 @@ impl CommitLog {
         }
         for f in files.iter().rev() {
             let ts = self
-                .record_at(f.start())
+                .record_at(f.start(), u64::MAX)
                 .and_then(|r| MessageExt::decode_checked(&r, false).ok())
                 .map(|m| m.store_timestamp);
             if ts.is_some_and(|ts| ts <= safe_ts) {
@@ -225,7 +229,7 @@ impl CommitLog {
             let end = to.min(file_end).min(pos + 4 * 1024 * 1024);
             let a = usize::try_from(pos - f.start()).unwrap_or(0);
             let b = usize::try_from(end - f.start()).unwrap_or(0);
-            std::hint::black_box(f.touch(a, b));
+            f.touch(a, b);
             pos = end;
         }
         Ok(pos)

@@ -67,7 +67,7 @@ impl ConsumeQueue {
         let cq = Self { files, max: AtomicI64::new(first_unit), min: AtomicI64::new(first_unit) };
         let mut idx = first_unit;
         loop {
-            match cq.unit(idx) {
+            match cq.stored_unit(idx) {
                 Some(u) if u.is_blank() || (u.size > 0 && u.phy_offset + i64::from(u.size) <= log_end) => idx += 1,
                 _ => break,
             }
@@ -86,8 +86,16 @@ impl ConsumeQueue {
     /// The unit at logical offset `index`, if written.
     #[must_use]
     pub fn unit(&self, index: i64) -> Option<CqUnit> {
+        if index >= self.max_offset() {
+            return None; // not published: the writer may be writing it
+        }
+        self.stored_unit(index)
+    }
+
+    /// The unit stored at `index`, published or not: only while nothing appends (opening).
+    fn stored_unit(&self, index: i64) -> Option<CqUnit> {
         let (f, pos) = self.locate(index)?;
-        f.with_slice(pos, UNIT, |b| (b.len() == UNIT).then(|| CqUnit::decode(b)))
+        f.with_published(pos, UNIT, |b| (b.len() == UNIT).then(|| CqUnit::decode(b)))
     }
 
     /// Units `[from, from + count)` that exist.
@@ -100,7 +108,7 @@ impl ConsumeQueue {
             let Some((f, pos)) = self.locate(idx) else { break };
             let in_file = (f.size() - pos) / UNIT;
             let n = in_file.min(count - out.len()).min(usize::try_from(max - idx).unwrap_or(0));
-            f.with_slice(pos, n * UNIT, |b| {
+            f.with_published(pos, n * UNIT, |b| {
                 for chunk in b.chunks_exact(UNIT) {
                     out.push(CqUnit::decode(chunk));
                 }
@@ -133,7 +141,7 @@ impl ConsumeQueue {
     fn write_unit(&self, index: i64, unit: CqUnit) -> std::io::Result<()> {
         let pos = u64::try_from(index).unwrap_or(0) * UNIT as u64;
         let f = self.files.file_for_write(pos)?;
-        f.write(usize::try_from(pos - f.start()).unwrap_or(0), &unit.encode());
+        f.append(usize::try_from(pos - f.start()).unwrap_or(0), &unit.encode());
         Ok(())
     }
 

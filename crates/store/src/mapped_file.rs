@@ -2,9 +2,16 @@
 //!
 //! Invariants: the file is allocated on disk to its full size before it is mapped (so a write
 //! through the mapping can never hit a hole on a full disk and raise SIGBUS), and the mapping
-//! lives as long as the `MappedFile`. Access goes through a lock: writers copy bytes in under
-//! the write lock, readers copy bytes out under the read lock; no reference into the mapping
-//! escapes this module.
+//! lives as long as the `MappedFile`; no reference into the mapping escapes this module.
+//!
+//! Two ways in. Files whose bytes are rewritten in place (the index) go through a lock:
+//! `write` under the write lock, `read` / `with_slice` under the read lock. Append-only files
+//! (commit log, consume queues) use `append` / `read_published`: their owner serialises appends
+//! and publishes how far the file is written with a Release store after writing, readers read
+//! only below a position they loaded with Acquire, so no byte is read while it is written, and
+//! appends take no lock. Readers take the read lock only to exclude truncation (`zero_from`,
+//! the one write to published bytes). Under load, pulls and the writer no longer park on each
+//! other.
 #![allow(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
@@ -100,18 +107,59 @@ impl MappedFile {
         f(map.get(pos..end).unwrap_or(&[]))
     }
 
-    /// Reads one byte of every page in `[from, to)`, so the page cache holds them before the
-    /// writer gets there (a first touch costs ~10x a write to a cached page). Read-only, so it
-    /// can never race with the writer's data.
-    pub fn touch(&self, from: usize, to: usize) -> u8 {
-        let map = self.map.read();
-        let mut acc = 0u8;
-        let mut pos = from - from % 4096;
-        while pos < to.min(self.size) {
-            acc ^= map[pos];
-            pos += 4096;
+    /// Appends `data` at `pos` without the lock (append-only files; see the module docs: the
+    /// caller serialises appends and publishes the new end only after this returns).
+    ///
+    /// # Panics
+    /// If the write would end past the file; callers check room first.
+    pub fn append(&self, pos: usize, data: &[u8]) {
+        assert!(pos.checked_add(data.len()).is_some_and(|end| end <= self.size), "append past the file end");
+        // SAFETY: `[base + pos, base + pos + len)` lies inside the mapping (asserted above), which
+        // stays mapped until `self` drops. The module's contract for append-only files: these
+        // bytes are not yet published, so no reader reads them and no other writer writes them
+        // (appends are serialised by the file's owner); `data` cannot overlap the mapping's
+        // unpublished tail because nothing outside this module holds a reference into it.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), (self.base + pos) as *mut u8, data.len()) };
+    }
+
+    /// Copies `len` published bytes from `pos` out (clamped to the file end; see `with_published`).
+    #[must_use]
+    pub fn read_published(&self, pos: usize, len: usize) -> Vec<u8> {
+        self.with_published(pos, len, <[u8]>::to_vec)
+    }
+
+    /// Runs `f` over published bytes `[pos, pos + len)` (clamped to the file end). Takes the
+    /// read lock, which only truncation (`zero_from`) contends for: appends take no lock.
+    pub fn with_published<R>(&self, pos: usize, len: usize, f: impl FnOnce(&[u8]) -> R) -> R {
+        let end = pos.saturating_add(len).min(self.size);
+        if pos >= end {
+            return f(&[]);
         }
-        acc
+        let _guard = self.map.read();
+        // SAFETY: `[base + pos, base + end)` lies inside the mapping, which stays mapped while
+        // `self` lives (the slice does not outlive this call). The caller only asks for bytes
+        // published before (Acquire of the end the writer stored with Release after writing);
+        // appends write only unpublished bytes, and the one writer of published bytes,
+        // `zero_from`, is excluded by the read lock held here. So nothing mutates these bytes
+        // while the shared slice exists.
+        let bytes = unsafe { std::slice::from_raw_parts((self.base + pos) as *const u8, end - pos) };
+        f(bytes)
+    }
+
+    /// Pages `[from, to)` into the page cache and this mapping before the writer gets there (a
+    /// first touch costs ~10x a write to a cached page), with madvise(MADV_POPULATE_READ): the
+    /// kernel faults the pages in without this process reading bytes the writer may be writing.
+    /// Kernels before 5.14 lack the advice; then nothing is pre-faulted.
+    pub fn touch(&self, from: usize, to: usize) {
+        let to = to.min(self.size);
+        let a = from - from % 4096;
+        if to <= a {
+            return;
+        }
+        // SAFETY: `[base + a, base + to)` lies inside the mapping, which stays mapped while
+        // `self` lives; MADV_POPULATE_READ only makes the kernel fault pages in, it changes no
+        // byte of the mapping.
+        let _ = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, to - a, libc::MADV_POPULATE_READ) };
     }
 
     /// Writes the bytes `[from, to)` back to disk (msync). Takes no lock: writers keep
@@ -230,5 +278,37 @@ mod tests {
         f.flush(0, size).expect("flush after release writes the dirty pages");
         drop(f);
         assert_eq!(std::fs::read(dir.path().join("00000000000000000000")).expect("read file"), data);
+    }
+
+    #[test]
+    fn readers_see_every_published_append_whole_while_the_writer_goes_on() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let size = 4 * 1024 * 1024;
+        let f = std::sync::Arc::new(MappedFile::open(&dir.path().join("cq"), 0, size).expect("open"));
+        let published = std::sync::Arc::new(AtomicUsize::new(0));
+        const UNIT: usize = 64;
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                let (f, published) = (&f, &published);
+                scope.spawn(move || {
+                    let mut checked = 0;
+                    while checked < size / UNIT {
+                        let end = published.load(Ordering::Acquire);
+                        while checked * UNIT < end {
+                            let unit = f.read_published(checked * UNIT, UNIT);
+                            let want = (checked % 251) as u8;
+                            assert!(unit.iter().all(|b| *b == want), "unit {checked} read torn or early");
+                            checked += 1;
+                        }
+                        std::hint::spin_loop();
+                    }
+                });
+            }
+            for i in 0..size / UNIT {
+                f.append(i * UNIT, &[(i % 251) as u8; UNIT]);
+                published.store((i + 1) * UNIT, Ordering::Release);
+            }
+        });
     }
 }

@@ -58,6 +58,7 @@ impl MessageStore {
                 last_thorough = Instant::now();
             }
             if stopping || last_cq_flush.elapsed() >= Duration::from_secs(1) {
+                self.sweep_released();
                 self.flush_queues();
                 self.refresh_disk_usage();
                 last_cq_flush = Instant::now();
@@ -148,6 +149,15 @@ impl MessageStore {
             tracing::warn!(cause = %e, "releasing mapped commit-log pages failed");
         }
         self.released.store(upto, Ordering::Release);
+    }
+
+    /// Releases again, once a second, the pages of the released range that lagging readers
+    /// (a consumer far behind, a slave catching up) faulted back in.
+    fn sweep_released(&self) {
+        let upto = self.released.load(Ordering::Acquire);
+        if let Err(e) = self.log.release(self.log.min_offset(), upto) {
+            tracing::warn!(cause = %e, "releasing mapped commit-log pages failed");
+        }
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex, RwLock};
-use rmq_common::message::{patch_record, StoreMessage};
-use rmq_common::{msgid, property, sysflag};
+use rmq_common::message::StoreMessage;
+use rmq_common::{property, sysflag};
 use tokio::sync::oneshot;
 
 use crate::commit_log::CommitLog;
@@ -69,6 +69,8 @@ pub struct MessageStore {
     index: crate::index::IndexService,
     max_phy: AtomicU64,
     flushed: AtomicU64,
+    /// Hands appends to the append thread (append.rs).
+    appender: std::sync::mpsc::Sender<append::AppendJob>,
     /// Commit-log bytes below this are released from the resident set (flush.rs).
     released: AtomicU64,
     flush_waiters: Mutex<Vec<(u64, oneshot::Sender<()>)>>,
@@ -120,7 +122,9 @@ impl MessageStore {
             .map_err(io("opening commit log"))?;
         let shape = crate::index::IndexShape { slots: config.max_hash_slot_num, entries: config.max_index_num };
         let index = crate::index::IndexService::open(&config.root.join("index"), shape).map_err(io("opening index"))?;
+        let (appender, jobs) = std::sync::mpsc::channel();
         let store = Self {
+            appender,
             log,
             writer: Mutex::new(0),
             queues: RwLock::new(HashMap::new()),
@@ -156,6 +160,11 @@ impl MessageStore {
             .spawn(move || flusher.flush_loop())
             .map_err(io("starting flush thread"))?;
         *store.flusher.lock() = Some(handle);
+        let weak = Arc::downgrade(&store);
+        std::thread::Builder::new()
+            .name("store-append".into())
+            .spawn(move || append::append_loop(&weak, &jobs))
+            .map_err(io("starting append thread"))?;
         let weak = Arc::downgrade(&store);
         std::thread::Builder::new()
             .name("store-warm".into())
@@ -321,84 +330,21 @@ impl MessageStore {
             return PutMessageResult::refused(PutStatus::ServiceNotAvailable, reason);
         }
         let put_started = Instant::now();
-        // Encode outside the writer lock.
-        let mut encoded = Vec::with_capacity(msgs.len());
-        for m in &msgs {
-            // The record's length fields: properties i16, topic i16 at most (RocketMQ's limits).
-            let props_len = property::encoded_len(&m.properties);
-            if props_len > i16::MAX as usize || m.topic.len() > i16::MAX as usize {
-                return PutMessageResult::refused(
-                    PutStatus::MessageIllegal,
-                    format!("the message properties length {props_len} is over 32767"),
-                );
-            }
-            let mut m = m.clone();
-            m.store_host = self.config.store_host;
-            let rec = m.encode();
-            if rec.len() > self.config.max_message_size || rec.len() + 8 > self.config.commit_log_file_size {
-                return PutMessageResult::refused(
-                    PutStatus::MessageIllegal,
-                    format!("message of {} bytes is too large", rec.len()),
-                );
-            }
-            encoded.push((m, rec));
+        // Encoding and appending run on the store's append thread (as RocketMQ's send thread):
+        // a burst of sends then costs the async workers a hand-off each, not the CPU work, so
+        // the other tasks on them (pulls above all) do not queue behind it.
+        let (reply, replied) = oneshot::channel();
+        if self.appender.send(append::AppendJob { msgs, reply }).is_err() {
+            return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "the store's append thread is gone");
         }
-        let store_ts = now_ms();
-        let mut result = PutMessageResult::refused(PutStatus::Ok, "");
-        let mut arrivals = Vec::with_capacity(encoded.len());
-        {
-            let mut pos = self.writer.lock();
-            for (i, (m, rec)) in encoded.iter_mut().enumerate() {
-                let dispatch = !matches!(
-                    sysflag::transaction_type(m.sys_flag),
-                    sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK
-                );
-                let cq = match self.queue_or_create(&m.topic, m.queue_id) {
-                    Ok(cq) => cq,
-                    Err(e) => {
-                        return PutMessageResult::refused(PutStatus::ServiceNotAvailable, format!("consume queue: {e}"))
-                    }
-                };
-                let queue_offset = if dispatch { cq.max_offset() } else { 0 };
-                let appended = self
-                    .log
-                    .append(*pos, rec, |r, at| patch_record(r, queue_offset, i64::try_from(at).unwrap_or(0), store_ts));
-                let (at, end) = match appended {
-                    Ok(v) => v,
-                    Err(e) => {
-                        tracing::error!(cause = %e, "commit log append failed");
-                        return PutMessageResult::refused(
-                            PutStatus::ServiceNotAvailable,
-                            format!("commit log append failed: {e}"),
-                        );
-                    }
-                };
-                *pos = end;
-                let phy = i64::try_from(at).unwrap_or(0);
-                if dispatch {
-                    let unit = CqUnit {
-                        phy_offset: phy,
-                        size: i32::try_from(rec.len()).unwrap_or(0),
-                        tag_code: m.cq_tag_code(),
-                    };
-                    if let Err(e) = cq.put(queue_offset, unit) {
-                        tracing::error!(cause = %e, "consume queue write failed");
-                    }
-                    arrivals.push((m.topic.clone(), m.queue_id, queue_offset));
-                }
-                self.index_message(&m.topic, &m.properties, phy, store_ts);
-                if i == 0 {
-                    result.queue_offset = queue_offset;
-                    result.phy_offset = phy;
-                }
-                result.msg_ids.push(msgid::offset_msg_id(&self.config.store_host, phy));
-                self.put_bytes.fetch_add(rec.len() as u64, Ordering::Relaxed);
-            }
-            result.end_offset = i64::try_from(*pos).unwrap_or(0);
-            self.max_phy.store(*pos, Ordering::Release);
-        }
-        self.put_total.fetch_add(encoded.len() as u64, Ordering::Relaxed);
-        self.last_store_timestamp.fetch_max(u64::try_from(store_ts).unwrap_or(0), Ordering::Release);
+        let Ok(appended) = replied.await else {
+            return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "the store's append thread is gone");
+        };
+        let (mut result, arrivals, count) = match appended {
+            Ok(v) => v,
+            Err(refused) => return refused,
+        };
+        self.put_total.fetch_add(count as u64, Ordering::Relaxed);
         if let Some(listener) = self.listener.read().clone() {
             for (t, q, o) in &arrivals {
                 listener(t, *q, *o);
@@ -509,6 +455,7 @@ fn tag_code_of(topic: &str, props: &[(String, String)], store_ts: i64) -> i64 {
     rmq_common::hash::tag_code(property::get(props, property::TAGS))
 }
 
+mod append;
 mod flush;
 mod read;
 mod replica;

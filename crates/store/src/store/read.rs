@@ -171,7 +171,7 @@ impl MessageStore {
     /// The record at a commit-log offset.
     #[must_use]
     pub fn message_by_offset(&self, phy_offset: i64) -> Option<Bytes> {
-        self.log.record_at(u64::try_from(phy_offset).ok()?)
+        self.log.record_at(u64::try_from(phy_offset).ok()?, self.max_phy.load(Ordering::Acquire))
     }
 
     /// Records indexed under `topic#key` stored within `[begin, end]`, newest first, at most `max`.
@@ -228,7 +228,7 @@ impl MessageStore {
         let mut pos = self.log.min_offset();
         // Skip a leading blank record, if the first file starts with one.
         for _ in 0..2 {
-            match self.log.record_at(pos) {
+            match self.log.record_at(pos, self.max_phy.load(Ordering::Acquire)) {
                 Some(r) => return rmq_common::message::MessageExt::decode(&r).map_or(0, |m| m.store_timestamp),
                 None => pos = pos - pos % self.log.file_size() + self.log.file_size(),
             }
