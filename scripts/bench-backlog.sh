@@ -73,7 +73,7 @@ PY
 
 # Cached bytes of the commit log (fincore), or "n/a".
 cached() { # store dir
-  fincore -b -n -o RES "$1"/commitlog/* 2>/dev/null | awk '{s += $1} END {print s + 0}' || echo n/a
+  fincore -b -n -o RES "$1"/commitlog/* 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}' || echo n/a
 }
 
 # Drain rate of a pass: messages / (last message - first message), from mqbench's summary.

@@ -103,6 +103,9 @@ impl std::fmt::Debug for MessageStore {
     }
 }
 
+/// Largest body appended in the caller's task rather than on the append thread.
+const INLINE_APPEND_MAX_BODY: usize = 16 * 1024;
+
 fn now_ms() -> i64 {
     i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
         .unwrap_or(0)
@@ -330,15 +333,21 @@ impl MessageStore {
             return PutMessageResult::refused(PutStatus::ServiceNotAvailable, reason);
         }
         let put_started = Instant::now();
-        // Encoding and appending run on the store's append thread (as RocketMQ's send thread):
-        // a burst of sends then costs the async workers a hand-off each, not the CPU work, so
-        // the other tasks on them (pulls above all) do not queue behind it.
-        let (reply, replied) = oneshot::channel();
-        if self.appender.send(append::AppendJob { msgs, reply }).is_err() {
-            return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "the store's append thread is gone");
-        }
-        let Ok(appended) = replied.await else {
-            return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "the store's append thread is gone");
+        // A batch is encoded and appended on the store's append thread (as RocketMQ's send
+        // thread): a burst of batch sends then costs the async workers a hand-off each, not the
+        // CPU work, so the other tasks on them (pulls above all) do not queue behind it. A single
+        // small message is appended in place: its work is smaller than the hand-off.
+        let appended = if msgs.len() == 1 && msgs[0].body.len() <= INLINE_APPEND_MAX_BODY {
+            self.append_now(&msgs)
+        } else {
+            let (reply, replied) = oneshot::channel();
+            if self.appender.send(append::AppendJob { msgs, reply }).is_err() {
+                return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "the store's append thread is gone");
+            }
+            let Ok(appended) = replied.await else {
+                return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "the store's append thread is gone");
+            };
+            appended
         };
         let (mut result, arrivals, count) = match appended {
             Ok(v) => v,
