@@ -80,7 +80,7 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
         });
     }
     let reporter =
-        tokio::spawn(crate::producer::report(Arc::clone(&stats), Kind::Consume, 0, a.duration, a.count, stop.clone()));
+        tokio::spawn(crate::progress::report(Arc::clone(&stats), Kind::Consume, 0, a.duration, a.count, stop.clone()));
     stop.wait().await;
     if let Ok(progress) = reporter.await {
         progress.clear();

@@ -15,8 +15,7 @@ use rmq_client::Message;
 use rmq_common::message::MessageExt;
 use tokio::sync::Semaphore;
 
-use crate::progress::Progress;
-use crate::stats::{Kind, Reporter, Stats};
+use crate::stats::{Kind, Stats};
 use crate::stop::Stop;
 
 /// Property carrying the sequence number, which decides a transactional message's outcome.
@@ -200,8 +199,14 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
     let (async_send, threads, inflight) = (a.async_send, a.threads.max(1), a.inflight.max(1));
     let factory = Arc::new(Factory { body: Bytes::from(vec![b'a'; a.size]), seq: AtomicU64::new(0), args: a });
 
-    let reporter =
-        tokio::spawn(report(Arc::clone(&stats), Kind::Send { batch }, warmup_ms, duration, count, stop.clone()));
+    let reporter = tokio::spawn(crate::progress::report(
+        Arc::clone(&stats),
+        Kind::Send { batch },
+        warmup_ms,
+        duration,
+        count,
+        stop.clone(),
+    ));
     if duration > 0 {
         let stop = stop.clone();
         tokio::spawn(async move {
@@ -257,22 +262,6 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
         summary["transaction_checks"] = listener.checks.load(Ordering::Relaxed).into();
     }
     crate::stats::finish(&summary, json.as_deref())
-}
-
-/// Prints the per-second lines until `stop`; returns the progress line to clear.
-pub async fn report(stats: Arc<Stats>, kind: Kind, warmup_ms: u64, duration: u64, count: u64, stop: Stop) -> Progress {
-    let mut reporter = Reporter::new(kind, warmup_ms);
-    let mut progress = Progress::new(duration, count);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            () = stop.wait() => return progress,
-        }
-        let lines = reporter.tick(&stats);
-        progress.print(&lines, stats.messages());
-    }
 }
 
 async fn send_loop(sender: Arc<Sender>, factory: Arc<Factory>, stats: Arc<Stats>, stop: Stop) {

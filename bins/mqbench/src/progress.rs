@@ -2,7 +2,11 @@
 //! pipes get the per-second lines alone).
 
 use std::io::{IsTerminal, Write};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::stats::{Kind, Reporter, Stats};
+use crate::stop::Stop;
 
 /// Where the run stands: elapsed time against the duration, or messages against the count.
 pub struct Progress {
@@ -68,6 +72,22 @@ impl Progress {
             None => format!("{} (until stopped)", SPIN[self.spin]),
         };
         format!("{head} {elapsed} s, {messages} messages, {rate} msg/s average")
+    }
+}
+
+/// Prints the per-second lines until `stop`; returns the progress line to clear.
+pub async fn report(stats: Arc<Stats>, kind: Kind, warmup_ms: u64, duration: u64, count: u64, stop: Stop) -> Progress {
+    let mut reporter = Reporter::new(kind, warmup_ms);
+    let mut progress = Progress::new(duration, count);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = stop.wait() => return progress,
+        }
+        let lines = reporter.tick(&stats);
+        progress.print(&lines, stats.messages());
     }
 }
 

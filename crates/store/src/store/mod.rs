@@ -341,13 +341,16 @@ impl MessageStore {
             self.append_now(&msgs)
         } else {
             let (reply, replied) = oneshot::channel();
-            if self.appender.send(append::AppendJob { msgs, reply }).is_err() {
-                return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "the store's append thread is gone");
+            let sent = self.appender.send(append::AppendJob { msgs, reply }).is_ok();
+            match replied.await {
+                Ok(appended) if sent => appended,
+                _ => {
+                    return PutMessageResult::refused(
+                        PutStatus::ServiceNotAvailable,
+                        "the store's append thread is gone",
+                    )
+                }
             }
-            let Ok(appended) = replied.await else {
-                return PutMessageResult::refused(PutStatus::ServiceNotAvailable, "the store's append thread is gone");
-            };
-            appended
         };
         let (mut result, arrivals, count) = match appended {
             Ok(v) => v,
