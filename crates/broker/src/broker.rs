@@ -166,7 +166,9 @@ impl Broker {
                     _ = tick.tick() => {}
                     () = this.stop.cancelled() => break,
                 }
-                if let Err(e) = this.offsets.persist() {
+                // File I/O and fsync stay off the request workers.
+                let b = Arc::clone(&this);
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || b.offsets.persist()).await {
                     tracing::error!(cause = %e, "persisting consumer offsets failed");
                 }
             }

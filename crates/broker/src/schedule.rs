@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ use crate::Broker;
 pub struct DelayOffsets {
     path: PathBuf,
     table: Mutex<BTreeMap<i32, i64>>,
+    /// Changed since the last write.
+    dirty: AtomicBool,
 }
 
 impl DelayOffsets {
@@ -30,7 +33,7 @@ impl DelayOffsets {
     pub fn load(config_dir: &std::path::Path) -> Self {
         let path = config_dir.join("delayOffset.json");
         let table = load_with_backup(&path, Self::parse).unwrap_or_default();
-        Self { path, table: Mutex::new(table) }
+        Self { path, table: Mutex::new(table), dirty: AtomicBool::new(false) }
     }
 
     fn parse(text: &str) -> Option<BTreeMap<i32, i64>> {
@@ -52,21 +55,27 @@ impl DelayOffsets {
     }
 
     fn set(&self, level: i32, offset: i64) {
-        self.table.lock().insert(level, offset);
+        if self.table.lock().insert(level, offset) != Some(offset) {
+            self.dirty.store(true, Ordering::Release);
+        }
     }
 
     /// Replaces the table with the master's (slave metadata sync) and persists it.
     pub fn replace_from_json(&self, text: &str) {
         if let Some(t) = Self::parse(text) {
             *self.table.lock() = t;
+            self.dirty.store(true, Ordering::Release);
             self.persist();
         }
     }
 
-    /// Writes the file.
+    /// Writes the file if anything changed since the last write (blocking: file I/O and fsync).
     pub fn persist(&self) {
-        if let Err(e) = write_atomic(&self.path, &self.to_json()) {
-            tracing::error!(cause = %e, "persisting delay offsets failed");
+        if self.dirty.swap(false, Ordering::AcqRel) {
+            if let Err(e) = write_atomic(&self.path, &self.to_json()) {
+                self.dirty.store(true, Ordering::Release);
+                tracing::error!(cause = %e, "persisting delay offsets failed");
+            }
         }
     }
 
@@ -119,7 +128,11 @@ impl Broker {
         tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(1)) => this.delay_offsets.persist(),
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {
+                        // File I/O and fsync stay off the request workers.
+                        let b = Arc::clone(&this);
+                        let _ = tokio::task::spawn_blocking(move || b.delay_offsets.persist()).await;
+                    }
                     () = this.stop.cancelled() => break,
                 }
             }

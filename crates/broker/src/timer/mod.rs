@@ -27,6 +27,9 @@ use crate::topics::system;
 use crate::Broker;
 use wheel::{AddOutcome, TimerEntry, TimerWheel};
 
+/// How often an idle timer (only the cursor moving) writes its checkpoint.
+const IDLE_CHECKPOINT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The due time of a send, if it is a timer message: `Ok(None)` for a plain message, `Err` for
 /// an unparsable value. Relative delays count from `now`.
 pub fn deliver_ms(props: &[(String, String)], now: i64) -> Result<Option<i64>, String> {
@@ -55,7 +58,7 @@ pub fn clear_timer_properties(props: &mut Vec<(String, String)>) {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Progress {
     /// Next offset of the timer topic's queue 0 to link into the wheel.
@@ -77,6 +80,8 @@ pub struct TimerService {
     precision_ms: i64,
     wheel: Mutex<TimerWheel>,
     progress: Mutex<Progress>,
+    /// What the last checkpoint wrote, and when.
+    written: Mutex<(Progress, std::time::Instant)>,
 }
 
 impl TimerService {
@@ -95,7 +100,14 @@ impl TimerService {
         if progress.cursor == 0 {
             progress.cursor = crate::now_ms() / precision_ms;
         }
-        Ok(Self { dir, precision_ms, wheel: Mutex::new(wheel), progress: Mutex::new(progress) })
+        Ok(Self {
+            dir,
+            precision_ms,
+            wheel: Mutex::new(wheel),
+            progress: Mutex::new(progress),
+            // Nothing written yet this run: the first checkpoint always writes.
+            written: Mutex::new((Progress { enqueue_offset: -1, ..progress }, std::time::Instant::now())),
+        })
     }
 
     fn tick_of(&self, deliver_ms: i64) -> i64 {
@@ -103,8 +115,22 @@ impl TimerService {
         deliver_ms.div_euclid(self.precision_ms) + i64::from(deliver_ms.rem_euclid(self.precision_ms) != 0)
     }
 
-    /// Syncs the wheel, then records progress.
+    /// Syncs the wheel, then records progress (blocking: fsync).
     pub fn persist(&self) {
+        self.checkpoint(true);
+    }
+
+    /// As `persist`, but while the timer is idle (only the cursor moving) at most once a
+    /// minute: a restart from an older cursor only rescans empty slots.
+    fn checkpoint(&self, force: bool) {
+        {
+            let p = *self.progress.lock();
+            let (w, at) = *self.written.lock();
+            let idle = Progress { cursor: w.cursor, ..p } == w && p.log_end == self.wheel.lock().log_end();
+            if !force && idle && at.elapsed() < IDLE_CHECKPOINT {
+                return;
+            }
+        }
         let log_end = {
             let w = self.wheel.lock();
             if let Err(e) = w.sync() {
@@ -122,6 +148,8 @@ impl TimerService {
             Ok(text) => {
                 if let Err(e) = write_atomic(&self.dir.join("progress.json"), &text) {
                     tracing::error!(cause = %e, "persisting timer progress failed");
+                } else {
+                    *self.written.lock() = (p, std::time::Instant::now());
                 }
             }
             Err(e) => tracing::error!(cause = %e, "encoding timer progress failed"),
@@ -171,7 +199,14 @@ impl Broker {
             let busy = self.timer_enqueue(timer).await;
             let failed = self.timer_deliver(timer).await;
             if last_persist.elapsed() >= Duration::from_secs(1) {
-                timer.persist();
+                // fsync stays off the request workers.
+                let b = Arc::clone(&self);
+                let _ = tokio::task::spawn_blocking(move || {
+                    if let Some(t) = &b.timer {
+                        t.checkpoint(false);
+                    }
+                })
+                .await;
                 let cursor_ms = timer.progress.lock().cursor * timer.precision_ms;
                 let floor = {
                     let mut w = timer.wheel.lock();
