@@ -124,17 +124,18 @@ impl Dispatcher {
         let opaque = request.opaque;
         let serialize_type = request.serialize_type;
         let channel = channel.clone();
+        let in_flight = channel.request_started();
         self.tracker.spawn(async move {
             let ctx = RequestContext { channel: channel.clone() };
             if let Some(mut response) = processor.process(ctx, request).await {
-                if oneway {
-                    return;
+                if !oneway {
+                    response.opaque = opaque;
+                    response.serialize_type = serialize_type;
+                    response.flag |= crate::FLAG_RESPONSE;
+                    channel.send_response_nowait(response);
                 }
-                response.opaque = opaque;
-                response.serialize_type = serialize_type;
-                response.flag |= crate::FLAG_RESPONSE;
-                channel.send_response_nowait(response);
             }
+            drop(in_flight);
         });
     }
 }
