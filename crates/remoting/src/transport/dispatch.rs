@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Waker};
 
 use tokio_util::task::TaskTracker;
 
@@ -125,7 +126,7 @@ impl Dispatcher {
         let serialize_type = request.serialize_type;
         let channel = channel.clone();
         let in_flight = channel.request_started();
-        self.tracker.spawn(async move {
+        let mut task = Box::pin(async move {
             let ctx = RequestContext { channel: channel.clone() };
             if let Some(mut response) = processor.process(ctx, request).await {
                 if !oneway {
@@ -137,5 +138,13 @@ impl Dispatcher {
             }
             drop(in_flight);
         });
+        // Most requests (sends, offset commits, pulls that find messages) complete without
+        // waiting: run them right here and spare a task spawn and a wake-up. One that has to wait
+        // (long polling, a sync flush) becomes a task; its first poll there registers the real
+        // waker (tokio's primitives re-register on every poll).
+        let mut cx = Context::from_waker(Waker::noop());
+        if task.as_mut().poll(&mut cx).is_pending() {
+            self.tracker.spawn(task);
+        }
     }
 }
