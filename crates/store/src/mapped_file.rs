@@ -146,9 +146,11 @@ impl MappedFile {
         f(bytes)
     }
 
-    /// Pages `[from, to)` into the page cache and this mapping before the writer gets there (a
-    /// first touch costs ~10x a write to a cached page), with madvise(MADV_POPULATE_READ): the
-    /// kernel faults the pages in without this process reading bytes the writer may be writing.
+    /// Pages `[from, to)` into the page cache and this mapping, writable, before the writer gets
+    /// there (a first touch costs ~10x a write to a cached page), with
+    /// madvise(MADV_POPULATE_WRITE): the kernel takes the write faults (block reservation, page
+    /// made writable and dirty) without this process touching a byte, so the writer takes none.
+    /// Pages that stay unwritten are written back as zeros, which they are.
     /// Kernels before 5.14 lack the advice; then nothing is pre-faulted.
     pub fn touch(&self, from: usize, to: usize) {
         let to = to.min(self.size);
@@ -157,9 +159,9 @@ impl MappedFile {
             return;
         }
         // SAFETY: `[base + a, base + to)` lies inside the mapping, which stays mapped while
-        // `self` lives; MADV_POPULATE_READ only makes the kernel fault pages in, it changes no
+        // `self` lives; MADV_POPULATE_WRITE only makes the kernel fault pages in, it changes no
         // byte of the mapping.
-        let _ = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, to - a, libc::MADV_POPULATE_READ) };
+        let _ = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, to - a, libc::MADV_POPULATE_WRITE) };
     }
 
     /// Writes the bytes `[from, to)` back to disk (msync). Takes no lock: writers keep
