@@ -51,7 +51,8 @@ fn main() -> anyhow::Result<()> {
     if !ignored.is_empty() {
         tracing::warn!(keys = ?ignored, "config keys not supported yet (ignored)");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(config.worker_threads()).enable_all().build()?;
     runtime.block_on(rmq_broker::run(config, shutdown_signal())).context("broker failed")
 }
 
