@@ -46,6 +46,14 @@ fn codec(c: &mut Criterion) {
                 codec.decode(&mut buf).expect("decodes").expect("whole frame")
             });
         });
+        g.bench_function(format!("decode_and_read_send_header_1k_{name}"), |b| {
+            let mut codec = RemotingCodec::default();
+            b.iter(|| {
+                let mut buf = BytesMut::from(&bytes[..]);
+                let cmd = codec.decode(&mut buf).expect("decodes").expect("whole frame");
+                cmd.header::<SendMessageRequestHeaderV2>().expect("a send header")
+            });
+        });
     }
     g.finish();
 }

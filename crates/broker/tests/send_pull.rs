@@ -65,7 +65,7 @@ async fn send_then_pull_with_tags_and_long_polling() {
         assert_eq!(h.queue_offset, i);
         assert_eq!(h.queue_id, 1);
         assert_eq!(h.msg_id.len(), 32);
-        assert_eq!(resp.ext_fields.get("MSG_REGION").map(String::as_str), Some("DefaultRegion"));
+        assert_eq!(resp.ext_fields.get("MSG_REGION"), Some("DefaultRegion"));
     }
     let resp = c.invoke(&b.addr, pull_request("TopicA", 1, 0, 0, "a"), T).await.unwrap();
     assert_eq!(resp.code, 0);
@@ -172,7 +172,7 @@ async fn delayed_messages_arrive_after_their_level() {
     let c = RemotingClient::default();
     let mut req = send_request("Delayed", 0, "later", "a");
     // Append DELAY=2 (2 s) to the properties.
-    let props = req.ext_fields.get("i").cloned().unwrap_or_default();
+    let props = req.ext_fields.get("i").unwrap_or_default().to_owned();
     req.ext_fields.insert("i".into(), format!("{props}\u{2}DELAY\u{1}2"));
     let sent = Instant::now();
     let resp = c.invoke(&b.addr, req, T).await.unwrap();

@@ -337,7 +337,7 @@ impl ClientInstance {
 
     fn on_broker_request(&self, req: &RemotingCommand) -> Option<RemotingCommand> {
         let mut group =
-            ["consumerGroup", "group", "producerGroup"].iter().find_map(|k| req.ext_fields.get(*k)).cloned();
+            ["consumerGroup", "group", "producerGroup"].iter().find_map(|k| req.ext_fields.get(k)).map(str::to_owned);
         if req.request_code() == RequestCode::CheckTransactionState {
             // The producer group travels in the half message's PGROUP property.
             group = rmq_common::message::MessageExt::decode(&req.body).ok().and_then(|m| {

@@ -530,8 +530,8 @@ fn java_view(cmd: &RemotingCommand) -> Map<String, Value> {
             cmd.ext_fields
                 .iter()
                 .map(|(k, v)| {
-                    let v = if v.is_empty() && !json { Value::Null } else { Value::String(v.clone()) };
-                    (k.clone(), v)
+                    let v = if v.is_empty() && !json { Value::Null } else { Value::String(v.to_owned()) };
+                    (k.to_owned(), v)
                 })
                 .collect(),
         )

@@ -1,6 +1,5 @@
 //! `RemotingCommand`: the one message type of the RocketMQ remoting protocol.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use bytes::Bytes;
@@ -9,10 +8,7 @@ use crate::error::HeaderError;
 use crate::header::CommandHeader;
 use crate::{LanguageCode, RequestCode, ResponseCode};
 
-/// The "custom header" of a command: string keys to string values.
-///
-/// Sorted, so encoding is deterministic (golden vectors, reproducible captures).
-pub type ExtFields = BTreeMap<String, String>;
+pub use crate::ext_fields::ExtFields;
 
 /// Flag bit 0: the command is a response.
 pub const FLAG_RESPONSE: i32 = 0x1;

@@ -14,6 +14,7 @@ pub mod code;
 mod codec;
 mod command;
 mod error;
+mod ext_fields;
 pub mod header;
 mod serial;
 pub mod transport;

@@ -26,7 +26,7 @@ fn golden_json_request_with_ext_fields() {
     assert_eq!(cmd.version, 409);
     assert_eq!(cmd.language, LanguageCode::Java);
     assert_eq!(cmd.serialize_type, SerializeType::Json);
-    assert_eq!(cmd.ext_fields.get("b").map(String::as_str), Some("TopicTest"));
+    assert_eq!(cmd.ext_fields.get("b"), Some("TopicTest"));
     assert_eq!(&cmd.body[..], b"hello");
     assert!(!cmd.is_response() && !cmd.is_oneway());
     assert_eq!(&cmd.encode_frame().unwrap()[..], &bytes[..], "encoding reproduces the bytes");
@@ -102,8 +102,8 @@ fn lenient_json_headers_of_other_clients() {
     // C++: remark "", ACL keys, numbers as ext values.
     let cpp = frame(0, br#"{"code":10,"language":"CPP","version":333,"opaque":2,"flag":0,"remark":"","extFields":{"AccessKey":"","queueId":3,"batch":false}}"#, b"");
     let cmd = RemotingCommand::decode_frame(&cpp).unwrap();
-    assert_eq!(cmd.ext_fields.get("queueId").map(String::as_str), Some("3"));
-    assert_eq!(cmd.ext_fields.get("batch").map(String::as_str), Some("false"));
+    assert_eq!(cmd.ext_fields.get("queueId"), Some("3"));
+    assert_eq!(cmd.ext_fields.get("batch"), Some("false"));
     // Only the code.
     let bare = frame(0, br#"{"code":105}"#, b"");
     let cmd = RemotingCommand::decode_frame(&bare).unwrap();
@@ -198,7 +198,7 @@ fn arb_command(rocketmq: bool) -> impl Strategy<Value = RemotingCommand> {
             opaque,
             flag,
             remark,
-            ext_fields: ext,
+            ext_fields: ext.into_iter().collect(),
             body: body.into(),
             serialize_type: if rocketmq { SerializeType::RocketMq } else { SerializeType::Json },
         })

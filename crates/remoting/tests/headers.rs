@@ -15,7 +15,7 @@ fn headers_round_trip_through_ext_fields() {
         ..SendMessageResponseHeader::default()
     };
     let cmd = RemotingCommand::success().with_header(&h);
-    assert_eq!(cmd.ext_fields.get("queueOffset").map(String::as_str), Some("1099511627776"));
+    assert_eq!(cmd.ext_fields.get("queueOffset"), Some("1099511627776"));
     assert!(!cmd.ext_fields.contains_key("transactionId"), "absent optional fields are not sent");
     assert_eq!(cmd.header::<SendMessageResponseHeader>().unwrap(), h);
 }

@@ -114,7 +114,7 @@ macro_rules! command_header {
             #[allow(unused_variables)]
             fn read(ext: &$crate::ExtFields) -> Result<Self, $crate::HeaderError> {
                 Ok(Self {
-                    $($field: $crate::header::HeaderValue::from_text($key, ext.get($key).map(String::as_str))?,)*
+                    $($field: $crate::header::HeaderValue::from_text($key, ext.get($key))?,)*
                 })
             }
         }

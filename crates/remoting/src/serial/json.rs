@@ -1,7 +1,6 @@
 //! The JSON header, written as fastjson writes it (keys in alphabetical order, nulls omitted)
 //! and read leniently: every key but `code` may be absent (C++, Go and JS clients omit some).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use bytes::{BufMut, BytesMut};
@@ -162,16 +161,16 @@ fn lenient_map<'de, D: Deserializer<'de>>(d: D) -> Result<ExtFields, D::Error> {
             f.write_str("an object of string values, or null")
         }
         fn visit_unit<E: de::Error>(self) -> Result<ExtFields, E> {
-            Ok(BTreeMap::new())
+            Ok(ExtFields::new())
         }
         fn visit_none<E: de::Error>(self) -> Result<ExtFields, E> {
-            Ok(BTreeMap::new())
+            Ok(ExtFields::new())
         }
         fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<ExtFields, D2::Error> {
             d.deserialize_map(MapVisitor)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtFields, A::Error> {
-            let mut out = BTreeMap::new();
+            let mut out = ExtFields::new();
             while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
                 let text = match v {
                     serde_json::Value::Null => continue,
