@@ -219,6 +219,19 @@ impl CommitLog {
         first
     }
 
+    /// Starts background read-ahead of `[from, to)` (clamped to existing files).
+    pub fn will_need(&self, from: u64, to: u64) {
+        let mut pos = from;
+        while pos < to {
+            let Some(f) = self.files.file_for(pos) else { return };
+            let end = to.min(f.start() + self.file_size());
+            let a = usize::try_from(pos - f.start()).unwrap_or(0);
+            let b = usize::try_from(end - f.start()).unwrap_or(0);
+            f.will_need(a, b);
+            pos = end;
+        }
+    }
+
     /// Pre-creates and pre-touches `[from, to)` (creating the files it spans); returns where
     /// warming stopped.
     pub fn warm(&self, from: u64, to: u64) -> std::io::Result<u64> {

@@ -164,6 +164,21 @@ impl MappedFile {
         let _ = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, to - a, libc::MADV_POPULATE_WRITE) };
     }
 
+    /// Asks the kernel to read `[from, to)` into the page cache in the background
+    /// (madvise(MADV_WILLNEED)): a reader far behind the writer then finds the pages there
+    /// instead of faulting them in one small synchronous read at a time.
+    pub fn will_need(&self, from: usize, to: usize) {
+        let to = to.min(self.size);
+        let a = from - from % 4096;
+        if to <= a {
+            return;
+        }
+        // SAFETY: `[base + a, base + to)` lies inside the mapping, which stays mapped while
+        // `self` lives; MADV_WILLNEED only starts read-ahead into the page cache, it changes no
+        // byte of the mapping and maps nothing.
+        let _ = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, to - a, libc::MADV_WILLNEED) };
+    }
+
     /// Writes the bytes `[from, to)` back to disk (msync). Takes no lock: writers keep
     /// appending while the flush runs.
     pub fn flush(&self, from: usize, to: usize) -> std::io::Result<()> {

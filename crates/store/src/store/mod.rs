@@ -94,6 +94,8 @@ pub struct MessageStore {
     retention_floor: AtomicU64,
     /// Slave: replicated bytes up to here are dispatched (complete records).
     replica_dispatched: AtomicU64,
+    /// Background reads ahead of readers far behind the writer.
+    read_ahead: readahead::ReadAhead,
     _lock: File,
 }
 
@@ -151,6 +153,7 @@ impl MessageStore {
             recovery: Mutex::new(RecoveryStats::default()),
             retention_floor: AtomicU64::new(u64::MAX),
             replica_dispatched: AtomicU64::new(0),
+            read_ahead: readahead::ReadAhead::default(),
             _lock: lock,
             config,
         };
@@ -470,4 +473,5 @@ fn tag_code_of(topic: &str, props: &[(String, String)], store_ts: i64) -> i64 {
 mod append;
 mod flush;
 mod read;
+mod readahead;
 mod replica;

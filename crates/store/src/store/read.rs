@@ -6,7 +6,7 @@ use bytes::Bytes;
 use rmq_common::message::MessageExt;
 use rmq_common::property;
 
-use super::MessageStore;
+use super::{readahead, MessageStore};
 use crate::consume_queue::CqUnit;
 use crate::result::{GetMessageResult, GetMessageStatus, QueryResult};
 
@@ -58,6 +58,7 @@ impl MessageStore {
         let mut scanned = 0i64;
         let mut removed = false;
         let mut first_phy = None;
+        let mut last_end = 0u64;
         // Read units in small chunks: a pull usually needs a few dozen of them.
         'scan: while usize::try_from(scanned).unwrap_or(0) < scan_limit {
             let chunk = (scan_limit - usize::try_from(scanned).unwrap_or(0)).min(max_msgs.max(16) * 2);
@@ -86,11 +87,15 @@ impl MessageStore {
                 match self.log.read(u64::try_from(u.phy_offset).unwrap_or(0), usize::try_from(u.size).unwrap_or(0)) {
                     Some(rec) => {
                         bytes += rec.len();
+                        last_end = u64::try_from(u.phy_offset).unwrap_or(0) + rec.len() as u64;
                         messages.push(rec);
                     }
                     None => removed = true,
                 }
             }
+        }
+        if last_end > 0 {
+            self.read_ahead_from(last_end);
         }
         let next = offset + scanned;
         let status = if !messages.is_empty() {
@@ -286,6 +291,17 @@ fn physical_memory() -> u64 {
 }
 
 impl MessageStore {
+    /// Starts background reads of the commit log after `end` for a reader far behind the
+    /// writer (store/readahead.rs).
+    fn read_ahead_from(&self, end: u64) {
+        if self.max_phy.load(Ordering::Acquire).saturating_sub(end) <= readahead::WINDOW {
+            return;
+        }
+        if let Some((from, to)) = self.read_ahead.plan(end) {
+            self.log.will_need(from, to);
+        }
+    }
+
     /// Bytes of commit log assumed cached: accessMessageInMemoryMaxRatio percent of RAM.
     fn memory_budget(&self) -> u64 {
         physical_memory() / 100 * u64::from(self.config.access_message_in_memory_max_ratio)
