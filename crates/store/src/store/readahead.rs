@@ -9,9 +9,9 @@
 use parking_lot::Mutex;
 
 /// How far ahead of a reader the commit log is requested.
-pub(super) const WINDOW: u64 = 32 * 1024 * 1024;
+pub(super) const WINDOW: u64 = 128 * 1024 * 1024;
 /// A request is extended once the reader has used this much of the window.
-const STEP: u64 = 4 * 1024 * 1024;
+const STEP: u64 = 16 * 1024 * 1024;
 /// Readers (groups) at distinct places followed at once; more evict the least recent.
 const STREAMS: usize = 8;
 
