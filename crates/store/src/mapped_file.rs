@@ -153,30 +153,29 @@ impl MappedFile {
     /// Pages that stay unwritten are written back as zeros, which they are.
     /// Kernels before 5.14 lack the advice; then nothing is pre-faulted.
     pub fn touch(&self, from: usize, to: usize) {
-        let to = to.min(self.size);
-        let a = from - from % 4096;
-        if to <= a {
-            return;
-        }
-        // SAFETY: `[base + a, base + to)` lies inside the mapping, which stays mapped while
-        // `self` lives; MADV_POPULATE_WRITE only makes the kernel fault pages in, it changes no
-        // byte of the mapping.
-        let _ = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, to - a, libc::MADV_POPULATE_WRITE) };
+        self.advise_content_preserving(from, to, libc::MADV_POPULATE_WRITE);
     }
 
     /// Asks the kernel to read `[from, to)` into the page cache in the background
     /// (madvise(MADV_WILLNEED)): a reader far behind the writer then finds the pages there
     /// instead of faulting them in one small synchronous read at a time.
     pub fn will_need(&self, from: usize, to: usize) {
+        self.advise_content_preserving(from, to, libc::MADV_WILLNEED);
+    }
+
+    /// madvise over `[from, to)` (page-aligned down, clamped to the file) with an `advice` that
+    /// changes no byte of the mapping (population, read-ahead). Failures are ignored: these are
+    /// hints.
+    fn advise_content_preserving(&self, from: usize, to: usize, advice: libc::c_int) {
         let to = to.min(self.size);
         let a = from - from % 4096;
         if to <= a {
             return;
         }
         // SAFETY: `[base + a, base + to)` lies inside the mapping, which stays mapped while
-        // `self` lives; MADV_WILLNEED only starts read-ahead into the page cache, it changes no
-        // byte of the mapping and maps nothing.
-        let _ = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, to - a, libc::MADV_WILLNEED) };
+        // `self` lives; the callers pass only advice that faults pages in or starts read-ahead
+        // (MADV_POPULATE_WRITE, MADV_WILLNEED), which changes no byte of the mapping.
+        let _ = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, to - a, advice) };
     }
 
     /// Writes the bytes `[from, to)` back to disk (msync). Takes no lock: writers keep
