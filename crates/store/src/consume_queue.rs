@@ -2,7 +2,7 @@
 //! files; the logical offset of a message is its unit index.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::file_queue::FileQueue;
 
@@ -56,6 +56,8 @@ pub struct ConsumeQueue {
     max: AtomicI64,
     /// First logical offset still readable.
     min: AtomicI64,
+    /// Bytes known to be on disk (flushed); a flush writes from here.
+    flushed: AtomicU64,
 }
 
 impl ConsumeQueue {
@@ -64,7 +66,12 @@ impl ConsumeQueue {
     pub fn open(dir: &Path, units_per_file: usize, log_end: i64) -> std::io::Result<Self> {
         let files = FileQueue::open(dir, units_per_file * UNIT)?;
         let first_unit = i64::try_from(files.min_offset() / UNIT as u64).unwrap_or(0);
-        let cq = Self { files, max: AtomicI64::new(first_unit), min: AtomicI64::new(first_unit) };
+        let cq = Self {
+            files,
+            max: AtomicI64::new(first_unit),
+            min: AtomicI64::new(first_unit),
+            flushed: AtomicU64::new(0),
+        };
         let mut idx = first_unit;
         loop {
             match cq.stored_unit(idx) {
@@ -147,6 +154,7 @@ impl ConsumeQueue {
 
     fn truncate_units_from(&self, index: i64) {
         let pos = u64::try_from(index).unwrap_or(0) * UNIT as u64;
+        self.flushed.fetch_min(pos, Ordering::AcqRel);
         if let Some(f) = self.files.file_for(pos) {
             f.zero_from(usize::try_from(pos - f.start()).unwrap_or(0));
         }
@@ -199,10 +207,17 @@ impl ConsumeQueue {
         }
     }
 
-    /// Flushes everything written.
+    /// Flushes what was written since the last flush (nothing, not even a disk cache flush,
+    /// when nothing was).
     pub fn flush(&self) -> std::io::Result<()> {
         let end = u64::try_from(self.max_offset()).unwrap_or(0) * UNIT as u64;
-        self.files.flush(self.files.min_offset(), end)
+        let from = self.flushed.load(Ordering::Acquire).max(self.files.min_offset());
+        if end <= from {
+            return Ok(());
+        }
+        self.files.flush(from, end)?;
+        self.flushed.fetch_max(end, Ordering::AcqRel);
+        Ok(())
     }
 
     /// Deletes the queue's files.

@@ -223,6 +223,8 @@ pub struct IndexService {
     dir: PathBuf,
     shape: IndexShape,
     files: RwLock<Vec<Arc<IndexFile>>>,
+    /// The newest file (by address) and its entry count when last flushed.
+    flushed: Mutex<(usize, i32)>,
 }
 
 impl IndexService {
@@ -239,13 +241,14 @@ impl IndexService {
         for n in names {
             files.push(Arc::new(IndexFile::open(&dir.join(n), shape)?));
         }
-        Ok(Self { dir: dir.to_owned(), shape, files: RwLock::new(files) })
+        Ok(Self { dir: dir.to_owned(), shape, files: RwLock::new(files), flushed: Mutex::new((0, 0)) })
     }
 
     /// Drops every entry for commit-log offsets at or past `phy` (whole files when they start
     /// there), before recovery re-indexes the log from `phy`.
     pub fn truncate_from(&self, phy: i64) {
         let mut files = self.files.write();
+        *self.flushed.lock() = (0, 0);
         while let Some(last) = files.last() {
             let h = last.header();
             if h.count > 1 && h.begin_phy < phy {
@@ -320,10 +323,17 @@ impl IndexService {
         out
     }
 
-    /// Writes the newest file to disk.
+    /// Writes the newest file to disk, unless no entry was added since the last time.
     pub fn flush(&self) -> std::io::Result<()> {
-        let last = self.files.read().last().cloned();
-        last.map_or(Ok(()), |f| f.map.flush(0, f.map.size()))
+        let Some(last) = self.files.read().last().cloned() else { return Ok(()) };
+        let state = (Arc::as_ptr(&last) as usize, last.header().count);
+        let mut flushed = self.flushed.lock();
+        if *flushed == state {
+            return Ok(());
+        }
+        last.map.flush(0, last.map.size())?;
+        *flushed = state;
+        Ok(())
     }
 
     /// Deletes files that only cover commit-log offsets below `log_min` (the newest file stays).

@@ -132,8 +132,13 @@ impl MessageStore {
             logics_msg_timestamp: ts,
             index_msg_timestamp: ts,
         };
-        if let Err(e) = cp.store(&self.config.root) {
-            tracing::error!(cause = %e, "writing the checkpoint failed");
+        let mut last = self.checkpointed.lock();
+        if *last == Some(cp) {
+            return;
+        }
+        match cp.store(&self.config.root) {
+            Ok(()) => *last = Some(cp),
+            Err(e) => tracing::error!(cause = %e, "writing the checkpoint failed"),
         }
     }
 

@@ -96,6 +96,8 @@ pub struct MessageStore {
     replica_dispatched: AtomicU64,
     /// Background reads ahead of readers far behind the writer.
     read_ahead: readahead::ReadAhead,
+    /// The checkpoint last written (the flusher skips writing the same again).
+    checkpointed: Mutex<Option<crate::checkpoint::Checkpoint>>,
     _lock: File,
 }
 
@@ -154,6 +156,7 @@ impl MessageStore {
             retention_floor: AtomicU64::new(u64::MAX),
             replica_dispatched: AtomicU64::new(0),
             read_ahead: readahead::ReadAhead::default(),
+            checkpointed: Mutex::new(None),
             _lock: lock,
             config,
         };
