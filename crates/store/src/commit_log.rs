@@ -219,17 +219,30 @@ impl CommitLog {
         first
     }
 
+    /// Fraction (0.0-1.0) of the pages of `[from, to)` in the page cache (existing files only;
+    /// 1.0 for an empty range).
+    #[must_use]
+    pub fn cached_fraction(&self, from: u64, to: u64) -> f64 {
+        let (mut cached, mut pages) = (0usize, 0usize);
+        let _ = self.files.each_span(from, to, |f, a, b| {
+            let (c, p) = f.cached_pages(a, b);
+            cached += c;
+            pages += p;
+            Ok(())
+        });
+        if pages == 0 {
+            1.0
+        } else {
+            cached as f64 / pages as f64
+        }
+    }
+
     /// Starts background read-ahead of `[from, to)` (clamped to existing files).
     pub fn will_need(&self, from: u64, to: u64) {
-        let mut pos = from;
-        while pos < to {
-            let Some(f) = self.files.file_for(pos) else { return };
-            let end = to.min(f.start() + self.file_size());
-            let a = usize::try_from(pos - f.start()).unwrap_or(0);
-            let b = usize::try_from(end - f.start()).unwrap_or(0);
+        let _ = self.files.each_span(from, to, |f, a, b| {
             f.will_need(a, b);
-            pos = end;
-        }
+            Ok(())
+        });
     }
 
     /// Pre-creates and pre-touches `[from, to)` (creating the files it spans); returns where
@@ -287,6 +300,12 @@ impl CommitLog {
     /// page cache and on disk).
     pub fn release(&self, from: u64, to: u64) -> std::io::Result<()> {
         self.files.release(from, to)
+    }
+
+    /// Drops `[from, to)` from the page cache (the bytes stay on disk; see
+    /// `MappedFile::evict`).
+    pub fn evict(&self, from: u64, to: u64) -> std::io::Result<()> {
+        self.files.evict(from, to)
     }
 
     /// Bytes on disk.

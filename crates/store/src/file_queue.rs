@@ -128,13 +128,18 @@ impl FileQueue {
         self.each_span(from, to, MappedFile::release)
     }
 
+    /// Evicts `[from, to)` from the resident set and the page cache (see [`MappedFile::evict`]).
+    pub fn evict(&self, from: u64, to: u64) -> std::io::Result<()> {
+        self.each_span(from, to, MappedFile::evict)
+    }
+
     /// Runs `f(file, from, to)` over the part of `[from, to)` in each file (positions relative
     /// to the file); stops at the first missing file.
-    fn each_span(
+    pub fn each_span(
         &self,
         from: u64,
         to: u64,
-        f: impl Fn(&MappedFile, usize, usize) -> std::io::Result<()>,
+        mut f: impl FnMut(&MappedFile, usize, usize) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         let mut pos = from.max(self.min_offset());
         while pos < to {

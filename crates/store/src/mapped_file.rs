@@ -21,6 +21,10 @@ use std::path::{Path, PathBuf};
 use memmap2::MmapMut;
 use parking_lot::RwLock;
 
+/// Bytes asked for per MADV_WILLNEED call: no more than any device's read-ahead cap (the kernel
+/// reads at most max(read_ahead_kb, max I/O size) per call; 128 KiB read-ahead is common).
+const WILL_NEED_CHUNK: usize = 128 * 1024;
+
 /// A mapped file that starts at `start` in its log's offset space.
 #[derive(Debug)]
 pub struct MappedFile {
@@ -31,7 +35,7 @@ pub struct MappedFile {
     /// Start of the mapping, for msync without taking the lock (a flush must not stall
     /// writers). Valid for as long as `map` lives; the mapping is never moved or remapped.
     base: usize,
-    _file: File,
+    file: File,
 }
 
 fn allocate(file: &File, size: usize) -> std::io::Result<()> {
@@ -62,7 +66,7 @@ impl MappedFile {
         // keeps other processes of ours from truncating the file underneath the mapping.
         let mut map = unsafe { memmap2::MmapOptions::new().len(size).map_mut(&file)? };
         let base = map.as_mut_ptr() as usize;
-        Ok(Self { path: path.to_owned(), start, size, map: RwLock::new(map), base, _file: file })
+        Ok(Self { path: path.to_owned(), start, size, map: RwLock::new(map), base, file })
     }
 
     /// Offset of the first byte in the log.
@@ -159,8 +163,36 @@ impl MappedFile {
     /// Asks the kernel to read `[from, to)` into the page cache in the background
     /// (madvise(MADV_WILLNEED)): a reader far behind the writer then finds the pages there
     /// instead of faulting them in one small synchronous read at a time.
+    /// The request goes in chunks of `WILL_NEED_CHUNK`: the kernel reads at most one
+    /// read-ahead window (the device's read_ahead_kb, or its largest I/O) per call and silently
+    /// drops the rest.
     pub fn will_need(&self, from: usize, to: usize) {
-        self.advise_content_preserving(from, to, libc::MADV_WILLNEED);
+        let mut pos = from;
+        while pos < to.min(self.size) {
+            let end = to.min(pos - pos % WILL_NEED_CHUNK + WILL_NEED_CHUNK);
+            self.advise_content_preserving(pos, end, libc::MADV_WILLNEED);
+            pos = end;
+        }
+    }
+
+    /// Pages of `[from, to)` (page-aligned down, clamped to the file) that are in the page
+    /// cache, and pages in the range (mincore). `(0, 0)` if the kernel refuses.
+    #[must_use]
+    pub fn cached_pages(&self, from: usize, to: usize) -> (usize, usize) {
+        let to = to.min(self.size);
+        let a = from - from % 4096;
+        if to <= a {
+            return (0, 0);
+        }
+        let mut vec = vec![0u8; (to - a).div_ceil(4096)];
+        // SAFETY: `[base + a, base + to)` lies inside the mapping, which stays mapped while
+        // `self` lives; mincore writes one byte per page of that range into `vec`, which has
+        // exactly that many, and reads no memory of the mapping.
+        let rc = unsafe { libc::mincore((self.base + a) as *mut libc::c_void, to - a, vec.as_mut_ptr()) };
+        if rc != 0 {
+            return (0, 0);
+        }
+        (vec.iter().filter(|&&b| b & 1 == 1).count(), vec.len())
     }
 
     /// madvise over `[from, to)` (page-aligned down, clamped to the file) with an `advice` that
@@ -219,6 +251,30 @@ impl MappedFile {
             Ok(())
         } else {
             Err(std::io::Error::last_os_error())
+        }
+    }
+
+    /// Drops the whole pages inside `[from, to)` from this process's page tables and then from
+    /// the page cache (posix_fadvise POSIX_FADV_DONTNEED). The bytes stay on disk: the next read
+    /// faults them back in from the file. A dirty page is not dropped (the kernel starts its
+    /// write-back instead), so nothing unwritten is lost. Meant for flushed ranges a cold reader
+    /// has passed, so the memory it read into is reused for what it reads next.
+    pub fn evict(&self, from: usize, to: usize) -> std::io::Result<()> {
+        self.release(from, to)?;
+        let to = to.min(self.size);
+        if to <= from {
+            return Ok(());
+        }
+        let (Ok(off), Ok(len)) = (libc::off_t::try_from(from), libc::off_t::try_from(to - from)) else {
+            return Ok(());
+        };
+        // SAFETY: posix_fadvise only reads its integer arguments; the descriptor is this file's,
+        // open while `self` lives. The advice changes no byte of the file or of the mapping.
+        let rc = unsafe { libc::posix_fadvise(self.file.as_raw_fd(), off, len, libc::POSIX_FADV_DONTNEED) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::from_raw_os_error(rc))
         }
     }
 
@@ -294,6 +350,51 @@ mod tests {
         f.flush(0, size).expect("flush after release writes the dirty pages");
         drop(f);
         assert_eq!(std::fs::read(dir.path().join("00000000000000000000")).expect("read file"), data);
+    }
+
+    #[test]
+    fn evict_drops_flushed_pages_from_the_page_cache_and_loses_no_byte() {
+        // Not in /tmp: on a tmpfs the page cache is the only copy and is never dropped.
+        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).expect("tempdir");
+        let size = 8 * 1024 * 1024;
+        let path = dir.path().join("00000000000000000000");
+        let f = MappedFile::open(&path, 0, size).expect("open");
+        let data: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
+        f.write(0, &data);
+        f.flush(0, size / 2).expect("flush");
+        assert!(f.cached_pages(0, size).0 >= size / 4096 - 1, "written pages are cached");
+        f.evict(0, size / 2).expect("evict");
+        let (cached, pages) = f.cached_pages(0, size / 2);
+        assert_eq!(pages, size / 2 / 4096);
+        assert!(cached <= 1, "flushed pages left the page cache: {cached} still there");
+        // Dirty pages are not dropped, and every byte reads back (from disk or cache).
+        f.evict(size / 2, size).expect("evict dirty");
+        assert_eq!(f.read(0, size), data);
+        f.flush(0, size).expect("flush");
+        drop(f);
+        assert_eq!(std::fs::read(&path).expect("read file"), data);
+    }
+
+    #[test]
+    fn will_need_reads_the_whole_range_back_into_the_page_cache() {
+        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).expect("tempdir");
+        let size = 32 * 1024 * 1024;
+        let f = MappedFile::open(&dir.path().join("00000000000000000000"), 0, size).expect("open");
+        f.write(0, &vec![7u8; size]);
+        f.flush(0, size).expect("flush");
+        f.evict(0, size).expect("evict");
+        assert!(f.cached_pages(0, size).0 <= 1);
+        // Far more than one read-ahead window: the kernel would read only the first one.
+        f.will_need(0, size);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (cached, pages) = f.cached_pages(0, size);
+            if cached == pages {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "only {cached} of {pages} pages were read ahead");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     #[test]

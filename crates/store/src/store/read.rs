@@ -1,6 +1,7 @@
 //! Reads: pulls, offsets, lookups, stats.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use rmq_common::message::MessageExt;
@@ -95,7 +96,7 @@ impl MessageStore {
             }
         }
         if last_end > 0 {
-            self.read_ahead_from(last_end);
+            self.read_ahead_from(Arc::as_ptr(&cq) as usize, last_end);
         }
         let next = offset + scanned;
         let status = if !messages.is_empty() {
@@ -291,14 +292,24 @@ fn physical_memory() -> u64 {
 }
 
 impl MessageStore {
-    /// Starts background reads of the commit log after `end` for a reader far behind the
-    /// writer (store/readahead.rs).
-    fn read_ahead_from(&self, end: u64) {
+    /// For queue `key`, whose reader got up to `end`, far behind the writer: starts background
+    /// reads of the commit log after it and drops what every such reader has long passed
+    /// (store/readahead.rs).
+    fn read_ahead_from(&self, key: usize, end: u64) {
         if self.max_phy.load(Ordering::Acquire).saturating_sub(end) <= readahead::WINDOW {
+            self.read_ahead.forget(key);
             return;
         }
-        if let Some((from, to)) = self.read_ahead.plan(end) {
+        let plan = self
+            .read_ahead
+            .plan(key, end, std::time::Instant::now(), |from, to| self.log.cached_fraction(from, to) < 0.5);
+        if let Some((from, to)) = plan.fetch {
             self.log.will_need(from, to);
+        }
+        for (from, to) in plan.evict {
+            if let Err(e) = self.log.evict(from, to) {
+                tracing::debug!(from, to, error = %e, "dropping a passed commit-log range from the page cache failed");
+            }
         }
     }
 

@@ -1,34 +1,132 @@
-//! Read-ahead of the commit log for readers far behind the writer (a cold backlog).
+//! Read-ahead and drop-behind of the commit log for readers far behind the writer (a cold
+//! backlog).
 //!
 //! A consumer draining old messages reads the commit log front to back, but through the mapping
 //! each page it touches is a fault that reads a little (the kernel's read-around) and waits for
 //! it. Ahead of such a reader we ask for the next `WINDOW` bytes in the background
 //! (MADV_WILLNEED), so the disk sees large reads and the reader finds its pages cached. Readers
 //! near the head skip this: what the writer wrote recently is still in the page cache.
+//!
+//! What read-ahead brought in from disk (a range mostly not cached when requested) is dropped
+//! from the page cache again once every far-behind queue reader is more than `LAG` past it, so a
+//! cold scan reuses the memory it freed instead of growing the cache over the whole backlog (a
+//! sequential scan's ring, as databases keep for them). New memory is the expensive kind: on this
+//! kind of VM a page the guest gave back to the host costs ~5.5 us of kernel time to read into,
+//! a reused one ~1.3 us (docs/performance.md). Ranges that were already cached (a backlog still
+//! hot, another group's pages) are never dropped, and while any far-behind reader is still
+//! behind a range, it stays.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
 /// How far ahead of a reader the commit log is requested.
 pub(super) const WINDOW: u64 = 128 * 1024 * 1024;
+/// How far the queues of one group may trail the one that last extended their cursor and
+/// still share it.
+const DRIFT: u64 = WINDOW;
 /// A request is extended once the reader has used this much of the window.
 const STEP: u64 = 16 * 1024 * 1024;
-/// Readers (groups) at distinct places followed at once; more evict the least recent.
+/// How far behind the rearmost reader fetched ranges are kept (a reader may re-read a little,
+/// a pull that failed is retried).
+const LAG: u64 = 16 * 1024 * 1024;
+/// Reading positions (groups) followed at once for read-ahead; more evict the least recent.
 const STREAMS: usize = 8;
+/// A queue reader not seen for this long no longer holds ranges in the cache.
+const IDLE: Duration = Duration::from_secs(10);
+/// Fetched ranges remembered at most (beyond, the oldest is forgotten, not dropped).
+const MAX_FETCHED: usize = 4096;
 
-/// Where read-ahead has been requested up to, for the last few reading positions.
+/// What to do for a reader now.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Plan {
+    /// Range to request into the page cache.
+    pub fetch: Option<(u64, u64)>,
+    /// Ranges to drop from the page cache.
+    pub evict: Vec<(u64, u64)>,
+}
+
+/// A far-behind queue reader.
+#[derive(Debug, Clone, Copy)]
+struct Reader {
+    /// Identifies the queue (its consume queue's address).
+    key: usize,
+    /// Commit-log offset it last read up to.
+    at: u64,
+    seen: Instant,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Requested-up-to offsets of reading positions, most recently used first.
+    cursors: Vec<u64>,
+    readers: Vec<Reader>,
+    /// Ranges read ahead from disk and not dropped yet, in request order.
+    fetched: VecDeque<(u64, u64)>,
+}
+
+/// Read-ahead and drop-behind state of one commit log.
 #[derive(Debug, Default)]
 pub(super) struct ReadAhead {
-    /// Requested-up-to offsets, most recently used first.
-    cursors: Mutex<Vec<u64>>,
+    state: Mutex<State>,
+    /// Whether any reader is followed (a reader near the head checks this before locking).
+    following: AtomicBool,
 }
 
 impl ReadAhead {
-    /// For a reader that got up to commit-log offset `end`: the range to request now, if any.
-    /// Queues of one group share a cursor (their records interleave in the log).
-    pub(super) fn plan(&self, end: u64) -> Option<(u64, u64)> {
+    /// For queue `key`, far behind the writer, that read up to commit-log offset `end` at `now`:
+    /// what to request and what to drop. `uncached(from, to)` tells whether most of a range
+    /// is not in the page cache. Queues of one group share a read-ahead cursor (their records
+    /// interleave in the log).
+    pub(super) fn plan(&self, key: usize, end: u64, now: Instant, uncached: impl Fn(u64, u64) -> bool) -> Plan {
+        let mut s = self.state.lock();
+        self.following.store(true, Ordering::Relaxed);
+        let mut plan = Plan { fetch: s.fetch(end), evict: Vec::new() };
+        if let Some((from, to)) = plan.fetch {
+            if uncached(from, to) {
+                s.fetched.push_back((from, to));
+                if s.fetched.len() > MAX_FETCHED {
+                    s.fetched.pop_front();
+                }
+            }
+        }
+        s.readers.retain(|r| r.key != key && now.duration_since(r.seen) < IDLE);
+        s.readers.push(Reader { key, at: end, seen: now });
+        let floor = s.readers.iter().map(|r| r.at).min().unwrap_or(end).saturating_sub(LAG);
+        s.fetched.retain(|&(from, to)| {
+            let passed = to <= floor;
+            if passed {
+                plan.evict.push((from, to));
+            }
+            !passed
+        });
+        plan
+    }
+
+    /// Queue `key` reads near the head now: it holds nothing back any more.
+    pub(super) fn forget(&self, key: usize) {
+        if !self.following.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut s = self.state.lock();
+        s.readers.retain(|r| r.key != key);
+        if s.readers.is_empty() {
+            s.cursors.clear();
+            self.following.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
+impl State {
+    /// The range to request for a reader at `end`, if any: a window ahead of it, extended in
+    /// steps.
+    fn fetch(&mut self, end: u64) -> Option<(u64, u64)> {
         let want = end + WINDOW;
-        let mut c = self.cursors.lock();
-        if let Some(i) = c.iter().position(|&to| to >= end && to <= want) {
+        let c = &mut self.cursors;
+        // A queue may trail the one that last extended its group's cursor.
+        if let Some(i) = c.iter().position(|&to| to >= end && to - end <= WINDOW + DRIFT) {
             let to = c.remove(i);
             if to + STEP > want {
                 c.insert(0, to);
@@ -47,29 +145,92 @@ impl ReadAhead {
 mod tests {
     use super::*;
 
-    #[test]
-    fn requests_a_window_then_extends_it_in_steps() {
-        let ra = ReadAhead::default();
-        assert_eq!(ra.plan(100), Some((100, 100 + WINDOW)));
-        // Within a step of the last request: nothing new.
-        assert_eq!(ra.plan(100 + STEP - 1), None);
-        // A step consumed: extend from where the last request ended.
-        assert_eq!(ra.plan(100 + STEP), Some((100 + WINDOW, 100 + STEP + WINDOW)));
-        // Another reader elsewhere gets its own cursor, and the first keeps its own.
-        let far = 10 * WINDOW;
-        assert_eq!(ra.plan(far), Some((far, far + WINDOW)));
-        assert_eq!(ra.plan(100 + STEP + 1), None);
+    const COLD: fn(u64, u64) -> bool = |_, _| true;
+
+    fn fetch(ra: &ReadAhead, end: u64) -> Option<(u64, u64)> {
+        ra.plan(1, end, Instant::now(), COLD).fetch
     }
 
     #[test]
-    fn forgets_the_least_recent_reader() {
+    fn requests_a_window_then_extends_it_in_steps() {
+        let ra = ReadAhead::default();
+        assert_eq!(fetch(&ra, 100), Some((100, 100 + WINDOW)));
+        // Within a step of the last request: nothing new.
+        assert_eq!(fetch(&ra, 100 + STEP - 1), None);
+        // A step consumed: extend from where the last request ended.
+        assert_eq!(fetch(&ra, 100 + STEP), Some((100 + WINDOW, 100 + STEP + WINDOW)));
+        // Another reader elsewhere gets its own cursor, and the first keeps its own.
+        let far = 10 * WINDOW;
+        assert_eq!(fetch(&ra, far), Some((far, far + WINDOW)));
+        assert_eq!(fetch(&ra, 100 + STEP + 1), None);
+    }
+
+    #[test]
+    fn queues_trailing_the_leader_of_their_group_share_its_cursor() {
+        let ra = ReadAhead::default();
+        let now = Instant::now();
+        assert_eq!(ra.plan(1, 0, now, COLD).fetch, Some((0, WINDOW)));
+        assert_eq!(ra.plan(2, STEP, now, COLD).fetch, Some((WINDOW, STEP + WINDOW)));
+        // Queue 1 trails queue 2 (which extended the cursor): nothing is requested again.
+        for end in [1, STEP / 2, STEP - 1] {
+            assert_eq!(ra.plan(1, end, now, COLD).fetch, None);
+        }
+        // Nor for one trailing by more than a window, within the drift allowed.
+        assert_eq!(ra.plan(3, 1, now, COLD).fetch, None);
+    }
+
+    #[test]
+    fn forgets_the_least_recent_cursor() {
         let ra = ReadAhead::default();
         for i in 0..=STREAMS as u64 {
-            ra.plan(i * 2 * WINDOW);
+            fetch(&ra, i * 2 * WINDOW);
         }
-        // Reader 0 was evicted: it is asked for again from scratch.
-        assert_eq!(ra.plan(0), Some((0, WINDOW)));
+        // Cursor 0 was evicted: it is asked for again from scratch.
+        assert_eq!(fetch(&ra, 0), Some((0, WINDOW)));
         // The most recent ones are still followed.
-        assert_eq!(ra.plan(STREAMS as u64 * 2 * WINDOW), None);
+        assert_eq!(fetch(&ra, STREAMS as u64 * 2 * WINDOW), None);
+    }
+
+    #[test]
+    fn drops_what_it_fetched_once_the_slowest_queue_is_past_it() {
+        let ra = ReadAhead::default();
+        let now = Instant::now();
+        // Two queues of one group start together; the first window is fetched once.
+        assert_eq!(ra.plan(1, 0, now, COLD).fetch, Some((0, WINDOW)));
+        assert!(ra.plan(2, 0, now, COLD).fetch.is_none());
+        // Queue 1 runs ahead, the window is extended; queue 2 still sits at 0: nothing goes.
+        for end in [WINDOW / 2, WINDOW - 1, WINDOW + LAG] {
+            let p = ra.plan(1, end, now, COLD);
+            assert!(p.evict.is_empty());
+        }
+        // Queue 2 catches up past the first window and the lag: it goes, the next stays.
+        assert_eq!(ra.plan(2, WINDOW + LAG, now, COLD).evict, vec![(0, WINDOW)]);
+        assert!(ra.plan(2, WINDOW + LAG + 1, now, COLD).evict.is_empty());
+    }
+
+    #[test]
+    fn never_drops_what_was_cached_already() {
+        let ra = ReadAhead::default();
+        let now = Instant::now();
+        let hot = |_, _| false;
+        for end in (0..10 * WINDOW).step_by(STEP as usize) {
+            assert!(ra.plan(1, end, now, hot).evict.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_idle_or_caught_up_reader_holds_nothing_back() {
+        let ra = ReadAhead::default();
+        let t0 = Instant::now();
+        ra.plan(1, 0, t0, COLD);
+        ra.plan(2, 0, t0, COLD);
+        // Queue 2 stops; queue 1 goes on.
+        assert!(ra.plan(1, WINDOW + LAG, t0, COLD).evict.is_empty());
+        assert_eq!(ra.plan(1, WINDOW + LAG + STEP, t0 + IDLE, COLD).evict, vec![(0, WINDOW)]);
+        // Queue 3 behind queue 1 holds the next ranges until it reads near the head.
+        ra.plan(3, WINDOW, t0 + IDLE, COLD);
+        assert!(ra.plan(1, 3 * WINDOW, t0 + IDLE, COLD).evict.is_empty());
+        ra.forget(3);
+        assert!(!ra.plan(1, 3 * WINDOW + 1, t0 + IDLE, COLD).evict.is_empty());
     }
 }
