@@ -98,6 +98,8 @@ pub struct MessageStore {
     read_ahead: readahead::ReadAhead,
     /// The checkpoint last written (the flusher skips writing the same again).
     checkpointed: Mutex<Option<crate::checkpoint::Checkpoint>>,
+    /// When the index was last flushed, and the store time it covered then.
+    index_flushed: Mutex<(Option<Instant>, i64)>,
     _lock: File,
 }
 
@@ -157,6 +159,7 @@ impl MessageStore {
             replica_dispatched: AtomicU64::new(0),
             read_ahead: readahead::ReadAhead::default(),
             checkpointed: Mutex::new(None),
+            index_flushed: Mutex::new((None, 0)),
             _lock: lock,
             config,
         };
@@ -416,7 +419,7 @@ impl MessageStore {
         }
         let _w = self.writer.lock();
         self.flush_commit_log(0);
-        self.flush_queues();
+        self.flush_queues(true);
         let _ = std::fs::remove_file(self.config.root.join("abort"));
         tracing::info!("message store shut down cleanly");
     }
