@@ -179,11 +179,7 @@ impl MappedFile {
     /// cache, and pages in the range (mincore). `(0, 0)` if the kernel refuses.
     #[must_use]
     pub fn cached_pages(&self, from: usize, to: usize) -> (usize, usize) {
-        let to = to.min(self.size);
-        let a = from - from % 4096;
-        if to <= a {
-            return (0, 0);
-        }
+        let Some((a, to)) = self.page_span(from, to) else { return (0, 0) };
         let mut vec = vec![0u8; (to - a).div_ceil(4096)];
         // SAFETY: `[base + a, base + to)` lies inside the mapping, which stays mapped while
         // `self` lives; mincore writes one byte per page of that range into `vec`, which has
@@ -195,15 +191,19 @@ impl MappedFile {
         (vec.iter().filter(|&&b| b & 1 == 1).count(), vec.len())
     }
 
+    /// `[from, to)` with `from` aligned down to a page and `to` clamped to the file, or `None`
+    /// when that is empty.
+    fn page_span(&self, from: usize, to: usize) -> Option<(usize, usize)> {
+        let to = to.min(self.size);
+        let a = from - from % 4096;
+        (a < to).then_some((a, to))
+    }
+
     /// madvise over `[from, to)` (page-aligned down, clamped to the file) with an `advice` that
     /// changes no byte of the mapping (population, read-ahead). Failures are ignored: these are
     /// hints.
     fn advise_content_preserving(&self, from: usize, to: usize, advice: libc::c_int) {
-        let to = to.min(self.size);
-        let a = from - from % 4096;
-        if to <= a {
-            return;
-        }
+        let Some((a, to)) = self.page_span(from, to) else { return };
         // SAFETY: `[base + a, base + to)` lies inside the mapping, which stays mapped while
         // `self` lives; the callers pass only advice that faults pages in or starts read-ahead
         // (MADV_POPULATE_WRITE, MADV_WILLNEED), which changes no byte of the mapping.

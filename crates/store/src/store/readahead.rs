@@ -81,27 +81,31 @@ impl ReadAhead {
     /// is not in the page cache. Queues of one group share a read-ahead cursor (their records
     /// interleave in the log).
     pub(super) fn plan(&self, key: usize, end: u64, now: Instant, uncached: impl Fn(u64, u64) -> bool) -> Plan {
-        let mut s = self.state.lock();
-        self.following.store(true, Ordering::Relaxed);
-        let mut plan = Plan { fetch: s.fetch(end), evict: Vec::new() };
-        if let Some((from, to)) = plan.fetch {
-            if uncached(from, to) {
-                s.fetched.push_back((from, to));
-                if s.fetched.len() > MAX_FETCHED {
-                    s.fetched.pop_front();
+        let mut plan = Plan::default();
+        {
+            let mut s = self.state.lock();
+            self.following.store(true, Ordering::Relaxed);
+            plan.fetch = s.fetch(end);
+            s.readers.retain(|r| r.key != key && now.duration_since(r.seen) < IDLE);
+            s.readers.push(Reader { key, at: end, seen: now });
+            let floor = s.readers.iter().map(|r| r.at).min().unwrap_or(end).saturating_sub(LAG);
+            s.fetched.retain(|&(from, to)| {
+                let passed = to <= floor;
+                if passed {
+                    plan.evict.push((from, to));
                 }
+                !passed
+            });
+        }
+        // The page-cache check (mincore over up to a window) runs without the lock. A range just
+        // requested ends a window past the reader, so it could not have been dropped above.
+        if let Some((from, to)) = plan.fetch.filter(|&(from, to)| uncached(from, to)) {
+            let mut s = self.state.lock();
+            s.fetched.push_back((from, to));
+            if s.fetched.len() > MAX_FETCHED {
+                s.fetched.pop_front();
             }
         }
-        s.readers.retain(|r| r.key != key && now.duration_since(r.seen) < IDLE);
-        s.readers.push(Reader { key, at: end, seen: now });
-        let floor = s.readers.iter().map(|r| r.at).min().unwrap_or(end).saturating_sub(LAG);
-        s.fetched.retain(|&(from, to)| {
-            let passed = to <= floor;
-            if passed {
-                plan.evict.push((from, to));
-            }
-            !passed
-        });
         plan
     }
 
