@@ -515,6 +515,12 @@ mod tests {
     }
 
     #[test]
+    fn body_crc_is_crc32_masked_positive() {
+        // CRC-32 check value of "123456789" is 0xCBF43926; RocketMQ clears the sign bit.
+        assert_eq!(body_crc(b"123456789"), 0x4BF4_3926);
+    }
+
+    #[test]
     fn store_message_from_stored_keeps_what_the_producer_sent() {
         let mut original = sample();
         original.sys_flag = sysflag::TRANSACTION_PREPARED;

@@ -2,6 +2,7 @@
 //! Name servers are independent of each other. [`run`] serves until shutdown.
 
 pub mod config;
+mod error;
 mod kv;
 mod processor;
 mod routes;
@@ -15,6 +16,7 @@ use parking_lot::RwLock;
 use rmq_remoting::transport::{Channel, ChannelEventListener, Dispatcher, RemotingServer, ServerConfig};
 
 pub use config::NamesrvConfig;
+pub use error::NamesrvError;
 pub use kv::KvConfig;
 pub use routes::{RegisterAnswer, Registration, RouteTable};
 
