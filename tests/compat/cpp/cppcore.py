@@ -56,6 +56,9 @@ PULL_FOUND, PULL_NO_NEW_MSG, PULL_NO_MATCHED_MSG, PULL_OFFSET_ILLEGAL = 0, 1, 2,
 ON_SEND_SUCCESS = ctypes.CFUNCTYPE(None, SendResultC, c_void_p, c_void_p)
 ON_SEND_EXCEPTION = ctypes.CFUNCTYPE(None, MQExceptionC, c_void_p, c_void_p)
 
+TRACE_OPEN, TRACE_CLOSE = 0, 1  # CTraceModel
+dll.SetPushConsumerMessageTrace.argtypes = [c_void_p, c_int]
+dll.SetPushConsumerMessageTrace.restype = c_int
 dll.SendAsync.argtypes = [c_void_p, c_void_p, ON_SEND_SUCCESS, ON_SEND_EXCEPTION, c_void_p]
 dll.SendAsync.restype = c_int
 dll.CreatePullConsumer.argtypes = [c_char_p]

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 
+import cppcore
 from rocketmq.client import ConsumeStatus, Message, Producer, PushConsumer
 from rocketmq.ffi import MessageModel
 
@@ -140,6 +141,10 @@ def push_consumer(group, topic, expression="*", received=None, orderly=False, br
     c.set_name_server_address(NAMESRV)
     c.set_instance_name(instance or uniq("ci"))
     c.set_thread_count(2)
+    # With message trace off (the default), this core crashes in ShutdownPushConsumer
+    # (DefaultMQPushConsumerImpl::shutdownMessageTraceInnerProducer), against any broker: so
+    # trace is on, and the scenarios also exercise the trace producer (RMQ_SYS_TRACE_TOPIC).
+    check(cppcore.dll.SetPushConsumerMessageTrace(c._handle, cppcore.TRACE_OPEN) == 0, "SetPushConsumerMessageTrace")
     rec = received if received is not None else Received(group)
 
     def on_message(msg):
