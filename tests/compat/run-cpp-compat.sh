@@ -59,6 +59,8 @@ export MQADMIN_BIN="$TARGET/debug/mqadmin"
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
   # shellcheck source=cluster.sh
   source "$HERE/cluster.sh"
+  # Consumers run with message trace on (see harness.py): the trace topic exists from the start.
+  CLUSTER_EXTRA_CONF="traceTopicEnable=true"
   start_cluster
 fi
 export NAMESRV_ADDR

@@ -5,6 +5,7 @@ a push consumer received."""
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -148,7 +149,11 @@ def push_consumer(group, topic, expression="*", received=None, orderly=False, br
     rec = received if received is not None else Received(group)
 
     def on_message(msg):
-        d = rec.record(msg)
+        try:
+            d = rec.record(msg)
+        except Exception as e:  # noqa: BLE001 - the wrapper would turn it into RECONSUME_LATER
+            print("callback error: %r" % e, file=sys.stderr, flush=True)
+            raise
         return reply(d) if reply else ConsumeStatus.CONSUME_SUCCESS
 
     c.subscribe(topic, on_message, expression)
