@@ -59,8 +59,9 @@ export MQADMIN_BIN="$TARGET/debug/mqadmin"
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
   # shellcheck source=cluster.sh
   source "$HERE/cluster.sh"
-  # Consumers run with message trace on (see harness.py): the trace topic exists from the start.
-  CLUSTER_EXTRA_CONF="traceTopicEnable=true"
+  # Transaction checks every second (the default is 60 s); consumers run with message trace on
+  # (see harness.py), so the trace topic is created at start.
+  CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
   start_cluster
 fi
 export NAMESRV_ADDR

@@ -1,6 +1,6 @@
 """What the C++ core (librocketmq.so, rocketmq-client-cpp 2.x) exposes that the official Python
 wrapper (rocketmq-client-python 2.0.0) does not bind: asynchronous send with callbacks
-(``SendAsync``), and the pull consumer (``CreatePullConsumer`` / ``Pull``), used to read a
+(``SendAsync``), the message-trace switches, and the pull consumer (``CreatePullConsumer`` / ``Pull``), used to read a
 dead-letter topic back. Our own ctypes declarations of the C API, on the library the wrapper
 loaded (``rocketmq.ffi.dll``)."""
 
@@ -59,6 +59,8 @@ ON_SEND_EXCEPTION = ctypes.CFUNCTYPE(None, MQExceptionC, c_void_p, c_void_p)
 TRACE_OPEN, TRACE_CLOSE = 0, 1  # CTraceModel
 dll.SetPushConsumerMessageTrace.argtypes = [c_void_p, c_int]
 dll.SetPushConsumerMessageTrace.restype = c_int
+dll.SetProducerMessageTrace.argtypes = [c_void_p, c_int]
+dll.SetProducerMessageTrace.restype = c_int
 dll.SendAsync.argtypes = [c_void_p, c_void_p, ON_SEND_SUCCESS, ON_SEND_EXCEPTION, c_void_p]
 dll.SendAsync.restype = c_int
 dll.CreatePullConsumer.argtypes = [c_char_p]

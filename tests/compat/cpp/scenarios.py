@@ -16,8 +16,9 @@ import subprocess
 import sys
 import time
 
-from harness import (BROKERS, CLUSTER, NAMESRV, ScenarioError, check, close_all, create_topic, diff, message, mqadmin, producer,
-                     push_consumer, shutdown, uniq, wait_until)
+import cppcore
+from harness import (BROKERS, CLUSTER, NAMESRV, ScenarioError, check, close_all, create_topic, diff, message,
+                     mqadmin, producer, push_consumer, shutdown, text, uniq, wait_until)
 
 
 def _sent_pairs(results, bodies):
@@ -63,7 +64,8 @@ def sync_async_oneway_send():
 
 
 def tags_keys_properties():
-    """Tags, several keys and a user property reach the consumer; the broker indexes the keys."""
+    """Tags, several keys, a user property and a 12 KiB body (compressed by the core) reach the
+    consumer as sent; the broker indexes the keys."""
     topic, group = uniq("CppTags"), uniq("CG")
     create_topic(topic)
     p = producer()
@@ -75,6 +77,9 @@ def tags_keys_properties():
             r = p.send_sync(message(topic, body, tags="Tag%d" % (i % 2), keys="k%d-%s kk%d" % (i, topic, i),
                                     props={"color": "c%d" % i}))
             sent[r.msg_id] = (body, "Tag%d" % (i % 2), "k%d-%s kk%d" % (i, topic, i), "c%d" % i)
+        big = "".join("big-%05d;" % i for i in range(1200))  # 12 KiB: the core compresses it (over 4 KiB)
+        r = p.send_sync(message(topic, big, tags="TagBig", keys="big-" + topic, props={"color": "big"}))
+        sent[r.msg_id] = (big, "TagBig", "big-" + topic, "big")
         c, rec = push_consumer(group, topic)
         wait_until(lambda: rec.ids() >= set(sent))
         got = {d["id"]: (d["body"], d["tags"], d["keys"], d["props"]["color"]) for d in rec.snapshot()}
@@ -354,6 +359,90 @@ def dead_letter_queue():
         shutdown(*(x for x in (c, p) if x))
 
 
+def transaction():
+    """Transactional send: local COMMIT is delivered, ROLLBACK is not, UNKNOWN is checked back by
+    the broker (CHECK_TRANSACTION_STATE to the core's checker, which commits it) and delivered."""
+    from rocketmq.client import TransactionMQProducer, TransactionStatus
+
+    topic, group = uniq("CppTx"), uniq("CG")
+    create_topic(topic)
+    checked = []
+
+    def checker(msg):
+        body = text(msg.body)
+        checked.append(body)
+        return TransactionStatus.COMMIT if body.startswith("tx-unknown") else TransactionStatus.ROLLBACK
+
+    p = TransactionMQProducer(uniq("TPG"), checker)
+    p.set_name_server_address(NAMESRV)
+    p.start()
+    c = None
+    try:
+        local = {"commit": TransactionStatus.COMMIT, "rollback": TransactionStatus.ROLLBACK,
+                 "unknown": TransactionStatus.UNKNOWN}
+        expected = set()
+        for i in range(3):
+            for kind, status in local.items():
+                body = "tx-%s-%d" % (kind, i)
+                r = p.send_message_in_transaction(message(topic, body), lambda m, a, st=status: st)
+                if kind != "rollback":
+                    expected.add((r.msg_id, body))
+        c, rec = push_consumer(group, topic)
+        wait_until(lambda: rec.pairs() >= expected, 60)
+        time.sleep(2)  # time for a rolled-back message to show
+        check(rec.pairs() == expected, diff(expected, rec.pairs()))
+        check(len(rec.snapshot()) == 6, "%d deliveries for 6 messages" % len(rec.snapshot()))
+        unknown = {"tx-unknown-%d" % i for i in range(3)}
+        check(set(checked) >= unknown, "checked back: %s" % sorted(set(checked)))
+        check(not [b for b in checked if not b.startswith("tx-unknown")], "checked back: %s" % sorted(set(checked)))
+    finally:
+        shutdown(*(x for x in (c, p) if x))
+
+
+TRACE_TOPIC = "rmq_sys_TRACE_DATA_DefaultRegion"  # where the core 2.x writes traces (region DefaultRegion)
+
+
+def message_trace():
+    """Producer and consumer with message trace on: the core writes Pub, SubBefore and SubAfter
+    records to its trace topic (not RMQ_SYS_TRACE_TOPIC), which our mqadmin reads back by id."""
+    from rocketmq.client import Producer
+
+    topic, group, pgroup = uniq("CppTrace"), uniq("CG"), uniq("PG")
+    create_topic(topic)
+    p = Producer(pgroup, timeout=10000)
+    p.set_name_server_address(NAMESRV)
+    check(cppcore.dll.SetProducerMessageTrace(p._handle, cppcore.TRACE_OPEN) == 0, "SetProducerMessageTrace")
+    p.start()
+    c = None
+    try:
+        bodies = ["traced-%d" % i for i in range(3)]
+        expected = _sent_pairs([p.send_sync(message(topic, b, tags="TagT", keys="tk-" + b)) for b in bodies], bodies)
+        c, rec = push_consumer(group, topic)
+        wait_until(lambda: rec.pairs() >= expected)
+        check(rec.pairs() == expected, diff(expected, rec.pairs()))
+        for mid, body in expected:
+            state = {}
+
+            def traced(mid=mid):
+                try:
+                    state["recs"] = json.loads(mqadmin("queryMsgTraceById", "-t", TRACE_TOPIC, "-i", mid))
+                except (ScenarioError, ValueError) as e:
+                    state["err"] = str(e)
+                    return False
+                return sorted(r.get("kind") for r in state["recs"]) == ["Pub", "SubAfter", "SubBefore"]
+
+            check(wait_until(traced, 30), "trace of %s: %s %s" % (mid, state.get("recs"), state.get("err", "")))
+            by = {r["kind"]: r for r in state["recs"]}
+            pub = by["Pub"]
+            check((pub["group"], pub["topic"], pub["tags"], pub["keys"], pub["success"]) ==
+                  (pgroup, topic, "TagT", "tk-" + body, True), "Pub record %s" % pub)
+            check(by["SubBefore"]["group"] == group, "SubBefore record %s" % by["SubBefore"])
+            check(by["SubAfter"]["success"] is True, "SubAfter record %s" % by["SubAfter"])
+            check(by["SubAfter"]["requestId"] == by["SubBefore"]["requestId"], "request ids %s" % by)
+    finally:
+        shutdown(*(x for x in (c, p) if x))
+
+
 def _queues_of(doc):
     """The per-queue rows of mqadmin topicStatus --json, whatever the wrapper object."""
     if isinstance(doc, list):
@@ -389,8 +478,8 @@ def pull_consumer():
 
 
 SCENARIOS = [sync_async_oneway_send, tags_keys_properties, clustering_two_instances, broadcasting,
-             consumer_running_info,
-             tag_filter, orderly, delay_level, retry_then_success, dead_letter_queue, pull_consumer]
+             consumer_running_info, tag_filter, orderly, delay_level, retry_then_success, dead_letter_queue,
+             transaction, message_trace, pull_consumer]
 
 
 def run_one(name):
