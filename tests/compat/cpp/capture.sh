@@ -38,6 +38,9 @@ namesrvAddr=127.0.0.2:$NS
 storePathRootDir=$WORK/store
 mappedFileSizeCommitLog=67108864
 messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
+transactionCheckInterval=1000
+transactionTimeOut=1000
+traceTopicEnable=true
 CONF
 export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"
 sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 & PIDS+=($!)
