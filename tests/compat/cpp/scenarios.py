@@ -84,27 +84,24 @@ def tags_keys_properties():
         wait_until(lambda: rec.ids() >= set(sent))
         got = {d["id"]: (d["body"], d["tags"], d["keys"], d["props"]["color"]) for d in rec.snapshot()}
         check(got == sent, "(id -> body, tags, keys, color): got %s, sent %s" % (got, sent))
-        hits = json.loads(mqadmin("queryMsgByKey", "-t", topic, "-k", "k3-" + topic))
-        hit_ids = _ids_in(hits)
-        want = {i for i, v in sent.items() if v[0] == "tk-3"}
-        check(want <= hit_ids, "queryMsgByKey k3: %s, want %s" % (sorted(hit_ids), want))
+        hits = _views(json.loads(mqadmin("queryMsgByKey", "-t", topic, "-k", "k3-" + topic)))
+        want = [(i, v[0]) for i, v in sent.items() if v[0] == "tk-3"]
+        check([(h.get("msgId"), h.get("body")) for h in hits] == want, "queryMsgByKey k3: %s, want %s" % (hits, want))
+        big_hits = _views(json.loads(mqadmin("queryMsgByKey", "-t", topic, "-k", "big-" + topic)))
+        sizes = [(h.get("bodyLength"), h.get("storeSize")) for h in big_hits]
+        check(len(sizes) == 1 and sizes[0][0] == len(big) and sizes[0][1] < 4096,
+              "the 12 KiB body is stored compressed: (body length, store size) %s" % sizes)
     finally:
         shutdown(*(x for x in (c, p) if x))
 
 
-def _ids_in(doc):
-    """Every msgId / uniqKey-looking value anywhere in mqadmin's JSON."""
-    out = set()
+def _views(doc):
+    """The message views (dicts with a msgId) anywhere in mqadmin's JSON."""
     if isinstance(doc, dict):
-        for k, v in doc.items():
-            if k in ("msgId", "uniqKey", "uniqueKey", "messageId") and isinstance(v, str):
-                out.add(v)
-            else:
-                out |= _ids_in(v)
-    elif isinstance(doc, list):
-        for v in doc:
-            out |= _ids_in(v)
-    return out
+        return [doc] if "msgId" in doc else [v for x in doc.values() for v in _views(x)]
+    if isinstance(doc, list):
+        return [v for x in doc for v in _views(x)]
+    return []
 
 
 def clustering_two_instances():
