@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The single test entry point: everything CI runs. Usage: scripts/test.sh
-# Env: SKIP_COMPAT=1 skips the Java/Go compatibility suites (local iteration only).
+# Env: SKIP_COMPAT=1 skips the Java/Go/C++ compatibility suites (local iteration only).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
