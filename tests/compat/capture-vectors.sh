@@ -10,7 +10,8 @@
 #   go-v2               tests/compat/go/capture (the Go client of tests/compat/go/go.mod), its
 #                       broker-initiated calls triggered by CaptureBodies' poke mode
 #   broker-5.5          the official 5.5.0 broker (bench/official, Maven Central) registering with
-#                       our name server: REGISTER_BROKER, QUERY_DATA_VERSION (vectors in java-5.5)
+#                       our name server: REGISTER_BROKER (one new topic, then the full periodic one once
+#                       forceRegister is switched on), QUERY_DATA_VERSION (vectors in java-5.5)
 #
 # How: our name server and broker listen on 127.0.0.2 (the broker registers 127.0.0.1:PORT), and
 # rmq-capture forwards 127.0.0.1:PORT -> 127.0.0.2:PORT and writes every frame with a body; then
@@ -35,10 +36,13 @@ if [[ "${1:-}" != __inside ]]; then
   say "work dir $WORK"
   say "building our servers and rmq-capture"
   (cd "$ROOT" && cargo build -q -p mqnamesrv -p mqbroker -p rmq-tests --bin rmq-capture)
-  # Each profile compiles into the same target/: keep a copy of each one's classes.
+  # Each profile compiles into the same target/: delete its classes first (the compiler does not see a changed
+  # classpath as stale, and `var` bakes the version's return types into the class files), then keep
+  # a copy of each one's classes.
   read -r -a mvn_args <<< "${MVN_ARGS:-}"
   for profile in rmq4 rmq5; do
     say "building tests/compat/java ($profile)"
+    rm -rf "$COMPAT/java/target/classes" "$COMPAT/java/target/maven-status"
     mvn -B -q "${mvn_args[@]}" -f "$COMPAT/java/pom.xml" -P "$profile" -DskipTests compile
     mkdir -p "$WORK/java-$profile"
     cp -r "$COMPAT/java/target/classes" "$WORK/java-$profile/classes"
@@ -111,9 +115,12 @@ capture_bodies() { # seconds profile args...: runs rmqrs.compat.CaptureBodies, b
   local secs=$1 p=$2; shift 2
   timeout "$secs" java -cp "$WORK/java-$p/classes:$(cat "$WORK/java-$p/classpath.txt")" rmqrs.compat.CaptureBodies "$@"
 }
-classify() { # capture dir, family, language, produced by
-  python3 "$COMPAT/capture_vectors.py" "$1" "$2" "$3" "$4" "$VEC/$2" "$VEC/MANIFEST.md"
+classify() { # capture dir, family, language, produced by, regexp of the vector files it replaces
+  python3 "$COMPAT/capture_vectors.py" "$1" "$2" "$3" "$4" "$VEC/$2" "$VEC/MANIFEST.md" "$5"
 }
+BROKER_VECTORS='^(RegisterBroker|QueryDataVersion)'
+CLIENT_VECTORS='^(?!RegisterBroker|QueryDataVersion)'
+
 GO_CLIENT=$(sed -n 's|^require github.com/apache/rocketmq-client-go/v2 ||p' "$COMPAT/go/go.mod")
 status=0
 
@@ -122,13 +129,13 @@ for family in $FAMILIES; do
   case $family in
     java-4.9|java-5.5)
       profile=rmq4; [[ $family == java-5.5 ]] && profile=rmq5
-      version=$(grep -A3 "<id>$profile</id>" "$COMPAT/java/pom.xml" | sed -n 's|.*<rocketmq.version>\(.*\)</rocketmq.version>.*|\1|p')
+      version=$(grep -A8 "<id>$profile</id>" "$COMPAT/java/pom.xml" | sed -n 's|.*<rocketmq.version>\(.*\)</rocketmq.version>.*|\1|p' | head -1)
       say "[$family] official Java client $version: CaptureBodies"
       start_proxy "$cap"
       capture_bodies 240 "$profile" java "$NS" "$BROKER" > "$WORK/$family.out" 2>&1 || { say "[$family] CaptureBodies exited $?"; status=1; }
       stop_proxy
       grep -E '^(STEP|received|poke)' "$WORK/$family.out" || true
-      classify "$cap" "$family" JAVA "Java client $version (tests/compat/java CaptureBodies)" || status=1
+      classify "$cap" "$family" JAVA "Java client $version (tests/compat/java CaptureBodies)" "$CLIENT_VECTORS" || status=1
       ;;
     go-v2)
       say "[$family] official Go client $GO_CLIENT: tests/compat/go/capture"
@@ -150,7 +157,7 @@ for family in $FAMILIES; do
       stop_proxy
       grep -E '^(STEP|received)' "$WORK/go.out" || true
       grep -E '^(STEP|poke)' "$WORK/go-poke.out" || true
-      classify "$cap" "$family" GO "Go client $GO_CLIENT (tests/compat/go/capture)" || status=1
+      classify "$cap" "$family" GO "Go client $GO_CLIENT (tests/compat/go/capture; loopback-only namespace, so its clientID has no IP: @instance)" "$CLIENT_VECTORS" || status=1
       ;;
     broker-5.5)
       say "[$family] official broker 5.5.0 registering with our name server through the proxy"
@@ -181,14 +188,15 @@ CONF
         sleep 3
         # A new topic changes the data version: a REGISTER_BROKER after QUERY_DATA_VERSION says so.
         capture_bodies 60 rmq5 topic "$NS" "127.0.0.1:$OFFICIAL_PORT" > "$WORK/official-topic.out" 2>&1 || status=1
-        sleep 25
+        grep STEP "$WORK/official-topic.out" || true
+        sleep 15
       else
         say "[$family] the official broker did not start"; tail -20 "$WORK/official.out"; status=1
       fi
       kill "$opid" 2>/dev/null || true
       wait "$opid" 2>/dev/null || true
       stop_proxy
-      classify "$cap" java-5.5 JAVA "official broker 5.5.0 (bench/official BrokerStartup, forceRegister=false, registerNameServerPeriod=10000)" || status=1
+      classify "$cap" java-5.5 JAVA "official broker 5.5.0 (bench/official BrokerStartup, forceRegister=false, registerNameServerPeriod=10000)" "$BROKER_VECTORS" || status=1
       ;;
     *) say "unknown family $family"; status=1 ;;
   esac
@@ -196,5 +204,5 @@ done
 
 say "requests our servers refused (RUST_LOG=debug 'request failed' and body errors)"
 grep -hiE 'request failed|invalid request body|invalid body|cannot decode|unknown variant|invalid type' \
-  "$WORK/ns.out" "$WORK/broker.out" | sed 's/\x1b\[[0-9;]*m//g' | sort | uniq -c | sort -rn | tee "$WORK/refused.txt" | head -50
+  "$WORK/ns.out" "$WORK/broker.out" | sed 's/\x1b\[[0-9;]*m//g' | sort | uniq -c | sort -rn | tee "$WORK/refused.txt" | head -50 || true
 exit $status

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Picks codec vectors out of an rmq-capture directory (see capture-vectors.sh).
 
-Usage: capture_vectors.py CAPTURE_DIR FAMILY LANGUAGE PRODUCED_BY OUT_DIR MANIFEST
+Usage: capture_vectors.py CAPTURE_DIR FAMILY LANGUAGE PRODUCED_BY OUT_DIR MANIFEST OWNED
+
+OWNED is a regular expression over file names in OUT_DIR: the files it matches (and their MANIFEST
+lines) are this capture's, deleted before the new ones are written, so that a vector no longer
+captured does not linger.
 
 Keeps the client-to-server frames whose sender language is LANGUAGE (JAVA, GO) and whose body is
 JSON text (starts with '{' or '['): requests, and the responses a client sends back to a broker's
@@ -18,7 +22,7 @@ from pathlib import Path
 
 # Role part of the capture programs' group names -> heartbeat variant and what it is.
 ROLES = {
-    "pg": ("producer", "producer (DefaultMQProducer / producer.NewDefaultProducer) alone in its client instance"),
+    "pg": ("producer", "producer alone in its client instance"),
     "push_tag": ("push-clustering-tag", "push consumer, clustering, TAG subscription `a || b`"),
     "bcast": ("push-broadcasting", "push consumer, broadcasting, TAG subscription `*`"),
     "sql": ("push-sql92", "push consumer, clustering, SQL92 subscription `a between 0 and 9`"),
@@ -31,7 +35,7 @@ ROLES = {
     "mixed_pg": ("producer-and-push", "producer and push consumer (TAG `b`) sharing one client instance"),
     "pull": ("pull-consumer", "pull consumer (consumer.NewPullConsumer), TAG `a || c`"),
 }
-GROUP = re.compile(rb'"(?:groupName|consumerGroup|producerGroup)"\s*:\s*"cap_([a-z_]+)_[0-9a-z]+"')
+GROUP = re.compile(rb'"(?:groupName|consumerGroup|producerGroup)"\s*:\s*"cap_([a-z0-9_]+)_[0-9a-z]+"')
 PAYLOAD_CODES = ("SendMessage", "SendMessageV2", "SendBatchMessage", "ConsumerSendMsgBack",
                  "SendReplyMessage", "SendReplyMessageV2")
 SCENARIO = {
@@ -46,7 +50,8 @@ SCENARIO = {
     "GetConsumerRunningInfo-response": "consumer's answer to GET_CONSUMER_RUNNING_INFO (admin getConsumerRunningInfo)",
     "GetConsumerStatusFromClient-response": "consumer's answer to GET_CONSUMER_STATUS_FROM_CLIENT (admin getConsumeStatus)",
     "ConsumeMessageDirectly-response": "consumer's answer to CONSUME_MESSAGE_DIRECTLY (admin consumeMessageDirectly)",
-    "RegisterBroker": "official broker registering with our name server (startup or periodic)",
+    "RegisterBroker": "official broker's periodic full registration with our name server (forceRegister=true)",
+    "RegisterBroker-new-topic": "official broker registering one topic just created (registerIncrementBrokerData)",
     "QueryDataVersion": "official broker asking our name server whether its data version changed (forceRegister=false)",
 }
 
@@ -92,6 +97,8 @@ def pick(capture_dir, language):
             if stem not in chosen:
                 chosen[stem] = (body, "HEART_BEAT: " + what)
             continue
+        if name == "RegisterBroker" and b'"SCHEDULE_TOPIC_XXXX"' not in body:
+            name = "RegisterBroker-new-topic"
         what = SCENARIO.get(name, name)
         if name in ("LockBatchMq", "UnlockBatchMq"):
             if name not in chosen or body.count(b"queueId") > chosen[name][0].count(b"queueId"):
@@ -102,13 +109,13 @@ def pick(capture_dir, language):
     return chosen
 
 
-def update_manifest(manifest, rows):
+def update_manifest(manifest, rows, family, dropped):
     header = ["# Codec vectors: request bodies captured from real clients", "",
               "Decoded by `crates/remoting/tests/body_vectors.rs`. Regenerate with",
               "`tests/compat/capture-vectors.sh` (java-4.9, java-5.5, go-v2).", "",
               "| family | file | produced by |", "| --- | --- | --- |"]
     lines = manifest.read_text().splitlines() if manifest.exists() else header
-    keys = {(f, n) for f, n, _ in rows}
+    keys = {(f, n) for f, n, _ in rows} | {(family, n) for n in dropped}
     kept = [ln for ln in lines if not any(ln.startswith(f"| {f} | {n} |") for f, n in keys)]
     kept += [f"| {f} | {n} | {p} |" for f, n, p in rows]
     body_start = next((i for i, ln in enumerate(kept) if ln.startswith("| ---")), len(kept)) + 1
@@ -117,18 +124,21 @@ def update_manifest(manifest, rows):
 
 
 def main():
-    if len(sys.argv) != 7:
+    if len(sys.argv) != 8:
         sys.exit(__doc__)
-    capture_dir, family, language, produced_by, out_dir, manifest = sys.argv[1:]
+    capture_dir, family, language, produced_by, out_dir, manifest, owned = sys.argv[1:]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    dropped = [p.name for p in out.glob("*.json") if re.search(owned, p.name)]
+    for name in dropped:
+        (out / name).unlink()
     rows = []
     for stem, (body, what) in sorted(pick(capture_dir, language).items()):
         path = out / f"{stem}.json"
         path.write_bytes(body)
         rows.append((family, path.name, f"{produced_by}: {what}"))
         print(f"vector {family}/{path.name} ({len(body)} bytes)")
-    update_manifest(Path(manifest), rows)
+    update_manifest(Path(manifest), rows, family, dropped)
     if not rows:
         print(f"no vectors in {capture_dir} for {language}", file=sys.stderr)
         sys.exit(1)

@@ -158,6 +158,7 @@ func runAll() {
 		return
 	}
 	shutdowns = append(shutdowns, p.Shutdown)
+	producerStarted := time.Now()
 
 	pushConsumer("push_tag", topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "a || b"})
 	pushConsumer("bcast", topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
@@ -242,5 +243,10 @@ func runAll() {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+	// The Go client sends a producer's heartbeat only from its 30 s timer (consumers send one at
+	// start): stay up until the first one went out.
+	if left := 33*time.Second - time.Since(producerStarted); left > 0 {
+		time.Sleep(left)
 	}
 }

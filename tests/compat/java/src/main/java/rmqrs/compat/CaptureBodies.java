@@ -33,7 +33,7 @@ import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
  *
  * <pre>
  * java rmqrs.compat.CaptureBodies java NAMESRV BROKER            # all client roles + admin calls
- * java rmqrs.compat.CaptureBodies topic NAMESRV BROKER         # creates one topic on BROKER
+ * java rmqrs.compat.CaptureBodies topic NAMESRV BROKER         # one topic on BROKER, then forceRegister
  * java rmqrs.compat.CaptureBodies poke NAMESRV BROKER GROUP TOPIC [MSG_ID]
  *     # admin calls that make the broker ask GROUP's clients (any language) for their running
  *     # info, consume status and a direct consume, and reset their offsets
@@ -66,6 +66,7 @@ public final class CaptureBodies {
             System.exit(2);
         }
         CaptureBodies c = new CaptureBodies(args[1], args[2]);
+        int rc = 0;
         try {
             c.startAdmin();
             if (args[0].equals("poke")) {
@@ -74,14 +75,25 @@ public final class CaptureBodies {
                 String t = name("official_topic");
                 step("create topic " + t + " on " + c.broker,
                     () -> c.admin.createAndUpdateTopicConfig(c.broker, new TopicConfig(t, 4, 4, 6)));
+                // An official broker started with forceRegister=false asks QUERY_DATA_VERSION every
+                // period; once forced, it sends its full REGISTER_BROKER body every period.
+                Thread.sleep(15_000);
+                step("UPDATE_BROKER_CONFIG forceRegister=true on " + c.broker, () -> {
+                    Properties p = new Properties();
+                    p.setProperty("forceRegister", "true");
+                    c.admin.updateBrokerConfig(c.broker, p);
+                });
             } else {
                 c.runAll();
             }
+        } catch (Throwable t) {
+            t.printStackTrace(System.out);
+            rc = 1;
         } finally {
             c.shutdownAll();
         }
         System.out.println("DONE");
-        System.exit(0);
+        System.exit(rc);
     }
 
     private static boolean classExists(String name) {
@@ -116,6 +128,7 @@ public final class CaptureBodies {
         admin = new DefaultMQAdminExt(5000);
         admin.setNamesrvAddr(namesrv);
         admin.setInstanceName("cap-admin-" + RUN);
+        admin.setHeartbeatBrokerInterval(4000);
         admin.start();
         shutdowns.add(admin::shutdown);
     }
@@ -232,6 +245,7 @@ public final class CaptureBodies {
         if (V5) {
             poke(name("assign_q"), assignTopic, null);
         }
+        step("CLONE_GROUP_OFFSET", () -> admin.cloneGroupOffset(name("push_tag"), name("push_tag_clone"), topic, false));
         Thread.sleep(9000); // periodic heartbeats (v2: without subscriptions) and lock renewals
     }
 
@@ -291,7 +305,6 @@ public final class CaptureBodies {
             p.setProperty("maxMessageSize", "4194304");
             admin.updateBrokerConfig(broker, p);
         });
-        step("CLONE_GROUP_OFFSET", () -> admin.cloneGroupOffset(group, name("admin_sg_clone"), topic, false));
         if (V5) {
             step("UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST", () -> {
                 List<Object> l = List.of(subscriptionGroupConfig(name("admin_sg_l1")),
@@ -341,7 +354,11 @@ public final class CaptureBodies {
      * Makes the broker call GROUP's clients: GET_CONSUMER_RUNNING_INFO, GET_CONSUMER_STATUS_FROM_CLIENT,
      * CONSUME_MESSAGE_DIRECTLY (with a message id) and RESET_CONSUMER_CLIENT_OFFSET.
      */
-    private void poke(String group, String topic, String msgId) throws Exception {
+    private void poke(String group, String topic, String msgId) {
+        step("poke " + group, () -> pokeClients(group, topic, msgId));
+    }
+
+    private void pokeClients(String group, String topic, String msgId) throws Exception {
         List<String> clientIds = new ArrayList<>();
         long end = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(20);
         while (clientIds.isEmpty() && System.currentTimeMillis() < end) {
