@@ -24,7 +24,7 @@ from pathlib import Path
 ROLES = {
     "pg": ("producer", "producer alone in its client instance"),
     "push_tag": ("push-clustering-tag", "push consumer, clustering, TAG subscription `a || b`"),
-    "bcast": ("push-broadcasting", "push consumer, broadcasting, TAG subscription `*`"),
+    "bcast": ("push-broadcasting", "push consumer, broadcasting, TAG subscription `*`, CONSUME_FROM_TIMESTAMP"),
     "sql": ("push-sql92", "push consumer, clustering, SQL92 subscription `a between 0 and 9`"),
     "order": ("push-orderly", "orderly push consumer, clustering, TAG `*`"),
     "lite_sub": ("lite-pull-subscribe", "DefaultLitePullConsumer in subscribe mode, TAG `a || c`"),

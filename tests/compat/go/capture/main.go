@@ -162,7 +162,7 @@ func runAll() {
 
 	pushConsumer("push_tag", topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "a || b"})
 	pushConsumer("bcast", topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"},
-		consumer.WithConsumerModel(consumer.BroadCasting))
+		consumer.WithConsumerModel(consumer.BroadCasting), consumer.WithConsumeFromWhere(consumer.ConsumeFromTimestamp))
 	pushConsumer("sql", topic, consumer.MessageSelector{Type: consumer.SQL92, Expression: "a between 0 and 9"})
 	orderlyConsumer(orderTopic)
 

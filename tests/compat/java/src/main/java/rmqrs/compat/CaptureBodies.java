@@ -234,7 +234,7 @@ public final class CaptureBodies {
             while (System.currentTimeMillis() < end) {
                 liteSub.poll(500);
                 if (!liteAssign.poll(500).isEmpty()) {
-                    liteAssign.commitSync();
+                    liteAssign.commit(liteAssign.assignment(), true);
                 }
             }
         });
@@ -254,7 +254,9 @@ public final class CaptureBodies {
         String group = name(role);
         DefaultMQPushConsumer c = client(new DefaultMQPushConsumer(group), role.replace('_', '-'));
         setMessageModel(c, model);
-        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        // The broadcasting consumer starts from a timestamp (30 min back): one more enum value on the wire.
+        c.setConsumeFromWhere(model.equals("BROADCASTING") ? ConsumeFromWhere.CONSUME_FROM_TIMESTAMP
+            : ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
         c.subscribe(topic, sel);
         if (orderly) {
             c.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
