@@ -11,7 +11,7 @@
 #                       broker-initiated calls triggered by CaptureBodies' poke mode
 #   broker-5.5          the official 5.5.0 broker (bench/official, Maven Central) registering with
 #                       our name server: REGISTER_BROKER (one new topic, then the full periodic one once
-#                       forceRegister is switched on), QUERY_DATA_VERSION (vectors in java-5.5)
+#                       forceRegister is switched on), QUERY_DATA_VERSION (family broker-java-5.5)
 #
 # How: our name server and broker listen on 127.0.0.2 (the broker registers 127.0.0.1:PORT), and
 # rmq-capture forwards 127.0.0.1:PORT -> 127.0.0.2:PORT and writes every frame with a body; then
@@ -118,8 +118,7 @@ capture_bodies() { # seconds profile args...: runs rmqrs.compat.CaptureBodies, b
 classify() { # capture dir, family, language, produced by, regexp of the vector files it replaces
   python3 "$COMPAT/capture_vectors.py" "$1" "$2" "$3" "$4" "$VEC/$2" "$VEC/MANIFEST.md" "$5"
 }
-BROKER_VECTORS='^(RegisterBroker|QueryDataVersion)'
-CLIENT_VECTORS='^(?!RegisterBroker|QueryDataVersion)'
+ALL_VECTORS='.'
 
 GO_CLIENT=$(sed -n 's|^require github.com/apache/rocketmq-client-go/v2 ||p' "$COMPAT/go/go.mod")
 status=0
@@ -135,7 +134,7 @@ for family in $FAMILIES; do
       capture_bodies 240 "$profile" java "$NS" "$BROKER" > "$WORK/$family.out" 2>&1 || { say "[$family] CaptureBodies exited $?"; status=1; }
       stop_proxy
       grep -E '^(STEP|received|poke)' "$WORK/$family.out" || true
-      classify "$cap" "$family" JAVA "Java client $version (tests/compat/java CaptureBodies)" "$CLIENT_VECTORS" || status=1
+      classify "$cap" "$family" JAVA "Java client $version (tests/compat/java CaptureBodies)" "$ALL_VECTORS" || status=1
       ;;
     go-v2)
       say "[$family] official Go client $GO_CLIENT: tests/compat/go/capture"
@@ -157,7 +156,7 @@ for family in $FAMILIES; do
       stop_proxy
       grep -E '^(STEP|received)' "$WORK/go.out" || true
       grep -E '^(STEP|poke)' "$WORK/go-poke.out" || true
-      classify "$cap" "$family" GO "Go client $GO_CLIENT (tests/compat/go/capture; loopback-only namespace, so its clientID has no IP: @instance)" "$CLIENT_VECTORS" || status=1
+      classify "$cap" "$family" GO "Go client $GO_CLIENT (tests/compat/go/capture; loopback-only namespace, so its clientID has no IP: @instance)" "$ALL_VECTORS" || status=1
       ;;
     broker-5.5)
       say "[$family] official broker 5.5.0 registering with our name server through the proxy"
@@ -196,7 +195,7 @@ CONF
       kill "$opid" 2>/dev/null || true
       wait "$opid" 2>/dev/null || true
       stop_proxy
-      classify "$cap" java-5.5 JAVA "official broker 5.5.0 (bench/official BrokerStartup, forceRegister=false, registerNameServerPeriod=10000)" "$BROKER_VECTORS" || status=1
+      classify "$cap" broker-java-5.5 JAVA "official broker 5.5.0 (bench/official BrokerStartup, forceRegister=false, registerNameServerPeriod=10000)" "$ALL_VECTORS" || status=1
       ;;
     *) say "unknown family $family"; status=1 ;;
   esac
