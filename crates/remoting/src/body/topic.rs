@@ -134,8 +134,10 @@ mod tests {
 
     #[test]
     fn all_topic_config_has_the_5x_fields() {
-        let mut w = TopicConfigSerializeWrapper::default();
-        w.data_version = DataVersion { counter: 3, timestamp: 9, state_version: 0 };
+        let mut w = TopicConfigSerializeWrapper {
+            data_version: DataVersion { counter: 3, timestamp: 9, state_version: 0 },
+            ..TopicConfigSerializeWrapper::default()
+        };
         w.topic_config_table.insert("T".into(), TopicConfig { topic_name: "T".into(), ..TopicConfig::default() });
         let v = serde_json::to_value(TopicConfigAndMappingSerializeWrapper::from(w)).unwrap();
         assert_eq!(v["dataVersion"], serde_json::json!({"counter": 3, "stateVersion": 0, "timestamp": 9}));
