@@ -19,7 +19,7 @@ cargo test --workspace --no-fail-fast
 
 if [[ "${SKIP_COMPAT:-0}" != "1" ]]; then
   # Explicit list: a suite joins CI once it passes against our binaries.
-  for suite in run-remoting-interop.sh run-java-compat.sh run-go-compat.sh run-fields-compat.sh; do
+  for suite in run-remoting-interop.sh run-java-compat.sh run-go-compat.sh run-fields-compat.sh run-cpp-compat.sh; do
     step "compatibility: $suite"
     bash "tests/compat/$suite"
   done
