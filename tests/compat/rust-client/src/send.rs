@@ -1,0 +1,252 @@
+//! Send scenarios: sync (with tags and keys), async, one-way, tag filter and delay level, each
+//! read back by a push consumer of the same client.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+use rocketmq_client_rust::{
+    ClientError, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, DefaultMQProducer, DefaultMQPushConsumer,
+    MQPushConsumer, SendResult, SendStatus,
+};
+use rocketmq_model::common::message::message_ext::MessageExt;
+use rocketmq_model::common::message::message_single::Message;
+use rocketmq_protocol::protocol::heartbeat::message_model::MessageModel;
+
+use crate::support::{bodies, exactly_once, ids_match, start, uniq, Collector, Env};
+
+/// A clustering push consumer on `topic` (expression `expr`) recording into `col`.
+pub async fn collecting_consumer(
+    env: &Env,
+    group: &str,
+    topic: &str,
+    expr: &str,
+    col: &Collector,
+) -> Result<DefaultMQPushConsumer> {
+    let mut c = env.consumer(group, MessageModel::Clustering).build();
+    let sink = col.clone();
+    c.register_message_listener_concurrently(move |msgs: &[&MessageExt], _: &ConsumeConcurrentlyContext| {
+        sink.add(msgs, 0);
+        Ok(ConsumeConcurrentlyStatus::ConsumeSuccess)
+    });
+    start(&mut c, topic, expr).await?;
+    Ok(c)
+}
+
+/// Sends `msg` synchronously; returns the message id, failing unless the status is SEND_OK.
+pub async fn send_sync(p: &DefaultMQProducer, msg: Message) -> Result<SendResult> {
+    let res =
+        p.send(msg).await.map_err(|e| anyhow!("send: {e}"))?.ok_or_else(|| anyhow!("sync send returned no result"))?;
+    if res.send_status != SendStatus::SendOk {
+        bail!("send status {:?}", res.send_status);
+    }
+    Ok(res)
+}
+
+/// One send callback: the body and the message id or what went wrong.
+type Callback = (String, Result<String, String>);
+
+fn msg_id(res: &SendResult) -> Result<String> {
+    res.msg_id.as_ref().map(|m| m.as_str().to_string()).ok_or_else(|| anyhow!("send result without msg id: {res:?}"))
+}
+
+/// Scenario 1: Sync send with tags and keys (one message with two keys): the consumer gets each message
+/// once with the id, tags and keys it was sent with.
+pub async fn sync_tags_keys(env: &Env) -> Result<()> {
+    let (topic, group) = (uniq("sync"), uniq("sync_cg"));
+    env.create_topic(&topic, 4).await?;
+    let col = Collector::default();
+    let mut c = collecting_consumer(env, &group, &topic, "*", &col).await?;
+    let mut p = env.producer().await?;
+    let want = bodies("sync", 8);
+    let mut sent = BTreeMap::new();
+    let mut meta = BTreeMap::new();
+    for (i, b) in want.iter().enumerate() {
+        let tag = if i % 2 == 0 { "TagA" } else { "TagB" };
+        let keys = if i == 0 { vec![format!("key-{b}"), "second-key".to_string()] } else { vec![format!("key-{b}")] };
+        let msg =
+            Message::builder().topic(topic.as_str()).tags(tag).keys(keys.clone()).body(b.clone()).build_unchecked();
+        let res = send_sync(&p, msg).await?;
+        sent.insert(b.clone(), msg_id(&res)?);
+        meta.insert(b.clone(), (tag.to_string(), keys.join(" ")));
+    }
+    let got = col.wait_bodies(&want).await;
+    c.shutdown().await;
+    p.shutdown().await;
+    let got = got?;
+    exactly_once("sync send", &got, &want)?;
+    ids_match("sync send", &got, &sent)?;
+    for g in &got {
+        let (tag, keys) = &meta[&g.body];
+        if &g.tags != tag || &g.keys != keys || g.topic != topic {
+            bail!(
+                "{}: topic {:?} tags {:?} keys {:?}, want {topic:?} {tag:?} {keys:?}",
+                g.body,
+                g.topic,
+                g.tags,
+                g.keys
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Scenario 2: Async send: every callback reports SEND_OK with an id, and the consumer gets exactly those.
+pub async fn async_send(env: &Env) -> Result<()> {
+    let (topic, group) = (uniq("async"), uniq("async_cg"));
+    env.create_topic(&topic, 4).await?;
+    let col = Collector::default();
+    let mut c = collecting_consumer(env, &group, &topic, "*", &col).await?;
+    let mut p = env.producer().await?;
+    let want = bodies("async", 8);
+    let results: Arc<Mutex<Vec<Callback>>> = Arc::default();
+    for b in &want {
+        let msg = Message::builder().topic(topic.as_str()).tags("TagA").body(b.clone()).build_unchecked();
+        let (r, body) = (results.clone(), b.clone());
+        p.send_with_callback(msg, move |res: Option<&SendResult>, err: Option<&ClientError>| {
+            let out = match (res, err) {
+                (Some(res), None) if res.send_status == SendStatus::SendOk => {
+                    res.msg_id.as_ref().map(|m| m.as_str().to_string()).ok_or_else(|| format!("no msg id: {res:?}"))
+                }
+                (res, err) => Err(format!("result {res:?} error {err:?}")),
+            };
+            if let Ok(mut v) = r.lock() {
+                v.push((body.clone(), out));
+            }
+        })
+        .await
+        .map_err(|e| anyhow!("send_with_callback: {e}"))?;
+    }
+    let deadline = Instant::now() + crate::support::WAIT;
+    while results.lock().map(|v| v.len()).unwrap_or(0) < want.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let callbacks = results.lock().map(|v| v.clone()).unwrap_or_default();
+    let got = col.wait_bodies(&want).await;
+    c.shutdown().await;
+    p.shutdown().await;
+    let mut sent = BTreeMap::new();
+    for (b, r) in &callbacks {
+        let id = r.clone().map_err(|e| anyhow!("async send of {b}: {e}"))?;
+        if sent.insert(b.clone(), id).is_some() {
+            bail!("two callbacks for {b}");
+        }
+    }
+    if sent.len() != want.len() {
+        bail!("{} callbacks of {}: {callbacks:?}", sent.len(), want.len());
+    }
+    let got = got?;
+    exactly_once("async send", &got, &want)?;
+    ids_match("async send", &got, &sent)
+}
+
+/// Scenario 3: One-way send: no result, but the consumer gets each body once, each with its own id.
+pub async fn oneway_send(env: &Env) -> Result<()> {
+    let (topic, group) = (uniq("oneway"), uniq("oneway_cg"));
+    env.create_topic(&topic, 4).await?;
+    let col = Collector::default();
+    let mut c = collecting_consumer(env, &group, &topic, "*", &col).await?;
+    let mut p = env.producer().await?;
+    let want = bodies("oneway", 8);
+    for b in &want {
+        let msg = Message::builder()
+            .topic(topic.as_str())
+            .tags("TagO")
+            .key(format!("key-{b}"))
+            .body(b.clone())
+            .build_unchecked();
+        p.send_oneway(msg).await.map_err(|e| anyhow!("send_oneway: {e}"))?;
+    }
+    let got = col.wait_bodies(&want).await;
+    c.shutdown().await;
+    p.shutdown().await;
+    let got = got?;
+    exactly_once("one-way send", &got, &want)?;
+    let mut ids: Vec<&str> = got.iter().map(|g| g.uniq.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() != want.len() || ids.contains(&"") {
+        bail!("one-way: UNIQ_KEYs {ids:?}, want {} distinct ids", want.len());
+    }
+    for g in &got {
+        if g.msg_id != g.uniq || g.tags != "TagO" || g.keys != format!("key-{}", g.body) {
+            bail!("{}: msg_id {:?} UNIQ_KEY {:?} tags {:?} keys {:?}", g.body, g.msg_id, g.uniq, g.tags, g.keys);
+        }
+    }
+    Ok(())
+}
+
+/// Scenario 4: Tag filter: a consumer of "TagA || TagC" gets exactly the TagA and TagC messages.
+pub async fn tag_filter(env: &Env) -> Result<()> {
+    let (topic, group) = (uniq("tagf"), uniq("tagf_cg"));
+    env.create_topic(&topic, 2).await?;
+    let col = Collector::default();
+    let mut c = collecting_consumer(env, &group, &topic, "TagA || TagC", &col).await?;
+    let mut p = env.producer().await?;
+    let mut want = Vec::new();
+    let mut sent = BTreeMap::new();
+    for i in 0..12 {
+        let tag = ["TagA", "TagB", "TagC"][i % 3];
+        let b = format!("tagf-{i}-{tag}");
+        let res =
+            send_sync(&p, Message::builder().topic(topic.as_str()).tags(tag).body(b.clone()).build_unchecked()).await?;
+        if tag != "TagB" {
+            want.push(b.clone());
+            sent.insert(b, msg_id(&res)?);
+        }
+    }
+    // A last TagA message: once it is in, every earlier message was filtered or delivered.
+    let last = "tagf-last-TagA".to_string();
+    let res = send_sync(&p, Message::builder().topic(topic.as_str()).tags("TagA").body(last.clone()).build_unchecked())
+        .await?;
+    want.push(last.clone());
+    sent.insert(last, msg_id(&res)?);
+    let got = col.wait_bodies(&want).await;
+    c.shutdown().await;
+    p.shutdown().await;
+    let got = got?;
+    exactly_once("tag filter TagA || TagC", &got, &want)?;
+    ids_match("tag filter", &got, &sent)
+}
+
+/// Scenario 5: Delay level 3 (1 s in the runner's broker config): delivered no earlier than ~1 s after
+/// the send returned, to the original topic.
+pub async fn delay_level(env: &Env) -> Result<()> {
+    let (topic, group) = (uniq("delay"), uniq("delay_cg"));
+    env.create_topic(&topic, 2).await?;
+    let col = Collector::default();
+    let mut c = collecting_consumer(env, &group, &topic, "*", &col).await?;
+    let mut p = env.producer().await?;
+    // A plain message first, so the consumer is known to be pulling before the delayed ones go.
+    let probe = vec!["delay-probe".to_string()];
+    send_sync(&p, Message::builder().topic(topic.as_str()).body(probe[0].clone()).build_unchecked()).await?;
+    col.wait_bodies(&probe).await?;
+    let want = bodies("delayed", 4);
+    let mut sent = BTreeMap::new();
+    let mut sent_at = BTreeMap::new();
+    for b in &want {
+        let msg =
+            Message::builder().topic(topic.as_str()).tags("TagD").delay_level(3).body(b.clone()).build_unchecked();
+        let res = send_sync(&p, msg).await?;
+        sent_at.insert(b.clone(), Instant::now());
+        sent.insert(b.clone(), msg_id(&res)?);
+    }
+    let got = col.wait_bodies(&want).await;
+    c.shutdown().await;
+    p.shutdown().await;
+    let got: Vec<_> = got?.into_iter().filter(|g| g.body != probe[0]).collect();
+    exactly_once("delayed", &got, &want)?;
+    ids_match("delayed", &got, &sent)?;
+    for g in &got {
+        let after = g.at.duration_since(sent_at[&g.body]);
+        println!("    {} delivered {after:?} after its send returned; properties {:?}", g.body, g.props);
+        if after < Duration::from_millis(800) || after > Duration::from_secs(30) {
+            bail!("{} delivered {after:?} after its send returned; delay level 3 is 1 s here", g.body);
+        }
+        if g.topic != topic || g.tags != "TagD" {
+            bail!("{} delivered with topic {:?} tags {:?}", g.body, g.topic, g.tags);
+        }
+    }
+    Ok(())
+}
