@@ -19,7 +19,7 @@ use rocketmq_model::common::message::message_single::Message;
 use rocketmq_protocol::protocol::heartbeat::message_model::MessageModel;
 
 use crate::send::send_sync;
-use crate::support::{bodies, exactly_once, ids_match, start, uniq, Collector, Env, Got};
+use crate::support::{bodies, exactly_once, start, uniq, Collector, Env, Got, Sent};
 
 async fn consumer_n(
     env: &Env,
@@ -39,13 +39,13 @@ async fn consumer_n(
     Ok(c)
 }
 
-async fn send_all(env: &Env, topic: &str, want: &[String]) -> Result<BTreeMap<String, String>> {
+async fn send_all(env: &Env, topic: &str, want: &[String]) -> Result<BTreeMap<String, Sent>> {
     let mut p = env.producer().await?;
     let mut sent = BTreeMap::new();
     for b in want {
         let res = send_sync(&p, Message::builder().topic(topic).tags("TagA").body(b.clone()).build_unchecked()).await;
         match res {
-            Ok(res) => sent.insert(b.clone(), res.msg_id.map(|m| m.as_str().to_string()).unwrap_or_default()),
+            Ok(res) => sent.insert(b.clone(), Sent::of(&res)?),
             Err(e) => {
                 p.shutdown().await;
                 return Err(e);
@@ -76,7 +76,7 @@ pub async fn clustering(env: &Env) -> Result<()> {
     c1.shutdown().await;
     let (sent, got) = (sent?, got?);
     exactly_once("clustering", &got, &want)?;
-    ids_match("clustering", &got, &sent)?;
+    env.ids_match("clustering", &got, &sent, true)?;
     let queues = |who: usize| -> BTreeSet<(String, i32)> {
         got.iter().filter(|g| g.who == who).map(|g| (g.broker.clone(), g.queue_id)).collect()
     };
@@ -111,7 +111,7 @@ pub async fn broadcasting(env: &Env) -> Result<()> {
     for who in 0..2 {
         let mine: Vec<Got> = got.iter().filter(|g| g.who == who).cloned().collect();
         exactly_once(&format!("broadcasting consumer {who}"), &mine, &want)?;
-        ids_match(&format!("broadcasting consumer {who}"), &mine, &sent)?;
+        env.ids_match(&format!("broadcasting consumer {who}"), &mine, &sent, true)?;
     }
     Ok(())
 }
@@ -157,7 +157,7 @@ pub async fn orderly(env: &Env) -> Result<()> {
                         err = Some(anyhow!("order {order} sent to queues {} and {q}", queue_of[&order]));
                         break 'send;
                     }
-                    sent.insert(b.clone(), res.msg_id.map(|m| m.as_str().to_string()).unwrap_or_default());
+                    sent.insert(b.clone(), Sent::of(&res)?);
                     want.push(b);
                 }
                 other => {
@@ -175,7 +175,7 @@ pub async fn orderly(env: &Env) -> Result<()> {
     }
     let got = got?;
     exactly_once("orderly", &got, &want)?;
-    ids_match("orderly", &got, &sent)?;
+    env.ids_match("orderly", &got, &sent, true)?;
     for order in 0..4usize {
         let seen: Vec<&Got> = got.iter().filter(|g| g.body.starts_with(&format!("order-{order}-"))).collect();
         let steps: Vec<&str> = seen.iter().map(|g| g.body.as_str()).collect();
@@ -224,7 +224,7 @@ pub async fn retry_then_dlq(env: &Env) -> Result<()> {
             .build_unchecked();
         match send_sync(&p, msg).await {
             Ok(res) => {
-                sent.insert(b.clone(), res.msg_id.map(|m| m.as_str().to_string()).unwrap_or_default());
+                sent.insert(b.clone(), Sent::of(&res)?);
             }
             Err(e) => {
                 err = Some(e);
@@ -250,7 +250,7 @@ pub async fn retry_then_dlq(env: &Env) -> Result<()> {
     let mut attempts: BTreeMap<String, Vec<i32>> = BTreeMap::new();
     for g in &all {
         attempts.entry(g.body.clone()).or_default().push(g.reconsume_times);
-        if &g.uniq != sent.get(&g.body).unwrap_or(&String::new()) {
+        if Some(&g.uniq) != sent.get(&g.body).map(|s| &s.id) {
             bail!(
                 "{} delivered (reconsume {}) with UNIQ_KEY {:?}, sent as {:?}",
                 g.body,
@@ -267,7 +267,7 @@ pub async fn retry_then_dlq(env: &Env) -> Result<()> {
     read_dlq(env, &group, &topic, &want, &sent).await
 }
 
-async fn read_dlq(env: &Env, group: &str, topic: &str, want: &[String], sent: &BTreeMap<String, String>) -> Result<()> {
+async fn read_dlq(env: &Env, group: &str, topic: &str, want: &[String], sent: &BTreeMap<String, Sent>) -> Result<()> {
     let dlq = format!("%DLQ%{group}");
     let pc = DefaultMQPullConsumer::builder(env.runtime.clone())
         .name_server_addr(env.ns.clone())
@@ -279,7 +279,7 @@ async fn read_dlq(env: &Env, group: &str, topic: &str, want: &[String], sent: &B
     let _ = pc.shutdown().await;
     let got = res?;
     exactly_once(&format!("messages in {dlq}"), &got, want)?;
-    ids_match(&dlq, &got, sent)?;
+    env.ids_match(&dlq, &got, sent, false)?;
     for g in &got {
         let retry_topic = g.props.get("RETRY_TOPIC").map(String::as_str);
         if g.topic != dlq || g.tags != "TagD" || g.keys != format!("key-{}", g.body) || retry_topic != Some(topic) {

@@ -14,7 +14,7 @@ use rocketmq_model::common::message::message_ext::MessageExt;
 use rocketmq_model::common::message::message_single::Message;
 use rocketmq_protocol::protocol::heartbeat::message_model::MessageModel;
 
-use crate::support::{bodies, exactly_once, ids_match, start, uniq, Collector, Env};
+use crate::support::{bodies, exactly_once, is_offset_id, start, uniq, Collector, Env, Sent};
 
 /// A clustering push consumer on `topic` (expression `expr`) recording into `col`.
 pub async fn collecting_consumer(
@@ -45,11 +45,7 @@ pub async fn send_sync(p: &DefaultMQProducer, msg: Message) -> Result<SendResult
 }
 
 /// One send callback: the body and the message id or what went wrong.
-type Callback = (String, Result<String, String>);
-
-fn msg_id(res: &SendResult) -> Result<String> {
-    res.msg_id.as_ref().map(|m| m.as_str().to_string()).ok_or_else(|| anyhow!("send result without msg id: {res:?}"))
-}
+type Callback = (String, Result<Sent, String>);
 
 /// Scenario 1: Sync send with tags and keys (one message with two keys): the consumer gets each message
 /// once with the id, tags and keys it was sent with.
@@ -68,7 +64,7 @@ pub async fn sync_tags_keys(env: &Env) -> Result<()> {
         let msg =
             Message::builder().topic(topic.as_str()).tags(tag).keys(keys.clone()).body(b.clone()).build_unchecked();
         let res = send_sync(&p, msg).await?;
-        sent.insert(b.clone(), msg_id(&res)?);
+        sent.insert(b.clone(), Sent::of(&res)?);
         meta.insert(b.clone(), (tag.to_string(), keys.join(" ")));
     }
     let got = col.wait_bodies(&want).await;
@@ -76,7 +72,7 @@ pub async fn sync_tags_keys(env: &Env) -> Result<()> {
     p.shutdown().await;
     let got = got?;
     exactly_once("sync send", &got, &want)?;
-    ids_match("sync send", &got, &sent)?;
+    env.ids_match("sync send", &got, &sent, true)?;
     for g in &got {
         let (tag, keys) = &meta[&g.body];
         if &g.tags != tag || &g.keys != keys || g.topic != topic {
@@ -106,9 +102,7 @@ pub async fn async_send(env: &Env) -> Result<()> {
         let (r, body) = (results.clone(), b.clone());
         p.send_with_callback(msg, move |res: Option<&SendResult>, err: Option<&ClientError>| {
             let out = match (res, err) {
-                (Some(res), None) if res.send_status == SendStatus::SendOk => {
-                    res.msg_id.as_ref().map(|m| m.as_str().to_string()).ok_or_else(|| format!("no msg id: {res:?}"))
-                }
+                (Some(res), None) if res.send_status == SendStatus::SendOk => Sent::of(res).map_err(|e| e.to_string()),
                 (res, err) => Err(format!("result {res:?} error {err:?}")),
             };
             if let Ok(mut v) = r.lock() {
@@ -138,7 +132,7 @@ pub async fn async_send(env: &Env) -> Result<()> {
     }
     let got = got?;
     exactly_once("async send", &got, &want)?;
-    ids_match("async send", &got, &sent)
+    env.ids_match("async send", &got, &sent, true)
 }
 
 /// Scenario 3: One-way send: no result, but the consumer gets each body once, each with its own id.
@@ -169,9 +163,16 @@ pub async fn oneway_send(env: &Env) -> Result<()> {
     if ids.len() != want.len() || ids.contains(&"") {
         bail!("one-way: UNIQ_KEYs {ids:?}, want {} distinct ids", want.len());
     }
+    let prefix = env.offset_id_prefix()?;
     for g in &got {
-        if g.msg_id != g.uniq || g.tags != "TagO" || g.keys != format!("key-{}", g.body) {
-            bail!("{}: msg_id {:?} UNIQ_KEY {:?} tags {:?} keys {:?}", g.body, g.msg_id, g.uniq, g.tags, g.keys);
+        if !is_offset_id(&g.msg_id, &prefix) || g.tags != "TagO" || g.keys != format!("key-{}", g.body) {
+            bail!(
+                "{}: msg_id {:?} (want broker-a's {prefix}...) tags {:?} keys {:?}",
+                g.body,
+                g.msg_id,
+                g.tags,
+                g.keys
+            );
         }
     }
     Ok(())
@@ -193,7 +194,7 @@ pub async fn tag_filter(env: &Env) -> Result<()> {
             send_sync(&p, Message::builder().topic(topic.as_str()).tags(tag).body(b.clone()).build_unchecked()).await?;
         if tag != "TagB" {
             want.push(b.clone());
-            sent.insert(b, msg_id(&res)?);
+            sent.insert(b, Sent::of(&res)?);
         }
     }
     // A last TagA message: once it is in, every earlier message was filtered or delivered.
@@ -201,13 +202,13 @@ pub async fn tag_filter(env: &Env) -> Result<()> {
     let res = send_sync(&p, Message::builder().topic(topic.as_str()).tags("TagA").body(last.clone()).build_unchecked())
         .await?;
     want.push(last.clone());
-    sent.insert(last, msg_id(&res)?);
+    sent.insert(last, Sent::of(&res)?);
     let got = col.wait_bodies(&want).await;
     c.shutdown().await;
     p.shutdown().await;
     let got = got?;
     exactly_once("tag filter TagA || TagC", &got, &want)?;
-    ids_match("tag filter", &got, &sent)
+    env.ids_match("tag filter", &got, &sent, true)
 }
 
 /// Scenario 5: Delay level 3 (1 s in the runner's broker config): delivered no earlier than ~1 s after
@@ -230,14 +231,14 @@ pub async fn delay_level(env: &Env) -> Result<()> {
             Message::builder().topic(topic.as_str()).tags("TagD").delay_level(3).body(b.clone()).build_unchecked();
         let res = send_sync(&p, msg).await?;
         sent_at.insert(b.clone(), Instant::now());
-        sent.insert(b.clone(), msg_id(&res)?);
+        sent.insert(b.clone(), Sent::of(&res)?);
     }
     let got = col.wait_bodies(&want).await;
     c.shutdown().await;
     p.shutdown().await;
     let got: Vec<_> = got?.into_iter().filter(|g| g.body != probe[0]).collect();
     exactly_once("delayed", &got, &want)?;
-    ids_match("delayed", &got, &sent)?;
+    env.ids_match("delayed", &got, &sent, false)?;
     for g in &got {
         let after = g.at.duration_since(sent_at[&g.body]);
         println!("    {} delivered {after:?} after its send returned; properties {:?}", g.body, g.props);

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Context, Result};
 use rocketmq_client_rust::{
-    ClientConfig, ClientRuntime, ClientRuntimeConfig, DefaultMQProducer, DefaultMQPushConsumer, TelemetryHandle,
+    ClientConfig, ClientRuntime, ClientRuntimeConfig, DefaultMQProducer, DefaultMQPushConsumer, SendResult,
+    TelemetryHandle,
 };
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
 use rocketmq_model::common::message::message_ext::MessageExt;
@@ -249,19 +250,67 @@ pub fn exactly_once(what: &str, got: &[Got], want: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Fails unless each delivery's UNIQ_KEY and msg_id are the id the send result reported for
-/// its body (`sent`: body -> send result msg id).
-pub fn ids_match(what: &str, got: &[Got], sent: &BTreeMap<String, String>) -> Result<()> {
-    for g in got {
-        let want = sent.get(&g.body).ok_or_else(|| anyhow!("{what}: unexpected body {:?}", g.body))?;
-        if &g.uniq != want || &g.msg_id != want {
-            bail!(
-                "{what}: {:?} delivered with UNIQ_KEY {:?} and msg_id {:?}, the send result said {want:?}",
-                g.body,
-                g.uniq,
-                g.msg_id
-            );
+/// The ids a send result reported for one message.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// `msg_id`: the client-made unique id (UNIQ_KEY).
+    pub id: String,
+    /// `offset_msg_id`: the broker's id of the stored message (address + commit log offset).
+    pub offset_id: String,
+}
+
+impl Sent {
+    /// The ids of `res`; fails when either is missing.
+    pub fn of(res: &SendResult) -> Result<Self> {
+        let id = res.msg_id.as_ref().map(|m| m.as_str().to_string()).unwrap_or_default();
+        let offset_id = res.offset_msg_id.clone().unwrap_or_default();
+        if id.is_empty() || offset_id.is_empty() {
+            bail!("send result without msg id or offset msg id: {res:?}");
         }
+        Ok(Self { id, offset_id })
     }
-    Ok(())
+}
+
+impl Env {
+    /// The first 16 hex digits of a message id that broker-a stored: its IPv4 address and port.
+    pub fn offset_id_prefix(&self) -> Result<String> {
+        let addr: std::net::SocketAddrV4 =
+            self.broker.parse().with_context(|| format!("BROKER_ADDR {}", self.broker))?;
+        let [a, b, c, d] = addr.ip().octets();
+        Ok(format!("{a:02X}{b:02X}{c:02X}{d:02X}{:08X}", u32::from(addr.port())))
+    }
+
+    /// Fails unless each delivery's UNIQ_KEY is the `msg_id` the send result reported for its
+    /// body (`sent`), and its `MessageExt::msg_id()` is broker-a's id of a stored message: the
+    /// send result's `offset_msg_id` when `as_sent` (else the message was stored again, as a
+    /// delayed or dead-lettered one is).
+    pub fn ids_match(&self, what: &str, got: &[Got], sent: &BTreeMap<String, Sent>, as_sent: bool) -> Result<()> {
+        let prefix = self.offset_id_prefix()?;
+        for g in got {
+            let want = sent.get(&g.body).ok_or_else(|| anyhow!("{what}: unexpected body {:?}", g.body))?;
+            if g.uniq != want.id {
+                bail!(
+                    "{what}: {:?} delivered with UNIQ_KEY {:?}, the send result's msg_id was {:?}",
+                    g.body,
+                    g.uniq,
+                    want.id
+                );
+            }
+            let offset_ok = if as_sent { g.msg_id == want.offset_id } else { is_offset_id(&g.msg_id, &prefix) };
+            if !offset_ok {
+                bail!(
+                    "{what}: {:?} delivered with msg_id {:?}; the send result's offset_msg_id was {:?} (broker-a's ids start {prefix})",
+                    g.body,
+                    g.msg_id,
+                    want.offset_id
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `id` is 32 hex digits that start with `prefix` (a broker's address).
+pub fn is_offset_id(id: &str, prefix: &str) -> bool {
+    id.len() == 32 && id.starts_with(prefix) && id.chars().all(|c| c.is_ascii_hexdigit())
 }
