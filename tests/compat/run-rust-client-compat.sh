@@ -51,7 +51,9 @@ passed_n=$(grep -c '^PASS ' "$WORK/scenarios.out" || true)
 failed_n=$(grep -c '^FAIL ' "$WORK/scenarios.out" || true)
 if [[ $failed -ne 0 || $failed_n -ne 0 || $passed_n -eq 0 ]]; then
   echo "--- scenarios' stderr (tail)"; tail -40 "$WORK/scenarios.err"
-  for f in "$WORK"/broker*.out; do [[ -e "$f" ]] && { echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15; }; done
+  for f in "$WORK"/broker*.out; do
+    if [[ -e "$f" ]]; then echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15 || true; fi
+  done
   if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
   [[ $failed_n -eq 0 ]] && failed_n=1  # the program died or ran nothing: count that as a failure
   echo "rust-client: $passed_n passed, $failed_n failed"
