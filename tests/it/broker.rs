@@ -8,7 +8,7 @@ use rmq_remoting::header::{
     SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
 };
 use rmq_remoting::transport::RemotingClient;
-use rmq_remoting::{RemotingCommand, RequestCode};
+use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use rmq_tests::{start_broker, start_namesrv, BrokerSpec};
 
 const T: Duration = Duration::from_secs(5);
@@ -32,20 +32,30 @@ async fn send(c: &RemotingClient, addr: &str, topic: &str, body: &str) -> Remoti
     .unwrap()
 }
 
+/// Every message of queue 0, pulled in as many pulls as the broker's transfer limits need.
 async fn pull_all(c: &RemotingClient, addr: &str, topic: &str) -> Vec<MessageExt> {
-    let h = PullMessageRequestHeader {
-        consumer_group: "cg".into(),
-        topic: topic.into(),
-        queue_id: 0,
-        queue_offset: 0,
-        max_msg_nums: 1000,
-        sys_flag: 0x4,
-        subscription: Some("*".into()),
-        ..PullMessageRequestHeader::default()
-    };
-    let resp = c.invoke(addr, RemotingCommand::request_with_header(RequestCode::PullMessage, &h), T).await.unwrap();
-    assert_eq!(resp.code, 0, "{:?}", resp.remark);
-    MessageExt::decode_all(&resp.body).unwrap()
+    let mut all = Vec::new();
+    loop {
+        let h = PullMessageRequestHeader {
+            consumer_group: "cg".into(),
+            topic: topic.into(),
+            queue_id: 0,
+            queue_offset: i64::try_from(all.len()).unwrap(),
+            max_msg_nums: 1000,
+            sys_flag: 0x4,
+            subscription: Some("*".into()),
+            ..PullMessageRequestHeader::default()
+        };
+        let req = RemotingCommand::request_with_header(RequestCode::PullMessage, &h);
+        let resp = c.invoke(addr, req, T).await.unwrap();
+        if resp.response_code() == ResponseCode::PullNotFound && !all.is_empty() {
+            return all;
+        }
+        assert_eq!(resp.code, 0, "{:?}", resp.remark);
+        let got = MessageExt::decode_all(&resp.body).unwrap();
+        assert!(got.len() <= 32, "a pull returned {} messages", got.len());
+        all.extend(got);
+    }
 }
 
 async fn committed(c: &RemotingClient, addr: &str) -> i64 {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
-use rmq_remoting::body::{ConsumerData, SubscriptionData};
+use rmq_remoting::body::{ConsumeFromWhere, ConsumeType, ConsumerData, MessageModel, SubscriptionData};
 use rmq_remoting::transport::Channel;
 use rmq_remoting::LanguageCode;
 
@@ -36,12 +36,12 @@ pub struct ConsumerGroup {
     pub channels: HashMap<u64, ClientChannel>,
     /// Subscriptions by topic (from the latest heartbeat).
     pub subscriptions: HashMap<String, SubscriptionData>,
-    /// `CONSUME_ACTIVELY` / `CONSUME_PASSIVELY`.
-    pub consume_type: String,
-    /// `CLUSTERING` / `BROADCASTING`.
-    pub message_model: String,
+    /// Pull, push or POP.
+    pub consume_type: ConsumeType,
+    /// Clustering or broadcasting.
+    pub message_model: MessageModel,
     /// Start position for a new group.
-    pub consume_from_where: String,
+    pub consume_from_where: ConsumeFromWhere,
 }
 
 impl ConsumerGroup {
@@ -111,9 +111,9 @@ impl ClientRegistry {
             }
         }
         group.subscriptions = merged;
-        group.consume_type.clone_from(&data.consume_type);
-        group.message_model.clone_from(&data.message_model);
-        group.consume_from_where.clone_from(&data.consume_from_where);
+        group.consume_type = data.consume_type;
+        group.message_model = data.message_model;
+        group.consume_from_where = data.consume_from_where;
         new_member || subs_changed
     }
 

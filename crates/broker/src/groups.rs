@@ -35,7 +35,8 @@ impl GroupTable {
     pub fn load(config_dir: &Path) -> Result<Self, PersistError> {
         let path = config_dir.join("subscriptionGroup.json");
         let wrapper =
-            load_with_backup(&path, |t| serde_json::from_str::<SubscriptionGroupWrapper>(t).ok()).unwrap_or_default();
+            load_with_backup(&path, |t| rmq_remoting::body::decode::<SubscriptionGroupWrapper>(t.as_bytes()).ok())
+                .unwrap_or_default();
         let mut table = wrapper.subscription_group_table;
         for g in SYSTEM_GROUPS {
             table.entry((*g).to_owned()).or_insert_with(|| SubscriptionGroupConfig::named(g));

@@ -38,7 +38,7 @@ impl ConsumerOffsets {
     pub fn load(config_dir: &Path) -> Self {
         let path = config_dir.join("consumerOffset.json");
         let table = load_with_backup(&path, |text| {
-            let file: OffsetFile = serde_json::from_str(&rmq_remoting::body::fastjson::normalize(text)).ok()?;
+            let file: OffsetFile = rmq_remoting::body::decode(text.as_bytes()).ok()?;
             Some(
                 file.offset_table
                     .into_iter()
@@ -152,7 +152,7 @@ impl ConsumerOffsets {
 
     /// Replaces the whole table from official-shaped JSON (slave sync from the master).
     pub fn replace_from_json(&self, text: &str) -> bool {
-        let Ok(file) = serde_json::from_str::<OffsetFile>(&rmq_remoting::body::fastjson::normalize(text)) else {
+        let Ok(file) = rmq_remoting::body::decode::<OffsetFile>(text.as_bytes()) else {
             return false;
         };
         let table = file

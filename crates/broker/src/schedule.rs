@@ -94,7 +94,7 @@ pub(crate) fn unpark(m: &MessageExt) -> Option<StoreMessage> {
     let topic = property::get(&m.properties, property::REAL_TOPIC)?.to_owned();
     let queue_id = property::get(&m.properties, property::REAL_QID)?.parse().ok()?;
     let mut props = m.properties.clone();
-    property::remove(&mut props, property::DELAY);
+    // DELAY stays, as on Apache RocketMQ: consumers read the level (getDelayTimeLevel()).
     property::remove(&mut props, property::REAL_TOPIC);
     property::remove(&mut props, property::REAL_QID);
     Some(StoreMessage {

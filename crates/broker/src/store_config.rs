@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rmq_store::{FlushMode, StoreConfig};
+use rmq_store::{FlushMode, StoreConfig, TransferLimit, TransferLimits};
 
 use crate::config::{BrokerConfig, FlushDiskType};
 
@@ -35,5 +35,19 @@ pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
         file_reserved_time: Duration::from_secs(cfg.file_reserved_time.saturating_mul(3600)),
         delete_when: cfg.delete_when.split(';').filter_map(|h| h.trim().parse().ok()).collect(),
         disk_max_used_ratio: cfg.disk_max_used_space_ratio,
+        transfer: TransferLimits {
+            in_memory: TransferLimit {
+                count: limit(cfg.max_transfer_count_on_message_in_memory),
+                bytes: limit(cfg.max_transfer_bytes_on_message_in_memory),
+            },
+            on_disk: TransferLimit {
+                count: limit(cfg.max_transfer_count_on_message_in_disk),
+                bytes: limit(cfg.max_transfer_bytes_on_message_in_disk),
+            },
+        },
     }
+}
+
+fn limit(v: u32) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX).max(1)
 }

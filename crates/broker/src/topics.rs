@@ -118,7 +118,8 @@ impl TopicTable {
     /// Loads topics.json and adds the system topics the config asks for.
     pub fn load(cfg: &BrokerConfig, config_dir: &Path) -> Result<Self, PersistError> {
         let path = config_dir.join("topics.json");
-        let wrapper = load_with_backup(&path, |t| serde_json::from_str::<TopicConfigSerializeWrapper>(t).ok());
+        let wrapper =
+            load_with_backup(&path, |t| rmq_remoting::body::decode::<TopicConfigSerializeWrapper>(t.as_bytes()).ok());
         let mut inner = Inner::default();
         if let Some(w) = wrapper {
             inner.topics = w.topic_config_table.into_iter().collect();

@@ -33,12 +33,16 @@ fn send_request(topic: &str, queue: i32, body: &str, tag: &str) -> RemotingComma
 }
 
 fn pull_request(topic: &str, queue: i32, offset: i64, suspend_ms: i64, sub: &str) -> RemotingCommand {
+    pull_n(topic, queue, offset, suspend_ms, sub, 32)
+}
+
+fn pull_n(topic: &str, queue: i32, offset: i64, suspend_ms: i64, sub: &str, max: i32) -> RemotingCommand {
     let h = PullMessageRequestHeader {
         consumer_group: "cg".into(),
         topic: topic.into(),
         queue_id: queue,
         queue_offset: offset,
-        max_msg_nums: 32,
+        max_msg_nums: max,
         sys_flag: 0x2 | 0x4,
         commit_offset: Some(0),
         suspend_timeout_millis: Some(suspend_ms),
@@ -140,9 +144,9 @@ async fn offsets_and_errors() {
         client_id: "127.0.0.1@test".into(),
         consumer_data_set: vec![ConsumerData {
             group_name: "g".into(),
-            consume_type: "CONSUME_PASSIVELY".into(),
-            message_model: "CLUSTERING".into(),
-            consume_from_where: "CONSUME_FROM_LAST_OFFSET".into(),
+            consume_type: rmq_remoting::body::ConsumeType::Passively,
+            message_model: rmq_remoting::body::MessageModel::Clustering,
+            consume_from_where: rmq_remoting::body::ConsumeFromWhere::LastOffset,
             subscription_data_set: vec![SubscriptionData {
                 topic: "T".into(),
                 sub_string: "*".into(),
@@ -189,6 +193,42 @@ async fn delayed_messages_arrive_after_their_level() {
     let m = &MessageExt::decode_all(&resp.body).unwrap()[0];
     assert_eq!(&m.body[..], b"later");
     assert_eq!(m.topic, "Delayed");
-    assert!(rmq_common::property::get(&m.properties, "DELAY").is_none());
+    // The delivered message keeps its level, as on Apache RocketMQ (getDelayTimeLevel()).
+    assert_eq!(rmq_common::property::get(&m.properties, "DELAY"), Some("2"));
+    assert!(rmq_common::property::get(&m.properties, "REAL_TOPIC").is_none());
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn a_pull_returns_at_most_max_transfer_count_messages() {
+    let b = start(|_| {}).await;
+    let c = RemotingClient::default();
+    for i in 0..37 {
+        let resp = c.invoke(&b.addr, send_request("Bounded", 0, &format!("m{i}"), "a"), T).await.unwrap();
+        assert_eq!(resp.code, 0, "{:?}", resp.remark);
+    }
+    // A pull of 50 from a queue of 37 returns 32 (maxTransferCountOnMessageInMemory), then 5.
+    let resp = c.invoke(&b.addr, pull_n("Bounded", 0, 0, 0, "*", 50), T).await.unwrap();
+    assert_eq!(resp.code, 0, "{:?}", resp.remark);
+    let got = MessageExt::decode_all(&resp.body).unwrap();
+    assert_eq!(got.len(), 32);
+    let next = resp.header::<PullMessageResponseHeader>().unwrap().next_begin_offset;
+    assert_eq!(next, 32);
+    let resp = c.invoke(&b.addr, pull_n("Bounded", 0, next, 0, "*", 50), T).await.unwrap();
+    let rest = MessageExt::decode_all(&resp.body).unwrap();
+    let bodies: Vec<String> = got.iter().chain(&rest).map(|m| String::from_utf8_lossy(&m.body).into_owned()).collect();
+    assert_eq!(bodies, (0..37).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn a_configured_transfer_limit_applies() {
+    let b = start(|cfg| cfg.max_transfer_count_on_message_in_memory = 5).await;
+    let c = RemotingClient::default();
+    for i in 0..7 {
+        c.invoke(&b.addr, send_request("Five", 0, &format!("m{i}"), "a"), T).await.unwrap();
+    }
+    let resp = c.invoke(&b.addr, pull_n("Five", 0, 0, 0, "*", 32), T).await.unwrap();
+    assert_eq!(MessageExt::decode_all(&resp.body).unwrap().len(), 5);
     b.stop().await;
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use dashmap::DashMap;
 use parking_lot::{Mutex, RwLock};
-use rmq_remoting::body::{fastjson, ConsumerData, HeartbeatData, ProducerData, TopicRouteData};
+use rmq_remoting::body::{ConsumerData, HeartbeatData, ProducerData, TopicRouteData};
 use rmq_remoting::header::{GetRouteInfoRequestHeader, UnregisterClientRequestHeader};
 use rmq_remoting::transport::{ClientConfig as TransportConfig, Dispatcher, RemotingClient, RequestContext};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
@@ -193,8 +193,7 @@ impl ClientInstance {
             return Err(ClientError::NoRoute(topic.to_owned()));
         }
         let resp = expect_ok("name server", resp)?;
-        let text = String::from_utf8_lossy(&resp.body);
-        let route: TopicRouteData = serde_json::from_str(&fastjson::normalize(&text))
+        let route: TopicRouteData = rmq_remoting::body::decode(&resp.body)
             .map_err(|e| ClientError::Invalid(format!("bad route of {topic}: {e}")))?;
         for b in &route.broker_datas {
             self.brokers.insert(b.broker_name.clone(), b.broker_addrs.clone());

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use rmq_remoting::body::{
-    fastjson, DataVersion, KvTable, RegisterBrokerBody, TopicConfigSerializeWrapper, TopicList, TopicRouteData,
+    self, DataVersion, KvTable, RegisterBrokerBody, TopicConfigSerializeWrapper, TopicList, TopicRouteData,
 };
 use rmq_remoting::header::{
     BrokerNameRequestHeader, DeleteTopicFromNamesrvRequestHeader, GetKvConfigResponseHeader,
@@ -53,7 +53,7 @@ fn handle(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Resul
         }
         C::QueryDataVersion | C::BrokerHeartbeat => {
             let h: UnregisterBrokerRequestHeader = req.header()?;
-            let version: DataVersion = serde_json::from_slice(&req.body).unwrap_or_default();
+            let version: DataVersion = body::decode(&req.body).unwrap_or_default();
             let routes = ns.routes.read();
             let changed = routes.version_changed(&h.broker_addr, &version);
             let held = routes.version_of(&h.broker_addr).unwrap_or_default();
@@ -107,7 +107,7 @@ fn handle(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Resul
         }
         C::RegisterTopicInNamesrv => {
             let h: rmq_remoting::header::TopicRequestHeader = req.header()?;
-            if let Ok(route) = serde_json::from_slice::<TopicRouteData>(&req.body) {
+            if let Ok(route) = body::decode::<TopicRouteData>(&req.body) {
                 ns.routes.write().register_topic(&h.topic, route.queue_datas);
             }
             RemotingCommand::success()
@@ -185,11 +185,15 @@ fn register(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Res
             "compressed registration bodies are not supported; set compressedRegister=false",
         ));
     } else {
-        match serde_json::from_slice::<RegisterBrokerBody>(&req.body).or_else(|_| {
-            serde_json::from_str::<RegisterBrokerBody>(&fastjson::normalize(&String::from_utf8_lossy(&req.body)))
-        }) {
+        match body::decode::<RegisterBrokerBody>(&req.body) {
             Ok(b) => b.topic_config_serialize_wrapper,
-            Err(e) => return Ok(RemotingCommand::error(ResponseCode::SystemError, format!("bad register body: {e}"))),
+            Err(e) => {
+                if ctx.channel.first_bad_request() {
+                    let peer = ctx.channel.peer_addr();
+                    tracing::warn!(%peer, cause = %e, "unreadable REGISTER_BROKER body (logged once per connection)");
+                }
+                return Ok(RemotingCommand::error(ResponseCode::SystemError, format!("bad register body: {e}")));
+            }
         }
     };
     let answer = ns.routes.write().register(Registration {
@@ -198,6 +202,7 @@ fn register(ns: &NameServer, ctx: &RequestContext, req: &RemotingCommand) -> Res
         broker_addr: h.broker_addr,
         ha_server_addr: h.ha_server_addr,
         broker_id: h.broker_id,
+        enable_acting_master: h.enable_acting_master.unwrap_or(false),
         topics,
         channel_id: ctx.channel.id(),
     });

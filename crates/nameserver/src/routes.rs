@@ -32,6 +32,8 @@ pub struct Registration {
     pub ha_server_addr: String,
     /// 0 = master.
     pub broker_id: i64,
+    /// Whether the broker set lets a slave act as master (5.x header; false when absent).
+    pub enable_acting_master: bool,
     /// Topic table (only a master's builds queue data).
     pub topics: TopicConfigSerializeWrapper,
     /// Connection it came on.
@@ -65,7 +67,9 @@ impl RouteTable {
             cluster: r.cluster.clone(),
             broker_name: r.broker_name.clone(),
             broker_addrs: BTreeMap::new(),
+            enable_acting_master: false,
         });
+        data.enable_acting_master = r.enable_acting_master;
         // The same address under another id (slave switched to master): drop the old entry.
         data.broker_addrs.retain(|id, addr| !(*addr == r.broker_addr && *id != r.broker_id));
         let first = data.broker_addrs.insert(r.broker_id, r.broker_addr.clone()).is_none();
@@ -271,6 +275,7 @@ mod tests {
             broker_addr: addr.into(),
             ha_server_addr: format!("{addr}-ha"),
             broker_id: id,
+            enable_acting_master: false,
             topics: w,
             channel_id: ch,
         }

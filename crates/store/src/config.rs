@@ -14,6 +14,34 @@ pub enum FlushMode {
     Sync,
 }
 
+/// How much one pull may return: at most `count` messages and, past the first, `bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferLimit {
+    /// Messages per pull (`maxTransferCountOnMessageIn{Memory,Disk}`).
+    pub count: usize,
+    /// Bytes per pull (`maxTransferBytesOnMessageIn{Memory,Disk}`).
+    pub bytes: usize,
+}
+
+/// Pull limits, by where the first message read lies: within `accessMessageInMemoryMaxRatio`
+/// of RAM behind the commit log's end (in memory) or farther (on disk), as RocketMQ decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferLimits {
+    /// Defaults 32 messages, 256 KiB.
+    pub in_memory: TransferLimit,
+    /// Defaults 8 messages, 64 KiB.
+    pub on_disk: TransferLimit,
+}
+
+impl Default for TransferLimits {
+    fn default() -> Self {
+        Self {
+            in_memory: TransferLimit { count: 32, bytes: 256 * 1024 },
+            on_disk: TransferLimit { count: 8, bytes: 64 * 1024 },
+        }
+    }
+}
+
 /// Store settings.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -56,6 +84,8 @@ pub struct StoreConfig {
     pub delete_when: Vec<u32>,
     /// Delete the oldest files at once, expired or not, past this disk usage percentage.
     pub disk_max_used_ratio: u32,
+    /// What one pull may return.
+    pub transfer: TransferLimits,
 }
 
 impl Default for StoreConfig {
@@ -80,6 +110,7 @@ impl Default for StoreConfig {
             file_reserved_time: Duration::from_secs(72 * 3600),
             delete_when: vec![4],
             disk_max_used_ratio: 75,
+            transfer: TransferLimits::default(),
         }
     }
 }

@@ -15,7 +15,7 @@ mod result;
 mod store;
 
 pub use checkpoint::Checkpoint;
-pub use config::{FlushMode, StoreConfig};
+pub use config::{FlushMode, StoreConfig, TransferLimit, TransferLimits};
 pub use result::{GetMessageResult, GetMessageStatus, PutMessageResult, PutStatus, QueryResult};
 pub use rmq_common::message::StoreMessage;
 pub use store::{ArrivalListener, MessageStore, RecoveryStats, StoreError};

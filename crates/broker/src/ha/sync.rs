@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rmq_remoting::body::{fastjson, SubscriptionGroupWrapper, TopicConfigSerializeWrapper};
+use rmq_remoting::body::{self, SubscriptionGroupWrapper, TopicConfigSerializeWrapper};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
 use crate::Broker;
@@ -35,13 +35,13 @@ async fn fetch(broker: &Broker, master: &str, code: RequestCode) -> Result<Strin
     if resp.response_code() != ResponseCode::Success {
         return Err(format!("{} answered {}", code.name(), resp.code));
     }
-    Ok(fastjson::normalize(&String::from_utf8_lossy(&resp.body)))
+    Ok(String::from_utf8_lossy(&resp.body).into_owned())
 }
 
 /// One round of copying.
 pub async fn sync_once(broker: &Broker, master: &str) -> Result<(), String> {
     let topics: TopicConfigSerializeWrapper =
-        serde_json::from_str(&fetch(broker, master, RequestCode::GetAllTopicConfig).await?)
+        body::decode(fetch(broker, master, RequestCode::GetAllTopicConfig).await?.as_bytes())
             .map_err(|e| e.to_string())?;
     if topics.data_version != broker.topics.data_version() {
         broker.topics.replace_all(topics).map_err(|e| e.to_string())?;
@@ -53,7 +53,7 @@ pub async fn sync_once(broker: &Broker, master: &str) -> Result<(), String> {
     let delay = fetch(broker, master, RequestCode::GetAllDelayOffset).await?;
     broker.delay_offsets.replace_from_json(&delay);
     let groups: SubscriptionGroupWrapper =
-        serde_json::from_str(&fetch(broker, master, RequestCode::GetAllSubscriptiongroupConfig).await?)
+        body::decode(fetch(broker, master, RequestCode::GetAllSubscriptiongroupConfig).await?.as_bytes())
             .map_err(|e| e.to_string())?;
     broker.groups.replace_all(groups).map_err(|e| e.to_string())?;
     Ok(())

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use rmq_remoting::body::{SubscriptionGroupConfig, TopicList};
+use rmq_remoting::body::{SubscriptionGroupConfig, TopicFilterType, TopicList};
 use rmq_remoting::header::{
     CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, GetBrokerConfigResponseHeader,
     GetSubscriptionGroupConfigRequestHeader, GetTopicConfigRequestHeader, TopicRequestHeader,
@@ -24,7 +24,7 @@ pub fn create_topic(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResul
         return Err(BrokerError::Invalid("read and write queue numbers must be within 1..=1024".into()));
     }
     let mut cfg = topic_config(&h.topic, h.read_queue_nums, h.write_queue_nums, h.perm);
-    cfg.topic_filter_type = h.topic_filter_type.clone();
+    cfg.topic_filter_type = TopicFilterType::from_name(&h.topic_filter_type).unwrap_or_default();
     cfg.topic_sys_flag = h.topic_sys_flag.unwrap_or(0);
     cfg.order = h.order;
     broker.topics.upsert(cfg)?;
@@ -61,7 +61,7 @@ pub fn topic_names(broker: &Arc<Broker>, system_only: bool) -> HandlerResult {
 /// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP.
 pub fn create_group(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
     let cfg: SubscriptionGroupConfig =
-        serde_json::from_slice(&req.body).map_err(|e| BrokerError::Body(e.to_string()))?;
+        rmq_remoting::body::decode(&req.body).map_err(|e| BrokerError::Body(e.to_string()))?;
     validate_topic_name(&cfg.group_name).map_err(|e| BrokerError::Invalid(e.replace("topic", "group")))?;
     broker.groups.upsert(cfg)?;
     Ok(RemotingCommand::success())

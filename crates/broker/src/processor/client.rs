@@ -14,7 +14,7 @@ use crate::topics::{perm, system};
 use crate::Broker;
 
 fn json_body<T: serde::de::DeserializeOwned>(req: &RemotingCommand) -> Result<T, BrokerError> {
-    serde_json::from_slice(&req.body).map_err(|e| BrokerError::Body(e.to_string()))
+    rmq_remoting::body::decode(&req.body).map_err(|e| BrokerError::Body(e.to_string()))
 }
 
 /// HEART_BEAT: record producers and consumers, create groups and retry topics, notify groups

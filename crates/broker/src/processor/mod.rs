@@ -60,12 +60,19 @@ impl RequestProcessor for BrokerProcessor {
     fn process(&self, ctx: RequestContext, request: RemotingCommand) -> ProcessorFuture {
         let broker = Arc::clone(&self.broker);
         Box::pin(async move {
+            let code = request.code;
             let result = handle(&broker, &ctx, request).await;
             match result {
                 Ok(Some(resp)) => Some(resp),
                 Ok(None) => None,
                 Err(e) => {
-                    tracing::debug!(cause = %e, "request failed");
+                    if matches!(e, crate::BrokerError::Body(_)) && ctx.channel.first_bad_request() {
+                        let peer = ctx.channel.peer_addr();
+                        let code = RequestCode::from_value(code);
+                        tracing::warn!(%peer, %code, cause = %e, "unreadable request body (logged once per connection)");
+                    } else {
+                        tracing::debug!(cause = %e, "request failed");
+                    }
                     Some(e.to_response())
                 }
             }

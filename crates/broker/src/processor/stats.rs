@@ -197,9 +197,9 @@ pub fn consumer_connections(broker: &Arc<Broker>, req: &RemotingCommand) -> Hand
     let body = ConsumerConnection {
         connection_set: g.channels.values().map(connection).collect(),
         subscription_table: g.subscriptions.clone().into_iter().collect(),
-        consume_type: g.consume_type.clone(),
-        message_model: g.message_model.clone(),
-        consume_from_where: g.consume_from_where.clone(),
+        consume_type: g.consume_type,
+        message_model: g.message_model,
+        consume_from_where: g.consume_from_where,
     };
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&body).unwrap_or_default()))
 }

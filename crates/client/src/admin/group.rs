@@ -315,12 +315,15 @@ impl Admin {
                 consume_type: conn
                     .as_ref()
                     .filter(|_| online > 0)
-                    .map(|c| if c.consume_type == "CONSUME_ACTIVELY" { "PULL" } else { "PUSH" }.to_owned())
+                    .map(|c| {
+                        if c.consume_type == rmq_remoting::body::ConsumeType::Actively { "PULL" } else { "PUSH" }
+                            .to_owned()
+                    })
                     .unwrap_or_default(),
                 message_model: conn
                     .as_ref()
                     .filter(|_| online > 0)
-                    .map(|c| c.message_model.clone())
+                    .map(|c| c.message_model.to_string())
                     .unwrap_or_default(),
                 consume_tps: stats.as_ref().map_or(0.0, |s| s.consume_tps),
                 diff_total: stats.as_ref().map_or(0, |s| s.diff_total),

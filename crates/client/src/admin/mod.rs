@@ -25,7 +25,7 @@ pub mod topic;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rmq_remoting::body::{fastjson, BrokerData, ClusterInfo, TopicRouteData};
+use rmq_remoting::body::{BrokerData, ClusterInfo, TopicRouteData};
 use rmq_remoting::{RemotingCommand, RequestCode};
 use serde::Serialize;
 
@@ -212,9 +212,7 @@ pub(crate) fn route_addr(route: &TopicRouteData, broker_name: &str, master_only:
 
 /// Parses a JSON body (fastjson quirks included).
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(addr: &str, body: &[u8]) -> Result<T> {
-    let text = String::from_utf8_lossy(body);
-    serde_json::from_str(&fastjson::normalize(&text))
-        .map_err(|e| AdminError::BadAnswer { addr: addr.to_owned(), reason: e.to_string() })
+    rmq_remoting::body::decode(body).map_err(|e| AdminError::BadAnswer { addr: addr.to_owned(), reason: e.to_string() })
 }
 
 /// Parses `key=value` lines (Java properties, without continuation lines).

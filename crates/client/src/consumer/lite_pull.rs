@@ -312,9 +312,9 @@ impl Member for Inner {
     fn consumer_data(&self) -> Option<ConsumerData> {
         Some(ConsumerData {
             group_name: self.config.group.clone(),
-            consume_type: "CONSUME_ACTIVELY".into(),
-            message_model: "CLUSTERING".into(),
-            consume_from_where: self.config.from_where.wire_name().into(),
+            consume_type: rmq_remoting::body::ConsumeType::Actively,
+            message_model: rmq_remoting::body::MessageModel::Clustering,
+            consume_from_where: self.config.from_where.wire(),
             subscription_data_set: self.subs.lock().values().map(Subscription::data).collect(),
             unit_mode: false,
         })

@@ -29,37 +29,19 @@ pub enum ConsumeFromWhere {
 }
 
 impl ConsumeFromWhere {
-    /// The official enum name used in heartbeats.
+    /// The official constant sent in heartbeats.
     #[must_use]
-    pub fn wire_name(self) -> &'static str {
+    pub fn wire(self) -> rmq_remoting::body::ConsumeFromWhere {
+        use rmq_remoting::body::ConsumeFromWhere as Wire;
         match self {
-            Self::LastOffset => "CONSUME_FROM_LAST_OFFSET",
-            Self::FirstOffset => "CONSUME_FROM_FIRST_OFFSET",
-            Self::Timestamp(_) => "CONSUME_FROM_TIMESTAMP",
+            Self::LastOffset => Wire::LastOffset,
+            Self::FirstOffset => Wire::FirstOffset,
+            Self::Timestamp(_) => Wire::Timestamp,
         }
     }
 }
 
-/// How a group shares messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MessageModel {
-    /// The group's instances share the queues; each message goes to one instance.
-    #[default]
-    Clustering,
-    /// Every instance gets every message; offsets are kept locally.
-    Broadcasting,
-}
-
-impl MessageModel {
-    /// The official enum name.
-    #[must_use]
-    pub fn wire_name(self) -> &'static str {
-        match self {
-            Self::Clustering => "CLUSTERING",
-            Self::Broadcasting => "BROADCASTING",
-        }
-    }
-}
+pub use rmq_remoting::body::MessageModel;
 
 /// A concurrent listener's verdict on a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

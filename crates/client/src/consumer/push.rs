@@ -270,9 +270,9 @@ impl Member for Inner {
     fn consumer_data(&self) -> Option<ConsumerData> {
         Some(ConsumerData {
             group_name: self.config.group.clone(),
-            consume_type: "CONSUME_PASSIVELY".into(),
-            message_model: self.config.model.wire_name().into(),
-            consume_from_where: self.config.from_where.wire_name().into(),
+            consume_type: rmq_remoting::body::ConsumeType::Passively,
+            message_model: self.config.model,
+            consume_from_where: self.config.from_where.wire(),
             subscription_data_set: self.subs.read().values().map(Subscription::data).collect(),
             unit_mode: false,
         })
@@ -740,8 +740,8 @@ impl Inner {
         }
         let props = serde_json::json!({
             "consumerGroup": self.config.group,
-            "messageModel": self.config.model.wire_name(),
-            "consumeFromWhere": self.config.from_where.wire_name(),
+            "messageModel": self.config.model.as_str(),
+            "consumeFromWhere": self.config.from_where.wire().as_str(),
             "consumeType": "CONSUME_PASSIVELY",
             "consumeOrderly": consume_type == "orderly",
             "consumeThreadMax": self.config.consume_threads,

@@ -44,7 +44,7 @@ pub async fn consumer_ids(instance: &ClientInstance, route: &TopicRouteData, gro
         let req = RemotingCommand::request_with_header(RequestCode::GetConsumerListByGroup, &h);
         match instance.invoke_ok(addr, req).await {
             Ok(resp) => {
-                let body: ConsumerListBody = serde_json::from_slice(&resp.body)
+                let body: ConsumerListBody = rmq_remoting::body::decode(&resp.body)
                     .map_err(|e| ClientError::Invalid(format!("bad consumer list: {e}")))?;
                 let mut ids = body.consumer_id_list;
                 ids.sort();
@@ -123,7 +123,7 @@ pub async fn lock_queues(
         let code = if unlock { RequestCode::UnlockBatchMq } else { RequestCode::LockBatchMq };
         match instance.invoke_ok(&addr, RemotingCommand::request(code).with_body(bytes)).await {
             Ok(resp) if !unlock => {
-                if let Ok(r) = serde_json::from_slice::<LockBatchResponseBody>(&resp.body) {
+                if let Ok(r) = rmq_remoting::body::decode::<LockBatchResponseBody>(&resp.body) {
                     locked.extend(r.lock_ok_mq_set);
                 }
             }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::SubscriptionData;
+use super::{ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData};
 
 /// One client connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,11 +29,11 @@ pub struct ConsumerConnection {
     /// Subscriptions by topic.
     pub subscription_table: BTreeMap<String, SubscriptionData>,
     /// Consume type.
-    pub consume_type: String,
+    pub consume_type: ConsumeType,
     /// Message model.
-    pub message_model: String,
+    pub message_model: MessageModel,
     /// Consume from where.
-    pub consume_from_where: String,
+    pub consume_from_where: ConsumeFromWhere,
 }
 
 /// GET_PRODUCER_CONNECTION_LIST body.

@@ -2,8 +2,10 @@
 //! the shapes fastjson writes and reads.
 
 mod connection;
+mod enums;
 pub mod fastjson;
 mod heartbeat;
+pub mod lenient;
 mod lock;
 mod route;
 mod stats;
@@ -11,7 +13,9 @@ mod subscription;
 mod topic;
 
 pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnection};
+pub use enums::{ConsumeFromWhere, ConsumeType, MessageModel, TopicFilterType};
 pub use heartbeat::{ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData};
+pub use lenient::{decode, BodyError};
 pub use lock::{LockBatchRequestBody, LockBatchResponseBody};
 pub use route::{BrokerData, ClusterInfo, KvTable, QueueData, TopicRouteData};
 pub use stats::{ConsumeStats, OffsetWrapper, ResetOffsetBody, TopicOffset, TopicStatsTable};

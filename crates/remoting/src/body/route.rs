@@ -15,6 +15,9 @@ pub struct BrokerData {
     pub broker_name: String,
     /// Addresses by broker id.
     pub broker_addrs: BTreeMap<i64, String>,
+    /// Whether a slave may act as master while the master is down (5.x; always written, as
+    /// 5.x does: strict 5.x clients require it).
+    pub enable_acting_master: bool,
 }
 
 impl BrokerData {
@@ -93,15 +96,21 @@ mod tests {
                 perm: 6,
                 ..QueueData::default()
             }],
-            broker_datas: vec![BrokerData { cluster: "c".into(), broker_name: "b".into(), broker_addrs: addrs }],
+            broker_datas: vec![BrokerData {
+                cluster: "c".into(),
+                broker_name: "b".into(),
+                broker_addrs: addrs,
+                ..BrokerData::default()
+            }],
             ..TopicRouteData::default()
         };
         let text = serde_json::to_string(&r).unwrap();
         assert!(text.contains(r#""brokerAddrs":{"0":"127.0.0.1:10911"}"#), "{text}");
         assert!(text.contains(r#""topicSynFlag":0"#) && text.contains(r#""topicSysFlag":0"#));
+        assert!(text.contains(r#""enableActingMaster":false"#), "{text}");
         // An official 4.x name server's answer with bare numeric keys parses after normalizing.
         let official = r#"{"brokerDatas":[{"brokerAddrs":{0:"a:1",1:"a:2"},"brokerName":"b","cluster":"c"}],"filterServerTable":{},"queueDatas":[{"brokerName":"b","perm":6,"readQueueNums":8,"topicSysFlag":0,"writeQueueNums":8}]}"#;
-        let parsed: TopicRouteData = serde_json::from_str(&crate::body::fastjson::normalize(official)).unwrap();
+        let parsed: TopicRouteData = crate::body::decode(official.as_bytes()).unwrap();
         assert_eq!(parsed.broker_datas[0].broker_addrs.get(&1).map(String::as_str), Some("a:2"));
     }
 }

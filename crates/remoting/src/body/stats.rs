@@ -71,9 +71,7 @@ struct Raw<V> {
 }
 
 fn parse_raw<V: DeserializeOwned>(text: &[u8]) -> Result<(BTreeMap<MessageQueue, V>, f64), RemotingError> {
-    let text = String::from_utf8_lossy(text);
-    let raw: Raw<V> =
-        serde_json::from_str(&fastjson::normalize(&text)).map_err(|e| RemotingError::Body(e.to_string()))?;
+    let raw: Raw<V> = super::decode(text).map_err(|e| RemotingError::Body(e.to_string()))?;
     let mut table = BTreeMap::new();
     for (key, value) in raw.offset_table {
         let mq = fastjson::message_queue_key(&key)

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::TopicFilterType;
+
 /// Version of a table: a counter and the time of the last change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -30,8 +32,8 @@ pub struct TopicConfig {
     pub write_queue_nums: i32,
     /// Permission bits.
     pub perm: i32,
-    /// `SINGLE_TAG` or `MULTI_TAG`.
-    pub topic_filter_type: String,
+    /// Single or multi tag.
+    pub topic_filter_type: TopicFilterType,
     /// Topic sys flag.
     pub topic_sys_flag: i32,
     /// Ordered topic.
@@ -48,7 +50,7 @@ impl Default for TopicConfig {
             read_queue_nums: 16,
             write_queue_nums: 16,
             perm: 6,
-            topic_filter_type: "SINGLE_TAG".to_owned(),
+            topic_filter_type: TopicFilterType::SingleTag,
             topic_sys_flag: 0,
             order: false,
             attributes: BTreeMap::new(),

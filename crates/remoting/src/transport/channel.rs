@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +50,8 @@ struct Inner {
     closed: CancellationToken,
     /// Requests from the peer being processed (their answers are still to come).
     in_flight: AtomicUsize,
+    /// Whether a bad request from this peer has been logged (log once per connection).
+    bad_request_logged: AtomicBool,
 }
 
 impl std::fmt::Debug for Channel {
@@ -95,6 +97,7 @@ impl Channel {
                 pending: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
                 in_flight: AtomicUsize::new(0),
+                bad_request_logged: AtomicBool::new(false),
             }),
         };
         dispatcher.on_connect(&channel);
@@ -188,6 +191,13 @@ impl Channel {
             }
             None => tracing::debug!(peer = %self.inner.peer, opaque = response.opaque, "response for no pending call"),
         }
+    }
+
+    /// True the first time it is called on this connection, false after: a server logs a
+    /// peer's unreadable requests once per connection, not once per request.
+    #[must_use]
+    pub fn first_bad_request(&self) -> bool {
+        !self.inner.bad_request_logged.swap(true, Ordering::Relaxed)
     }
 
     /// Unique id of this connection within the process.

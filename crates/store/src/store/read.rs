@@ -13,8 +13,6 @@ use crate::result::{GetMessageResult, GetMessageStatus, QueryResult};
 
 /// Units scanned at most per get (so a filtered pull cannot scan forever).
 const MAX_SCAN_UNITS: usize = 16_000;
-/// Bytes returned at most per get.
-const MAX_TRANSFER_BYTES: usize = 256 * 1024;
 
 impl MessageStore {
     /// Up to `max_msgs` records of a queue from `offset` whose tag code passes `filter`,
@@ -53,6 +51,8 @@ impl MessageStore {
         }
         let log_min = i64::try_from(self.log.min_offset()).unwrap_or(0);
         let max_msgs = usize::try_from(max_msgs).unwrap_or(32);
+        let max_phy = self.max_phy.load(Ordering::Acquire);
+        let budget = self.memory_budget();
         let scan_limit = MAX_SCAN_UNITS.min(usize::try_from(max - offset).unwrap_or(0));
         let mut messages = Vec::new();
         let mut bytes = 0usize;
@@ -68,9 +68,8 @@ impl MessageStore {
                 break;
             }
             for u in &units {
-                if messages.len() >= max_msgs
-                    || (bytes > 0 && bytes + usize::try_from(u.size).unwrap_or(0) > MAX_TRANSFER_BYTES)
-                {
+                let size = usize::try_from(u.size).unwrap_or(0);
+                if messages.len() >= max_msgs || self.batch_full(&messages, bytes, size, max_phy, budget, u) {
                     break 'scan;
                 }
                 first_phy.get_or_insert(u.phy_offset);
@@ -314,6 +313,17 @@ impl MessageStore {
     }
 
     /// Bytes of commit log assumed cached: accessMessageInMemoryMaxRatio percent of RAM.
+    /// RocketMQ's `isTheBatchFull`: once something is taken, stop at the count or byte limit
+    /// of where this unit's record lies (in memory or on disk).
+    fn batch_full(&self, taken: &[Bytes], bytes: usize, size: usize, max_phy: u64, budget: u64, u: &CqUnit) -> bool {
+        if taken.is_empty() {
+            return false;
+        }
+        let behind = max_phy.saturating_sub(u64::try_from(u.phy_offset).unwrap_or(0));
+        let limit = if behind > budget { self.config.transfer.on_disk } else { self.config.transfer.in_memory };
+        bytes + size > limit.bytes || taken.len() >= limit.count
+    }
+
     fn memory_budget(&self) -> u64 {
         physical_memory() / 100 * u64::from(self.config.access_message_in_memory_max_ratio)
     }
