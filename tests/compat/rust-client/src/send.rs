@@ -215,7 +215,7 @@ pub async fn tag_filter(env: &Env) -> Result<()> {
 }
 
 /// Scenario 5: Delay level 3 (1 s in the runner's broker config): delivered no earlier than ~1 s after
-/// the send returned, to the original topic.
+/// the send returned, to the original topic, with its DELAY property.
 pub async fn delay_level(env: &Env) -> Result<()> {
     let (topic, group) = (uniq("delay"), uniq("delay_cg"));
     env.create_topic(&topic, 2).await?;
@@ -244,12 +244,18 @@ pub async fn delay_level(env: &Env) -> Result<()> {
     env.ids_match("delayed", &got, &sent, false)?;
     for g in &got {
         let after = g.at.duration_since(sent_at[&g.body]);
-        println!("    {} delivered {after:?} after its send returned; properties {:?}", g.body, g.props);
         if after < Duration::from_millis(800) || after > Duration::from_secs(30) {
             bail!("{} delivered {after:?} after its send returned; delay level 3 is 1 s here", g.body);
         }
         if g.topic != topic || g.tags != "TagD" {
             bail!("{} delivered with topic {:?} tags {:?}", g.body, g.topic, g.tags);
+        }
+        // Apache RocketMQ keeps DELAY on the delivered message (its delay level); the broker's
+        // parking properties do not reach the consumer.
+        let delay = g.props.get("DELAY").map(String::as_str);
+        let parked = ["REAL_TOPIC", "REAL_QID"].iter().any(|k| g.props.contains_key(*k));
+        if delay != Some("3") || parked {
+            bail!("{} delivered with properties {:?}: want DELAY=3 and no REAL_TOPIC/REAL_QID", g.body, g.props);
         }
     }
     Ok(())
