@@ -2,10 +2,12 @@
 //! and brokers. Run by tests/compat/run-rust-client-compat.sh, which starts the servers.
 //!
 //! Env: NAMESRV_ADDR, BROKER_ADDR (broker-a's master: topics are created there), MQADMIN_BIN
-//! (our admin CLI), COMPAT_RUST_RUN (run only the scenarios whose name contains this),
+//! (our admin CLI), ADMIN_NAMESRV_ADDR / ADMIN_BROKER_ADDR (where mqadmin reaches them instead,
+//! when a capture proxy stands between the client and the servers), COMPAT_RUST_RUN (run only the scenarios whose name contains this),
 //! rocketmq.client.localOffsetStoreDir (where broadcasting consumers keep their offsets).
 //! Prints `PASS <name>` or `FAIL <name>: <why>` per scenario and exits 1 if any failed.
 
+mod admin;
 mod consume;
 mod send;
 mod support;
@@ -43,6 +45,7 @@ async fn main() -> Result<()> {
         scenario!("orderly", consume::orderly),
         scenario!("delay_level", send::delay_level),
         scenario!("retry_then_dlq", consume::retry_then_dlq),
+        scenario!("consumer_running_info", admin::running_info),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, run) in scenarios {

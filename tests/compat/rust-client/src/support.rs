@@ -27,8 +27,13 @@ pub const SETTLE: Duration = Duration::from_secs(2);
 pub struct Env {
     /// Name server, host:port.
     pub ns: String,
-    /// broker-a's master, host:port: topics are created there.
+    /// broker-a's master, host:port, as the name server serves it (message ids carry it).
     pub broker: String,
+    /// Where our mqadmin reaches the name server and broker-a (ADMIN_NAMESRV_ADDR and
+    /// ADMIN_BROKER_ADDR, default the same): a capture proxy between the client and the servers
+    /// then records no admin frames.
+    admin_ns: String,
+    admin_broker: String,
     /// Our admin CLI (creates topics, reads routes).
     pub mqadmin: PathBuf,
     /// The client's runtime (its task owner and client-instance pool).
@@ -55,9 +60,12 @@ impl Env {
             TelemetryHandle::noop(),
         )
         .map_err(|e| anyhow!("client runtime: {e}"))?;
+        let (ns, broker) = (var("NAMESRV_ADDR")?, var("BROKER_ADDR")?);
         Ok(Self {
-            ns: var("NAMESRV_ADDR")?,
-            broker: var("BROKER_ADDR")?,
+            admin_ns: std::env::var("ADMIN_NAMESRV_ADDR").unwrap_or_else(|_| ns.clone()),
+            admin_broker: std::env::var("ADMIN_BROKER_ADDR").unwrap_or_else(|_| broker.clone()),
+            ns,
+            broker,
             mqadmin: PathBuf::from(var("MQADMIN_BIN")?),
             runtime,
             _owner: owner,
@@ -68,7 +76,7 @@ impl Env {
     pub fn mqadmin(&self, args: &[&str]) -> Result<String> {
         let out = Command::new(&self.mqadmin)
             .arg("-n")
-            .arg(&self.ns)
+            .arg(&self.admin_ns)
             .args(args)
             .output()
             .with_context(|| format!("running {}", self.mqadmin.display()))?;
@@ -87,7 +95,7 @@ impl Env {
     /// the name server serves its route.
     pub async fn create_topic(&self, topic: &str, queues: u32) -> Result<()> {
         let q = queues.to_string();
-        self.mqadmin(&["updateTopic", "-b", &self.broker, "-t", topic, "-r", &q, "-w", &q])?;
+        self.mqadmin(&["updateTopic", "-b", &self.admin_broker, "-t", topic, "-r", &q, "-w", &q])?;
         let deadline = Instant::now() + WAIT;
         let mut last = String::new();
         while Instant::now() < deadline {
@@ -120,8 +128,18 @@ impl Env {
 
     /// A push consumer builder for `group` (own instance name, first offset for a new group).
     pub fn consumer(&self, group: &str, model: MessageModel) -> rocketmq_client_rust::DefaultMQPushConsumerBuilder {
+        self.consumer_named(group, model, &uniq("ci"))
+    }
+
+    /// A push consumer builder for `group` with this instance name.
+    pub fn consumer_named(
+        &self,
+        group: &str,
+        model: MessageModel,
+        instance: &str,
+    ) -> rocketmq_client_rust::DefaultMQPushConsumerBuilder {
         DefaultMQPushConsumer::builder(self.runtime.clone())
-            .client_config(self.client_config(&uniq("ci")))
+            .client_config(self.client_config(instance))
             .name_server_addr(self.ns.clone())
             .consumer_group(group.to_string())
             .message_model(model)
