@@ -38,6 +38,7 @@ async fn main() -> Result<()> {
     let scenarios = [
         scenario!("sync_send_tags_keys", send::sync_tags_keys),
         scenario!("async_send", send::async_send),
+        scenario!("batch_send", send::batch_send),
         scenario!("oneway_send", send::oneway_send),
         scenario!("tag_filter", send::tag_filter),
         scenario!("clustering_two_consumers", consume::clustering),

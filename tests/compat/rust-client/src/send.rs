@@ -47,23 +47,28 @@ pub async fn send_sync(p: &DefaultMQProducer, msg: Message) -> Result<SendResult
 /// One send callback: the body and the message id or what went wrong.
 type Callback = (String, Result<Sent, String>);
 
-/// Scenario 1: Sync send with tags and keys (one message with two keys): the consumer gets each message
-/// once with the id, tags and keys it was sent with.
+/// Scenario 1: Sync send with tags and keys (one message with two keys, one with a user property,
+/// one with a 16 KiB body the client compresses): the consumer gets each message once with the
+/// id, body, tags, keys and properties it was sent with.
 pub async fn sync_tags_keys(env: &Env) -> Result<()> {
     let (topic, group) = (uniq("sync"), uniq("sync_cg"));
     env.create_topic(&topic, 4).await?;
     let col = Collector::default();
     let mut c = collecting_consumer(env, &group, &topic, "*", &col).await?;
     let mut p = env.producer().await?;
-    let want = bodies("sync", 8);
+    let mut want = bodies("sync", 8);
+    // One body over the client's 4 KiB compression threshold: it travels compressed.
+    want[2] = format!("sync-2-{}", "0123456789abcdef".repeat(1024));
     let mut sent = BTreeMap::new();
     let mut meta = BTreeMap::new();
     for (i, b) in want.iter().enumerate() {
         let tag = if i % 2 == 0 { "TagA" } else { "TagB" };
         let keys = if i == 0 { vec![format!("key-{b}"), "second-key".to_string()] } else { vec![format!("key-{b}")] };
-        let msg =
-            Message::builder().topic(topic.as_str()).tags(tag).keys(keys.clone()).body(b.clone()).build_unchecked();
-        let res = send_sync(&p, msg).await?;
+        let mut builder = Message::builder().topic(topic.as_str()).tags(tag).keys(keys.clone()).body(b.clone());
+        if i == 3 {
+            builder = builder.raw_property("color", "blue").map_err(|e| anyhow!("user property: {e}"))?;
+        }
+        let res = send_sync(&p, builder.build_unchecked()).await?;
         sent.insert(b.clone(), Sent::of(&res)?);
         meta.insert(b.clone(), (tag.to_string(), keys.join(" ")));
     }
@@ -75,6 +80,10 @@ pub async fn sync_tags_keys(env: &Env) -> Result<()> {
     env.ids_match("sync send", &got, &sent, true)?;
     for g in &got {
         let (tag, keys) = &meta[&g.body];
+        let color = g.props.get("color").map(String::as_str);
+        if color != (g.body == want[3]).then_some("blue") {
+            bail!("{}: user property color {color:?}", g.body);
+        }
         if &g.tags != tag || &g.keys != keys || g.topic != topic {
             bail!(
                 "{}: topic {:?} tags {:?} keys {:?}, want {topic:?} {tag:?} {keys:?}",
@@ -256,6 +265,60 @@ pub async fn delay_level(env: &Env) -> Result<()> {
         let parked = ["REAL_TOPIC", "REAL_QID"].iter().any(|k| g.props.contains_key(*k));
         if delay != Some("3") || parked {
             bail!("{} delivered with properties {:?}: want DELAY=3 and no REAL_TOPIC/REAL_QID", g.body, g.props);
+        }
+    }
+    Ok(())
+}
+
+/// Scenario 2b: Batch send: one SEND_BATCH_MESSAGE of 6 messages (tags, keys); the result lists
+/// the 6 ids, and the consumer gets each message once with its id, tags and keys.
+pub async fn batch_send(env: &Env) -> Result<()> {
+    let (topic, group) = (uniq("batch"), uniq("batch_cg"));
+    env.create_topic(&topic, 2).await?;
+    let col = Collector::default();
+    let mut c = collecting_consumer(env, &group, &topic, "*", &col).await?;
+    let mut p = env.producer().await?;
+    let want = bodies("batch", 6);
+    let msgs: Vec<Message> = want
+        .iter()
+        .map(|b| {
+            Message::builder()
+                .topic(topic.as_str())
+                .tags("TagBatch")
+                .key(format!("key-{b}"))
+                .body(b.clone())
+                .build_unchecked()
+        })
+        .collect();
+    let res = p.send_batch(msgs).await.map_err(|e| anyhow!("send_batch: {e}"));
+    let got = match &res {
+        Ok(_) => col.wait_bodies(&want).await,
+        Err(_) => Ok(Vec::new()),
+    };
+    c.shutdown().await;
+    p.shutdown().await;
+    let (res, got) = (res?, got?);
+    if res.send_status != SendStatus::SendOk {
+        bail!("batch send status {:?}", res.send_status);
+    }
+    exactly_once("batch send", &got, &want)?;
+    // The batch's ids come back comma-separated, in the order of the messages.
+    let ids: Vec<String> =
+        res.msg_id.as_ref().map(|m| m.as_str().split(',').map(str::to_owned).collect()).unwrap_or_default();
+    let offset_ids: Vec<String> =
+        res.offset_msg_id.as_deref().map(|m| m.split(',').map(str::to_owned).collect()).unwrap_or_default();
+    if ids.len() != want.len() || offset_ids.len() != want.len() {
+        bail!("batch result ids {ids:?} offset ids {offset_ids:?}, want {} of each", want.len());
+    }
+    let sent: BTreeMap<String, Sent> = want
+        .iter()
+        .zip(ids.into_iter().zip(offset_ids))
+        .map(|(b, (id, offset_id))| (b.clone(), Sent { id, offset_id }))
+        .collect();
+    env.ids_match("batch send", &got, &sent, true)?;
+    for g in &got {
+        if g.tags != "TagBatch" || g.keys != format!("key-{}", g.body) {
+            bail!("{}: tags {:?} keys {:?}", g.body, g.tags, g.keys);
         }
     }
     Ok(())
