@@ -45,6 +45,8 @@ mappedFileSizeCommitLog=134217728
 maxHashSlotNum=500000
 maxIndexNum=2000000
 messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
+transactionCheckInterval=1000
+transactionTimeOut=1000
 CONF
 export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"
 sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 &

@@ -35,7 +35,9 @@ SCENARIOS_BIN="$CLIENT_TARGET/debug/rmq-rust-client-compat"
 (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqadmin)
 export MQADMIN_BIN="$TARGET/debug/mqadmin"
 if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  # One broker set (master + slave) is all the scenarios need; every delay level is 1 s.
+  # One broker set (master + slave) is all the scenarios need; every delay level is 1 s, and
+  # transactions are checked back every second (the default is 60 s).
+  CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000'
   # shellcheck source=cluster.sh
   source "$HERE/cluster.sh"
   CLUSTER_SETS=a start_cluster

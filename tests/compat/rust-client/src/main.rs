@@ -11,6 +11,7 @@ mod admin;
 mod consume;
 mod send;
 mod support;
+mod tx;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -47,6 +48,8 @@ async fn main() -> Result<()> {
         scenario!("delay_level", send::delay_level),
         scenario!("retry_then_dlq", consume::retry_then_dlq),
         scenario!("consumer_running_info", admin::running_info),
+        scenario!("transaction", tx::transaction),
+        scenario!("timer", tx::timer),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, run) in scenarios {
