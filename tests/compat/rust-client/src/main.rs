@@ -9,6 +9,7 @@
 
 mod admin;
 mod consume;
+mod query;
 mod send;
 mod support;
 mod tx;
@@ -50,6 +51,7 @@ async fn main() -> Result<()> {
         scenario!("consumer_running_info", admin::running_info),
         scenario!("transaction", tx::transaction),
         scenario!("timer", tx::timer),
+        scenario!("query_by_id_and_key", query::query),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, run) in scenarios {
