@@ -52,6 +52,7 @@ async fn main() -> Result<()> {
         scenario!("transaction", tx::transaction),
         scenario!("timer", tx::timer),
         scenario!("query_by_id_and_key", query::query),
+        scenario!("reset_offset_by_time", admin::reset_offset),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (name, run) in scenarios {
