@@ -47,6 +47,7 @@ async fn main() -> Result<()> {
         scenario!("broadcasting", consume::broadcasting),
         scenario!("orderly", consume::orderly),
         scenario!("delay_level", send::delay_level),
+        scenario!("reconsume_later_then_success", consume::reconsume_then_success),
         scenario!("retry_then_dlq", consume::retry_then_dlq),
         scenario!("consumer_running_info", admin::running_info),
         scenario!("transaction", tx::transaction),
