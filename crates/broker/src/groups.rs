@@ -45,6 +45,7 @@ impl GroupTable {
             serde_json::to_string_pretty(&SubscriptionGroupWrapper {
                 subscription_group_table: inner.0.clone(),
                 data_version: inner.1.clone(),
+                forbidden_table: BTreeMap::new(),
             })
             .unwrap_or_default()
         };
@@ -93,7 +94,11 @@ impl GroupTable {
     #[must_use]
     pub fn wrapper(&self) -> SubscriptionGroupWrapper {
         let inner = self.inner.read();
-        SubscriptionGroupWrapper { subscription_group_table: inner.0.clone(), data_version: inner.1.clone() }
+        SubscriptionGroupWrapper {
+            subscription_group_table: inner.0.clone(),
+            data_version: inner.1.clone(),
+            forbidden_table: BTreeMap::new(),
+        }
     }
 
     /// Replaces the table (slave copying its master).
