@@ -50,7 +50,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
         config,
     });
     let dispatcher = Dispatcher::new()
-        .fallback(Arc::new(processor::Processor { ns: Arc::clone(&ns) }))
+        .processor(Arc::new(processor::Processor { ns: Arc::clone(&ns) }))
         .listener(Arc::new(CloseWatch(Arc::clone(&ns))));
     let addr = format!("{}:{}", ns.config.bind_address, ns.config.listen_port);
     let server = RemotingServer::bind(

@@ -31,7 +31,7 @@ pub async fn start_servers(broker: &Arc<Broker>) -> Result<Vec<RemotingServer>, 
     for port in ports {
         let addr = format!("{}:{port}", cfg.bind_address);
         let dispatcher = Dispatcher::new()
-            .fallback(Arc::new(BrokerProcessor { broker: Arc::clone(broker) }))
+            .processor(Arc::new(BrokerProcessor { broker: Arc::clone(broker) }))
             .listener(Arc::new(ConnectionWatch { broker: Arc::clone(broker) }));
         let server = RemotingServer::bind(&addr, dispatcher, server_config(cfg))
             .await
