@@ -46,8 +46,8 @@ fn main() -> anyhow::Result<()> {
         print!("{}", rmq_broker::config::render(&config.to_pairs()));
         return Ok(());
     }
-    let log_dir = cli.log_dir.unwrap_or_else(rmq_broker::default_log_dir);
-    rmq_broker::logging::init(&log_dir, "broker.log")?;
+    let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
+    rmq_logging::init(&log_dir, "broker.log")?;
     if !ignored.is_empty() {
         tracing::warn!(keys = ?ignored, "config keys not supported yet (ignored)");
     }

@@ -48,8 +48,8 @@ fn main() -> anyhow::Result<()> {
         print!("{}", rmq_nameserver::config::render(&config.to_pairs()));
         return Ok(());
     }
-    let log_dir = cli.log_dir.unwrap_or_else(rmq_common::logging::default_log_dir);
-    rmq_common::logging::init(&log_dir, "namesrv.log")?;
+    let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
+    rmq_logging::init(&log_dir, "namesrv.log")?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(rmq_nameserver::run(config, shutdown_signal())).context("name server failed")
 }

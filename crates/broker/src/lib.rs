@@ -27,7 +27,5 @@ mod wire;
 pub use broker::{run, Broker};
 pub use config::{BrokerConfig, BrokerRole, FlushDiskType};
 pub use error::BrokerError;
-pub use rmq_common::logging;
-pub use rmq_common::logging::default_log_dir;
 
 pub(crate) use rmq_common::time::now_ms;

@@ -6,7 +6,6 @@
 
 pub mod group;
 pub mod hash;
-pub mod logging;
 pub mod message;
 pub mod msgid;
 pub mod perm;

@@ -1,4 +1,6 @@
 //! Log setup for the binaries: stdout and a file under the log dir, filtered by RUST_LOG.
+//! Only binaries depend on this crate; libraries emit `tracing` events and leave the
+//! subscriber to whoever runs them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
