@@ -105,7 +105,7 @@ async fn kv_config_round_trip_and_unknown_code() {
     let ns = rmq_tests::start_namesrv(dir.path());
     let c = RemotingClient::default();
     let put = PutKvConfigRequestHeader {
-        namespace: "ORDER_TOPIC_CONFIG".into(),
+        namespace: rmq_common::topic::ORDER_TOPIC_CONFIG.into(),
         key: "T".into(),
         value: "broker-a:4".into(),
     };
@@ -116,7 +116,7 @@ async fn kv_config_round_trip_and_unknown_code() {
             .code,
         0
     );
-    let get = KvConfigKeyRequestHeader { namespace: "ORDER_TOPIC_CONFIG".into(), key: "T".into() };
+    let get = KvConfigKeyRequestHeader { namespace: rmq_common::topic::ORDER_TOPIC_CONFIG.into(), key: "T".into() };
     let resp =
         c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetKvConfig, &get), T).await.unwrap();
     assert_eq!(resp.header::<GetKvConfigResponseHeader>().unwrap().value.as_deref(), Some("broker-a:4"));
