@@ -1,18 +1,19 @@
 //! Reading queues with raw PULL_MESSAGE calls (as the `TOOLS_CONSUMER` group, committing
 //! nothing): queue ranges by offset or time, one message at an offset, a whole range in batches.
 
-use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
-use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
+use std::time::Duration;
+
+use rmq_remoting::body::MessageQueue;
+use rmq_remoting::header::PullMessageResponseHeader;
 use serde::Serialize;
 
 use super::message::{decode_records, MessageView};
 use super::{route_addr, Admin, AdminError, Result};
+use crate::consumer::{PullRequest, PullResult, PullStatus, Subscription};
 use crate::ClientError;
 
 /// The group the official tools pull as.
 pub const TOOLS_CONSUMER: &str = "TOOLS_CONSUMER";
-/// Pull sys flag: the request carries its subscription expression.
-const FLAG_SUBSCRIPTION: i32 = 0x4;
 /// Messages per pull.
 const BATCH: i64 = 32;
 
@@ -32,44 +33,6 @@ pub struct QueueRange {
     pub from: i64,
     /// One past the last offset.
     pub to: i64,
-}
-
-/// What a pull found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PullStatus {
-    /// Messages.
-    Found,
-    /// Nothing at this offset yet.
-    NoNewMsg,
-    /// Messages, none matching the expression.
-    NoMatchedMsg,
-    /// The offset is outside the queue.
-    OffsetIllegal,
-}
-
-/// A pull's outcome.
-#[derive(Debug, Clone)]
-pub struct PullOutcome {
-    /// Status.
-    pub status: PullStatus,
-    /// Where the next pull starts.
-    pub next_begin_offset: i64,
-    /// Queue min offset.
-    pub min_offset: i64,
-    /// Queue max offset.
-    pub max_offset: i64,
-    /// Messages matching the expression.
-    pub messages: Vec<MessageView>,
-}
-
-/// Whether a tag expression (`*`, or `a || b`) accepts `tag`.
-fn matches(expression: &str, tag: Option<&str>) -> bool {
-    let e = expression.trim();
-    if e.is_empty() || e == "*" {
-        return true;
-    }
-    tag.is_some_and(|t| e.split("||").any(|x| x.trim() == t))
 }
 
 impl Admin {
@@ -120,51 +83,45 @@ impl Admin {
     }
 
     /// One pull of at most `max` messages at `offset` (no long polling, no commit).
-    pub async fn pull_once(&self, range: &QueueRange, offset: i64, max: i32, expression: &str) -> Result<PullOutcome> {
-        let h = PullMessageRequestHeader {
-            consumer_group: TOOLS_CONSUMER.to_owned(),
+    pub async fn pull_once(
+        &self,
+        range: &QueueRange,
+        offset: i64,
+        max: i32,
+        expression: &str,
+    ) -> Result<PullResult<MessageView>> {
+        let queue = MessageQueue {
             topic: range.topic.clone(),
+            broker_name: range.broker_name.clone(),
             queue_id: range.queue_id,
-            queue_offset: offset,
-            max_msg_nums: max,
-            sys_flag: FLAG_SUBSCRIPTION,
-            commit_offset: Some(0),
-            suspend_timeout_millis: Some(0),
-            subscription: Some(expression.to_owned()),
-            sub_version: Some(0),
-            expression_type: Some("TAG".to_owned()),
-            max_msg_bytes: None,
-            broker_name: Some(range.broker_name.clone()),
         };
-        let resp =
-            self.broker_call(&range.addr, RemotingCommand::request_with_header(RequestCode::PullMessage, &h)).await?;
-        let status = match resp.response_code() {
-            ResponseCode::Success => PullStatus::Found,
-            ResponseCode::PullNotFound => PullStatus::NoNewMsg,
-            ResponseCode::PullRetryImmediately => PullStatus::NoMatchedMsg,
-            ResponseCode::PullOffsetMoved => PullStatus::OffsetIllegal,
-            _ => {
-                return Err(AdminError::Client(ClientError::Broker {
-                    addr: range.addr.clone(),
-                    code: resp.code,
-                    remark: resp.remark.unwrap_or_default(),
-                }))
-            }
+        let subscription = Subscription::new(&range.topic, expression);
+        let req = PullRequest {
+            group: TOOLS_CONSUMER,
+            queue: &queue,
+            subscription: &subscription,
+            offset,
+            max_msgs: max,
+            suspend: Duration::ZERO,
+            commit_offset: None,
+            broker_id: 0,
+        };
+        let resp = self.broker_call(&range.addr, req.command()).await?;
+        let Some(status) = PullStatus::from_code(resp.response_code()) else {
+            return Err(AdminError::Client(ClientError::Broker {
+                addr: range.addr.clone(),
+                code: resp.code,
+                remark: resp.remark.unwrap_or_default(),
+            }));
         };
         let rh: PullMessageResponseHeader =
             resp.header().map_err(|e| AdminError::BadAnswer { addr: range.addr.clone(), reason: e.to_string() })?;
         let mut messages = Vec::new();
         if status == PullStatus::Found {
             messages = decode_records(&range.addr, &resp.body)?;
-            messages.retain(|m| matches(expression, m.tags.as_deref()));
+            messages.retain(|m| subscription.matches(m.tags.as_deref()));
         }
-        Ok(PullOutcome {
-            status,
-            next_begin_offset: rh.next_begin_offset,
-            min_offset: rh.min_offset,
-            max_offset: rh.max_offset,
-            messages,
-        })
+        Ok(PullResult::new(status, &rh, messages))
     }
 
     /// Reads `range` (at most `limit` messages matching `expression`) in batches handed to
@@ -210,16 +167,5 @@ impl Admin {
         got.messages.into_iter().find(|m| m.queue_offset == offset).ok_or_else(|| {
             AdminError::MessageNotFound(format!("at offset {offset} of {topic} {broker_name}:{queue_id}"))
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn tag_expressions() {
-        assert!(super::matches("*", None));
-        assert!(super::matches("a || b", Some("b")));
-        assert!(!super::matches("a || b", Some("c")));
-        assert!(!super::matches("a", None));
     }
 }

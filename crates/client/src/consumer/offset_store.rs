@@ -158,4 +158,15 @@ impl OffsetStore {
             }
         }
     }
+
+    /// Commits the offsets of queues given up, then forgets them.
+    pub async fn release(&self, gone: &[MessageQueue]) {
+        if gone.is_empty() {
+            return;
+        }
+        self.persist(gone).await;
+        for mq in gone {
+            self.remove(mq);
+        }
+    }
 }

@@ -67,7 +67,7 @@ impl TransactionProducer {
     /// Starts the producer with its listener (which also answers checks for the group).
     pub async fn start(config: ProducerConfig, listener: Arc<dyn TransactionListener>) -> Result<Self> {
         let producer = Producer::start(config).await?;
-        *producer.inner.check.write() = Some(Arc::clone(&listener));
+        producer.set_check_listener(Arc::clone(&listener));
         Ok(Self { producer, listener })
     }
 
