@@ -1,8 +1,8 @@
 //! Cluster commands: clusterList, brokerStatus, getBrokerConfig, updateBrokerConfig.
 
 use clap::Subcommand;
-use rmq_client::admin::cluster::{BrokerConfig, BrokerInfo, BrokerStatus};
-use rmq_client::admin::Admin;
+use rmq_admin::cluster::{BrokerConfig, BrokerInfo, BrokerStatus};
+use rmq_admin::Admin;
 use serde_json::json;
 
 use crate::output::{time, Output, Table, TargetArgs};

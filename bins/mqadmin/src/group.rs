@@ -2,8 +2,8 @@
 //! producerConnection, consumerStatus.
 
 use clap::{Args, Subcommand};
-use rmq_client::admin::group::{ConsumerProgress, ConsumerRunningInfo, GroupOnBroker, GroupSpec, GroupSummary};
-use rmq_client::admin::Admin;
+use rmq_admin::group::{ConsumerProgress, ConsumerRunningInfo, GroupOnBroker, GroupSpec, GroupSummary};
+use rmq_admin::Admin;
 use rmq_remoting::body::{Connection, ConsumerConnection};
 use serde_json::json;
 

@@ -2,11 +2,11 @@
 //! printMsg, sendMessage, consumeMessage, checkMsgSendRT.
 
 use clap::{Args, Subcommand};
-use rmq_client::admin::message::MessageView;
-use rmq_client::admin::pull::QueueRange;
-use rmq_client::admin::send::{RtReport, SendOutcome, SendSpec};
-use rmq_client::admin::time::parse_timestamp;
-use rmq_client::admin::{Admin, AdminError};
+use rmq_admin::message::MessageView;
+use rmq_admin::pull::QueueRange;
+use rmq_admin::send::{RtReport, SendOutcome, SendSpec};
+use rmq_admin::time::parse_timestamp;
+use rmq_admin::{Admin, AdminError};
 use rmq_client::trace::{TraceRecord, TraceType};
 use serde::Serialize;
 

@@ -1,9 +1,9 @@
 //! Offset commands: resetOffsetByTime, cloneGroupOffset, skipAccumulatedMessage.
 
 use clap::Subcommand;
-use rmq_client::admin::offset::QueueOffset;
-use rmq_client::admin::time::parse_timestamp;
-use rmq_client::admin::Admin;
+use rmq_admin::offset::QueueOffset;
+use rmq_admin::time::parse_timestamp;
+use rmq_admin::Admin;
 use serde_json::json;
 
 use crate::output::{time, Output, Table};

@@ -2,8 +2,8 @@
 //! topicClusterList, updateTopicPerm.
 
 use clap::Subcommand;
-use rmq_client::admin::topic::{PermChange, QueueStatus, TopicClusterGroups, TopicSpec};
-use rmq_client::admin::{Admin, BrokerRef};
+use rmq_admin::topic::{PermChange, QueueStatus, TopicClusterGroups, TopicSpec};
+use rmq_admin::{Admin, BrokerRef};
 use rmq_client::TopicRouteData;
 use serde_json::json;
 

@@ -1,5 +1,6 @@
-//! The RocketMQ client for Rust: producers, push and pull consumers, and the admin API, speaking
-//! the remoting protocol to name servers and brokers (ours or Apache RocketMQ's).
+//! The RocketMQ client for Rust: producers, push and pull consumers, speaking the remoting
+//! protocol to name servers and brokers (ours or Apache RocketMQ's). The admin API built on it
+//! is the `rmq-admin` crate.
 //!
 //! Everything hangs off a [`ClientInstance`] (one per process and instance name, shared by the
 //! producers and consumers created with the same [`ClientConfig`]): it resolves name servers,
@@ -15,7 +16,6 @@
     clippy::too_many_lines
 )]
 
-pub mod admin;
 mod config;
 pub mod consumer;
 mod error;
@@ -27,8 +27,8 @@ pub mod trace;
 
 pub use config::ClientConfig;
 pub use error::{ClientError, Result};
-pub use instance::ClientInstance;
-pub use message::Message;
+pub use instance::{expect_ok, ClientInstance};
+pub use message::{decode_body, Message};
 pub use namesrv::NameServerSource;
 pub use rmq_common::message::MessageExt;
 pub use rmq_remoting::body::MessageQueue;

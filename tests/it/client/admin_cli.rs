@@ -414,7 +414,7 @@ async fn groups_with_live_clients() {
     let json = |args: &[&str]| tokio::task::block_in_place(|| c.json(args));
     let wait = |what: &str, f: &mut dyn FnMut() -> bool| tokio::task::block_in_place(|| wait_for(what, f));
     tokio::task::block_in_place(|| c.topic("Live"));
-    let before = rmq_client::admin::time::parse_timestamp("now").unwrap() - 1000;
+    let before = rmq_admin::time::parse_timestamp("now").unwrap() - 1000;
 
     let mut pcfg = ProducerConfig::new("live_pg", c.ns.clone());
     pcfg.client.instance_name = "live_producer".into();

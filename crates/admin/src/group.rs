@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use rmq_remoting::body::{
-    fastjson, Connection, ConsumeStats, ConsumerConnection, ProducerConnection, SubscriptionGroupConfig,
-    SubscriptionGroupWrapper,
+    fastjson, Connection, ConsumeStats, ConsumerConnection, MessageQueue, OffsetWrapper, ProducerConnection,
+    SubscriptionGroupConfig, SubscriptionGroupWrapper,
 };
 use rmq_remoting::header::{
     ConsumerGroupRequestHeader, DeleteSubscriptionGroupRequestHeader, GetConsumeStatsRequestHeader,
@@ -14,8 +14,8 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
 
-use super::{cluster_brokers, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
-use crate::ClientError;
+use crate::{cluster_brokers, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
+use rmq_client::ClientError;
 
 /// What `updateSubGroup` changes; `None` keeps the broker's current value (or the default for a
 /// new group).
@@ -80,6 +80,21 @@ pub struct ProgressRow {
     pub diff: i64,
     /// Store time of the last consumed message, ms (0 = none).
     pub last_timestamp: i64,
+}
+
+impl ProgressRow {
+    /// The row of queue `mq` with the broker's offsets `o`.
+    fn new(mq: &MessageQueue, o: &OffsetWrapper) -> Self {
+        Self {
+            topic: mq.topic.clone(),
+            broker_name: mq.broker_name.clone(),
+            queue_id: mq.queue_id,
+            broker_offset: o.broker_offset,
+            consumer_offset: o.consumer_offset,
+            diff: o.broker_offset - o.consumer_offset,
+            last_timestamp: o.last_timestamp,
+        }
+    }
 }
 
 /// `consumerProgress -g`: per queue offsets and lag, with totals.
@@ -244,6 +259,28 @@ impl Admin {
             }
             None => self.all_masters().await?.into_iter().map(|b| b.addr).collect(),
         };
+        let stats = self.consume_stats(group, topic, &addrs, progress).await?;
+        if stats.offset_table.is_empty() && !self.group_known(group, &addrs).await? {
+            return Err(AdminError::GroupNotFound(group.to_owned()));
+        }
+        let queues: Vec<ProgressRow> = stats.offset_table.iter().map(|(mq, o)| ProgressRow::new(mq, o)).collect();
+        Ok(ConsumerProgress {
+            group: group.to_owned(),
+            diff_total: stats.total_diff(),
+            consume_tps: stats.consume_tps,
+            queues,
+        })
+    }
+
+    /// The group's consume stats summed over the brokers at `addrs` (those that do not know
+    /// the group are skipped).
+    async fn consume_stats(
+        &self,
+        group: &str,
+        topic: Option<&str>,
+        addrs: &[String],
+        progress: Progress<'_>,
+    ) -> Result<ConsumeStats> {
         let mut stats = ConsumeStats::default();
         for (i, addr) in addrs.iter().enumerate() {
             progress(i, addrs.len());
@@ -265,28 +302,7 @@ impl Admin {
             stats.offset_table.extend(part.offset_table);
         }
         progress(addrs.len(), addrs.len());
-        if stats.offset_table.is_empty() && !self.group_known(group, &addrs).await? {
-            return Err(AdminError::GroupNotFound(group.to_owned()));
-        }
-        let queues: Vec<ProgressRow> = stats
-            .offset_table
-            .iter()
-            .map(|(mq, o)| ProgressRow {
-                topic: mq.topic.clone(),
-                broker_name: mq.broker_name.clone(),
-                queue_id: mq.queue_id,
-                broker_offset: o.broker_offset,
-                consumer_offset: o.consumer_offset,
-                diff: o.broker_offset - o.consumer_offset,
-                last_timestamp: o.last_timestamp,
-            })
-            .collect();
-        Ok(ConsumerProgress {
-            group: group.to_owned(),
-            diff_total: stats.total_diff(),
-            consume_tps: stats.consume_tps,
-            queues,
-        })
+        Ok(stats)
     }
 
     async fn group_known(&self, group: &str, addrs: &[String]) -> Result<bool> {
@@ -305,7 +321,7 @@ impl Admin {
         let mut out = Vec::with_capacity(groups.len());
         for (i, group) in groups.iter().enumerate() {
             progress(i, groups.len());
-            let stats = self.consumer_progress(group, None, &super::no_progress).await.ok();
+            let stats = self.consumer_progress(group, None, &crate::no_progress).await.ok();
             let conn = self.consumer_connection(group).await.ok();
             let online = conn.as_ref().map_or(0, |c| c.connection_set.len());
             out.push(GroupSummary {

@@ -9,7 +9,7 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
 
-use super::{route_addr, Admin, AdminError, Result};
+use crate::{route_addr, Admin, AdminError, Result};
 
 /// A queue's offset (the new one after a reset or clone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,7 +62,7 @@ impl Admin {
         if resp.response_code() == ResponseCode::QueryNotFound {
             return Ok(None);
         }
-        let resp = crate::instance::expect_ok(addr, resp)?;
+        let resp = rmq_client::expect_ok(addr, resp)?;
         let h: OffsetResponseHeader =
             resp.header().map_err(|e| AdminError::BadAnswer { addr: addr.to_owned(), reason: e.to_string() })?;
         Ok(Some(h.offset))
@@ -115,7 +115,7 @@ impl Admin {
                 out.extend(self.reset_offline(&route, &b.broker_name, &addr, group, topic, timestamp, force).await?);
                 continue;
             }
-            let resp = crate::instance::expect_ok(&addr, resp)?;
+            let resp = rmq_client::expect_ok(&addr, resp)?;
             let body = ResetOffsetBody::parse(&resp.body)
                 .map_err(|e| AdminError::BadAnswer { addr: addr.clone(), reason: e.to_string() })?;
             out.extend(body.offset_table.into_iter().map(|(mq, offset)| QueueOffset {
@@ -168,7 +168,7 @@ impl Admin {
     /// Copies `src`'s committed offsets on `topic` to `dest`.
     pub async fn clone_group_offset(&self, src: &str, dest: &str, topic: &str) -> Result<Vec<QueueOffset>> {
         let route = self.route(topic).await?;
-        let progress = self.consumer_progress(src, Some(topic), &super::no_progress).await?;
+        let progress = self.consumer_progress(src, Some(topic), &crate::no_progress).await?;
         let mut out = Vec::new();
         for q in progress.queues.iter().filter(|q| q.topic == topic && q.consumer_offset >= 0) {
             let addr = route_addr(&route, &q.broker_name, true)

@@ -1,4 +1,5 @@
 //! The admin API (topics, groups, offsets, messages, cluster), used by `mqadmin` and tests.
+//! It is built on `rmq-client`'s [`ClientInstance`] (name servers, routes, connections).
 //!
 //! [`Admin`] wraps a [`ClientInstance`] that has no producer or consumer (so it sends no
 //! heartbeat) and speaks the admin request codes the official `mqadmin` sends. Every call
@@ -11,6 +12,16 @@
 //! - [`offset`]: reset by time, skip the backlog, clone a group's offsets.
 //! - [`message`]: queries by id, key, unique key; [`pull`]: queue ranges and raw pulls;
 //!   [`send`]: raw sends and the send round-trip check.
+
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
 
 pub mod cluster;
 mod error;
@@ -31,7 +42,7 @@ use serde::Serialize;
 
 pub use error::{AdminError, ErrorKind, Result};
 
-use crate::{ClientConfig, ClientError, ClientInstance};
+use rmq_client::{ClientConfig, ClientError, ClientInstance};
 
 /// Reports `(done, total)` while a call walks many queues, brokers or messages.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
@@ -101,7 +112,7 @@ impl Admin {
     /// Calls a name server (any that answers) and requires SUCCESS.
     pub(crate) async fn namesrv_ok(&self, req: RemotingCommand) -> Result<RemotingCommand> {
         let resp = self.namesrv_call(req).await?;
-        crate::instance::expect_ok("name server", resp).map_err(AdminError::from)
+        rmq_client::expect_ok("name server", resp).map_err(AdminError::from)
     }
 
     /// Calls a name server (any that answers), whatever the response code.
@@ -223,4 +234,10 @@ pub fn parse_properties(text: &str) -> std::collections::BTreeMap<String, String
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
         .filter_map(|l| l.split_once(['=', ':']).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
         .collect()
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
+        .unwrap_or(0)
 }

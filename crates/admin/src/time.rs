@@ -3,7 +3,7 @@
 
 use rmq_common::time::Civil;
 
-use super::{AdminError, Result};
+use crate::{AdminError, Result};
 
 /// Parses `now`, epoch milliseconds, or `yyyy-MM-dd#HH:mm:ss:SSS` (UTC).
 pub fn parse_timestamp(text: &str) -> Result<i64> {

@@ -8,7 +8,7 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, RequestCode};
 use serde::Serialize;
 
-use super::{find_by_addr, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
+use crate::{find_by_addr, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
 
 /// Name-server KV namespace of ordered topics' `brokerName:queues;...` config.
 const ORDER_TOPIC_CONFIG: &str = "ORDER_TOPIC_CONFIG";
@@ -242,11 +242,10 @@ impl Admin {
         Ok(clusters)
     }
 
-    /// Sets the permission of `topic` on the target brokers' masters.
-    pub async fn update_topic_perm(&self, topic: &str, perm: i32, target: &Target) -> Result<Vec<PermChange>> {
-        check_perm(perm)?;
-        let route = self.route(topic).await?;
-        let brokers = match target {
+    /// The masters whose topic permission `updateTopicPerm` sets: the broker given (it must be
+    /// a registered master), or the cluster's.
+    async fn perm_targets(&self, target: &Target) -> Result<Vec<BrokerRef>> {
+        Ok(match target {
             Target::Broker(addr) => {
                 let info = self.cluster_info().await?;
                 let b = find_by_addr(&info, addr)
@@ -255,7 +254,31 @@ impl Admin {
                 vec![b]
             }
             Target::Cluster(_) => self.resolve(target, false).await?,
+        })
+    }
+
+    /// Writes `cfg` of `topic` to the broker at `addr` (UPDATE_AND_CREATE_TOPIC).
+    async fn set_topic_config(&self, addr: &str, topic: &str, cfg: &TopicConfig) -> Result<()> {
+        let h = CreateTopicRequestHeader {
+            topic: topic.to_owned(),
+            default_topic: DEFAULT_TOPIC.to_owned(),
+            read_queue_nums: cfg.read_queue_nums,
+            write_queue_nums: cfg.write_queue_nums,
+            perm: cfg.perm,
+            topic_filter_type: cfg.topic_filter_type.to_string(),
+            topic_sys_flag: Some(cfg.topic_sys_flag),
+            order: cfg.order,
+            attributes: None,
         };
+        self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &h)).await?;
+        Ok(())
+    }
+
+    /// Sets the permission of `topic` on the target brokers' masters.
+    pub async fn update_topic_perm(&self, topic: &str, perm: i32, target: &Target) -> Result<Vec<PermChange>> {
+        check_perm(perm)?;
+        let route = self.route(topic).await?;
+        let brokers = self.perm_targets(target).await?;
         let mut out = Vec::new();
         for b in brokers {
             let Some(queues) = route.queue_datas.iter().find(|q| q.broker_name == b.broker_name) else {
@@ -276,19 +299,7 @@ impl Admin {
             let changed = old_perm != perm;
             if changed {
                 cfg.perm = perm;
-                let h = CreateTopicRequestHeader {
-                    topic: topic.to_owned(),
-                    default_topic: DEFAULT_TOPIC.to_owned(),
-                    read_queue_nums: cfg.read_queue_nums,
-                    write_queue_nums: cfg.write_queue_nums,
-                    perm,
-                    topic_filter_type: cfg.topic_filter_type.to_string(),
-                    topic_sys_flag: Some(cfg.topic_sys_flag),
-                    order: cfg.order,
-                    attributes: None,
-                };
-                self.broker_ok(&b.addr, RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &h))
-                    .await?;
+                self.set_topic_config(&b.addr, topic, &cfg).await?;
             }
             out.push(PermChange { broker_name: b.broker_name, addr: b.addr, old_perm, new_perm: perm, changed });
         }

@@ -9,8 +9,8 @@ use rmq_remoting::header::{QueryMessageRequestHeader, ViewMessageRequestHeader};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
 
-use super::{route_addr, Admin, AdminError, Result};
-use crate::ClientError;
+use crate::{route_addr, Admin, AdminError, Result};
+use rmq_client::ClientError;
 
 /// Most messages a unique-key query returns (the official limit).
 const UNIQUE_KEY_MAX: i32 = 32;
@@ -63,7 +63,7 @@ pub struct MessageView {
 
 impl From<MessageExt> for MessageView {
     fn from(mut m: MessageExt) -> Self {
-        crate::message::decode_body(&mut m);
+        rmq_client::decode_body(&mut m);
         Self {
             msg_id: m.unique_id().to_owned(),
             tags: property::get(&m.properties, property::TAGS).map(str::to_owned),
@@ -145,7 +145,7 @@ impl Admin {
             if resp.response_code() == ResponseCode::QueryNotFound {
                 continue;
             }
-            let resp = crate::instance::expect_ok(&addr, resp)?;
+            let resp = rmq_client::expect_ok(&addr, resp)?;
             out.extend(decode_records(&addr, &resp.body)?);
         }
         out.sort_by_key(|m| (m.store_timestamp, m.commit_log_offset));

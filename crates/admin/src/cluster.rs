@@ -7,7 +7,7 @@ use rmq_remoting::body::KvTable;
 use rmq_remoting::{RemotingCommand, RequestCode};
 use serde::Serialize;
 
-use super::{cluster_brokers, parse_json, parse_properties, Admin, BrokerRef, Progress, Result, Target};
+use crate::{cluster_brokers, parse_json, parse_properties, Admin, BrokerRef, Progress, Result, Target};
 
 /// One broker of `clusterList`.
 #[derive(Debug, Clone, Serialize)]

@@ -7,10 +7,10 @@ use rmq_remoting::body::MessageQueue;
 use rmq_remoting::header::PullMessageResponseHeader;
 use serde::Serialize;
 
-use super::message::{decode_records, MessageView};
-use super::{route_addr, Admin, AdminError, Result};
-use crate::consumer::{PullRequest, PullResult, PullStatus, Subscription};
-use crate::ClientError;
+use crate::message::{decode_records, MessageView};
+use crate::{route_addr, Admin, AdminError, Result};
+use rmq_client::consumer::{PullRequest, PullResult, PullStatus, Subscription};
+use rmq_client::ClientError;
 
 /// The group the official tools pull as.
 pub const TOOLS_CONSUMER: &str = "TOOLS_CONSUMER";
