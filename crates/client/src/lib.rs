@@ -16,6 +16,7 @@
     clippy::too_many_lines
 )]
 
+mod clock;
 mod config;
 pub mod consumer;
 mod error;
@@ -33,9 +34,3 @@ pub use namesrv::NameServerSource;
 pub use rmq_common::message::MessageExt;
 pub use rmq_remoting::body::MessageQueue;
 pub use rmq_remoting::body::TopicRouteData;
-
-/// Milliseconds since the epoch.
-pub(crate) fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
-        .unwrap_or(0)
-}

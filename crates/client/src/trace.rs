@@ -16,7 +16,8 @@ use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use tokio::sync::mpsc;
 
 use crate::error::Result;
-use crate::{ClientInstance, Message};
+use crate::instance::ClientInstance;
+use crate::message::Message;
 
 /// Default trace topic.
 pub const DEFAULT_TRACE_TOPIC: &str = "RMQ_SYS_TRACE_TOPIC";

@@ -11,12 +11,15 @@ use parking_lot::Mutex;
 use rmq_common::message::MessageExt;
 use rmq_remoting::body::{ConsumerData, MessageQueue};
 
+use super::allocate::AllocateStrategy;
 use super::offset_store::OffsetStore;
 use super::pull_api::{pull, PullRequest, PullStatus};
-use super::{rebalance, AllocateStrategy, ConsumeFromWhere, MessageModel, Subscription};
+use super::rebalance;
+use super::subscription::Subscription;
+use super::types::{ConsumeFromWhere, MessageModel};
+use crate::config::ClientConfig;
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, Member};
-use crate::ClientConfig;
 
 /// Lite pull consumer settings.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use rmq_remoting::header::{OffsetResponseHeader, QueryConsumerOffsetRequestHeade
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
 use crate::error::{ClientError, Result};
-use crate::ClientInstance;
+use crate::instance::ClientInstance;
 
 /// Where offsets live.
 #[derive(Debug)]

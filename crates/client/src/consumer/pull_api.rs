@@ -8,9 +8,9 @@ use rmq_remoting::body::MessageQueue;
 use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
-use super::Subscription;
+use super::subscription::Subscription;
 use crate::error::{ClientError, Result};
-use crate::ClientInstance;
+use crate::instance::ClientInstance;
 
 /// Pull sys flags.
 const FLAG_COMMIT_OFFSET: i32 = 0x1;

@@ -10,10 +10,11 @@ use rmq_remoting::header::{
 };
 use rmq_remoting::{RemotingCommand, RequestCode};
 
+use super::allocate::AllocateStrategy;
 use super::offset_store::OffsetStore;
-use super::{AllocateStrategy, ConsumeFromWhere, MessageModel, RETRY_PREFIX};
+use super::types::{ConsumeFromWhere, MessageModel, RETRY_PREFIX};
 use crate::error::{ClientError, Result};
-use crate::ClientInstance;
+use crate::instance::ClientInstance;
 
 const PERM_READ: i32 = 4;
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::ClientConfig;
+use crate::config::ClientConfig;
 
 /// Producer settings, with the official defaults.
 #[derive(Debug, Clone)]

@@ -1,25 +1,12 @@
-//! The producer's side of message tracing: the inner trace producer and the `Pub` record of a send.
+//! The producer's side of message tracing: the `Pub` record of a send.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use rmq_common::property;
 
-use super::{Producer, ProducerConfig, SendResult, SendStatus};
-use crate::error::Result;
-use crate::trace::{TraceDispatcher, TraceRecord, TraceType};
-use crate::{ClientConfig, Message};
-
-/// Starts the dispatcher for the traces of `owner_group`'s clients, sending through an inner
-/// producer of its own (itself untraced).
-pub(crate) async fn start_dispatcher(
-    client: &ClientConfig,
-    owner_group: &str,
-    topic: Option<String>,
-) -> Result<TraceDispatcher> {
-    let producer = Box::pin(Producer::start(ProducerConfig::for_traces(client, owner_group))).await?;
-    Ok(TraceDispatcher::start(Arc::new(producer), topic))
-}
+use super::outcome::{SendResult, SendStatus};
+use crate::message::Message;
+use crate::trace::{TraceRecord, TraceType};
 
 /// The `Pub` record of a send of `msg` by `group` that returned `r` (`store_host`: the broker).
 pub(crate) fn pub_record(
@@ -33,7 +20,7 @@ pub(crate) fn pub_record(
     let cost_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(0);
     TraceRecord {
         kind: Some(TraceType::Pub),
-        timestamp: crate::now_ms() - cost_ms,
+        timestamp: crate::clock::now_ms() - cost_ms,
         region_id: r.region_id.clone().unwrap_or_else(|| "DefaultRegion".into()),
         group: group.to_owned(),
         topic: msg.topic.clone(),

@@ -5,10 +5,10 @@ use dashmap::DashMap;
 use rmq_remoting::body::{fastjson, MessageQueue};
 use std::sync::Arc;
 
-use super::ConsumerConfig;
+use super::config::ConsumerConfig;
 use crate::consumer::offset_store::OffsetStore;
 use crate::consumer::process_queue::ProcessQueue;
-use crate::consumer::Subscription;
+use crate::consumer::subscription::Subscription;
 
 /// The queues a consumer holds, by queue.
 pub(crate) type QueueTable = DashMap<MessageQueue, Arc<ProcessQueue>>;
@@ -62,7 +62,7 @@ pub(crate) fn running_info(
         "PROP_CLIENT_VERSION": "rmq-client-rust",
         "PROP_CONSUMEORDERLY": orderly.to_string(),
         "PROP_CONSUME_TYPE": "CONSUME_PASSIVELY",
-        "PROP_CONSUMER_START_TIMESTAMP": crate::now_ms().to_string(),
+        "PROP_CONSUMER_START_TIMESTAMP": crate::clock::now_ms().to_string(),
     });
     let subs: Vec<_> = subs.iter().map(Subscription::data).collect();
     let subs = serde_json::to_string(&subs).unwrap_or_else(|_| "[]".into());

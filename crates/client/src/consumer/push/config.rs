@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::consumer::{AllocateStrategy, ConsumeFromWhere, MessageModel};
-use crate::ClientConfig;
+use crate::config::ClientConfig;
+use crate::consumer::allocate::AllocateStrategy;
+use crate::consumer::types::{ConsumeFromWhere, MessageModel};
 
 /// Push consumer settings, with the official defaults.
 #[derive(Debug, Clone)]

@@ -9,13 +9,14 @@ use rmq_remoting::body::MessageQueue;
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
+use super::config::ConsumerConfig;
 use super::listener::{ConcurrentFn, OrderlyFn};
+use super::listener::{ConsumeContext, Listener};
 use super::send_back::{restore_retry_topic, SendBack};
 use super::trace_hook::ConsumeTracer;
-use super::{ConsumeContext, ConsumerConfig, Listener};
 use crate::consumer::offset_store::OffsetStore;
 use crate::consumer::process_queue::ProcessQueue;
-use crate::consumer::{ConsumeStatus, MessageModel, OrderlyStatus};
+use crate::consumer::types::{ConsumeStatus, MessageModel, OrderlyStatus};
 
 /// Pause before a batch whose send-back failed is consumed again here.
 const LOCAL_RETRY_DELAY: Duration = Duration::from_secs(5);

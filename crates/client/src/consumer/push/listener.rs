@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rmq_common::message::MessageExt;
 use rmq_remoting::body::MessageQueue;
 
-use crate::consumer::{ConsumeStatus, OrderlyStatus};
+use crate::consumer::types::{ConsumeStatus, OrderlyStatus};
 
 /// What the listener learns besides the messages.
 #[derive(Debug, Clone)]

@@ -27,7 +27,9 @@ use tokio_util::task::TaskTracker;
 
 use super::offset_store::OffsetStore;
 use super::process_queue::ProcessQueue;
-use super::{rebalance, MessageModel, Subscription, RETRY_PREFIX};
+use super::rebalance;
+use super::subscription::Subscription;
+use super::types::{MessageModel, RETRY_PREFIX};
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, Member};
 use broker_calls::QueueTable;
@@ -95,8 +97,12 @@ impl PushConsumer {
         let instance = ClientInstance::get_or_create(&config.client).await?;
         let (subs, offsets) = subscriptions_and_offsets(&config, subscriptions, &instance);
         let tracer = if config.enable_msg_trace {
-            let d = crate::producer::start_trace_dispatcher(&config.client, &config.group, config.trace_topic.clone())
-                .await?;
+            let d = crate::producer::Producer::start_trace_dispatcher(
+                &config.client,
+                &config.group,
+                config.trace_topic.clone(),
+            )
+            .await?;
             Some(ConsumeTracer::new(d, &config.group, instance.client_id()))
         } else {
             None

@@ -8,12 +8,13 @@ use std::time::Duration;
 use rmq_remoting::body::MessageQueue;
 use tokio_util::sync::CancellationToken;
 
+use super::config::ConsumerConfig;
 use super::consume::ConsumeService;
-use super::ConsumerConfig;
 use crate::consumer::offset_store::OffsetStore;
 use crate::consumer::process_queue::ProcessQueue;
 use crate::consumer::pull_api::{pull, PullRequest, PullResult, PullStatus};
-use crate::consumer::{MessageModel, Subscription};
+use crate::consumer::subscription::Subscription;
+use crate::consumer::types::MessageModel;
 use crate::instance::ClientInstance;
 
 const LONG_POLL: Duration = Duration::from_secs(15);
@@ -129,7 +130,7 @@ impl Puller {
         true
     }
 
-    async fn on_error(&self, c: &mut Cursor, e: &crate::ClientError) -> bool {
+    async fn on_error(&self, c: &mut Cursor, e: &crate::error::ClientError) -> bool {
         tracing::debug!(queue = ?c.mq, cause = %e, "pull failed");
         c.broker_id = 0;
         // The broker may be gone: a fresh route points at a slave if the master died.

@@ -8,7 +8,7 @@ use rmq_common::property;
 use rmq_remoting::header::ConsumerSendMsgBackRequestHeader;
 use rmq_remoting::{RemotingCommand, RequestCode};
 
-use crate::consumer::RETRY_PREFIX;
+use crate::consumer::types::RETRY_PREFIX;
 use crate::error::Result;
 use crate::instance::ClientInstance;
 
