@@ -179,6 +179,15 @@ impl TraceRecord {
     }
 }
 
+/// Message tracing settings of a producer or consumer (enableMsgTrace, customizedTraceTopic).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TraceSettings {
+    /// Record traces (off by default).
+    pub enabled: bool,
+    /// Trace topic (default RMQ_SYS_TRACE_TOPIC).
+    pub topic: Option<String>,
+}
+
 /// Where trace batches go: one message on the trace topic per batch. The producer implements
 /// it; the dispatcher depends on this trait only, so tracing does not need to know producers.
 pub trait TraceSink: Send + Sync + 'static {

@@ -268,7 +268,7 @@ async fn orderly_consumption_keeps_queue_order_under_eight_workers() {
     let per_key: Arc<Mutex<BTreeMap<String, Vec<usize>>>> = Arc::default();
     let pk = Arc::clone(&per_key);
     let mut cfg = consumer_config(&c.ns, &unique("order"));
-    cfg.consume_threads = 8;
+    cfg.consume.threads = 8;
     let consumer = PushConsumer::start(
         cfg,
         &[(&topic, "*")],
@@ -305,7 +305,7 @@ async fn reconsume_later_retries_then_dead_letters() {
     let a = Arc::clone(&attempts);
     let group = unique("retry");
     let mut cfg = consumer_config(&c.ns, &group);
-    cfg.max_reconsume_times = 2;
+    cfg.consume.max_reconsume_times = 2;
     let consumer = PushConsumer::start(
         cfg,
         &[(&topic, "*")],

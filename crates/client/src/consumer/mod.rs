@@ -14,6 +14,6 @@ mod types;
 pub use allocate::AllocateStrategy;
 pub use lite_pull::{LitePullConfig, LitePullConsumer};
 pub use pull_api::{pull, PullRequest, PullResult, PullStatus};
-pub use push::{ConsumeContext, ConsumerConfig, Listener, PushConsumer};
+pub use push::{ConsumeContext, ConsumeSettings, ConsumerConfig, Listener, PullSettings, PushConsumer};
 pub use subscription::Subscription;
 pub use types::{ConsumeFromWhere, ConsumeStatus, MessageModel, OrderlyStatus};

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::config::ClientConfig;
+use crate::trace::TraceSettings;
 
 /// Producer settings, with the official defaults.
 #[derive(Debug, Clone)]
@@ -25,10 +26,8 @@ pub struct ProducerConfig {
     pub default_topic_queue_nums: i32,
     /// Avoid brokers that were slow or failed.
     pub latency_fault_tolerance: bool,
-    /// Record a trace of every send (enableMsgTrace).
-    pub enable_msg_trace: bool,
-    /// Trace topic (default RMQ_SYS_TRACE_TOPIC).
-    pub trace_topic: Option<String>,
+    /// Message tracing of every send (enableMsgTrace).
+    pub trace: TraceSettings,
 }
 
 impl ProducerConfig {
@@ -63,8 +62,7 @@ impl Default for ProducerConfig {
             max_message_size: 4 * 1024 * 1024,
             default_topic_queue_nums: 4,
             latency_fault_tolerance: true,
-            enable_msg_trace: false,
-            trace_topic: None,
+            trace: TraceSettings::default(),
         }
     }
 }

@@ -91,8 +91,8 @@ impl Producer {
         }
         let instance = ClientInstance::get_or_create(&config.client).await?;
         let ip = config.client.client_ip.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-        let trace = if config.enable_msg_trace {
-            Some(Self::start_trace_dispatcher(&config.client, &config.group, config.trace_topic.clone()).await?)
+        let trace = if config.trace.enabled {
+            Some(Self::start_trace_dispatcher(&config.client, &config.group, config.trace.topic.clone()).await?)
         } else {
             None
         };

@@ -58,7 +58,7 @@ pub(crate) fn running_info(
         "consumeFromWhere": config.from_where.wire().as_str(),
         "consumeType": "CONSUME_PASSIVELY",
         "consumeOrderly": orderly,
-        "consumeThreadMax": config.consume_threads,
+        "consumeThreadMax": config.consume.threads,
         "PROP_CLIENT_VERSION": "rmq-client-rust",
         "PROP_CONSUMEORDERLY": orderly.to_string(),
         "PROP_CONSUME_TYPE": "CONSUME_PASSIVELY",

@@ -33,7 +33,7 @@ pub(crate) struct ConsumeService {
 }
 
 impl ConsumeService {
-    /// A service running `listener` on `config.consume_threads` workers; its tasks join `tasks`.
+    /// A service running `listener` on `config.consume.threads` workers; its tasks join `tasks`.
     pub fn new(
         config: Arc<ConsumerConfig>,
         listener: Listener,
@@ -42,7 +42,7 @@ impl ConsumeService {
         send_back: SendBack,
         tracer: Option<ConsumeTracer>,
     ) -> Self {
-        let workers = Arc::new(Semaphore::new(config.consume_threads.max(1)));
+        let workers = Arc::new(Semaphore::new(config.consume.threads.max(1)));
         Self { config, listener, workers, tasks, offsets, send_back, tracer }
     }
 
@@ -55,7 +55,7 @@ impl ConsumeService {
     pub fn dispatch(self: &Arc<Self>, mq: &MessageQueue, pq: &Arc<ProcessQueue>, msgs: &[MessageExt]) {
         match &self.listener {
             Listener::Concurrent(f) => {
-                for batch in msgs.chunks(self.config.consume_batch_size.max(1)) {
+                for batch in msgs.chunks(self.config.consume.batch_size.max(1)) {
                     self.spawn_concurrent(mq.clone(), Arc::clone(pq), batch.to_vec(), Arc::clone(f), Duration::ZERO);
                 }
             }
@@ -140,7 +140,7 @@ impl ConsumeService {
             if pq.is_dropped() || !pq.is_locked() {
                 return;
             }
-            let batch = pq.take(self.config.consume_batch_size.max(1));
+            let batch = pq.take(self.config.consume.batch_size.max(1));
             if batch.is_empty() {
                 return;
             }
@@ -163,7 +163,7 @@ impl ConsumeService {
                 .collect();
             pq.restore(&again);
             tokio::select! {
-                () = tokio::time::sleep(self.config.suspend_current_queue_time) => {}
+                () = tokio::time::sleep(self.config.consume.suspend_current_queue_time) => {}
                 () = pq.dropped.cancelled() => return,
             }
         }
@@ -188,7 +188,7 @@ impl ConsumeService {
     /// Past maxReconsumeTimes an orderly batch goes to the DLQ (via send-back) and the queue
     /// moves on; true when every message of it was sent. Otherwise the batch is retried.
     async fn dead_letter_exhausted(&self, batch: &[MessageExt]) -> bool {
-        let exhausted = batch.iter().all(|m| m.reconsume_times >= self.config.max_reconsume_times);
+        let exhausted = batch.iter().all(|m| m.reconsume_times >= self.config.consume.max_reconsume_times);
         if !exhausted || self.config.model != MessageModel::Clustering {
             return false;
         }

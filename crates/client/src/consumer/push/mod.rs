@@ -33,7 +33,7 @@ use super::types::{MessageModel, RETRY_PREFIX};
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, Member};
 use broker_calls::QueueTable;
-pub use config::ConsumerConfig;
+pub use config::{ConsumeSettings, ConsumerConfig, PullSettings};
 use consume::ConsumeService;
 pub use listener::{ConsumeContext, Listener};
 use puller::Puller;
@@ -96,11 +96,11 @@ impl PushConsumer {
         }
         let instance = ClientInstance::get_or_create(&config.client).await?;
         let (subs, offsets) = subscriptions_and_offsets(&config, subscriptions, &instance);
-        let tracer = if config.enable_msg_trace {
+        let tracer = if config.trace.enabled {
             let d = crate::producer::Producer::start_trace_dispatcher(
                 &config.client,
                 &config.group,
-                config.trace_topic.clone(),
+                config.trace.topic.clone(),
             )
             .await?;
             Some(ConsumeTracer::new(d, &config.group, instance.client_id()))
@@ -110,7 +110,7 @@ impl PushConsumer {
         let config = Arc::new(config);
         let offsets = Arc::new(offsets);
         let (stop, tasks) = (CancellationToken::new(), TaskTracker::new());
-        let send_back = SendBack::new(Arc::clone(&instance), &config.group, config.max_reconsume_times);
+        let send_back = SendBack::new(Arc::clone(&instance), &config.group, config.consume.max_reconsume_times);
         let consume =
             ConsumeService::new(Arc::clone(&config), listener, tasks.clone(), Arc::clone(&offsets), send_back, tracer);
         let puller = Puller::new(

@@ -77,7 +77,7 @@ impl Puller {
                 queue: &c.mq,
                 subscription: &sub,
                 offset: c.offset,
-                max_msgs: self.config.pull_batch_size,
+                max_msgs: self.config.pull.batch_size,
                 suspend: LONG_POLL,
                 commit_offset: commit,
                 broker_id: c.broker_id,
@@ -99,8 +99,8 @@ impl Puller {
     /// Flow control: the cache is over a threshold, or an orderly queue is not locked yet.
     fn must_wait(&self, pq: &ProcessQueue) -> bool {
         let (count, bytes) = pq.load();
-        count > self.config.pull_threshold_for_queue
-            || bytes > self.config.pull_threshold_size_for_queue
+        count > self.config.pull.threshold_for_queue
+            || bytes > self.config.pull.threshold_size_for_queue
             || (self.orderly() && !pq.is_locked())
     }
 
