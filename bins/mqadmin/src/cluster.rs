@@ -1,6 +1,7 @@
 //! Cluster commands: clusterList, brokerStatus, getBrokerConfig, updateBrokerConfig.
 
 use clap::Subcommand;
+use rmq_admin::cluster::Cluster;
 use rmq_admin::cluster::{BrokerConfig, BrokerInfo, BrokerStatus};
 use rmq_admin::Admin;
 use serde_json::json;
@@ -51,19 +52,21 @@ impl Cmd {
     pub async fn run(self, admin: &Admin, out: Output) -> anyhow::Result<()> {
         match self {
             Self::ClusterList { cluster } => {
-                let brokers = admin.cluster_list(cluster.as_deref(), &out.progress("brokers")).await?;
+                let brokers = Cluster::new(admin).cluster_list(cluster.as_deref(), &out.progress("brokers")).await?;
                 out.print(&brokers, || cluster_table(&brokers))
             }
             Self::BrokerStatus { target } => {
-                let status = admin.broker_status(&target.target(), &out.progress("brokers")).await?;
+                let status = Cluster::new(admin).broker_status(&target.target(), &out.progress("brokers")).await?;
                 out.print(&status, || status_table(&status))
             }
             Self::GetBrokerConfig { target } => {
-                let configs = admin.broker_config(&target.target()).await?;
+                let configs = Cluster::new(admin).broker_config(&target.target()).await?;
                 out.print(&configs, || config_text(&configs))
             }
             Self::UpdateBrokerConfig { target, key, value, all } => {
-                let brokers = admin.update_broker_config(&target.target(), &key, &value, all.unwrap_or(false)).await?;
+                let brokers = Cluster::new(admin)
+                    .update_broker_config(&target.target(), &key, &value, all.unwrap_or(false))
+                    .await?;
                 out.print(&json!({"key": key, "value": value, "brokers": brokers}), || {
                     brokers
                         .iter()

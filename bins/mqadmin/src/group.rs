@@ -2,6 +2,7 @@
 //! producerConnection, consumerStatus.
 
 use clap::{Args, Subcommand};
+use rmq_admin::group::Groups;
 use rmq_admin::group::{ConsumerProgress, ConsumerRunningInfo, GroupOnBroker, GroupSpec, GroupSummary};
 use rmq_admin::Admin;
 use rmq_remoting::body::{Connection, ConsumerConnection};
@@ -127,12 +128,13 @@ impl Cmd {
     pub async fn run(self, admin: &Admin, out: Output) -> anyhow::Result<()> {
         match self {
             Self::UpdateSubGroup { target, group, flags } => {
-                let done = admin.update_sub_group(&target.target(), group.trim(), &flags.spec()).await?;
+                let done = Groups::new(admin).update_sub_group(&target.target(), group.trim(), &flags.spec()).await?;
                 out.print(&done, || done.iter().map(sub_group_text).collect())
             }
             Self::DeleteSubGroup { target, group, remove_offset } => {
-                let brokers =
-                    admin.delete_sub_group(&target.target(), group.trim(), remove_offset.unwrap_or(false)).await?;
+                let brokers = Groups::new(admin)
+                    .delete_sub_group(&target.target(), group.trim(), remove_offset.unwrap_or(false))
+                    .await?;
                 out.print(&json!({"group": group, "brokers": brokers}), || {
                     brokers
                         .iter()
@@ -141,23 +143,25 @@ impl Cmd {
                 })
             }
             Self::ConsumerProgress { group: Some(group), topic } => {
-                let p = admin.consumer_progress(group.trim(), topic.as_deref(), &out.progress("brokers")).await?;
+                let p = Groups::new(admin)
+                    .consumer_progress(group.trim(), topic.as_deref(), &out.progress("brokers"))
+                    .await?;
                 out.print(&p, || progress_text(&p))
             }
             Self::ConsumerProgress { group: None, .. } => {
-                let groups = admin.group_list(&out.progress("groups")).await?;
+                let groups = Groups::new(admin).group_list(&out.progress("groups")).await?;
                 out.print(&groups, || groups_table(&groups))
             }
             Self::ConsumerConnection { group } => {
-                let c = admin.consumer_connection(group.trim()).await?;
+                let c = Groups::new(admin).consumer_connection(group.trim()).await?;
                 out.print(&c, || consumer_connection_text(&c))
             }
             Self::ProducerConnection { group, topic } => {
-                let c = admin.producer_connection(group.trim(), topic.trim()).await?;
+                let c = Groups::new(admin).producer_connection(group.trim(), topic.trim()).await?;
                 out.print(&c, || connections(&c.connection_set))
             }
             Self::ConsumerStatus { group, client_id } => {
-                let infos = admin.consumer_status(group.trim(), client_id.as_deref()).await?;
+                let infos = Groups::new(admin).consumer_status(group.trim(), client_id.as_deref()).await?;
                 out.print(&infos, || infos.iter().map(running_info_text).collect())
             }
         }

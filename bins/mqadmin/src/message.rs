@@ -3,7 +3,11 @@
 
 use clap::{Args, Subcommand};
 use rmq_admin::message::MessageView;
+use rmq_admin::message::Messages;
+use rmq_admin::offset::Offsets;
 use rmq_admin::pull::QueueRange;
+use rmq_admin::pull::Queues;
+use rmq_admin::send::Sender;
 use rmq_admin::send::{RtReport, SendOutcome, SendSpec};
 use rmq_admin::time::parse_timestamp;
 use rmq_admin::{Admin, AdminError};
@@ -196,7 +200,7 @@ impl ConsumeArgs {
             if left == 0 {
                 break;
             }
-            admin.read_range(range, "*", left, &mut |batch| found.extend_from_slice(batch)).await?;
+            Queues::new(admin).read_range(range, "*", left, &mut |batch| found.extend_from_slice(batch)).await?;
         }
         report(ranges.len(), ranges.len());
         Ok(found)
@@ -208,22 +212,25 @@ impl ConsumeArgs {
         let topic = self.topic.trim();
         Ok(match (&self.broker, self.queue_id) {
             (Some(name), Some(q)) => {
-                let mut r = admin.queue_range(topic, name.trim(), q).await?;
+                let mut r = Queues::new(admin).queue_range(topic, name.trim(), q).await?;
                 if let Some(t) = b {
-                    r.from = admin.search_offset(&r.addr, &r.topic, q, t).await?;
+                    r.from = Offsets::new(admin).search_offset(&r.addr, &r.topic, q, t).await?;
                 }
                 if let Some(t) = e {
-                    r.to = admin.search_offset(&r.addr, &r.topic, q, t).await?;
+                    r.to = Offsets::new(admin).search_offset(&r.addr, &r.topic, q, t).await?;
                 }
                 vec![r]
             }
             (None, Some(_)) => {
                 return Err(AdminError::Invalid("a queue id (-i) needs the broker name (-b)".into()).into())
             }
-            (Some(name), None) => {
-                admin.queue_ranges(topic, b, e).await?.into_iter().filter(|r| &r.broker_name == name).collect()
-            }
-            (None, None) => admin.queue_ranges(topic, b, e).await?,
+            (Some(name), None) => Queues::new(admin)
+                .queue_ranges(topic, b, e)
+                .await?
+                .into_iter()
+                .filter(|r| &r.broker_name == name)
+                .collect(),
+            (None, None) => Queues::new(admin).queue_ranges(topic, b, e).await?,
         })
     }
 }
@@ -312,16 +319,16 @@ impl Cmd {
     pub async fn run(self, admin: &Admin, out: Output) -> anyhow::Result<()> {
         match self {
             Self::QueryMsgById { id, topic } => {
-                let found = admin.query_msg_by_id(id.trim(), topic.as_deref()).await?;
+                let found = Messages::new(admin).query_msg_by_id(id.trim(), topic.as_deref()).await?;
                 out.print(&found, || detail(&found))
             }
             Self::QueryMsgByKey { topic, key, begin, end, max } => {
                 let (b, e) = (ts_arg(begin.as_ref())?.unwrap_or(0), ts_arg(end.as_ref())?.unwrap_or(i64::MAX));
-                let found = admin.query_by_key(topic.trim(), &key, max, b, e).await?;
+                let found = Messages::new(admin).query_by_key(topic.trim(), &key, max, b, e).await?;
                 out.print(&found, || lines(&found, false).render())
             }
             Self::QueryMsgByUniqueKey { topic, id, all } => {
-                let mut found = admin.query_by_unique_key(topic.trim(), id.trim()).await?;
+                let mut found = Messages::new(admin).query_by_unique_key(topic.trim(), id.trim()).await?;
                 if !all {
                     found.truncate(1);
                 }
@@ -332,7 +339,7 @@ impl Cmd {
                 out.print(&records, || trace_table(&records))
             }
             Self::QueryMsgByOffset { topic, broker, queue_id, offset } => {
-                let m = admin.message_at(topic.trim(), broker.trim(), queue_id, offset).await?;
+                let m = Queues::new(admin).message_at(topic.trim(), broker.trim(), queue_id, offset).await?;
                 out.print(&m, || detail(std::slice::from_ref(&m)))
             }
             Self::PrintMsg { topic, charset, expression, begin, end, body } => {
@@ -352,7 +359,7 @@ impl Cmd {
                     broker_name: broker,
                     queue_id,
                 };
-                let r = admin.send_message(&spec).await?;
+                let r = Sender::new(admin).send_message(&spec).await?;
                 out.print(&r, || send_table(&r))
             }
             Self::ConsumeMessage(args) => {
@@ -360,7 +367,7 @@ impl Cmd {
                 out.print(&found, || lines(&found, true).render())
             }
             Self::CheckMsgSendRt { topic, amount, size } => {
-                let r = admin.check_send_rt(topic.trim(), amount, size, &out.progress("messages")).await?;
+                let r = Sender::new(admin).check_send_rt(topic.trim(), amount, size, &out.progress("messages")).await?;
                 out.print(&r, || rt_table(&r))
             }
         }
@@ -386,13 +393,13 @@ async fn dump_queues(
     expression: &str,
     (begin, end): (Option<i64>, Option<i64>),
 ) -> anyhow::Result<Vec<QueueDump>> {
-    let ranges = admin.queue_ranges(topic, begin, end).await?;
+    let ranges = Queues::new(admin).queue_ranges(topic, begin, end).await?;
     let (report, total) = (out.progress("queues"), ranges.len());
     let mut dumps = Vec::new();
     for (i, range) in ranges.into_iter().enumerate() {
         report(i, total);
         let mut messages = Vec::new();
-        admin.read_range(&range, expression, usize::MAX, &mut |b| messages.extend_from_slice(b)).await?;
+        Queues::new(admin).read_range(&range, expression, usize::MAX, &mut |b| messages.extend_from_slice(b)).await?;
         dumps.push(QueueDump { queue: range, messages });
     }
     report(dumps.len(), dumps.len());

@@ -2,6 +2,7 @@
 //! topicClusterList, updateTopicPerm.
 
 use clap::Subcommand;
+use rmq_admin::topic::Topics;
 use rmq_admin::topic::{PermChange, QueueStatus, TopicClusterGroups, TopicSpec};
 use rmq_admin::{Admin, BrokerRef};
 use rmq_client::TopicRouteData;
@@ -101,21 +102,21 @@ impl Cmd {
                     attributes,
                     ..TopicSpec::new(topic.trim())
                 };
-                let brokers = admin.create_topic(&target.target(), &spec).await?;
+                let brokers = Topics::new(admin).create_topic(&target.target(), &spec).await?;
                 out.print(&created_json(&brokers, &spec), || created_text(&brokers, &spec))
             }
             Self::DeleteTopic { topic, cluster } => {
-                let brokers = admin.delete_topic(cluster.trim(), topic.trim()).await?;
+                let brokers = Topics::new(admin).delete_topic(cluster.trim(), topic.trim()).await?;
                 out.print(&json!({"topic": topic, "cluster": cluster, "brokers": brokers}), || {
                     format!("delete topic [{topic}] from cluster [{cluster}] success.\ndelete topic [{topic}] from NameServer success.\n")
                 })
             }
             Self::TopicList { cluster_model: false } => {
-                let topics = admin.topic_list().await?;
+                let topics = Topics::new(admin).topic_list().await?;
                 out.print(&topics, || topics.iter().map(|t| format!("{t}\n")).collect())
             }
             Self::TopicList { cluster_model: true } => {
-                let rows = admin.topic_list_with_groups(&out.progress("topics")).await?;
+                let rows = Topics::new(admin).topic_list_with_groups(&out.progress("topics")).await?;
                 out.print(&rows, || groups_table(&rows))
             }
             Self::TopicRoute { topic } => {
@@ -123,15 +124,15 @@ impl Cmd {
                 out.print(&route, || route_text(&route))
             }
             Self::TopicStatus { topic } => {
-                let rows = admin.topic_status(topic.trim(), &out.progress("brokers")).await?;
+                let rows = Topics::new(admin).topic_status(topic.trim(), &out.progress("brokers")).await?;
                 out.print(&rows, || status_table(&rows))
             }
             Self::TopicClusterList { topic } => {
-                let clusters = admin.topic_clusters(topic.trim()).await?;
+                let clusters = Topics::new(admin).topic_clusters(topic.trim()).await?;
                 out.print(&clusters, || clusters.iter().map(|c| format!("{c}\n")).collect())
             }
             Self::UpdateTopicPerm { target, topic, perm } => {
-                let changes = admin.update_topic_perm(topic.trim(), perm, &target.target()).await?;
+                let changes = Topics::new(admin).update_topic_perm(topic.trim(), perm, &target.target()).await?;
                 out.print(&changes, || changes.iter().map(perm_change_line).collect())
             }
         }

@@ -2,16 +2,18 @@
 //! It is built on `rmq-client`'s [`ClientInstance`] (name servers, routes, connections).
 //!
 //! [`Admin`] wraps a [`ClientInstance`] that has no producer or consumer (so it sends no
-//! heartbeat) and speaks the admin request codes the official `mqadmin` sends. Every call
-//! returns plain data (serializable, camelCase) for the caller to print; calls that walk many
-//! queues or brokers take a [`Progress`] callback.
+//! heartbeat) and speaks the admin request codes the official `mqadmin` sends: name server and
+//! broker calls, routes, cluster info, target resolution. Each family of calls is a type of its
+//! own module made from an `&Admin` (`Topics::new(&admin).create_topic(..)`). Every call returns
+//! plain data (serializable, camelCase) for the caller to print; calls that walk many queues or
+//! brokers take a [`Progress`] callback.
 //!
-//! - [`cluster`]: brokers and their runtime stats, broker config.
-//! - [`topic`]: create, delete, list, route, status, permissions.
-//! - [`group`]: subscription groups, consume progress, connections, consumer running info.
-//! - [`offset`]: reset by time, skip the backlog, clone a group's offsets.
-//! - [`message`]: queries by id, key, unique key; [`pull`]: queue ranges and raw pulls;
-//!   [`send`]: raw sends and the send round-trip check.
+//! - [`cluster::Cluster`]: brokers and their runtime stats, broker config.
+//! - [`topic::Topics`]: create, delete, list, route, status, permissions.
+//! - [`group::Groups`]: subscription groups, consume progress, connections, consumer running info.
+//! - [`offset::Offsets`]: queue offsets; reset by time, skip the backlog, clone a group's offsets.
+//! - [`message::Messages`]: queries by id, key, unique key; [`pull::Queues`]: queue ranges and
+//!   raw pulls; [`send::Sender`]: raw sends and the send round-trip check.
 
 #![warn(
     clippy::unwrap_used,

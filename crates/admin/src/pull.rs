@@ -8,6 +8,7 @@ use rmq_remoting::header::PullMessageResponseHeader;
 use serde::Serialize;
 
 use crate::message::{decode_records, MessageView};
+use crate::offset::Offsets;
 use crate::{route_addr, Admin, AdminError, Result};
 use rmq_client::consumer::{PullRequest, PullResult, PullStatus, Subscription};
 use rmq_client::ClientError;
@@ -35,11 +36,23 @@ pub struct QueueRange {
     pub to: i64,
 }
 
-impl Admin {
+/// The admin calls on queue ranges and raw pulls (`Queues::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Queues<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Queues<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     /// Every readable queue of `topic` with its offsets: from the first message stored at or
     /// after `begin` (else the min offset) to the first at or after `end` (else the max offset).
     pub async fn queue_ranges(&self, topic: &str, begin: Option<i64>, end: Option<i64>) -> Result<Vec<QueueRange>> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let mut queues = route.queue_datas.clone();
         queues.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
         let mut out = Vec::new();
@@ -47,12 +60,12 @@ impl Admin {
             let Some(addr) = route_addr(&route, &q.broker_name, false) else { continue };
             for queue_id in 0..q.read_queue_nums {
                 let from = match begin {
-                    Some(t) => self.search_offset(&addr, topic, queue_id, t).await?,
-                    None => self.min_offset(&addr, topic, queue_id).await?,
+                    Some(t) => Offsets::new(self.admin).search_offset(&addr, topic, queue_id, t).await?,
+                    None => Offsets::new(self.admin).min_offset(&addr, topic, queue_id).await?,
                 };
                 let to = match end {
-                    Some(t) => self.search_offset(&addr, topic, queue_id, t).await?,
-                    None => self.max_offset(&addr, topic, queue_id).await?,
+                    Some(t) => Offsets::new(self.admin).search_offset(&addr, topic, queue_id, t).await?,
+                    None => Offsets::new(self.admin).max_offset(&addr, topic, queue_id).await?,
                 };
                 out.push(QueueRange {
                     topic: topic.to_owned(),
@@ -69,15 +82,15 @@ impl Admin {
 
     /// The range of one queue, `broker_name`'s `queue_id`.
     pub async fn queue_range(&self, topic: &str, broker_name: &str, queue_id: i32) -> Result<QueueRange> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let addr = route_addr(&route, broker_name, false)
             .ok_or_else(|| AdminError::BrokerNotFound(format!("{broker_name} (not in the route of {topic})")))?;
         Ok(QueueRange {
             topic: topic.to_owned(),
             broker_name: broker_name.to_owned(),
             queue_id,
-            from: self.min_offset(&addr, topic, queue_id).await?,
-            to: self.max_offset(&addr, topic, queue_id).await?,
+            from: Offsets::new(self.admin).min_offset(&addr, topic, queue_id).await?,
+            to: Offsets::new(self.admin).max_offset(&addr, topic, queue_id).await?,
             addr,
         })
     }
@@ -106,7 +119,7 @@ impl Admin {
             commit_offset: None,
             broker_id: 0,
         };
-        let resp = self.broker_call(&range.addr, req.command()).await?;
+        let resp = self.admin.broker_call(&range.addr, req.command()).await?;
         let Some(status) = PullStatus::from_code(resp.response_code()) else {
             return Err(AdminError::Client(ClientError::Broker {
                 addr: range.addr.clone(),

@@ -143,9 +143,21 @@ fn send_status(code: ResponseCode) -> Option<&'static str> {
     }
 }
 
-impl Admin {
+/// The admin calls on raw sends and the send round-trip check (`Sender::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Sender<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Sender<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     fn id_generator(&self) -> UniqueIdGenerator {
-        let ip: IpAddr = self.instance.config().client_ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let ip: IpAddr = self.admin.instance.config().client_ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
         UniqueIdGenerator::new(ip, month_start_ms(crate::now_ms()))
     }
 
@@ -155,7 +167,7 @@ impl Admin {
         let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &send_header(q, spec, &unique, now))
             .with_body(spec.body.clone());
         let started = Instant::now();
-        let resp = self.broker_call(&q.addr, req).await?;
+        let resp = self.admin.broker_call(&q.addr, req).await?;
         let rt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let Some(status) = send_status(resp.response_code()) else {
             return Err(AdminError::Client(ClientError::Broker {
@@ -183,7 +195,7 @@ impl Admin {
         if spec.queue_id.is_some() && spec.broker_name.is_none() {
             return Err(AdminError::Invalid("a queue id (-i) needs the broker name (-b)".into()));
         }
-        let route = self.route(&spec.topic).await?;
+        let route = self.admin.route(&spec.topic).await?;
         let mut queues = writable_queues(&route);
         if let Some(b) = &spec.broker_name {
             queues.retain(|q| &q.broker_name == b);
@@ -212,7 +224,7 @@ impl Admin {
         size: usize,
         progress: Progress<'_>,
     ) -> Result<RtReport> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let queues = writable_queues(&route);
         if queues.is_empty() {
             return Err(AdminError::Invalid(format!("topic {topic} has no writable queue")));

@@ -98,14 +98,26 @@ pub struct PermChange {
     pub changed: bool,
 }
 
-impl Admin {
+/// The admin calls on create, delete, list, route, status, permissions (`Topics::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Topics<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Topics<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     /// Creates or updates a topic on the target brokers; returns them.
     pub async fn create_topic(&self, target: &Target, spec: &TopicSpec) -> Result<Vec<BrokerRef>> {
         check_perm(spec.perm)?;
         if spec.read_queue_nums <= 0 || spec.write_queue_nums <= 0 {
             return Err(AdminError::Invalid("read and write queue numbers must be positive".into()));
         }
-        let brokers = self.resolve(target, false).await?;
+        let brokers = self.admin.resolve(target, false).await?;
         let header = CreateTopicRequestHeader {
             topic: spec.topic.clone(),
             default_topic: DEFAULT_TOPIC.to_owned(),
@@ -119,7 +131,7 @@ impl Admin {
         };
         for b in &brokers {
             let req = RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &header);
-            self.broker_ok(&b.addr, req).await?;
+            self.admin.broker_ok(&b.addr, req).await?;
         }
         if spec.order {
             let conf: Vec<String> =
@@ -135,34 +147,40 @@ impl Admin {
             key: topic.to_owned(),
             value: conf.to_owned(),
         };
-        for addr in self.instance.namesrv_addrs() {
-            self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::PutKvConfig, &h)).await?;
+        for addr in self.admin.instance.namesrv_addrs() {
+            self.admin.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::PutKvConfig, &h)).await?;
         }
         Ok(())
     }
 
     /// Deletes a topic from every master of `cluster` and from every name server.
     pub async fn delete_topic(&self, cluster: &str, topic: &str) -> Result<Vec<BrokerRef>> {
-        self.route(topic).await?;
-        let brokers = self.resolve(&Target::Cluster(cluster.to_owned()), false).await?;
+        self.admin.route(topic).await?;
+        let brokers = self.admin.resolve(&Target::Cluster(cluster.to_owned()), false).await?;
         let h = TopicRequestHeader { topic: topic.to_owned() };
         for b in &brokers {
-            self.broker_ok(&b.addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInBroker, &h)).await?;
+            self.admin
+                .broker_ok(&b.addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInBroker, &h))
+                .await?;
         }
         let h = DeleteTopicFromNamesrvRequestHeader { topic: topic.to_owned(), cluster_name: Some(cluster.to_owned()) };
         let kv = KvConfigKeyRequestHeader { namespace: ORDER_TOPIC_CONFIG.to_owned(), key: topic.to_owned() };
-        for addr in self.instance.namesrv_addrs() {
-            self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInNamesrv, &h)).await?;
+        for addr in self.admin.instance.namesrv_addrs() {
+            self.admin
+                .broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInNamesrv, &h))
+                .await?;
             // Most topics have no order config; a failure here changes nothing.
-            let _ =
-                self.broker_call(&addr, RemotingCommand::request_with_header(RequestCode::DeleteKvConfig, &kv)).await;
+            let _ = self
+                .admin
+                .broker_call(&addr, RemotingCommand::request_with_header(RequestCode::DeleteKvConfig, &kv))
+                .await;
         }
         Ok(brokers)
     }
 
     /// Every topic the name servers know, sorted.
     pub async fn topic_list(&self) -> Result<Vec<String>> {
-        let resp = self.namesrv_ok(RemotingCommand::request(RequestCode::GetAllTopicListFromNameserver)).await?;
+        let resp = self.admin.namesrv_ok(RemotingCommand::request(RequestCode::GetAllTopicListFromNameserver)).await?;
         let mut list: TopicList = parse_json("name server", &resp.body)?;
         list.topic_list.sort();
         Ok(list.topic_list)
@@ -179,13 +197,13 @@ impl Admin {
         let mut out = Vec::with_capacity(topics.len());
         for (i, topic) in topics.iter().enumerate() {
             progress(i, topics.len());
-            let Ok(route) = self.route(topic).await else { continue };
+            let Ok(route) = self.admin.route(topic).await else { continue };
             let cluster = route.broker_datas.first().map(|b| b.cluster.clone()).unwrap_or_default();
             let mut groups = Vec::new();
             if let Some(addr) = route.broker_datas.first().and_then(|b| route_addr(&route, &b.broker_name, false)) {
                 let h = QueryTopicConsumeByWhoRequestHeader { topic: topic.clone() };
                 let req = RemotingCommand::request_with_header(RequestCode::QueryTopicConsumeByWho, &h);
-                if let Ok(resp) = self.broker_ok(&addr, req).await {
+                if let Ok(resp) = self.admin.broker_ok(&addr, req).await {
                     groups = parse_json::<GroupList>(&addr, &resp.body)?.group_list;
                 }
             }
@@ -197,14 +215,16 @@ impl Admin {
 
     /// Min and max offset and last store time of each queue of `topic`, by broker and queue.
     pub async fn topic_status(&self, topic: &str, progress: Progress<'_>) -> Result<Vec<QueueStatus>> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let mut rows = Vec::new();
         for (i, b) in route.broker_datas.iter().enumerate() {
             progress(i, route.broker_datas.len());
             let Some(addr) = route_addr(&route, &b.broker_name, false) else { continue };
             let h = TopicRequestHeader { topic: topic.to_owned() };
-            let resp =
-                self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::GetTopicStatsInfo, &h)).await?;
+            let resp = self
+                .admin
+                .broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::GetTopicStatsInfo, &h))
+                .await?;
             let table = TopicStatsTable::parse(&resp.body)
                 .map_err(|e| AdminError::BadAnswer { addr: addr.clone(), reason: e.to_string() })?;
             rows.extend(table.offset_table.into_iter().map(|(mq, o)| QueueStatus {
@@ -222,10 +242,10 @@ impl Admin {
 
     /// Clusters that serve `topic`.
     pub async fn topic_clusters(&self, topic: &str) -> Result<Vec<String>> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let mut clusters: Vec<String> = route.broker_datas.iter().map(|b| b.cluster.clone()).collect();
         if clusters.iter().any(String::is_empty) {
-            let info = self.cluster_info().await?;
+            let info = self.admin.cluster_info().await?;
             clusters = route
                 .broker_datas
                 .iter()
@@ -247,13 +267,13 @@ impl Admin {
     async fn perm_targets(&self, target: &Target) -> Result<Vec<BrokerRef>> {
         Ok(match target {
             Target::Broker(addr) => {
-                let info = self.cluster_info().await?;
+                let info = self.admin.cluster_info().await?;
                 let b = find_by_addr(&info, addr)
                     .filter(|b| b.broker_id == 0)
                     .ok_or_else(|| AdminError::BrokerNotFound(format!("{addr} (not a registered master)")))?;
                 vec![b]
             }
-            Target::Cluster(_) => self.resolve(target, false).await?,
+            Target::Cluster(_) => self.admin.resolve(target, false).await?,
         })
     }
 
@@ -270,14 +290,14 @@ impl Admin {
             order: cfg.order,
             attributes: None,
         };
-        self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &h)).await?;
+        self.admin.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &h)).await?;
         Ok(())
     }
 
     /// Sets the permission of `topic` on the target brokers' masters.
     pub async fn update_topic_perm(&self, topic: &str, perm: i32, target: &Target) -> Result<Vec<PermChange>> {
         check_perm(perm)?;
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let brokers = self.perm_targets(target).await?;
         let mut out = Vec::new();
         for b in brokers {
@@ -312,8 +332,11 @@ impl Admin {
     /// The topic's config on one broker (GET_TOPIC_CONFIG, 5.x), if the broker answers it.
     async fn topic_config(&self, addr: &str, topic: &str) -> Option<TopicConfig> {
         let h = GetTopicConfigRequestHeader { topic: topic.to_owned() };
-        let resp =
-            self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetTopicConfig, &h)).await.ok()?;
+        let resp = self
+            .admin
+            .broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetTopicConfig, &h))
+            .await
+            .ok()?;
         parse_json(addr, &resp.body).ok()
     }
 }
