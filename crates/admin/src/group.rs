@@ -336,7 +336,7 @@ impl<'a> Groups<'a> {
             .topic_list()
             .await?
             .into_iter()
-            .filter_map(|t| t.strip_prefix("%RETRY%").map(str::to_owned))
+            .filter_map(|t| rmq_common::topic::retry_group(&t).map(str::to_owned))
             .collect();
         let mut out = Vec::with_capacity(groups.len());
         for (i, group) in groups.iter().enumerate() {

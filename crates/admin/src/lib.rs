@@ -237,9 +237,3 @@ pub fn parse_properties(text: &str) -> std::collections::BTreeMap<String, String
         .filter_map(|l| l.split_once(['=', ':']).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
         .collect()
 }
-
-/// Milliseconds since the epoch.
-pub(crate) fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
-        .unwrap_or(0)
-}

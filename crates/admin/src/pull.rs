@@ -14,7 +14,7 @@ use rmq_client::consumer::{PullRequest, PullResult, PullStatus, Subscription};
 use rmq_client::ClientError;
 
 /// The group the official tools pull as.
-pub const TOOLS_CONSUMER: &str = "TOOLS_CONSUMER";
+pub const TOOLS_CONSUMER: &str = rmq_common::group::TOOLS_CONSUMER;
 /// Messages per pull.
 const BATCH: i64 = 32;
 

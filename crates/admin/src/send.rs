@@ -17,7 +17,7 @@ use crate::{Admin, AdminError, Progress, Result};
 use rmq_client::ClientError;
 
 /// The producer group the official `sendMessage` uses.
-pub const TOOLS_PRODUCER: &str = "DEFAULT_PRODUCER";
+pub const TOOLS_PRODUCER: &str = rmq_common::group::DEFAULT_PRODUCER;
 
 /// What `sendMessage` sends.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -117,7 +117,7 @@ fn send_header(q: &Target, spec: &SendSpec, unique: &str, now: i64) -> SendMessa
     SendMessageRequestHeaderV2 {
         a: TOOLS_PRODUCER.to_owned(),
         b: spec.topic.clone(),
-        c: "TBW102".to_owned(),
+        c: rmq_common::topic::AUTO_CREATE.to_owned(),
         d: 4,
         e: q.queue_id,
         f: 0,
@@ -158,11 +158,11 @@ impl<'a> Sender<'a> {
 
     fn id_generator(&self) -> UniqueIdGenerator {
         let ip: IpAddr = self.admin.instance.config().client_ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        UniqueIdGenerator::new(ip, month_start_ms(crate::now_ms()))
+        UniqueIdGenerator::new(ip, month_start_ms(rmq_common::time::now_ms()))
     }
 
     async fn send_to(&self, q: &Target, spec: &SendSpec, ids: &UniqueIdGenerator) -> Result<SendOutcome> {
-        let now = crate::now_ms();
+        let now = rmq_common::time::now_ms();
         let unique = ids.next(now);
         let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &send_header(q, spec, &unique, now))
             .with_body(spec.body.clone());

@@ -9,7 +9,7 @@ use crate::{AdminError, Result};
 pub fn parse_timestamp(text: &str) -> Result<i64> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("now") {
-        return Ok(crate::now_ms());
+        return Ok(rmq_common::time::now_ms());
     }
     if let Ok(ms) = text.parse::<i64>() {
         return Ok(ms);

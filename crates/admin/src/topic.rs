@@ -10,14 +10,12 @@ use serde::Serialize;
 
 use crate::{find_by_addr, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
 
-/// Name-server KV namespace of ordered topics' `brokerName:queues;...` config.
-const ORDER_TOPIC_CONFIG: &str = "ORDER_TOPIC_CONFIG";
-/// Template topic named in create requests.
-const DEFAULT_TOPIC: &str = "TBW102";
-/// Write permission bit.
-pub const PERM_WRITE: i32 = 2;
-/// Read permission bit.
-pub const PERM_READ: i32 = 4;
+// Name-server KV namespace of ordered topics' `brokerName:queues;...` config.
+use rmq_common::topic::ORDER_TOPIC_CONFIG;
+// Template topic named in create requests.
+/// Permission bits (their one home is rmq-common).
+pub use rmq_common::perm::{READ as PERM_READ, WRITE as PERM_WRITE};
+use rmq_common::topic::AUTO_CREATE as DEFAULT_TOPIC;
 
 /// What `updateTopic` sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,7 +190,7 @@ impl<'a> Topics<'a> {
             .topic_list()
             .await?
             .into_iter()
-            .filter(|t| !t.starts_with("%RETRY%") && !t.starts_with("%DLQ%"))
+            .filter(|t| !rmq_common::topic::is_retry(t) && !rmq_common::topic::is_dlq(t))
             .collect();
         let mut out = Vec::with_capacity(topics.len());
         for (i, topic) in topics.iter().enumerate() {

@@ -8,20 +8,8 @@ use rmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroup
 
 use crate::persist::{load_with_backup, write_atomic, PersistError};
 
-/// Groups whose names the broker uses itself.
-const SYSTEM_GROUPS: &[&str] = &[
-    "TOOLS_CONSUMER",
-    "FILTERSRV_CONSUMER",
-    "__MONITOR_CONSUMER",
-    "CLIENT_INNER_PRODUCER",
-    "SELF_TEST_P_GROUP",
-    "SELF_TEST_C_GROUP",
-    "CID_ONS-HTTP-PROXY",
-    "CID_ONSAPI_PERMISSION",
-    "CID_ONSAPI_OWNER",
-    "CID_ONSAPI_PULL",
-    "CID_RMQ_SYS_TRANS",
-];
+// Groups whose names the broker uses itself.
+use rmq_common::group::SYSTEM as SYSTEM_GROUPS;
 
 /// The subscription group table.
 #[derive(Debug)]
@@ -57,6 +45,7 @@ impl GroupTable {
             serde_json::to_string_pretty(&SubscriptionGroupWrapper {
                 subscription_group_table: inner.0.clone(),
                 data_version: inner.1.clone(),
+                forbidden_table: BTreeMap::new(),
             })
             .unwrap_or_default()
         };
@@ -105,7 +94,11 @@ impl GroupTable {
     #[must_use]
     pub fn wrapper(&self) -> SubscriptionGroupWrapper {
         let inner = self.inner.read();
-        SubscriptionGroupWrapper { subscription_group_table: inner.0.clone(), data_version: inner.1.clone() }
+        SubscriptionGroupWrapper {
+            subscription_group_table: inner.0.clone(),
+            data_version: inner.1.clone(),
+            forbidden_table: BTreeMap::new(),
+        }
     }
 
     /// Replaces the table (slave copying its master).

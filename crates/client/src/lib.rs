@@ -16,7 +16,6 @@
     clippy::too_many_lines
 )]
 
-mod clock;
 mod config;
 pub mod consumer;
 mod error;

@@ -20,7 +20,7 @@ use crate::instance::ClientInstance;
 use crate::message::Message;
 
 /// Default trace topic.
-pub const DEFAULT_TRACE_TOPIC: &str = "RMQ_SYS_TRACE_TOPIC";
+pub const DEFAULT_TRACE_TOPIC: &str = rmq_common::topic::TRACE;
 const FIELD: char = '\u{1}';
 const RECORD: char = '\u{2}';
 

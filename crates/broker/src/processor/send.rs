@@ -4,6 +4,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rmq_common::property;
+use rmq_common::sysflag::{TRANSACTION_COMMIT, TRANSACTION_MASK, TRANSACTION_PREPARED};
 use rmq_remoting::header::{
     ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
 };
@@ -16,10 +17,6 @@ use crate::error::{BrokerError, HandlerResult};
 use crate::topics::{perm, system, validate_topic_name};
 use crate::Broker;
 
-/// Transaction type bits of the sys flag.
-const TRANSACTION_MASK: i32 = 0xC;
-const TRANSACTION_PREPARED: i32 = 0x4;
-const TRANSACTION_COMMIT: i32 = 0x8;
 /// Longest properties string a record can hold (int16 length).
 const MAX_PROPERTIES_LEN: usize = i16::MAX as usize;
 
@@ -93,7 +90,35 @@ fn check_size(broker: &Broker, body_len: usize, properties: &str) -> Result<(), 
     Ok(())
 }
 
+/// Unique ids for messages sent without one (raw senders), in the client's layout.
+fn unique_ids(broker: &Broker) -> &'static rmq_common::msgid::UniqueIdGenerator {
+    static IDS: std::sync::OnceLock<rmq_common::msgid::UniqueIdGenerator> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let ip = broker.config.broker_ip1.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        let c = rmq_common::time::Civil::from_millis(crate::now_ms());
+        let month_start = rmq_common::time::Civil { day: 1, hour: 0, minute: 0, second: 0, millis: 0, ..c }.to_millis();
+        rmq_common::msgid::UniqueIdGenerator::new(ip, month_start)
+    })
+}
+
+/// The message's UNIQ_KEY, given one first if it has none (as the 5.x broker does): answered as
+/// the send response's `transactionId`.
+fn ensure_unique_id(broker: &Broker, properties: &mut Vec<(String, String)>) -> String {
+    if let Some(id) = property::get(properties, property::UNIQ_KEY).filter(|id| !id.is_empty()) {
+        return id.to_owned();
+    }
+    let id = unique_ids(broker).next(crate::now_ms());
+    property::set(properties, property::UNIQ_KEY, &id);
+    id
+}
+
 fn put_response(broker: &Broker, result: &PutMessageResult, queue_id: i32) -> RemotingCommand {
+    if !matches!(
+        result.status,
+        PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable
+    ) {
+        broker.stats.put_failed.fetch_add(1, Ordering::Relaxed);
+    }
     let code = match result.status {
         PutStatus::Ok => ResponseCode::Success,
         PutStatus::FlushDiskTimeout => ResponseCode::FlushDiskTimeout,
@@ -155,6 +180,7 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
     property::set(&mut base.properties, property::MSG_REGION, &broker.config.region_id);
     property::set(&mut base.properties, property::TRACE_ON, &broker.config.trace_on.to_string());
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
+    let unique_id = if is_batch { None } else { Some(ensure_unique_id(broker, &mut base.properties)) };
     let mut result = if is_batch {
         if h.topic.starts_with(system::RETRY_PREFIX) {
             return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
@@ -197,6 +223,9 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
         }
     };
     await_replication(broker, &mut result, wait).await;
+    if result.transaction_id.is_none() {
+        result.transaction_id = unique_id;
+    }
     Ok(put_response(broker, &result, queue_id))
 }
 
@@ -307,14 +336,10 @@ pub async fn send_back(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerRe
     let m = StoreMessage {
         topic,
         queue_id: queue_id.abs(),
-        flag: msg.flag,
-        sys_flag: msg.sys_flag,
-        born_timestamp: msg.born_timestamp,
-        born_host: msg.born_host,
         reconsume_times: reconsume + 1,
-        body: msg.body.clone(),
+        prepared_transaction_offset: 0,
         properties: props,
-        ..StoreMessage::default()
+        ..StoreMessage::from(&msg)
     };
     let result = broker.store.put_message(broker.prepare(m)?).await;
     match result.status {

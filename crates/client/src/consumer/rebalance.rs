@@ -12,11 +12,11 @@ use rmq_remoting::{RemotingCommand, RequestCode};
 
 use super::allocate::AllocateStrategy;
 use super::offset_store::OffsetStore;
-use super::types::{ConsumeFromWhere, MessageModel, RETRY_PREFIX};
+use super::types::{ConsumeFromWhere, MessageModel};
 use crate::error::{ClientError, Result};
 use crate::instance::ClientInstance;
 
-const PERM_READ: i32 = 4;
+use rmq_common::perm::READ as PERM_READ;
 
 /// The queues of `topic` this instance takes for `group` now: all readable ones when
 /// broadcasting, its share by `allocate` when clustering. None when the route or the group's
@@ -56,7 +56,7 @@ pub async fn start_offset(
     if let Some(o) = offsets.read_stored(mq).await?.filter(|o| *o >= 0) {
         return Ok(o);
     }
-    if mq.topic.starts_with(RETRY_PREFIX) {
+    if rmq_common::topic::is_retry(&mq.topic) {
         return Ok(0);
     }
     match from_where {

@@ -28,9 +28,6 @@ impl ConsumeFromWhere {
 
 pub use rmq_remoting::body::MessageModel;
 
-/// Prefix of a group's retry topic.
-pub(crate) const RETRY_PREFIX: &str = "%RETRY%";
-
 /// A concurrent listener's verdict on a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsumeStatus {

@@ -53,7 +53,7 @@ impl ProducerConfig {
 impl Default for ProducerConfig {
     fn default() -> Self {
         Self {
-            group: "DEFAULT_PRODUCER".into(),
+            group: rmq_common::group::DEFAULT_PRODUCER.into(),
             client: ClientConfig::default(),
             send_timeout: Duration::from_secs(3),
             retry_times_when_send_failed: 2,

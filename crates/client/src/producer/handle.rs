@@ -97,7 +97,7 @@ impl Producer {
             None
         };
         let inner = Arc::new(Inner {
-            ids: msgid::UniqueIdGenerator::new(ip, month_start_ms(crate::clock::now_ms())),
+            ids: msgid::UniqueIdGenerator::new(ip, month_start_ms(rmq_common::time::now_ms())),
             config,
             instance,
             publish: DashMap::new(),

@@ -13,7 +13,7 @@ use crate::error::{ClientError, Result};
 use crate::message::{compress, Message};
 
 /// Topic whose route stands in for a topic the broker will create on first send.
-pub(crate) const DEFAULT_TOPIC: &str = "TBW102";
+pub(crate) use rmq_common::topic::AUTO_CREATE as DEFAULT_TOPIC;
 
 /// A message (or a batch) ready for the wire.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ impl Prepared {
         let id = match property::get(&props, property::UNIQ_KEY) {
             Some(id) => id.to_owned(),
             None => {
-                let id = ids.next(crate::clock::now_ms());
+                let id = ids.next(rmq_common::time::now_ms());
                 props.push((property::UNIQ_KEY.to_owned(), id.clone()));
                 id
             }
@@ -92,7 +92,7 @@ impl Prepared {
                 return Err(ClientError::Invalid("a batch does not support delayed messages".into()));
             }
             let mut props = m.properties.clone();
-            let id = ids.next(crate::clock::now_ms());
+            let id = ids.next(rmq_common::time::now_ms());
             property::set(&mut props, property::UNIQ_KEY, &id);
             all_ids.push(id);
             items.push(BatchItem { flag: m.flag, body: m.body.clone(), properties: props });
@@ -114,7 +114,7 @@ impl Prepared {
             default_topic_queue_nums: config.default_topic_queue_nums,
             queue_id: mq.queue_id,
             sys_flag: self.sys_flag,
-            born_timestamp: crate::clock::now_ms(),
+            born_timestamp: rmq_common::time::now_ms(),
             flag: self.flag,
             properties: Some(property::encode(&self.props)),
             reconsume_times: Some(0),

@@ -20,7 +20,7 @@ pub(crate) fn pub_record(
     let cost_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(0);
     TraceRecord {
         kind: Some(TraceType::Pub),
-        timestamp: crate::clock::now_ms() - cost_ms,
+        timestamp: rmq_common::time::now_ms() - cost_ms,
         region_id: r.region_id.clone().unwrap_or_else(|| "DefaultRegion".into()),
         group: group.to_owned(),
         topic: msg.topic.clone(),

@@ -62,7 +62,7 @@ pub(crate) fn running_info(
         "PROP_CLIENT_VERSION": "rmq-client-rust",
         "PROP_CONSUMEORDERLY": orderly.to_string(),
         "PROP_CONSUME_TYPE": "CONSUME_PASSIVELY",
-        "PROP_CONSUMER_START_TIMESTAMP": crate::clock::now_ms().to_string(),
+        "PROP_CONSUMER_START_TIMESTAMP": rmq_common::time::now_ms().to_string(),
     });
     let subs: Vec<_> = subs.iter().map(Subscription::data).collect();
     let subs = serde_json::to_string(&subs).unwrap_or_else(|_| "[]".into());

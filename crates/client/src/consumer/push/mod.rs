@@ -29,7 +29,7 @@ use super::offset_store::OffsetStore;
 use super::process_queue::ProcessQueue;
 use super::rebalance;
 use super::subscription::Subscription;
-use super::types::{MessageModel, RETRY_PREFIX};
+use super::types::MessageModel;
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, Member};
 use broker_calls::QueueTable;
@@ -77,7 +77,7 @@ fn subscriptions_and_offsets(
         subscriptions.iter().map(|(t, e)| ((*t).to_owned(), Subscription::new(t, e))).collect();
     let offsets = match config.model {
         MessageModel::Clustering => {
-            let retry = format!("{RETRY_PREFIX}{}", config.group);
+            let retry = rmq_common::topic::retry_topic(&config.group);
             subs.insert(retry.clone(), Subscription::new(&retry, "*"));
             OffsetStore::remote(&config.group, Arc::clone(instance))
         }
@@ -233,7 +233,7 @@ impl Inner {
         let topics: Vec<String> = self.subs.read().keys().cloned().collect();
         for t in &topics {
             if let Err(e) = self.instance.update_route(t).await {
-                if !t.starts_with(RETRY_PREFIX) {
+                if !rmq_common::topic::is_retry(t) {
                     tracing::warn!(topic = %t, cause = %e, "no route yet; will retry");
                 }
             }

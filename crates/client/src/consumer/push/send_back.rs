@@ -8,7 +8,6 @@ use rmq_common::property;
 use rmq_remoting::header::ConsumerSendMsgBackRequestHeader;
 use rmq_remoting::{RemotingCommand, RequestCode};
 
-use crate::consumer::types::RETRY_PREFIX;
 use crate::error::Result;
 use crate::instance::ClientInstance;
 
@@ -46,7 +45,7 @@ impl SendBack {
 
 /// A message from `%RETRY%group` is shown with its original topic.
 pub(crate) fn restore_retry_topic(mut m: MessageExt) -> MessageExt {
-    if m.topic.starts_with(RETRY_PREFIX) {
+    if rmq_common::topic::is_retry(&m.topic) {
         if let Some(t) = property::get(&m.properties, property::RETRY_TOPIC) {
             m.topic = t.to_owned();
         }

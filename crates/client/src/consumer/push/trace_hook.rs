@@ -43,7 +43,7 @@ impl ConsumeTracer {
         for m in batch {
             self.dispatcher.record(TraceRecord {
                 kind: Some(TraceType::SubBefore),
-                timestamp: crate::clock::now_ms(),
+                timestamp: rmq_common::time::now_ms(),
                 region_id: property::get(&m.properties, property::MSG_REGION).unwrap_or("DefaultRegion").to_owned(),
                 group: self.group.clone(),
                 request_id: request_id.clone(),
@@ -68,7 +68,7 @@ impl ConsumeTracer {
                 success: ok,
                 keys: keys(m),
                 context_code: i32::from(!ok),
-                timestamp: crate::clock::now_ms(),
+                timestamp: rmq_common::time::now_ms(),
                 group: self.group.clone(),
                 ..TraceRecord::default()
             });
