@@ -11,7 +11,6 @@ use rmq_remoting::header::{SendMessageRequestHeaderV2, SendMessageResponseHeader
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
 
-use crate::time::month_start_ms;
 use crate::topic::PERM_WRITE;
 use crate::{Admin, AdminError, Progress, Result};
 use rmq_client::ClientError;
@@ -158,7 +157,7 @@ impl<'a> Sender<'a> {
 
     fn id_generator(&self) -> UniqueIdGenerator {
         let ip: IpAddr = self.admin.instance.config().client_ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        UniqueIdGenerator::new(ip, month_start_ms(rmq_common::time::now_ms()))
+        UniqueIdGenerator::starting_now(ip)
     }
 
     async fn send_to(&self, q: &Target, spec: &SendSpec, ids: &UniqueIdGenerator) -> Result<SendOutcome> {

@@ -78,11 +78,6 @@ impl TraceSink for Producer {
     }
 }
 
-fn month_start_ms(now: i64) -> i64 {
-    let c = rmq_common::time::Civil::from_millis(now);
-    rmq_common::time::Civil { day: 1, hour: 0, minute: 0, second: 0, millis: 0, ..c }.to_millis()
-}
-
 impl Producer {
     /// Starts a producer: joins (or creates) the client instance and registers the group.
     pub async fn start(config: ProducerConfig) -> Result<Self> {
@@ -97,7 +92,7 @@ impl Producer {
             None
         };
         let inner = Arc::new(Inner {
-            ids: msgid::UniqueIdGenerator::new(ip, month_start_ms(rmq_common::time::now_ms())),
+            ids: msgid::UniqueIdGenerator::starting_now(ip),
             config,
             instance,
             publish: DashMap::new(),
