@@ -169,9 +169,11 @@ fn topic_commands() {
 
     let perm = c.ok(&["updateTopicPerm", "-t", "TopicA", "-b", &addr, "-p", "4"]).stdout;
     assert!(perm.contains(&format!("update topic perm from 6 to 4 in {addr} success.")), "{perm}");
+    // The old perm is read from the route (as the official command does): wait until the
+    // broker's re-registration has carried the new one to the name server.
+    wait_for("perm in the route", || c.json(&["topicRoute", "-t", "TopicA"])["queueDatas"][0]["perm"] == 4);
     let perm = c.json(&["updateTopicPerm", "-t", "TopicA", "-c", CLUSTER, "-p", "4"]);
     assert_eq!((perm[0]["oldPerm"].as_i64(), perm[0]["changed"].as_bool()), (Some(4), Some(false)));
-    wait_for("perm in the route", || c.json(&["topicRoute", "-t", "TopicA"])["queueDatas"][0]["perm"] == 4);
     fails(&c.run(&["updateTopicPerm", "-t", "TopicA", "-c", CLUSTER, "-p", "5"]), 2, "bad perm 5");
 
     let deleted = c.ok(&["deleteTopic", "-t", "TopicA", "-c", CLUSTER]).stdout;
