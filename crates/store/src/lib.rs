@@ -11,11 +11,16 @@ mod file_queue;
 mod index;
 mod mapped_file;
 mod metrics;
+mod offset;
 mod result;
 mod store;
 
 pub use checkpoint::Checkpoint;
-pub use config::{FlushMode, StoreConfig, TransferLimit, TransferLimits};
+pub use config::{
+    FileConfig, FlushConfig, FlushMode, IndexConfig, RetentionConfig, StoreConfig, TopicRules, TransferLimit,
+    TransferLimits,
+};
+pub use offset::PhyOffset;
 pub use result::{GetMessageResult, GetMessageStatus, PutMessageResult, PutStatus, QueryResult};
 pub use rmq_common::message::StoreMessage;
 pub use store::{ArrivalListener, MessageStore, RecoveryStats, StoreError};

@@ -9,18 +9,16 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rmq_common::message::{MessageExt, StoreMessage};
-use rmq_store::{FlushMode, MessageStore, PutStatus, StoreConfig};
+use rmq_store::{FileConfig, FlushConfig, FlushMode, IndexConfig, MessageStore, PutStatus, StoreConfig};
 
 const CHILD_ENV: &str = "RMQ_STORE_CRASH_CHILD_DIR";
 
 fn config(dir: &std::path::Path) -> StoreConfig {
     StoreConfig {
         root: dir.to_owned(),
-        commit_log_file_size: 256 * 1024,
-        cq_units_per_file: 1000,
-        flush_mode: FlushMode::Sync,
-        max_hash_slot_num: 128,
-        max_index_num: 400,
+        files: FileConfig { commit_log_file_size: 256 * 1024, cq_units_per_file: 1000, ..FileConfig::default() },
+        flush: FlushConfig { mode: FlushMode::Sync, ..FlushConfig::default() },
+        index: IndexConfig { max_hash_slot_num: 128, max_index_num: 400, ..IndexConfig::default() },
         ..StoreConfig::default()
     }
 }
