@@ -25,6 +25,14 @@ pub struct BrokerStats {
     pub put_total: AtomicU64,
     /// Messages handed out by pulls.
     pub get_total: AtomicU64,
+    /// Pulls that found messages.
+    pub pulls_found: AtomicU64,
+    /// Pulls that found none.
+    pub pulls_missed: AtomicU64,
+    /// Longest store read of a pull, ms.
+    pub get_time_max_ms: AtomicU64,
+    /// Sends the store refused or failed.
+    pub put_failed: AtomicU64,
 }
 
 /// Everything a request handler may need.

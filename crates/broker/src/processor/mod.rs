@@ -5,6 +5,7 @@ mod client;
 mod offset;
 mod pull;
 mod query;
+mod runtime;
 mod send;
 mod stats;
 
@@ -140,12 +141,13 @@ async fn handle(
         C::UpdateBrokerConfig => some(admin::update_broker_config(broker, &req)),
         C::GetTopicStatsInfo => some(stats::topic_stats(broker, &req)),
         C::GetConsumeStats => some(stats::consume_stats(broker, &req)),
-        C::GetBrokerRuntimeInfo => some(stats::runtime_info(broker)),
+        C::GetBrokerRuntimeInfo => some(runtime::runtime_info(broker)),
         C::GetConsumerConnectionList => some(stats::consumer_connections(broker, &req)),
         C::GetProducerConnectionList => some(stats::producer_connections(broker, &req)),
         C::GetConsumerRunningInfo => some(stats::consumer_running_info(broker, req).await),
         C::ConsumeMessageDirectly => some(stats::consume_message_directly(broker, req).await),
         C::QueryTopicConsumeByWho => some(stats::topic_consumed_by(broker, &req)),
+        C::QueryTopicsByConsumer => some(admin::topics_by_consumer(broker, &req)),
         C::GetBrokerConsumeStats => some(stats::broker_consume_stats(broker, &req)),
         other => Ok(Some(RemotingCommand::error(
             ResponseCode::RequestCodeNotSupported,

@@ -196,7 +196,10 @@ pub async fn pull(
     let read =
         |offset: i64| broker.store.get_messages(&h.topic, h.queue_id, offset, max_msgs, &|tag| filter.accepts(tag));
 
+    let started = std::time::Instant::now();
     let mut outcome = answer(read(h.queue_offset), h.queue_offset);
+    let read_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    broker.stats.get_time_max_ms.fetch_max(read_ms, Ordering::Relaxed);
     while suspend && outcome.code == ResponseCode::PullNotFound && !broker.stop.is_cancelled() {
         let notified = notifier.notified();
         tokio::pin!(notified);
@@ -216,12 +219,20 @@ pub async fn pull(
         outcome = answer(read(h.queue_offset), h.queue_offset);
     }
 
+    let counter =
+        if outcome.code == ResponseCode::Success { &broker.stats.pulls_found } else { &broker.stats.pulls_missed };
+    counter.fetch_add(1, Ordering::Relaxed);
+    if cfg.is_master() {
+        broker.offsets.commit_pull(&h.consumer_group, &h.topic, h.queue_id, outcome.next_begin_offset);
+    }
     let suggest = if outcome.suggest_slave && cfg.is_master() { group.which_broker_when_consume_slowly } else { 0 };
     let header = PullMessageResponseHeader {
         suggest_which_broker_id: suggest,
         next_begin_offset: outcome.next_begin_offset,
         min_offset: outcome.min_offset,
         max_offset: outcome.max_offset,
+        topic_sys_flag: Some(topic.topic_sys_flag),
+        group_sys_flag: Some(group.group_sys_flag),
     };
     let mut resp = RemotingCommand::response(outcome.code, Some(outcome.remark.to_owned())).with_header(&header);
     if outcome.code == ResponseCode::Success {

@@ -93,7 +93,35 @@ fn check_size(broker: &Broker, body_len: usize, properties: &str) -> Result<(), 
     Ok(())
 }
 
+/// Unique ids for messages sent without one (raw senders), in the client's layout.
+fn unique_ids(broker: &Broker) -> &'static rmq_common::msgid::UniqueIdGenerator {
+    static IDS: std::sync::OnceLock<rmq_common::msgid::UniqueIdGenerator> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let ip = broker.config.broker_ip1.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        let c = rmq_common::time::Civil::from_millis(crate::now_ms());
+        let month_start = rmq_common::time::Civil { day: 1, hour: 0, minute: 0, second: 0, millis: 0, ..c }.to_millis();
+        rmq_common::msgid::UniqueIdGenerator::new(ip, month_start)
+    })
+}
+
+/// The message's UNIQ_KEY, given one first if it has none (as the 5.x broker does): answered as
+/// the send response's `transactionId`.
+fn ensure_unique_id(broker: &Broker, properties: &mut Vec<(String, String)>) -> String {
+    if let Some(id) = property::get(properties, property::UNIQ_KEY).filter(|id| !id.is_empty()) {
+        return id.to_owned();
+    }
+    let id = unique_ids(broker).next(crate::now_ms());
+    property::set(properties, property::UNIQ_KEY, &id);
+    id
+}
+
 fn put_response(broker: &Broker, result: &PutMessageResult, queue_id: i32) -> RemotingCommand {
+    if !matches!(
+        result.status,
+        PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable
+    ) {
+        broker.stats.put_failed.fetch_add(1, Ordering::Relaxed);
+    }
     let code = match result.status {
         PutStatus::Ok => ResponseCode::Success,
         PutStatus::FlushDiskTimeout => ResponseCode::FlushDiskTimeout,
@@ -155,6 +183,7 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
     property::set(&mut base.properties, property::MSG_REGION, &broker.config.region_id);
     property::set(&mut base.properties, property::TRACE_ON, &broker.config.trace_on.to_string());
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
+    let unique_id = if is_batch { None } else { Some(ensure_unique_id(broker, &mut base.properties)) };
     let mut result = if is_batch {
         if h.topic.starts_with(system::RETRY_PREFIX) {
             return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
@@ -197,6 +226,9 @@ pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingComm
         }
     };
     await_replication(broker, &mut result, wait).await;
+    if result.transaction_id.is_none() {
+        result.transaction_id = unique_id;
+    }
     Ok(put_response(broker, &result, queue_id))
 }
 

@@ -1,7 +1,5 @@
 //! Statistics and connection listings for admin tools; calls forwarded to clients.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +12,7 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, ResponseCode};
 
 use crate::error::{BrokerError, HandlerResult};
-use crate::wire::{consume_stats as consume_stats_body, kv_table, topic_stats_table, ConsumeRow, TopicOffsetRow};
+use crate::wire::{consume_stats as consume_stats_body, topic_stats_table, ConsumeRow, TopicOffsetRow};
 use crate::Broker;
 
 fn queue_count(broker: &Broker, topic: &str) -> Option<i32> {
@@ -42,7 +40,19 @@ pub fn topic_stats(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult
             }
         })
         .collect();
-    Ok(RemotingCommand::success().with_body(topic_stats_table(&rows)))
+    Ok(RemotingCommand::success().with_body(topic_stats_table(&rows, topic_put_tps(broker, &h.topic, queues))))
+}
+
+/// Messages put on a topic per second over the last minute (the 5.x `topicPutTps`), counted from
+/// the consume queues: max offset minus the first offset stored in that minute.
+fn topic_put_tps(broker: &Broker, topic: &str, queues: i32) -> f64 {
+    let since = crate::now_ms() - 60_000;
+    let count: i64 = (0..queues)
+        .map(|q| (broker.store.max_offset(topic, q) - broker.store.offset_by_time(topic, q, since)).max(0))
+        .sum();
+    #[allow(clippy::cast_precision_loss)]
+    let tps = count as f64 / 60.0;
+    (tps * 100.0).round() / 100.0
 }
 
 fn group_rows(broker: &Broker, group: &str, topic: &str) -> Vec<ConsumeRow> {
@@ -51,6 +61,7 @@ fn group_rows(broker: &Broker, group: &str, topic: &str) -> Vec<ConsumeRow> {
         .map(|q| {
             let consumer_offset = broker.offsets.query(group, topic, q).unwrap_or(0).max(0);
             ConsumeRow {
+                pull_offset: broker.offsets.query_pull(group, topic, q).max(consumer_offset),
                 topic: topic.to_owned(),
                 broker_name: broker.config.broker_name.clone(),
                 queue_id: q,
@@ -103,77 +114,6 @@ pub fn broker_consume_stats(broker: &Arc<Broker>, _req: &RemotingCommand) -> Han
         parts.join(",")
     );
     Ok(RemotingCommand::success().with_body(body.into_bytes()))
-}
-
-/// GET_BROKER_RUNTIME_INFO: the keys `mqadmin clusterList` and `brokerStatus` read.
-pub fn runtime_info(broker: &Arc<Broker>) -> HandlerResult {
-    let put = broker.stats.put_total.load(Ordering::Relaxed);
-    let get = broker.stats.get_total.load(Ordering::Relaxed);
-    let store = broker.store.runtime_info();
-    let mut t = BTreeMap::new();
-    let mut set = |k: &str, v: String| {
-        t.insert(k.to_owned(), v);
-    };
-    set("brokerVersionDesc", "V4_9_8".into());
-    set("brokerVersion", rmq_remoting::CURRENT_VERSION.to_string());
-    let uptime = broker.started.elapsed().as_secs_f64().max(1.0);
-    #[allow(clippy::cast_precision_loss)]
-    let (put_tps, get_tps) = (put as f64 / uptime, get as f64 / uptime);
-    set("putTps", format!("{put_tps:.2} {put_tps:.2} {put_tps:.2}"));
-    set("getTransferedTps", format!("{get_tps:.2} {get_tps:.2} {get_tps:.2}"));
-    set("msgPutTotalYesterdayMorning", "0".into());
-    set("msgPutTotalTodayMorning", "0".into());
-    set("msgPutTotalTodayNow", put.to_string());
-    set("msgGetTotalYesterdayMorning", "0".into());
-    set("msgGetTotalTodayMorning", "0".into());
-    set("msgGetTotalTodayNow", get.to_string());
-    set("sendThreadPoolQueueSize", "0".into());
-    set("pullThreadPoolQueueSize", "0".into());
-    set("sendThreadPoolQueueHeadWaitTimeMills", "0".into());
-    set("pullThreadPoolQueueHeadWaitTimeMills", "0".into());
-    set("pageCacheLockTimeMills", "0".into());
-    set(
-        "bootTimestamp",
-        (crate::now_ms() - i64::try_from(broker.started.elapsed().as_millis()).unwrap_or(0)).to_string(),
-    );
-    set("brokerRole", crate::config::PropValue::render_prop(&broker.config.broker_role));
-    set("scheduleMessageBacklog", broker.delay_offsets.backlog(broker).to_string());
-    let max = broker.store.commit_log_max_offset();
-    if broker.config.is_master() {
-        let slaves = broker.ha.slaves();
-        let best = slaves.iter().map(|s| s.1).max();
-        set("haConnectedSlaves", slaves.len().to_string());
-        set("haSlaveAddrs", slaves.iter().map(|s| s.0.clone()).collect::<Vec<_>>().join(","));
-        set("haSlaveAckOffset", best.map_or(-1, |b| i64::try_from(b).unwrap_or(-1)).to_string());
-        set(
-            "haReplicationLagBytes",
-            best.map_or(-1, |b| i64::try_from(max.saturating_sub(b)).unwrap_or(-1)).to_string(),
-        );
-    } else {
-        let master = broker.ha.master_offset.load(std::sync::atomic::Ordering::Acquire);
-        let connected = broker.ha.connected.load(std::sync::atomic::Ordering::Acquire);
-        set(
-            "haMasterAddr",
-            broker
-                .config
-                .ha_master_address
-                .clone()
-                .or_else(|| broker.ha_master_addr.read().clone())
-                .unwrap_or_default(),
-        );
-        set("haConnected", connected.to_string());
-        set("haMasterOffset", master.to_string());
-        set("haReplicationLagBytes", master.saturating_sub(max).to_string());
-    }
-    if let Some(timer) = &broker.timer {
-        for (k, v) in timer.stats(broker) {
-            set(&k, v);
-        }
-    }
-    for (k, v) in store {
-        set(&k, v);
-    }
-    Ok(RemotingCommand::success().with_body(kv_table(&t)))
 }
 
 fn connection(c: &crate::clients::ClientChannel) -> Connection {

@@ -82,6 +82,8 @@ pub struct TimerService {
     progress: Mutex<Progress>,
     /// What the last checkpoint wrote, and when.
     written: Mutex<(Progress, std::time::Instant)>,
+    /// Enqueued and delivered counts when this run opened the service, and when (for TPS).
+    opened: (u64, u64, std::time::Instant),
 }
 
 impl TimerService {
@@ -107,6 +109,7 @@ impl TimerService {
             progress: Mutex::new(progress),
             // Nothing written yet this run: the first checkpoint always writes.
             written: Mutex::new((Progress { enqueue_offset: -1, ..progress }, std::time::Instant::now())),
+            opened: (progress.enqueued, progress.delivered, std::time::Instant::now()),
         })
     }
 
@@ -168,13 +171,23 @@ impl TimerService {
     #[must_use]
     pub fn stats(&self, broker: &Broker) -> Vec<(String, String)> {
         let p = *self.progress.lock();
+        let secs = self.opened.2.elapsed().as_secs_f64().max(1.0);
         vec![
             ("timerBacklog".into(), self.backlog(broker).to_string()),
             ("timerOffsetBehind".into(), (broker.store.max_offset(system::TIMER, 0) - p.enqueue_offset).to_string()),
             ("timerCursorMs".into(), (p.cursor * self.precision_ms).to_string()),
             ("timerDelivered".into(), p.delivered.to_string()),
+            ("timerEnqueueTps".into(), format!("{:.1}", per_second(p.enqueued.saturating_sub(self.opened.0), secs))),
+            ("timerDequeueTps".into(), format!("{:.1}", per_second(p.delivered.saturating_sub(self.opened.1), secs))),
+            ("timerReadBehind".into(), ((crate::now_ms() - p.cursor * self.precision_ms).max(0) / 1000).to_string()),
+            ("timerCongestNum".into(), "0".into()),
         ]
     }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn per_second(count: u64, secs: f64) -> f64 {
+    count as f64 / secs
 }
 
 impl Broker {

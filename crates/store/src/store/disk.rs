@@ -21,6 +21,11 @@ impl DiskGuard {
         Self { path, used_permille: AtomicU64::new(0), full_ratio, max_used_ratio }
     }
 
+    /// The directory whose disk is watched.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     /// Re-reads the disk usage.
     pub(crate) fn refresh(&self) {
         if let Some(r) = crate::mapped_file::disk_used_ratio(&self.path) {

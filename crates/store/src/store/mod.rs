@@ -13,6 +13,7 @@
 mod disk;
 mod dispatch;
 mod flush;
+mod info;
 mod lifecycle;
 mod marks;
 mod queues;
@@ -282,28 +283,16 @@ impl MessageStore {
     /// Figures for GET_BROKER_RUNTIME_INFO.
     #[must_use]
     pub fn runtime_info(&self) -> Vec<(String, String)> {
-        let (log, index, m) = (self.reader.log(), self.reader.index(), &self.metrics);
-        let (max, flushed) = (self.reader.end(), self.flusher.flushed());
-        let permille = self.disk.used_permille();
-        let figures: [(&str, String); 16] = [
-            ("commitLogMaxOffset", max.to_string()),
-            ("commitLogMinOffset", log.min_offset().to_string()),
-            ("remainHowManyDataToFlush", max.since(flushed).to_string()),
-            ("commitLogDiskRatio", format!("{}.{:03}", permille / 1000, permille % 1000)),
-            ("commitLogDirCapacity", format!("Total : {} bytes", log.disk_size())),
-            ("dispatchBehindBytes", "0".into()),
-            ("putMessageEntireTimeMax", m.put_latency.max_ms().to_string()),
-            ("putMessageDistributeTime", m.put_latency.distribution()),
-            ("putMessageAverageTimeMicros", m.put_latency.mean_us().to_string()),
-            ("flushDistributeTime", m.flush_latency.distribution()),
-            ("flushTimeMax", m.flush_latency.max_ms().to_string()),
-            ("earliestMessageTimeStamp", self.reader.earliest_store_time().to_string()),
-            ("storeMsgTotal", m.total().to_string()),
-            ("storeBytesTotal", m.bytes().to_string()),
-            ("indexFileCount", index.file_count().to_string()),
-            ("indexLastUpdatePhyOffset", index.last_update().1.to_string()),
-        ];
-        figures.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+        let figures = info::Figures {
+            log: self.reader.log(),
+            index: self.reader.index(),
+            metrics: &self.metrics,
+            disk: &self.disk,
+            end: self.reader.end(),
+            flushed: self.flusher.flushed(),
+            earliest_store_time: self.reader.earliest_store_time(),
+        };
+        figures.runtime_info()
     }
 }
 
