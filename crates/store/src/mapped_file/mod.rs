@@ -296,7 +296,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let size = 16 * 1024 * 1024;
         let f = MappedFile::open(&dir.path().join("00000000000000000000"), 0, size).expect("open");
-        let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let data: Vec<u8> = (0..size).map(|i| u8::try_from(i % 251).unwrap()).collect();
         f.write(0, &data);
         assert!(resident_kb(f.base) >= 15 * 1024, "written pages are resident");
         // Unflushed (dirty) pages keep their bytes too; flush half first.
@@ -316,7 +316,7 @@ mod tests {
         let size = 8 * 1024 * 1024;
         let path = dir.path().join("00000000000000000000");
         let f = MappedFile::open(&path, 0, size).expect("open");
-        let data: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
+        let data: Vec<u8> = (0..size).map(|i| u8::try_from(i % 253).unwrap()).collect();
         f.write(0, &data);
         f.flush(0, size / 2).expect("flush");
         assert!(f.cached_pages(0, size).0 >= size / 4096 - 1, "written pages are cached");

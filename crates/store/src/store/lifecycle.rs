@@ -150,6 +150,60 @@ pub(super) fn open(config: StoreConfig) -> Result<Arc<MessageStore>, StoreError>
     Ok(store)
 }
 
+impl Handles {
+    fn writer(&self, config: &StoreConfig) -> Writer {
+        Writer::new(
+            Arc::clone(&self.log),
+            Arc::clone(&self.marks),
+            Arc::clone(&self.dispatch),
+            Arc::clone(&self.metrics),
+            (config.store_host, config.max_message_size),
+        )
+    }
+
+    fn flusher(&self, config: &StoreConfig, signal: &Arc<FlushSignal>, stop: &Arc<AtomicBool>) -> Flusher {
+        let (queues, index, marks) = (Arc::clone(&self.queues), Arc::clone(&self.index), Arc::clone(&self.marks));
+        let parts = FlusherParts {
+            log: Arc::clone(&self.log),
+            marks: Arc::clone(&self.marks),
+            signal: Arc::clone(signal),
+            metrics: Arc::clone(&self.metrics),
+            logics: Logics::new(config.root.clone(), queues, index, marks),
+            stop: Arc::clone(stop),
+        };
+        Flusher::new(parts, config.flush.clone())
+    }
+
+    fn retention(&self, config: &StoreConfig, disk: &Arc<DiskGuard>) -> Retention {
+        let parts = RetentionParts {
+            log: Arc::clone(&self.log),
+            queues: Arc::clone(&self.queues),
+            index: Arc::clone(&self.index),
+            marks: Arc::clone(&self.marks),
+            disk: Arc::clone(disk),
+        };
+        Retention::new(parts, &config.retention)
+    }
+
+    fn replica(&self, writer: &Arc<Writer>, sync_flush: Option<Arc<FlushSignal>>) -> Replica {
+        let parts = ReplicaParts {
+            log: Arc::clone(&self.log),
+            writer: Arc::clone(writer),
+            marks: Arc::clone(&self.marks),
+            dispatch: Arc::clone(&self.dispatch),
+            queues: Arc::clone(&self.queues),
+            index: Arc::clone(&self.index),
+            metrics: Arc::clone(&self.metrics),
+        };
+        Replica::new(parts, sync_flush)
+    }
+
+    fn reader(self, config: &StoreConfig) -> Reader {
+        let parts = ReaderParts { log: self.log, queues: self.queues, index: self.index, marks: self.marks };
+        Reader::new(parts, config.transfer, config.access_message_in_memory_max_ratio)
+    }
+}
+
 fn assemble(
     config: &StoreConfig,
     h: Handles,
@@ -157,69 +211,15 @@ fn assemble(
     appender: std::sync::mpsc::Sender<super::writer::AppendJob>,
 ) -> MessageStore {
     let signal = Arc::new(FlushSignal::default());
-    let writer = Arc::new(Writer::new(
-        Arc::clone(&h.log),
-        Arc::clone(&h.marks),
-        Arc::clone(&h.dispatch),
-        Arc::clone(&h.metrics),
-        (config.store_host, config.max_message_size),
-    ));
-    let logics = Logics::new(config.root.clone(), Arc::clone(&h.queues), Arc::clone(&h.index), Arc::clone(&h.marks));
-    let flusher = Arc::new(Flusher::new(
-        FlusherParts {
-            log: Arc::clone(&h.log),
-            marks: Arc::clone(&h.marks),
-            signal: Arc::clone(&signal),
-            metrics: Arc::clone(&h.metrics),
-            logics,
-            stop: Arc::clone(&life.stop),
-        },
-        config.flush.clone(),
-    ));
-    let disk = Arc::new(DiskGuard::new(
-        config.commit_log_path(),
-        config.retention.disk_full_ratio,
-        config.retention.disk_max_used_ratio,
-    ));
-    let retention = Arc::new(Retention::new(
-        RetentionParts {
-            log: Arc::clone(&h.log),
-            queues: Arc::clone(&h.queues),
-            index: Arc::clone(&h.index),
-            marks: Arc::clone(&h.marks),
-            disk: Arc::clone(&disk),
-        },
-        &config.retention,
-    ));
-    let replica = Replica::new(
-        ReplicaParts {
-            log: Arc::clone(&h.log),
-            writer: Arc::clone(&writer),
-            marks: Arc::clone(&h.marks),
-            dispatch: Arc::clone(&h.dispatch),
-            queues: Arc::clone(&h.queues),
-            index: Arc::clone(&h.index),
-            metrics: Arc::clone(&h.metrics),
-        },
-        flusher.is_sync().then_some(signal),
-    );
-    let reader = Reader::new(
-        ReaderParts { log: h.log, queues: h.queues, index: h.index, marks: h.marks },
-        config.transfer,
-        config.access_message_in_memory_max_ratio,
-    );
-    MessageStore {
-        life,
-        writer,
-        appender,
-        reader,
-        flusher,
-        retention,
-        replica,
-        dispatch: h.dispatch,
-        disk,
-        metrics: h.metrics,
-    }
+    let writer = Arc::new(h.writer(config));
+    let flusher = Arc::new(h.flusher(config, &signal, &life.stop));
+    let r = &config.retention;
+    let disk = Arc::new(DiskGuard::new(config.commit_log_path(), r.disk_full_ratio, r.disk_max_used_ratio));
+    let retention = Arc::new(h.retention(config, &disk));
+    let replica = h.replica(&writer, flusher.is_sync().then_some(signal));
+    let (dispatch, metrics) = (Arc::clone(&h.dispatch), Arc::clone(&h.metrics));
+    let reader = h.reader(config);
+    MessageStore { life, writer, appender, reader, flusher, retention, replica, dispatch, disk, metrics }
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, StoreError> {

@@ -261,7 +261,7 @@ mod tests {
         let ra = ReadAhead::default();
         let now = Instant::now();
         let hot = |_, _| false;
-        for end in (0..10 * WINDOW).step_by(STEP as usize) {
+        for end in (0..10 * WINDOW).step_by(usize::try_from(STEP).unwrap()) {
             assert!(ra.plan(1, end, now, hot).evict.is_empty());
         }
     }
