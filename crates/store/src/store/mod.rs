@@ -16,6 +16,7 @@ mod flush;
 mod info;
 mod lifecycle;
 mod marks;
+mod parts;
 mod queues;
 mod read;
 mod readahead;
@@ -25,6 +26,7 @@ mod retention;
 mod warm;
 mod writer;
 
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,8 +35,10 @@ use rmq_common::message::StoreMessage;
 use tokio::sync::oneshot;
 
 pub use self::dispatch::ArrivalListener;
+use self::flush::signal::FlushSignal;
 use self::lifecycle::Lifecycle;
 pub use self::lifecycle::StoreError;
+use self::parts::Parts;
 pub use self::recover::RecoveryStats;
 use self::writer::{AppendJob, Appended, Writer};
 use crate::checkpoint::Checkpoint;
@@ -71,7 +75,48 @@ impl std::fmt::Debug for MessageStore {
 impl MessageStore {
     /// Opens (and recovers) the store, then starts its flusher, append and warmer threads.
     pub fn open(config: StoreConfig) -> Result<Arc<Self>, StoreError> {
-        lifecycle::open(config)
+        let (lock, crashed) = Lifecycle::lock(&config.root)?;
+        let parts = Parts::open(&config)?;
+        let recovery = parts.recover(&config.root, crashed)?;
+        let life = Lifecycle::start(&config.root, lock, recovery)?;
+        let (appender, jobs) = std::sync::mpsc::channel();
+        let store = Arc::new(Self::assemble(&config, parts, life, appender));
+        store.start_threads(jobs)?;
+        Ok(store)
+    }
+
+    /// Builds each component from the parts it needs.
+    fn assemble(config: &StoreConfig, h: Parts, life: Lifecycle, appender: Sender<AppendJob>) -> Self {
+        let signal = Arc::new(FlushSignal::default());
+        let writer = Arc::new(h.writer(config));
+        let flusher = Arc::new(h.flusher(config, &signal, &life.stop_flag()));
+        let disk = Arc::new(Parts::disk(config));
+        let retention = Arc::new(h.retention(config, &disk));
+        let replica = h.replica(&writer, flusher.is_sync().then_some(signal));
+        let (dispatch, metrics) = h.shared();
+        let reader = h.reader(config);
+        Self { life, writer, appender, reader, flusher, retention, replica, dispatch, disk, metrics }
+    }
+
+    /// Starts the flusher (which also runs disk checks and retention), append and warmer threads.
+    fn start_threads(&self, jobs: Receiver<AppendJob>) -> Result<(), StoreError> {
+        self.disk.refresh();
+        let (flusher, disk, retention) =
+            (Arc::clone(&self.flusher), Arc::clone(&self.disk), Arc::clone(&self.retention));
+        let handle = spawn("store-flush", move || {
+            flusher.run(|stopping| {
+                disk.refresh();
+                if !stopping {
+                    retention.delete_expired(std::time::SystemTime::now());
+                }
+            });
+        })?;
+        self.life.set_flush_thread(handle);
+        let writer = Arc::clone(&self.writer);
+        spawn("store-append", move || writer::append_loop(&writer, &jobs))?;
+        let (log, marks, stop) = (self.reader.log_handle(), self.reader.marks_handle(), self.life.stop_flag());
+        spawn("store-warm", move || warm::warm_loop(&log, &marks, &stop))?;
+        Ok(())
     }
 
     /// Sets the listener told of every dispatched message (long-poll wake-ups).
@@ -294,6 +339,10 @@ impl MessageStore {
         };
         figures.runtime_info()
     }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<std::thread::JoinHandle<()>, StoreError> {
+    std::thread::Builder::new().name(name.into()).spawn(f).map_err(lifecycle::io(format!("starting thread {name}")))
 }
 
 impl Drop for MessageStore {
