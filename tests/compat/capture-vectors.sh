@@ -21,7 +21,8 @@
 # Our servers run at RUST_LOG=debug; the end of the run lists every request they refused
 # ("request failed" lines) and writes them to $WORK/refused.txt.
 #
-# Env: KEEP_CAPTURE_DIR=1 keeps the work dir (captures, logs); MVN_ARGS=-o for offline Maven.
+# Env: KEEP_CAPTURE_DIR=1 keeps the work dir (captures, our servers' logs, the Java clients' logs
+# under home-rmq4/ and home-rmq5/); MVN_ARGS=-o for offline Maven.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 COMPAT="$ROOT/tests/compat"
@@ -113,7 +114,9 @@ start_proxy() { # capture dir
 stop_proxy() { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
 capture_bodies() { # seconds profile args...: runs rmqrs.compat.CaptureBodies, bounded in time
   local secs=$1 p=$2; shift 2
-  timeout "$secs" java -cp "$WORK/java-$p/classes:$(cat "$WORK/java-$p/classpath.txt")" rmqrs.compat.CaptureBodies "$@"
+  # user.home: the client's own logs (rocketmqlogs/) stay in the work dir
+  timeout "$secs" java -Duser.home="$WORK/home-$p" -cp "$WORK/java-$p/classes:$(cat "$WORK/java-$p/classpath.txt")" \
+    rmqrs.compat.CaptureBodies "$@"
 }
 classify() { # capture dir, family, language, produced by, regexp of the vector files it replaces
   python3 "$COMPAT/capture_vectors.py" "$1" "$2" "$3" "$4" "$VEC/$2" "$VEC/MANIFEST.md" "$5"

@@ -8,7 +8,7 @@
 # scenarios' build; default a cache outside the clone keyed by the client's version, since its
 # dependency tree takes minutes to build from cold), NAMESRV_ADDR + BROKER_ADDR (use running
 # servers instead), COMPAT_RUST_RUN (run only the scenarios whose name contains this),
-# COMPAT_KEEP_LOGS (copy the servers' logs and the scenarios' output here when something fails).
+# COMPAT_KEEP_LOGS (copy the servers' logs, stores and the scenarios' output to this directory).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -49,14 +49,14 @@ failed=0
 env "rocketmq.client.localOffsetStoreDir=$WORK/offsets" RUST_LOG="${RUST_LOG:-error}" \
   timeout 1500 "$SCENARIOS_BIN" > "$WORK/scenarios.out" 2> "$WORK/scenarios.err" || failed=1
 cat "$WORK/scenarios.out"
+if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
 passed_n=$(grep -c '^PASS ' "$WORK/scenarios.out" || true)
 failed_n=$(grep -c '^FAIL ' "$WORK/scenarios.out" || true)
 if [[ $failed -ne 0 || $failed_n -ne 0 || $passed_n -eq 0 ]]; then
   echo "--- scenarios' stderr (tail)"; tail -40 "$WORK/scenarios.err"
-  for f in "$WORK"/broker*.out; do
+  for f in "$WORK"/broker*.out "$WORK"/logs/*.log "$WORK"/logs/*/*.log; do
     if [[ -e "$f" ]]; then echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15 || true; fi
   done
-  if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
   [[ $failed_n -eq 0 ]] && failed_n=1  # the program died or ran nothing: count that as a failure
   echo "rust-client: $passed_n passed, $failed_n failed"
   exit 1

@@ -48,7 +48,7 @@ pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
         },
         // The schedule service recomputes delivery times from the level: a delayed message's
         // unit rebuilt from the log carries its store time.
-        topics: TopicRules { store_time_tag_topics: vec![crate::topics::system::SCHEDULE.to_owned()] },
+        topics: TopicRules { store_time_tag_topics: vec![rmq_common::topic::SCHEDULE.to_owned()] },
         transfer: TransferLimits {
             in_memory: TransferLimit {
                 count: limit(cfg.max_transfer_count_on_message_in_memory),

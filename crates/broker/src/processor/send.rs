@@ -4,6 +4,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rmq_common::property;
+use rmq_common::sysflag::{TRANSACTION_COMMIT, TRANSACTION_MASK, TRANSACTION_PREPARED};
 use rmq_remoting::header::{
     ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
 };
@@ -16,10 +17,6 @@ use crate::error::{BrokerError, HandlerResult};
 use crate::topics::{perm, system, validate_topic_name};
 use crate::Broker;
 
-/// Transaction type bits of the sys flag.
-const TRANSACTION_MASK: i32 = 0xC;
-const TRANSACTION_PREPARED: i32 = 0x4;
-const TRANSACTION_COMMIT: i32 = 0x8;
 /// Longest properties string a record can hold (int16 length).
 const MAX_PROPERTIES_LEN: usize = i16::MAX as usize;
 
@@ -339,14 +336,10 @@ pub async fn send_back(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerRe
     let m = StoreMessage {
         topic,
         queue_id: queue_id.abs(),
-        flag: msg.flag,
-        sys_flag: msg.sys_flag,
-        born_timestamp: msg.born_timestamp,
-        born_host: msg.born_host,
         reconsume_times: reconsume + 1,
-        body: msg.body.clone(),
+        prepared_transaction_offset: 0,
         properties: props,
-        ..StoreMessage::default()
+        ..StoreMessage::from(&msg)
     };
     let result = broker.store.put_message(broker.prepare(m)?).await;
     match result.status {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, MutexGuard};
 use rmq_common::message::{patch_record, StoreMessage};
+use rmq_common::time::now_ms;
 use rmq_common::{msgid, property};
 use tokio::sync::oneshot;
 
@@ -51,11 +52,6 @@ pub(crate) struct Writer {
 
 fn refused(status: PutStatus, remark: impl Into<String>) -> PutMessageResult {
     PutMessageResult::refused(status, remark)
-}
-
-fn now_ms() -> i64 {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since.ok().and_then(|d| i64::try_from(d.as_millis()).ok()).unwrap_or(0)
 }
 
 impl Writer {
