@@ -342,3 +342,40 @@ enum Scan {
     /// At an invalid record at this offset: the log ends there.
     End(PhyOffset),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_tell_records_blanks_and_garbage_apart() {
+        let head = |total: i32, magic: i32| {
+            let mut b = total.to_be_bytes().to_vec();
+            b.extend_from_slice(&magic.to_be_bytes());
+            Head::parse(&b)
+        };
+        assert_eq!(head(120, rmq_common::message::MAGIC_V1), Head::Record(120));
+        assert_eq!(head(4096, MAGIC_BLANK), Head::Blank);
+        assert_eq!(head(7, rmq_common::message::MAGIC_V1), Head::Invalid);
+        assert_eq!(head(-5, rmq_common::message::MAGIC_V1), Head::Invalid);
+        assert_eq!(Head::parse(&[0, 0, 0, 100]), Head::Invalid);
+    }
+
+    #[test]
+    fn a_record_that_does_not_fit_goes_to_the_next_file_after_a_blank() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = CommitLog::open(dir.path(), 256).expect("open");
+        let mut rec = vec![7u8; 200];
+        let (at, end) = log.append(PhyOffset::ZERO, &mut rec, |_, _| {}).expect("append");
+        assert_eq!((at.get(), end.get()), (0, 200));
+        // 56 bytes left, a 100-byte record needs 108: a 56-byte blank, then the next file.
+        let mut rec = vec![9u8; 100];
+        let (at, end) =
+            log.append(end, &mut rec, |r, at| r[0..8].copy_from_slice(&at.to_wire().to_be_bytes())).expect("append");
+        assert_eq!((at.get(), end.get()), (256, 356));
+        let blank = log.read_span(PhyOffset::ZERO.plus(200), 8, end).expect("blank head");
+        assert_eq!(Head::parse(&blank), Head::Blank);
+        assert_eq!(&blank[0..4], &56i32.to_be_bytes());
+        assert_eq!(&log.read(at, 8).expect("record")[..], &256i64.to_be_bytes());
+    }
+}

@@ -255,3 +255,20 @@ impl ConsumeQueue {
         self.files.destroy();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_say_where_their_record_is_unless_blank_or_corrupt() {
+        let at = PhyOffset::from_wire(4096).expect("offset");
+        assert_eq!(CqUnit::new(at, 120, 7).record(), Some((at, 120)));
+        assert_eq!(CqUnit::BLANK.record(), None);
+        assert!(CqUnit::BLANK.is_blank());
+        assert_eq!(CqUnit { phy_offset: -1, size: 10, tag_code: 0 }.record(), None);
+        assert_eq!(CqUnit { phy_offset: 10, size: 0, tag_code: 0 }.record(), None);
+        let u = CqUnit::new(at, 120, -3);
+        assert_eq!(CqUnit::decode(&u.encode()), u);
+    }
+}

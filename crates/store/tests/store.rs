@@ -15,7 +15,7 @@ fn config(dir: &std::path::Path, file_size: usize) -> StoreConfig {
         files: FileConfig { commit_log_file_size: file_size, cq_units_per_file: 64, ..FileConfig::default() },
         index: IndexConfig { max_hash_slot_num: 64, max_index_num: 100, ..IndexConfig::default() },
         // Tests must not depend on how full the host's disk is.
-        retention: RetentionConfig { disk_max_used_ratio: 100, ..RetentionConfig::default() },
+        retention: RetentionConfig { disk_max_used_ratio: 100, disk_full_ratio: 100, ..RetentionConfig::default() },
         ..StoreConfig::default()
     }
 }
