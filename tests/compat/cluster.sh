@@ -60,6 +60,7 @@ storePathRootDir=$WORK/store-$set-$role
 mappedFileSizeCommitLog=134217728
 maxHashSlotNum=500000
 maxIndexNum=2000000
+diskMaxUsedSpaceRatio=95
 messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
 ${CLUSTER_EXTRA_CONF:-}
 CONF
