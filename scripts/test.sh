@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The single test entry point: everything CI runs. Usage: scripts/test.sh
-# Env: SKIP_COMPAT=1 skips the Java/Go compatibility suites (local iteration only).
+# Env: SKIP_COMPAT=1 skips the compatibility suites (Java, Go, rocketmq-client-rust) (local iteration only).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -19,7 +19,8 @@ cargo test --workspace --no-fail-fast
 
 if [[ "${SKIP_COMPAT:-0}" != "1" ]]; then
   # Explicit list: a suite joins CI once it passes against our binaries.
-  for suite in run-remoting-interop.sh run-java-compat.sh run-go-compat.sh; do
+  for suite in run-remoting-interop.sh run-java-compat.sh run-go-compat.sh run-fields-compat.sh run-cpp-compat.sh \
+    run-rust-client-compat.sh; do
     step "compatibility: $suite"
     bash "tests/compat/$suite"
   done

@@ -83,13 +83,14 @@ async fn pump(
             to.shutdown().await.ok();
             return Ok(());
         }
-        to.write_all(&buf[..n]).await?;
+        // Record before forwarding: a request must be pending before its answer can come back.
         copy.extend_from_slice(&buf[..n]);
         while let Some(cmd) = codec.decode(&mut copy)? {
             if let Err(e) = rec.record(&cmd, c2s, &pending) {
                 eprintln!("rmq-capture: cannot record: {e}");
             }
         }
+        to.write_all(&buf[..n]).await?;
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Instant;
 
+use rmq_common::msgid::UniqueIdGenerator;
 use rmq_store::MessageStore;
 use tokio_util::sync::CancellationToken;
 
@@ -20,13 +21,29 @@ pub struct BrokerStats {
     pub put_total: AtomicU64,
     /// Messages handed out by pulls.
     pub get_total: AtomicU64,
+    /// Pulls that found messages.
+    pub pulls_found: AtomicU64,
+    /// Pulls that found none.
+    pub pulls_missed: AtomicU64,
+    /// Longest store read of a pull, ms.
+    pub get_time_max_ms: AtomicU64,
+    /// Sends the store refused or failed.
+    pub put_failed: AtomicU64,
     /// When the broker started.
     pub started: Instant,
 }
 
 impl Default for BrokerStats {
     fn default() -> Self {
-        Self { put_total: AtomicU64::new(0), get_total: AtomicU64::new(0), started: Instant::now() }
+        Self {
+            put_total: AtomicU64::new(0),
+            get_total: AtomicU64::new(0),
+            pulls_found: AtomicU64::new(0),
+            pulls_missed: AtomicU64::new(0),
+            get_time_max_ms: AtomicU64::new(0),
+            put_failed: AtomicU64::new(0),
+            started: Instant::now(),
+        }
     }
 }
 
@@ -45,4 +62,6 @@ pub struct BrokerContext {
     pub stats: BrokerStats,
     /// Cancelled at shutdown.
     pub stop: CancellationToken,
+    /// Unique ids for messages sent without one (raw senders), in the client's layout.
+    pub unique_ids: UniqueIdGenerator,
 }

@@ -32,9 +32,10 @@ pub struct TopicOffsetRow {
     pub last_update_timestamp: i64,
 }
 
-/// GET_TOPIC_STATS_INFO body: `{"offsetTable":{<mq>:{"lastUpdateTimestamp":..,"maxOffset":..,"minOffset":..}}}`.
+/// GET_TOPIC_STATS_INFO body: `{"offsetTable":{<mq>:{"lastUpdateTimestamp":..,"maxOffset":..,"minOffset":..}},"topicPutTps":..}`
+/// (`topicPutTps` as 5.x writes it: messages put on the topic per second).
 #[must_use]
-pub fn topic_stats_table(rows: &[TopicOffsetRow]) -> Vec<u8> {
+pub fn topic_stats_table(rows: &[TopicOffsetRow], topic_put_tps: f64) -> Vec<u8> {
     let mut out = String::from("{\"offsetTable\":{");
     for (i, r) in rows.iter().enumerate() {
         if i > 0 {
@@ -49,8 +50,22 @@ pub fn topic_stats_table(rows: &[TopicOffsetRow]) -> Vec<u8> {
             r.min_offset
         );
     }
-    out.push_str("}}");
+    let _ = write!(out, "}},\"topicPutTps\":{}}}", java_double(topic_put_tps));
     out.into_bytes()
+}
+
+/// A double as Java writes it (`0.0`, `1.5`), never an integer literal.
+fn java_double(v: f64) -> String {
+    if v.is_finite() {
+        let s = format!("{v}");
+        if s.contains('.') || s.contains('e') {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    } else {
+        "0.0".to_owned()
+    }
 }
 
 /// One queue of a group's consumption (ConsumeStats entry).
@@ -68,9 +83,11 @@ pub struct ConsumeRow {
     pub consumer_offset: i64,
     /// Store time of the last consumed message, ms.
     pub last_timestamp: i64,
+    /// 5.x: the next offset pulls handed out (at least the committed offset).
+    pub pull_offset: i64,
 }
 
-/// GET_CONSUME_STATS body: `{"consumeTps":..,"offsetTable":{<mq>:{"brokerOffset":..,"consumerOffset":..,"lastTimestamp":..}}}`.
+/// GET_CONSUME_STATS body: `{"consumeTps":..,"offsetTable":{<mq>:{"brokerOffset":..,"consumerOffset":..,"lastTimestamp":..,"pullOffset":..}}}`.
 #[must_use]
 pub fn consume_stats(rows: &[ConsumeRow], consume_tps: f64) -> Vec<u8> {
     let mut out = format!("{{\"consumeTps\":{consume_tps:.1},\"offsetTable\":{{");
@@ -80,11 +97,12 @@ pub fn consume_stats(rows: &[ConsumeRow], consume_tps: f64) -> Vec<u8> {
         }
         let _ = write!(
             out,
-            "{}:{{\"brokerOffset\":{},\"consumerOffset\":{},\"lastTimestamp\":{}}}",
+            "{}:{{\"brokerOffset\":{},\"consumerOffset\":{},\"lastTimestamp\":{},\"pullOffset\":{}}}",
             mq_key(&r.topic, &r.broker_name, r.queue_id),
             r.broker_offset,
             r.consumer_offset,
-            r.last_timestamp
+            r.last_timestamp,
+            r.pull_offset
         );
     }
     out.push_str("}}");
@@ -117,17 +135,40 @@ mod tests {
 
     #[test]
     fn writes_fastjson_object_keys() {
-        let body = topic_stats_table(&[TopicOffsetRow {
-            topic: "T".into(),
-            broker_name: "b".into(),
-            queue_id: 1,
-            min_offset: 0,
-            max_offset: 5,
-            last_update_timestamp: 9,
-        }]);
+        let body = topic_stats_table(
+            &[TopicOffsetRow {
+                topic: "T".into(),
+                broker_name: "b".into(),
+                queue_id: 1,
+                min_offset: 0,
+                max_offset: 5,
+                last_update_timestamp: 9,
+            }],
+            0.0,
+        );
         assert_eq!(
             String::from_utf8(body).unwrap(),
-            r#"{"offsetTable":{{"brokerName":"b","queueId":1,"topic":"T"}:{"lastUpdateTimestamp":9,"maxOffset":5,"minOffset":0}}}"#
+            r#"{"offsetTable":{{"brokerName":"b","queueId":1,"topic":"T"}:{"lastUpdateTimestamp":9,"maxOffset":5,"minOffset":0}},"topicPutTps":0.0}"#
+        );
+        let body = consume_stats(
+            &[ConsumeRow {
+                topic: "T".into(),
+                broker_name: "b".into(),
+                queue_id: 0,
+                broker_offset: 7,
+                consumer_offset: 3,
+                last_timestamp: 4,
+                pull_offset: 5,
+            }],
+            1.5,
+        );
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"consumeTps":1.5,"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:{"brokerOffset":7,"consumerOffset":3,"lastTimestamp":4,"pullOffset":5}}}"#
+        );
+        assert_eq!(
+            (java_double(2.0), java_double(0.25), java_double(f64::NAN)),
+            ("2.0".into(), "0.25".into(), "0.0".into())
         );
         let mut m = BTreeMap::new();
         m.insert(0, 3);

@@ -438,6 +438,8 @@ fn rust_cases() -> Vec<(&'static str, RemotingCommand, Option<&'static str>)> {
         next_begin_offset: 1_234_567_890_155,
         min_offset: 0,
         max_offset: 1_234_567_890_200,
+        topic_sys_flag: Some(0),
+        group_sys_flag: Some(0),
     }
     .write(&mut pull.ext_fields);
     pull.body = Bytes::from((0..65_539_u32).map(|i| (i.wrapping_mul(131) >> 3) as u8).collect::<Vec<u8>>());
@@ -446,8 +448,15 @@ fn rust_cases() -> Vec<(&'static str, RemotingCommand, Option<&'static str>)> {
     // A pull that found nothing: PULL_NOT_FOUND with the header, no body.
     let mut not_found = response(19, 203);
     not_found.remark = Some("OFFSET_OVERFLOW_ONE".to_owned());
-    PullMessageResponseHeader { suggest_which_broker_id: 0, next_begin_offset: 7, min_offset: 0, max_offset: 7 }
-        .write(&mut not_found.ext_fields);
+    PullMessageResponseHeader {
+        suggest_which_broker_id: 0,
+        next_begin_offset: 7,
+        min_offset: 0,
+        max_offset: 7,
+        topic_sys_flag: None,
+        group_sys_flag: None,
+    }
+    .write(&mut not_found.ext_fields);
     cases.push(("pull-not-found", not_found, Some("PullMessageResponseHeader")));
 
     // Flow control, as the official broker words it, plus non-ASCII and escapes.

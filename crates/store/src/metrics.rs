@@ -39,6 +39,30 @@ impl Latency {
         self.total_us.load(Ordering::Relaxed) / self.count.load(Ordering::Relaxed).max(1)
     }
 
+    /// The latency (ms) under which a fraction `p` of the samples fall, as the upper bound of
+    /// the bucket that holds that sample (the largest sample for the open last bucket); 0 with
+    /// no samples.
+    #[must_use]
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        let total = self.count.load(Ordering::Relaxed);
+        if total == 0 {
+            return 0.0;
+        }
+        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let rank = ((total as f64) * p).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, b) in self.buckets.iter().enumerate() {
+            seen += b.load(Ordering::Relaxed);
+            if seen >= rank {
+                #[allow(clippy::cast_precision_loss)]
+                return BOUNDS_MS.get(i).map_or(self.max_us.load(Ordering::Relaxed) as f64 / 1000.0, |b| *b as f64);
+            }
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let max = self.max_us.load(Ordering::Relaxed) as f64 / 1000.0;
+        max
+    }
+
     /// `[<=0ms]:N [0~10ms]:N ... [1000ms~]:N`, the official text form.
     #[must_use]
     pub fn distribution(&self) -> String {
@@ -68,5 +92,8 @@ mod tests {
             "[<=0ms]:1 [0~10ms]:1 [10~50ms]:0 [50~100ms]:0 [100~200ms]:0 [200~500ms]:0 [500~1000ms]:0 [1000ms~]:1"
         );
         assert_eq!(l.max_ms(), 2000);
+        assert!((l.percentile_ms(0.5) - 10.0).abs() < f64::EPSILON);
+        assert!((l.percentile_ms(0.99) - 2000.0).abs() < f64::EPSILON);
+        assert!(Latency::default().percentile_ms(0.99).abs() < f64::EPSILON);
     }
 }

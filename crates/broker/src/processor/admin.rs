@@ -1,9 +1,10 @@
 //! Admin codes for topics, groups and broker config (what the official mqadmin sends).
 
-use rmq_remoting::body::{SubscriptionGroupConfig, TopicFilterType, TopicList};
+use rmq_remoting::body::{SubscriptionGroupConfig, TopicConfigAndMappingSerializeWrapper, TopicFilterType, TopicList};
 use rmq_remoting::header::{
     CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, GetBrokerConfigResponseHeader,
-    GetSubscriptionGroupConfigRequestHeader, GetTopicConfigRequestHeader, TopicRequestHeader,
+    GetSubscriptionGroupConfigRequestHeader, GetTopicConfigRequestHeader, QueryTopicsByConsumerRequestHeader,
+    TopicRequestHeader,
 };
 use rmq_remoting::RemotingCommand;
 
@@ -39,10 +40,13 @@ pub fn delete_topic(ctx: &BrokerContext, h: TopicRequestHeader) -> HandlerResult
     Ok(RemotingCommand::success())
 }
 
-/// GET_ALL_TOPIC_CONFIG.
+/// GET_ALL_TOPIC_CONFIG: the 5.x `TopicConfigAndMappingSerializeWrapper`, with the topic count
+/// in the `totalTopicNum` header field (as 5.x).
 pub fn all_topic_config(ctx: &BrokerContext) -> HandlerResult {
-    let body = serde_json::to_vec(&ctx.tables.topics.wrapper()).unwrap_or_default();
-    Ok(RemotingCommand::success().with_body(body))
+    let wrapper = TopicConfigAndMappingSerializeWrapper::from(ctx.tables.topics.wrapper());
+    let total = wrapper.topic_config_table.len();
+    let body = serde_json::to_vec(&wrapper).unwrap_or_default();
+    Ok(RemotingCommand::success().with_ext("totalTopicNum", total.to_string()).with_body(body))
 }
 
 /// GET_TOPIC_NAME_LIST / GET_SYSTEM_TOPIC_LIST_FROM_BROKER.
@@ -70,14 +74,45 @@ pub fn delete_group(ctx: &BrokerContext, h: DeleteSubscriptionGroupRequestHeader
     Ok(RemotingCommand::success())
 }
 
-/// GET_ALL_SUBSCRIPTIONGROUP_CONFIG.
+/// GET_ALL_SUBSCRIPTIONGROUP_CONFIG, with the group count in the `totalGroupNum` header field
+/// (as 5.x).
 pub fn all_groups(ctx: &BrokerContext) -> HandlerResult {
-    Ok(RemotingCommand::success().with_body(serde_json::to_vec(&ctx.tables.groups.wrapper()).unwrap_or_default()))
+    let wrapper = ctx.tables.groups.wrapper();
+    let total = wrapper.subscription_group_table.len();
+    Ok(RemotingCommand::success()
+        .with_ext("totalGroupNum", total.to_string())
+        .with_body(serde_json::to_vec(&wrapper).unwrap_or_default()))
+}
+
+/// QUERY_TOPICS_BY_CONSUMER (5.x): the topics a group has offsets for or subscribes to here.
+pub fn topics_by_consumer(ctx: &BrokerContext, h: QueryTopicsByConsumerRequestHeader) -> HandlerResult {
+    let mut topics = ctx.tables.offsets.topics_of_group(&h.group);
+    if let Some(g) = ctx.tables.clients.consumer_group(&h.group) {
+        topics.extend(g.subscriptions.keys().cloned());
+    }
+    topics.sort();
+    topics.dedup();
+    let list = TopicList { topic_list: topics, broker_addr: Some(ctx.config.broker_addr()) };
+    Ok(RemotingCommand::success().with_body(serde_json::to_vec(&list).unwrap_or_default()))
+}
+
+/// Keys the official tools read from GET_BROKER_CONFIG that we do not configure, with the value
+/// that describes this broker (`mqadmin exportConfigs`, `exportMetrics`): no filter servers, no
+/// TLS, and the callback thread count a Java broker would report (its CPU count).
+fn reported_only_config() -> Vec<(&'static str, String)> {
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    vec![
+        ("filterServerNums", "0".to_owned()),
+        ("useTLS", "false".to_owned()),
+        ("clientCallbackExecutorThreads", cpus.to_string()),
+    ]
 }
 
 /// GET_BROKER_CONFIG: the effective config as properties text.
 pub fn broker_config(ctx: &BrokerContext) -> HandlerResult {
-    let text = crate::config::render(&ctx.config.to_pairs());
+    let mut pairs = ctx.config.to_pairs();
+    pairs.extend(reported_only_config());
+    let text = crate::config::render(&pairs);
     let version = serde_json::to_string(&ctx.tables.topics.data_version()).unwrap_or_default();
     Ok(RemotingCommand::success().with_header(&GetBrokerConfigResponseHeader { version }).with_body(text.into_bytes()))
 }

@@ -8,6 +8,7 @@ mod offset;
 mod prepare;
 mod pull;
 mod query;
+mod runtime;
 mod send;
 pub mod server;
 mod stats;
@@ -131,7 +132,7 @@ impl BrokerProcessor {
             C::UpdateBrokerConfig => some(admin::update_broker_config(ctx, &req.body)),
             C::GetTopicStatsInfo => some(stats::topic_stats(ctx, header(&req)?)),
             C::GetConsumeStats => some(stats::consume_stats(ctx, header(&req)?)),
-            C::GetBrokerRuntimeInfo => some(stats::runtime_info(ctx, services)),
+            C::GetBrokerRuntimeInfo => some(runtime::runtime_info(ctx, services)),
             C::GetConsumerConnectionList => some(stats::consumer_connections(ctx, header(&req)?)),
             C::GetProducerConnectionList => some(stats::producer_connections(ctx, header(&req)?)),
             C::GetConsumerRunningInfo => {
@@ -144,6 +145,7 @@ impl BrokerProcessor {
                 some(stats::forward(ctx, &h.consumer_group, &client, req).await)
             }
             C::QueryTopicConsumeByWho => some(stats::topic_consumed_by(ctx, header(&req)?)),
+            C::QueryTopicsByConsumer => some(admin::topics_by_consumer(ctx, header(&req)?)),
             C::GetBrokerConsumeStats => some(stats::broker_consume_stats(ctx)),
             code @ (C::QueryBrokerOffset
             | C::UpdateAndCreateTopicList
@@ -202,7 +204,6 @@ impl BrokerProcessor {
             | C::UpdateAndGetGroupForbidden
             | C::CheckRocksdbCqWriteProgress
             | C::ExportRocksdbConfigToJson
-            | C::QueryTopicsByConsumer
             | C::QuerySubscriptionByConsumer
             | C::RecallMessage
             | C::QueryAssignment

@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use rmq_remoting::body::{SubscriptionData, SubscriptionGroupConfig};
+use rmq_remoting::body::{SubscriptionData, SubscriptionGroupConfig, TopicConfig};
 use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use rmq_remoting::{RemotingCommand, ResponseCode};
 use rmq_store::{GetMessageResult, GetMessageStatus};
@@ -141,8 +141,12 @@ fn subscription_filter(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Res
     }
 }
 
-/// Checks the broker, group, topic and queue of a pull; returns the group's config.
-fn check(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Result<SubscriptionGroupConfig, BrokerError> {
+/// Checks the broker, group, topic and queue of a pull; returns the group's and the topic's
+/// config.
+fn check(
+    ctx: &BrokerContext,
+    h: &PullMessageRequestHeader,
+) -> Result<(SubscriptionGroupConfig, TopicConfig), BrokerError> {
     let cfg = &ctx.config;
     if !perm::readable(cfg.broker_permission) {
         return Err(BrokerError::NoPermission(format!(
@@ -168,7 +172,7 @@ fn check(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Result<Subscripti
             h.queue_id, h.topic, topic.read_queue_nums, h.consumer_group
         )));
     }
-    Ok(group)
+    Ok((group, topic))
 }
 
 /// How long a pull that finds nothing may wait.
@@ -191,7 +195,10 @@ async fn read_or_wait(ctx: &BrokerContext, h: &PullMessageRequestHeader, filter:
         let got = ctx.store.get_messages(&h.topic, h.queue_id, offset, max_msgs, &|tag| filter.accepts(tag));
         answer(got, offset)
     };
+    let started = std::time::Instant::now();
     let mut outcome = read(h.queue_offset);
+    let read_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    ctx.stats.get_time_max_ms.fetch_max(read_ms, Ordering::Relaxed);
     while suspend && outcome.code == ResponseCode::PullNotFound && !ctx.stop.is_cancelled() {
         let notified = notifier.notified();
         tokio::pin!(notified);
@@ -215,23 +222,31 @@ async fn read_or_wait(ctx: &BrokerContext, h: &PullMessageRequestHeader, filter:
 
 /// PULL_MESSAGE.
 pub async fn pull(ctx: &BrokerContext, h: PullMessageRequestHeader) -> HandlerResult {
-    let group = check(ctx, &h)?;
+    let (group, topic) = check(ctx, &h)?;
     let filter = subscription_filter(ctx, &h)?;
     // Commit the offset the consumer carries now, on receipt: a pull parked for long polling
     // must not write an older offset later, over a newer UPDATE_CONSUMER_OFFSET.
-    if h.sys_flag & flag::COMMIT_OFFSET != 0 && ctx.config.is_master() {
+    let is_master = ctx.config.is_master();
+    if h.sys_flag & flag::COMMIT_OFFSET != 0 && is_master {
         if let Some(commit) = h.commit_offset.filter(|c| *c >= 0) {
             ctx.tables.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, commit);
         }
     }
     let outcome = read_or_wait(ctx, &h, &filter).await;
-    let suggest =
-        if outcome.suggest_slave && ctx.config.is_master() { group.which_broker_when_consume_slowly } else { 0 };
+    let stats = &ctx.stats;
+    let counter = if outcome.code == ResponseCode::Success { &stats.pulls_found } else { &stats.pulls_missed };
+    counter.fetch_add(1, Ordering::Relaxed);
+    if is_master {
+        ctx.tables.offsets.commit_pull(&h.consumer_group, &h.topic, h.queue_id, outcome.next_begin_offset);
+    }
+    let suggest = if outcome.suggest_slave && is_master { group.which_broker_when_consume_slowly } else { 0 };
     let header = PullMessageResponseHeader {
         suggest_which_broker_id: suggest,
         next_begin_offset: outcome.next_begin_offset,
         min_offset: outcome.min_offset,
         max_offset: outcome.max_offset,
+        topic_sys_flag: Some(topic.topic_sys_flag),
+        group_sys_flag: Some(group.group_sys_flag),
     };
     let mut resp = RemotingCommand::response(outcome.code, Some(outcome.remark.to_owned())).with_header(&header);
     if outcome.code == ResponseCode::Success {

@@ -105,7 +105,21 @@ fn check_size(ctx: &BrokerContext, body_len: usize, properties: &str) -> Result<
     Ok(())
 }
 
+/// The message's UNIQ_KEY, given one first if it has none (as the 5.x broker does): answered as
+/// the send response's `transactionId`.
+fn ensure_unique_id(ctx: &BrokerContext, properties: &mut Vec<(String, String)>) -> String {
+    if let Some(id) = property::get(properties, property::UNIQ_KEY).filter(|id| !id.is_empty()) {
+        return id.to_owned();
+    }
+    let id = ctx.unique_ids.next(crate::now_ms());
+    property::set(properties, property::UNIQ_KEY, &id);
+    id
+}
+
 fn put_response(ctx: &BrokerContext, result: &PutMessageResult, queue_id: i32) -> RemotingCommand {
+    if !stored(result.status) {
+        ctx.stats.put_failed.fetch_add(1, Ordering::Relaxed);
+    }
     let code = match result.status {
         PutStatus::Ok => ResponseCode::Success,
         PutStatus::FlushDiskTimeout => ResponseCode::FlushDiskTimeout,
@@ -180,9 +194,11 @@ pub async fn send(
 ) -> HandlerResult {
     redirect_exhausted_retry(ctx, &mut h)?;
     let (_topic, queue_id) = check(ctx, &h)?;
-    let base = base_message(ctx, &h, queue_id, rctx);
+    let mut base = base_message(ctx, &h, queue_id, rctx);
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
-    let mut result = if payload.batch || h.batch.unwrap_or(false) {
+    let is_batch = payload.batch || h.batch.unwrap_or(false);
+    let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
+    let mut result = if is_batch {
         if h.topic.starts_with(system::RETRY_PREFIX) {
             return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
         }
@@ -192,6 +208,9 @@ pub async fn send(
         store_single(ctx, services, StoreMessage { body: payload.body, ..base }).await?
     };
     await_replication(ctx, services, &mut result, wait).await;
+    if result.transaction_id.is_none() {
+        result.transaction_id = unique_id;
+    }
     Ok(put_response(ctx, &result, queue_id))
 }
 

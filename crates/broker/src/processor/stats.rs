@@ -1,7 +1,5 @@
 //! Statistics and connection listings for admin tools; calls forwarded to clients.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rmq_remoting::body::{Connection, ConsumerConnection, GroupList, ProducerConnection};
@@ -13,9 +11,7 @@ use rmq_remoting::{RemotingCommand, ResponseCode};
 
 use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
-use crate::services::ha::Replication;
-use crate::services::Services;
-use crate::wire::{consume_stats as consume_stats_body, kv_table, topic_stats_table, ConsumeRow, TopicOffsetRow};
+use crate::wire::{consume_stats as consume_stats_body, topic_stats_table, ConsumeRow, TopicOffsetRow};
 
 fn queue_count(ctx: &BrokerContext, topic: &str) -> Option<i32> {
     ctx.tables.topics.get(topic).map(|t| t.read_queue_nums.max(t.write_queue_nums))
@@ -41,7 +37,18 @@ pub fn topic_stats(ctx: &BrokerContext, h: TopicRequestHeader) -> HandlerResult 
             }
         })
         .collect();
-    Ok(RemotingCommand::success().with_body(topic_stats_table(&rows)))
+    Ok(RemotingCommand::success().with_body(topic_stats_table(&rows, topic_put_tps(ctx, &h.topic, queues))))
+}
+
+/// Messages put on a topic per second over the last minute (the 5.x `topicPutTps`), counted from
+/// the consume queues: max offset minus the first offset stored in that minute.
+fn topic_put_tps(ctx: &BrokerContext, topic: &str, queues: i32) -> f64 {
+    let since = crate::now_ms() - 60_000;
+    let count: i64 =
+        (0..queues).map(|q| (ctx.store.max_offset(topic, q) - ctx.store.offset_by_time(topic, q, since)).max(0)).sum();
+    #[allow(clippy::cast_precision_loss)]
+    let tps = count as f64 / 60.0;
+    (tps * 100.0).round() / 100.0
 }
 
 fn group_rows(ctx: &BrokerContext, group: &str, topic: &str) -> Vec<ConsumeRow> {
@@ -50,6 +57,7 @@ fn group_rows(ctx: &BrokerContext, group: &str, topic: &str) -> Vec<ConsumeRow> 
         .map(|q| {
             let consumer_offset = ctx.tables.offsets.query(group, topic, q).unwrap_or(0).max(0);
             ConsumeRow {
+                pull_offset: ctx.tables.offsets.query_pull(group, topic, q).max(consumer_offset),
                 topic: topic.to_owned(),
                 broker_name: ctx.config.broker_name.clone(),
                 queue_id: q,
@@ -102,79 +110,6 @@ pub fn broker_consume_stats(ctx: &BrokerContext) -> HandlerResult {
         parts.join(",")
     );
     Ok(RemotingCommand::success().with_body(body.into_bytes()))
-}
-
-/// GET_BROKER_RUNTIME_INFO: the keys `mqadmin clusterList` and `brokerStatus` read.
-pub fn runtime_info(ctx: &BrokerContext, services: &Services) -> HandlerResult {
-    let mut t = BTreeMap::new();
-    counters(ctx, &mut t);
-    t.insert("brokerRole".into(), crate::config::PropValue::render_prop(&ctx.config.broker_role));
-    t.insert("scheduleMessageBacklog".into(), services.schedule.backlog().to_string());
-    replication_info(ctx, &services.replication, &mut t);
-    if let Some(timer) = &services.timer {
-        t.extend(timer.stats());
-    }
-    t.extend(ctx.store.runtime_info());
-    Ok(RemotingCommand::success().with_body(kv_table(&t)))
-}
-
-/// Version, throughput and the counters the official broker reports (zero where we keep none).
-fn counters(ctx: &BrokerContext, t: &mut BTreeMap<String, String>) {
-    let put = ctx.stats.put_total.load(Ordering::Relaxed);
-    let get = ctx.stats.get_total.load(Ordering::Relaxed);
-    let mut set = |k: &str, v: String| {
-        t.insert(k.to_owned(), v);
-    };
-    set("brokerVersionDesc", "V4_9_8".into());
-    set("brokerVersion", rmq_remoting::CURRENT_VERSION.to_string());
-    let uptime = ctx.stats.started.elapsed().as_secs_f64().max(1.0);
-    #[allow(clippy::cast_precision_loss)] // a rate for display: precision past 2^52 messages is moot
-    let (put_tps, get_tps) = (put as f64 / uptime, get as f64 / uptime);
-    set("putTps", format!("{put_tps:.2} {put_tps:.2} {put_tps:.2}"));
-    set("getTransferedTps", format!("{get_tps:.2} {get_tps:.2} {get_tps:.2}"));
-    set("msgPutTotalTodayNow", put.to_string());
-    set("msgGetTotalTodayNow", get.to_string());
-    for zero in [
-        "msgPutTotalYesterdayMorning",
-        "msgPutTotalTodayMorning",
-        "msgGetTotalYesterdayMorning",
-        "msgGetTotalTodayMorning",
-        "sendThreadPoolQueueSize",
-        "pullThreadPoolQueueSize",
-        "sendThreadPoolQueueHeadWaitTimeMills",
-        "pullThreadPoolQueueHeadWaitTimeMills",
-        "pageCacheLockTimeMills",
-    ] {
-        set(zero, "0".into());
-    }
-    let up_ms = i64::try_from(ctx.stats.started.elapsed().as_millis()).unwrap_or(0);
-    set("bootTimestamp", (crate::now_ms() - up_ms).to_string());
-}
-
-/// The master's slaves and their lag, or the slave's link to its master.
-fn replication_info(ctx: &BrokerContext, replication: &Replication, t: &mut BTreeMap<String, String>) {
-    let max = ctx.store.commit_log_max_offset();
-    let mut set = |k: &str, v: String| {
-        t.insert(k.to_owned(), v);
-    };
-    match replication {
-        Replication::Master(master) => {
-            let slaves = master.slaves();
-            let best = slaves.iter().map(|s| s.1).max();
-            set("haConnectedSlaves", slaves.len().to_string());
-            set("haSlaveAddrs", slaves.iter().map(|s| s.0.clone()).collect::<Vec<_>>().join(","));
-            set("haSlaveAckOffset", best.map_or(-1, |b| i64::try_from(b).unwrap_or(-1)).to_string());
-            let lag = best.map_or(-1, |b| i64::try_from(max.saturating_sub(b)).unwrap_or(-1));
-            set("haReplicationLagBytes", lag.to_string());
-        }
-        Replication::Slave(slave) => {
-            let master = slave.master_offset();
-            set("haMasterAddr", slave.ha_master_addr().unwrap_or_default());
-            set("haConnected", slave.is_connected().to_string());
-            set("haMasterOffset", master.to_string());
-            set("haReplicationLagBytes", master.saturating_sub(max).to_string());
-        }
-    }
 }
 
 fn connection(c: &crate::state::clients::ClientChannel) -> Connection {

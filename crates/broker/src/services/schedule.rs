@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +27,9 @@ pub struct DelayOffsets {
     table: Mutex<BTreeMap<i32, i64>>,
     /// Changed since the last write.
     dirty: AtomicBool,
+    /// Data version: changes so far and the time of the last one (ms).
+    version_counter: AtomicI64,
+    version_timestamp: AtomicI64,
 }
 
 impl DelayOffsets {
@@ -35,7 +38,13 @@ impl DelayOffsets {
     pub fn load(config_dir: &std::path::Path) -> Self {
         let path = config_dir.join("delayOffset.json");
         let table = load_with_backup(&path, Self::parse).unwrap_or_default();
-        Self { path, table: Mutex::new(table), dirty: AtomicBool::new(false) }
+        Self {
+            path,
+            table: Mutex::new(table),
+            dirty: AtomicBool::new(false),
+            version_counter: AtomicI64::new(0),
+            version_timestamp: AtomicI64::new(crate::now_ms()),
+        }
     }
 
     fn parse(text: &str) -> Option<BTreeMap<i32, i64>> {
@@ -44,12 +53,24 @@ impl DelayOffsets {
         Some(table.iter().filter_map(|(k, v)| Some((k.parse().ok()?, v.as_i64()?))).collect())
     }
 
-    /// The official JSON (bare numeric keys), also served by GET_ALL_DELAY_OFFSET.
+    /// The official 5.x JSON (bare numeric keys, fastjson's key order), also served by
+    /// GET_ALL_DELAY_OFFSET: `{"dataVersion":{..},"offsetTable":{1:0,..}}`.
     #[must_use]
     pub fn to_json(&self) -> String {
         let t = self.table.lock();
         let inner: Vec<String> = t.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-        format!("{{\"offsetTable\":{{{}}}}}", inner.join(","))
+        format!(
+            "{{\"dataVersion\":{{\"counter\":{},\"stateVersion\":0,\"timestamp\":{}}},\"offsetTable\":{{{}}}}}",
+            self.version_counter.load(Ordering::Relaxed),
+            self.version_timestamp.load(Ordering::Relaxed),
+            inner.join(",")
+        )
+    }
+
+    /// Each level's progress, by level.
+    #[must_use]
+    pub fn levels(&self) -> Vec<(i32, i64)> {
+        self.table.lock().iter().map(|(k, v)| (*k, *v)).collect()
     }
 
     fn get(&self, level: i32) -> i64 {
@@ -59,6 +80,8 @@ impl DelayOffsets {
     fn set(&self, level: i32, offset: i64) {
         if self.table.lock().insert(level, offset) != Some(offset) {
             self.dirty.store(true, Ordering::Release);
+            self.version_counter.fetch_add(1, Ordering::Relaxed);
+            self.version_timestamp.store(crate::now_ms(), Ordering::Relaxed);
         }
     }
 
@@ -158,6 +181,12 @@ impl ScheduleService {
         self.offsets.persist();
     }
 
+    /// Each level's progress, by level (for runtime info).
+    #[must_use]
+    pub fn level_offsets(&self) -> Vec<(i32, i64)> {
+        self.offsets.levels()
+    }
+
     /// Messages not delivered yet, all levels together (for runtime info).
     #[must_use]
     pub fn backlog(&self) -> i64 {
@@ -253,5 +282,28 @@ impl ScheduleService {
             tracing::warn!(level, remark = %r.remark, "re-putting a delayed message failed; retrying in 1 s");
         }
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delay_offsets_in_the_5x_shape_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = DelayOffsets::load(dir.path());
+        d.set(1, 5);
+        d.set(3, 2);
+        d.set(3, 2); // unchanged: no new version
+        let ts = d.version_timestamp.load(Ordering::Relaxed);
+        let text = d.to_json();
+        assert_eq!(
+            text,
+            format!(r#"{{"dataVersion":{{"counter":2,"stateVersion":0,"timestamp":{ts}}},"offsetTable":{{1:5,3:2}}}}"#)
+        );
+        assert_eq!(DelayOffsets::parse(&text), Some(BTreeMap::from([(1, 5), (3, 2)])));
+        // The 4.x file without a data version still reads.
+        assert_eq!(DelayOffsets::parse(r#"{"offsetTable":{2:7}}"#), Some(BTreeMap::from([(2, 7)])));
     }
 }

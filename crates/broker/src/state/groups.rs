@@ -57,6 +57,7 @@ impl GroupTable {
             serde_json::to_string_pretty(&SubscriptionGroupWrapper {
                 subscription_group_table: inner.0.clone(),
                 data_version: inner.1.clone(),
+                forbidden_table: BTreeMap::new(),
             })
             .unwrap_or_default()
         };
@@ -105,7 +106,11 @@ impl GroupTable {
     #[must_use]
     pub fn wrapper(&self) -> SubscriptionGroupWrapper {
         let inner = self.inner.read();
-        SubscriptionGroupWrapper { subscription_group_table: inner.0.clone(), data_version: inner.1.clone() }
+        SubscriptionGroupWrapper {
+            subscription_group_table: inner.0.clone(),
+            data_version: inner.1.clone(),
+            forbidden_table: BTreeMap::new(),
+        }
     }
 
     /// Replaces the table (slave copying its master).

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
@@ -16,12 +16,17 @@ struct OffsetFile {
     offset_table: BTreeMap<String, BTreeMap<String, i64>>,
 }
 
-/// Offsets committed by consumer groups.
+/// Offsets committed by consumer groups, and (in memory only) the next offsets handed out by
+/// pulls, which the 5.x admin answers show as `pullOffset`.
 #[derive(Debug)]
 pub struct ConsumerOffsets {
     path: PathBuf,
     table: RwLock<HashMap<String, BTreeMap<i32, i64>>>,
+    pulled: RwLock<HashMap<String, BTreeMap<i32, i64>>>,
     dirty: AtomicBool,
+    /// Data version: commits so far and the time of the last one (ms).
+    version_counter: AtomicI64,
+    version_timestamp: AtomicI64,
 }
 
 fn key(topic: &str, group: &str) -> String {
@@ -47,13 +52,42 @@ impl ConsumerOffsets {
             )
         })
         .unwrap_or_default();
-        Self { path, table: RwLock::new(table), dirty: AtomicBool::new(false) }
+        Self {
+            path,
+            table: RwLock::new(table),
+            pulled: RwLock::new(HashMap::new()),
+            dirty: AtomicBool::new(false),
+            version_counter: AtomicI64::new(0),
+            version_timestamp: AtomicI64::new(crate::now_ms()),
+        }
     }
 
     /// Stores a group's offset for a queue.
     pub fn commit(&self, group: &str, topic: &str, queue_id: i32, offset: i64) {
         self.table.write().entry(key(topic, group)).or_default().insert(queue_id, offset);
         self.dirty.store(true, Ordering::Release);
+        self.version_counter.fetch_add(1, Ordering::Relaxed);
+        self.version_timestamp.store(crate::now_ms(), Ordering::Relaxed);
+    }
+
+    /// Records the next offset a pull handed out for a queue (not persisted).
+    pub fn commit_pull(&self, group: &str, topic: &str, queue_id: i32, next_offset: i64) {
+        let k = key(topic, group);
+        {
+            let pulled = self.pulled.read();
+            if pulled.get(&k).and_then(|q| q.get(&queue_id)) == Some(&next_offset) {
+                return;
+            }
+        }
+        self.pulled.write().entry(k).or_default().insert(queue_id, next_offset);
+    }
+
+    /// The next offset pulls handed out, else the committed offset, else −1 (as RocketMQ's
+    /// `queryPullOffset`).
+    #[must_use]
+    pub fn query_pull(&self, group: &str, topic: &str, queue_id: i32) -> i64 {
+        let pulled = self.pulled.read().get(&key(topic, group)).and_then(|q| q.get(&queue_id).copied());
+        pulled.or_else(|| self.query(group, topic, queue_id)).unwrap_or(-1)
     }
 
     /// The committed offset, if any.
@@ -94,12 +128,14 @@ impl ConsumerOffsets {
 
     /// Removes a group's offsets (all topics).
     pub fn remove_group(&self, group: &str) {
+        self.pulled.write().retain(|k, _| split_key(k).is_none_or(|(_, g)| g != group));
         self.table.write().retain(|k, _| split_key(k).is_none_or(|(_, g)| g != group));
         self.dirty.store(true, Ordering::Release);
     }
 
     /// Removes every group's offsets on a topic.
     pub fn remove_topic(&self, topic: &str) {
+        self.pulled.write().retain(|k, _| split_key(k).is_none_or(|(t, _)| t != topic));
         self.table.write().retain(|k, _| split_key(k).is_none_or(|(t, _)| t != topic));
         self.dirty.store(true, Ordering::Release);
     }
@@ -118,30 +154,31 @@ impl ConsumerOffsets {
         self.dirty.store(true, Ordering::Release);
     }
 
-    /// The whole table as JSON text in the official shape (for GET_ALL_CONSUMER_OFFSET and the
-    /// file): `{"offsetTable":{"topic@group":{0:1,...}}}` with bare numeric queue keys.
+    /// The whole table as JSON text in the official 5.x shape (for GET_ALL_CONSUMER_OFFSET and
+    /// the file), keys in fastjson's order: `{"dataVersion":{..},"groupTopicMap":{"group":["topic"]},
+    /// "offsetTable":{"topic@group":{0:1,...}},"pullOffsetTable":{..}}` with bare numeric queue keys.
     #[must_use]
     pub fn to_json(&self) -> String {
         let table = self.table.read();
-        let mut keys: Vec<&String> = table.keys().collect();
-        keys.sort();
-        let mut out = String::from("{\"offsetTable\":{");
-        for (i, k) in keys.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+        let pulled = self.pulled.read();
+        let mut group_topics: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for k in table.keys() {
+            if let Some((t, g)) = split_key(k) {
+                group_topics.entry(g).or_default().push(t);
             }
-            out.push_str(&serde_json::to_string(k).unwrap_or_default());
-            out.push_str(":{");
-            for (j, (q, o)) in table[*k].iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                out.push_str(&format!("{q}:{o}"));
-            }
-            out.push('}');
         }
-        out.push_str("}}");
-        out
+        group_topics.values_mut().for_each(|v| v.sort_unstable());
+        let version = serde_json::json!({
+            "counter": self.version_counter.load(Ordering::Relaxed),
+            "stateVersion": 0,
+            "timestamp": self.version_timestamp.load(Ordering::Relaxed),
+        });
+        format!(
+            "{{\"dataVersion\":{version},\"groupTopicMap\":{},\"offsetTable\":{},\"pullOffsetTable\":{}}}",
+            serde_json::to_string(&group_topics).unwrap_or_default(),
+            queue_table_json(&table),
+            queue_table_json(&pulled)
+        )
     }
 
     /// Replaces the whole table from official-shaped JSON (slave sync from the master).
@@ -171,6 +208,29 @@ impl ConsumerOffsets {
     }
 }
 
+/// `{"topic@group":{0:1,...}}`, keys sorted, bare numeric queue keys (as fastjson writes).
+fn queue_table_json(table: &HashMap<String, BTreeMap<i32, i64>>) -> String {
+    let mut keys: Vec<&String> = table.keys().collect();
+    keys.sort();
+    let mut out = String::from("{");
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(k).unwrap_or_default());
+        out.push_str(":{");
+        for (j, (q, o)) in table[*k].iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!("{q}:{o}"));
+        }
+        out.push('}');
+    }
+    out.push('}');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,9 +242,19 @@ mod tests {
         offsets.commit("g", "T", 0, 10);
         offsets.commit("g", "T", 3, 7);
         offsets.commit("g2", "T", 0, 1);
+        offsets.commit_pull("g", "T", 0, 12);
         offsets.persist().unwrap();
         let text = std::fs::read_to_string(dir.path().join("consumerOffset.json")).unwrap();
-        assert_eq!(text, r#"{"offsetTable":{"T@g":{0:10,3:7},"T@g2":{0:1}}}"#);
+        let ts = offsets.version_timestamp.load(Ordering::Relaxed);
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"dataVersion":{{"counter":3,"stateVersion":0,"timestamp":{ts}}},"groupTopicMap":{{"g":["T"],"g2":["T"]}},"offsetTable":{{"T@g":{{0:10,3:7}},"T@g2":{{0:1}}}},"pullOffsetTable":{{"T@g":{{0:12}}}}}}"#
+            )
+        );
+        assert_eq!(offsets.query_pull("g", "T", 0), 12);
+        assert_eq!(offsets.query_pull("g", "T", 3), 7);
+        assert_eq!(offsets.query_pull("g", "T", 1), -1);
         let again = ConsumerOffsets::load(dir.path());
         assert_eq!(again.query("g", "T", 3), Some(7));
         assert_eq!(again.query("g", "T", 1), None);

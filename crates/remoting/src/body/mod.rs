@@ -19,5 +19,8 @@ pub use lenient::{decode, BodyError};
 pub use lock::{LockBatchRequestBody, LockBatchResponseBody};
 pub use route::{BrokerData, ClusterInfo, KvTable, QueueData, TopicRouteData};
 pub use stats::{ConsumeStats, OffsetWrapper, ResetOffsetBody, TopicOffset, TopicStatsTable};
-pub use subscription::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
-pub use topic::{DataVersion, MessageQueue, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper, TopicList};
+pub use subscription::{GroupRetryPolicy, SubscriptionGroupConfig, SubscriptionGroupWrapper};
+pub use topic::{
+    DataVersion, MessageQueue, RegisterBrokerBody, TopicConfig, TopicConfigAndMappingSerializeWrapper,
+    TopicConfigSerializeWrapper, TopicList,
+};

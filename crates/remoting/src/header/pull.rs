@@ -46,5 +46,9 @@ command_header! {
         pub min_offset: i64 = "minOffset",
         /// Queue max offset.
         pub max_offset: i64 = "maxOffset",
+        /// 5.x: the topic's sys flag (absent from 4.x brokers' answers).
+        pub topic_sys_flag: Option<i32> = "topicSysFlag",
+        /// 5.x: the group's sys flag (absent from 4.x brokers' answers).
+        pub group_sys_flag: Option<i32> = "groupSysFlag",
     }
 }

@@ -253,11 +253,14 @@ impl MessageStore {
         let max = self.max_phy.load(Ordering::Acquire);
         let flushed = self.flushed.load(Ordering::Acquire);
         let permille = self.disk_used_permille.load(Ordering::Relaxed);
+        let ratio = format!("{}.{:03}", permille / 1000, permille % 1000);
+        let times = self.put_total.load(Ordering::Relaxed);
+        let bytes = self.put_bytes.load(Ordering::Relaxed);
         vec![
             ("commitLogMaxOffset".into(), max.to_string()),
             ("commitLogMinOffset".into(), self.log.min_offset().to_string()),
             ("remainHowManyDataToFlush".into(), max.saturating_sub(flushed).to_string()),
-            ("commitLogDiskRatio".into(), format!("{}.{:03}", permille / 1000, permille % 1000)),
+            ("commitLogDiskRatio".into(), ratio.clone()),
             ("commitLogDirCapacity".into(), format!("Total : {} bytes", self.log.disk_size())),
             ("dispatchBehindBytes".into(), "0".into()),
             ("putMessageEntireTimeMax".into(), self.put_latency.max_ms().to_string()),
@@ -270,7 +273,27 @@ impl MessageStore {
             ("storeBytesTotal".into(), self.put_bytes.load(Ordering::Relaxed).to_string()),
             ("indexFileCount".into(), self.index.file_count().to_string()),
             ("indexLastUpdatePhyOffset".into(), self.index.last_update().1.to_string()),
+            // The 5.x names of the figures above, and the 5.x keys with nothing behind them
+            // here (no dispatch buffer, no transient store pool: Integer.MAX_VALUE as 5.x).
+            ("putMessageTimesTotal".into(), times.to_string()),
+            ("putMessageSizeTotal".into(), bytes.to_string()),
+            ("putMessageAverageSize".into(), format!("{:.1}", average(bytes, times))),
+            ("putLatency99".into(), format!("{:.2}", self.put_latency.percentile_ms(0.99))),
+            ("putLatency999".into(), format!("{:.2}", self.put_latency.percentile_ms(0.999))),
+            ("dispatchMaxBuffer".into(), "0".into()),
+            ("remainTransientStoreBufferNumbs".into(), i32::MAX.to_string()),
+            (format!("commitLogDiskRatio_{}", self.config.commit_log_path().display()), ratio.clone()),
+            ("consumeQueueDiskRatio".into(), ratio),
         ]
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn average(total: u64, count: u64) -> f64 {
+    if count == 0 {
+        0.0
+    } else {
+        total as f64 / count as f64
     }
 }
 

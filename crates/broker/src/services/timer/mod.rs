@@ -83,6 +83,8 @@ pub struct TimerService {
     progress: Mutex<Progress>,
     /// What the last checkpoint wrote, and when.
     written: Mutex<(Progress, std::time::Instant)>,
+    /// Enqueued and delivered counts when this run opened the service, and when (for TPS).
+    opened: (u64, u64, std::time::Instant),
     store: Arc<MessageStore>,
     parking: Arc<PullHold>,
     stop: CancellationToken,
@@ -134,6 +136,7 @@ impl TimerService {
             progress: Mutex::new(progress),
             // Nothing written yet this run: the first checkpoint always writes.
             written: Mutex::new((Progress { enqueue_offset: -1, ..progress }, std::time::Instant::now())),
+            opened: (progress.enqueued, progress.delivered, std::time::Instant::now()),
             store: handles.store,
             parking: handles.parking,
             stop: handles.stop,
@@ -198,11 +201,16 @@ impl TimerService {
     #[must_use]
     pub fn stats(&self) -> Vec<(String, String)> {
         let p = *self.progress.lock();
+        let secs = self.opened.2.elapsed().as_secs_f64().max(1.0);
         vec![
             ("timerBacklog".into(), self.backlog().to_string()),
             ("timerOffsetBehind".into(), (self.store.max_offset(system::TIMER, 0) - p.enqueue_offset).to_string()),
             ("timerCursorMs".into(), (p.cursor * self.precision_ms).to_string()),
             ("timerDelivered".into(), p.delivered.to_string()),
+            ("timerEnqueueTps".into(), format!("{:.1}", per_second(p.enqueued.saturating_sub(self.opened.0), secs))),
+            ("timerDequeueTps".into(), format!("{:.1}", per_second(p.delivered.saturating_sub(self.opened.1), secs))),
+            ("timerReadBehind".into(), ((crate::now_ms() - p.cursor * self.precision_ms).max(0) / 1000).to_string()),
+            ("timerCongestNum".into(), "0".into()),
         ]
     }
 
@@ -359,6 +367,11 @@ impl TimerService {
         }
         ok
     }
+}
+
+#[allow(clippy::cast_precision_loss)] // a rate for display: precision past 2^52 messages is moot
+fn per_second(count: u64, secs: f64) -> f64 {
+    count as f64 / secs
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ class DelayTest {
     /** Received messages by body: store time on the real topic, times seen. */
     private final Map<String, Long> stored = new ConcurrentHashMap<>();
     private final Map<String, Integer> seen = new ConcurrentHashMap<>();
+    /** Delay level of each received message, as the official client reads it. */
+    private final Map<String, Integer> levels = new ConcurrentHashMap<>();
 
     private DefaultMQPushConsumer consumer(String topic) throws Exception {
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(CompatSupport.uniqueConsumerGroup("delay"));
@@ -45,6 +47,7 @@ class DelayTest {
                 String body = new String(m.getBody(), StandardCharsets.UTF_8);
                 stored.put(body, m.getStoreTimestamp());
                 seen.merge(body, 1, Integer::sum);
+                levels.put(body, m.getDelayTimeLevel());
             }
             return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
         });
@@ -114,6 +117,9 @@ class DelayTest {
         assertEquals(Map.of("now", 1, "level", 1, "timer", 1, "start", 1), seen, "each exactly once");
         long level = stored.get("level") - levelSent;
         assertTrue(level >= 1000 && level < 3000, "delay level 3 (1 s here) took " + level + " ms");
+        // Apache RocketMQ keeps DELAY on the delivered message.
+        assertEquals(3, levels.get("level"), "getDelayTimeLevel() of the delivered message");
+        assertEquals(0, levels.get("now"), "getDelayTimeLevel() of an undelayed message");
         long timerLate = stored.get("timer") - timerAt;
         assertTrue(timerLate >= 0 && timerLate <= 1500, "timer delivered " + timerLate + " ms after its time");
         long startLate = stored.get("start") - startAt;
