@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The single test entry point: everything CI runs. Usage: scripts/test.sh
-# Env: SKIP_COMPAT=1 skips the compatibility suites (Java, Go, rocketmq-client-rust) (local iteration only).
+# Env: SKIP_COMPAT=1 skips the compatibility suites (Java, Go, C++ core, rocketmq-client-rust) (local
+# iteration only).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"

@@ -12,7 +12,7 @@ fn send_request(ser: SerializeType) -> RemotingCommand {
     let h = SendMessageRequestHeaderV2 {
         a: "benchmark_producer".into(),
         b: "BenchTopic".into(),
-        c: "TBW102".into(),
+        c: rmq_common::topic::AUTO_CREATE.into(),
         d: 4,
         e: 3,
         g: 1_700_000_000_000,

@@ -17,7 +17,7 @@ async fn send(c: &RemotingClient, addr: &str, topic: &str, body: &str) -> Remoti
     let h = SendMessageRequestHeaderV2 {
         a: "pg".into(),
         b: topic.into(),
-        c: "TBW102".into(),
+        c: rmq_common::topic::AUTO_CREATE.into(),
         d: 4,
         e: 0,
         i: Some("TAGS\u{1}t".into()),
@@ -148,7 +148,7 @@ async fn send_tagged(c: &RemotingClient, addr: &str, topic: &str, tag: &str) {
     let h = SendMessageRequestHeaderV2 {
         a: "pg".into(),
         b: topic.into(),
-        c: "TBW102".into(),
+        c: rmq_common::topic::AUTO_CREATE.into(),
         d: 1,
         e: 0,
         i: Some(format!("TAGS\u{1}{tag}")),

@@ -101,7 +101,7 @@ async fn async_master_replicates_byte_identical_and_the_slave_serves_reads_only(
     let h = SendMessageRequestHeaderV2 {
         a: "pg".into(),
         b: "HaTopic".into(),
-        c: "TBW102".into(),
+        c: rmq_common::topic::AUTO_CREATE.into(),
         d: 4,
         ..Default::default()
     };

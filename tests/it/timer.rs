@@ -12,15 +12,13 @@ use rmq_tests::{start_broker, BrokerSpec};
 
 const T: Duration = Duration::from_secs(5);
 
-fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap()
-}
+use rmq_common::time::now_ms;
 
 async fn send(c: &RemotingClient, addr: &str, topic: &str, body: &str, props: &str) -> RemotingCommand {
     let h = SendMessageRequestHeaderV2 {
         a: "pg".into(),
         b: topic.into(),
-        c: "TBW102".into(),
+        c: rmq_common::topic::AUTO_CREATE.into(),
         d: 4,
         e: 0,
         i: Some(format!("TAGS\u{1}t{props}")),

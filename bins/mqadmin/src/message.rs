@@ -63,7 +63,7 @@ pub enum Cmd {
         #[arg(short = 'i', long = "msgId")]
         id: String,
         /// Trace topic.
-        #[arg(short = 't', long = "traceTopic", default_value = "RMQ_SYS_TRACE_TOPIC")]
+        #[arg(short = 't', long = "traceTopic", default_value = rmq_common::topic::TRACE)]
         trace_topic: String,
     },
     /// Show the message at an offset of a queue.

@@ -209,7 +209,7 @@ impl Cmd {
 
 /// `6 (RW)` and the like.
 fn perm_text(perm: i32) -> String {
-    let r = if perm & 4 != 0 { "R" } else { "" };
-    let w = if perm & 2 != 0 { "W" } else { "" };
+    let r = if rmq_common::perm::readable(perm) { "R" } else { "" };
+    let w = if rmq_common::perm::writable(perm) { "W" } else { "" };
     format!("{perm} ({r}{w})")
 }

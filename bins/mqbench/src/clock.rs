@@ -1,11 +1,9 @@
 //! Wall-clock helpers: epoch milliseconds and the official tool's `yyyy-MM-dd HH:mm:ss,SSS`
 //! timestamp (printed in UTC, which is what scripts/bench/analyze.py assumes).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    u64::try_from(rmq_common::time::now_ms()).unwrap_or(0)
 }
 
 /// `ms` since the epoch as `yyyy-MM-dd HH:mm:ss,SSS` (UTC).

@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(short = 'n', long, env = "NAMESRV_ADDR")]
     namesrv: String,
     /// Topic.
-    #[arg(short = 't', long, default_value = "BenchmarkTest")]
+    #[arg(short = 't', long, default_value = rmq_common::topic::BENCHMARK)]
     topic: String,
     /// Consumer group.
     #[arg(short = 'g', long, default_value = "benchmark_consumer")]

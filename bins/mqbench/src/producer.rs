@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(short = 'n', long, env = "NAMESRV_ADDR")]
     namesrv: String,
     /// Topic.
-    #[arg(short = 't', long, default_value = "BenchmarkTest")]
+    #[arg(short = 't', long, default_value = rmq_common::topic::BENCHMARK)]
     topic: String,
     /// Concurrent senders (sync mode).
     #[arg(short = 'w', long, default_value_t = 64)]

@@ -32,9 +32,4 @@ pub use lifecycle::run;
 pub use rmq_common::logging;
 pub use rmq_common::logging::default_log_dir;
 
-/// Milliseconds since the epoch.
-#[must_use]
-pub(crate) fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
-        .unwrap_or(i64::MAX)
-}
+pub(crate) use rmq_common::time::now_ms;

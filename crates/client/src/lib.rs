@@ -24,8 +24,4 @@ pub use rmq_common::message::MessageExt;
 pub use rmq_remoting::body::MessageQueue;
 pub use rmq_remoting::body::TopicRouteData;
 
-/// Milliseconds since the epoch.
-pub(crate) fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
-        .unwrap_or(0)
-}
+pub(crate) use rmq_common::time::now_ms;

@@ -17,7 +17,7 @@ use crate::producer::{Producer, ProducerConfig};
 use crate::{ClientConfig, ClientInstance, Message};
 
 /// Default trace topic.
-pub const DEFAULT_TRACE_TOPIC: &str = "RMQ_SYS_TRACE_TOPIC";
+pub const DEFAULT_TRACE_TOPIC: &str = rmq_common::topic::TRACE;
 const FIELD: char = '\u{1}';
 const RECORD: char = '\u{2}';
 

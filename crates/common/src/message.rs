@@ -390,6 +390,28 @@ impl MessageExt {
     }
 }
 
+/// A stored message to store again (redelivery, unparking, transaction commit): what the
+/// producer sent, kept as it was. The store host is left unspecified and the tag code unset
+/// (the broker stamps its own host; the store derives the tag code), the offsets and store
+/// time are the new record's to get.
+impl From<&MessageExt> for StoreMessage {
+    fn from(m: &MessageExt) -> Self {
+        Self {
+            topic: m.topic.clone(),
+            queue_id: m.queue_id,
+            flag: m.flag,
+            sys_flag: m.sys_flag,
+            born_timestamp: m.born_timestamp,
+            born_host: m.born_host,
+            reconsume_times: m.reconsume_times,
+            prepared_transaction_offset: m.prepared_transaction_offset,
+            body: m.body.clone(),
+            properties: m.properties.clone(),
+            ..Self::default()
+        }
+    }
+}
+
 /// One message of a batch body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchItem {
@@ -490,6 +512,18 @@ mod tests {
         assert_eq!(m.tags(), Some("A"));
         assert_eq!(m.unique_id(), "X");
         assert_eq!(m.msg_id, "7F00000100002A9F0000000000001000");
+    }
+
+    #[test]
+    fn store_message_from_stored_keeps_what_the_producer_sent() {
+        let mut original = sample();
+        original.sys_flag = sysflag::TRANSACTION_PREPARED;
+        original.reconsume_times = 2;
+        original.prepared_transaction_offset = 99;
+        let stored = MessageExt::decode(&original.encode()).unwrap();
+        let again = StoreMessage::from(&stored);
+        let unspecified: SocketAddr = "0.0.0.0:0".parse().unwrap();
+        assert_eq!(again, StoreMessage { store_host: unspecified, ..original });
     }
 
     #[test]

@@ -2,6 +2,15 @@
 //!
 //! RocketMQ names index files `yyyyMMddHHmmssSSS` and shows store times as dates; this module
 //! does the civil-date arithmetic (Howard Hinnant's days-from-civil algorithm, inverted).
+//! [`now_ms`] is the one wall clock the protocol's timestamps are read from.
+
+/// Milliseconds since the Unix epoch (0 before it, `i64::MAX` past the year 292 million).
+#[must_use]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
 
 /// A broken-down UTC time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +135,12 @@ mod tests {
         assert_eq!(compact_millis(1_795_507_031_123), "20261124075711123");
         assert_eq!(display_millis(951_782_400_000), "2000-02-29 00:00:00.000 UTC");
         assert_eq!(compact_millis(-1), "19691231235959999");
+    }
+
+    #[test]
+    fn now_is_after_2020() {
+        // 2020-01-01T00:00:00Z; a clock before it is broken, not "now".
+        assert!(now_ms() > 1_577_836_800_000);
     }
 
     #[test]

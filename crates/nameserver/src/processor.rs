@@ -17,8 +17,7 @@ use rmq_remoting::{HeaderError, RemotingCommand, RequestCode, ResponseCode};
 use crate::routes::Registration;
 use crate::NameServer;
 
-/// Namespace of ordered-topic configs.
-const ORDER_TOPIC_CONFIG: &str = "ORDER_TOPIC_CONFIG";
+use rmq_common::topic::ORDER_TOPIC_CONFIG;
 
 /// The name server's request processor.
 pub struct Processor {

@@ -234,7 +234,7 @@ impl RouteTable {
         let mut n = 0;
         for qs in self.topics.values_mut() {
             if let Some(q) = qs.get_mut(broker_name) {
-                q.perm = if writable { q.perm | 2 } else { q.perm & !2 };
+                q.perm = rmq_common::perm::with_write(q.perm, writable);
                 n += 1;
             }
         }

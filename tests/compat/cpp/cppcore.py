@@ -1,6 +1,7 @@
 """What the C++ core (librocketmq.so, rocketmq-client-cpp 2.x) exposes that the official Python
 wrapper (rocketmq-client-python 2.0.0) does not bind: asynchronous send with callbacks
-(``SendAsync``), the message-trace switches, and the pull consumer (``CreatePullConsumer`` / ``Pull``), used to read a
+(``SendAsync``), batch send (``SendBatchMessage``), the message-trace switches, and the pull
+consumer (``CreatePullConsumer`` / ``Pull``), used to read a
 dead-letter topic back. Our own ctypes declarations of the C API, on the library the wrapper
 loaded (``rocketmq.ffi.dll``)."""
 
@@ -61,6 +62,14 @@ dll.SetPushConsumerMessageTrace.argtypes = [c_void_p, c_int]
 dll.SetPushConsumerMessageTrace.restype = c_int
 dll.SetProducerMessageTrace.argtypes = [c_void_p, c_int]
 dll.SetProducerMessageTrace.restype = c_int
+dll.CreateBatchMessage.argtypes = []
+dll.CreateBatchMessage.restype = c_void_p
+dll.AddMessage.argtypes = [c_void_p, c_void_p]
+dll.AddMessage.restype = c_int
+dll.DestroyBatchMessage.argtypes = [c_void_p]
+dll.DestroyBatchMessage.restype = c_int
+dll.SendBatchMessage.argtypes = [c_void_p, c_void_p, POINTER(SendResultC)]
+dll.SendBatchMessage.restype = c_int
 dll.SendAsync.argtypes = [c_void_p, c_void_p, ON_SEND_SUCCESS, ON_SEND_EXCEPTION, c_void_p]
 dll.SendAsync.restype = c_int
 dll.CreatePullConsumer.argtypes = [c_char_p]
@@ -82,6 +91,20 @@ dll.Pull.argtypes = [c_void_p, POINTER(MessageQueueC), c_char_p, c_longlong, c_i
 dll.Pull.restype = PullResultC
 dll.ReleasePullResult.argtypes = [PullResultC]
 dll.ReleasePullResult.restype = c_int
+
+
+def send_batch(producer_handle, msgs):
+    """Sends the wrapper's messages as one batch (SendBatchMessage); returns (rc, SendResultC)."""
+    batch = dll.CreateBatchMessage()
+    try:
+        for m in msgs:
+            if dll.AddMessage(batch, m._handle) != 0:
+                raise RuntimeError("AddMessage failed")
+        result = SendResultC()
+        rc = dll.SendBatchMessage(producer_handle, batch, ctypes.byref(result))
+        return rc, result
+    finally:
+        dll.DestroyBatchMessage(batch)
 
 
 class AsyncSender:

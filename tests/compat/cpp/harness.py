@@ -196,3 +196,64 @@ def diff(expected, got):
     """A short text of what is missing and what is extra."""
     missing, extra = expected - got, got - expected
     return "missing %d %s; extra %d %s" % (len(missing), sorted(missing)[:5], len(extra), sorted(extra)[:5])
+
+
+def sent_pairs(results, bodies):
+    return {(r.msg_id, b) for r, b in zip(results, bodies)}
+
+
+def views(doc):
+    """The message views (dicts with a msgId) anywhere in mqadmin's JSON."""
+    if isinstance(doc, dict):
+        return [doc] if "msgId" in doc else [v for x in doc.values() for v in views(x)]
+    if isinstance(doc, list):
+        return [v for x in doc for v in views(x)]
+    return []
+
+
+def wait_consumers(group, n):
+    def count():
+        try:
+            return len(ids_of_connections(json.loads(mqadmin("consumerConnection", "-g", group)))) >= n
+        except (ScenarioError, ValueError):
+            return False
+    check(wait_until(count, 20), "consumerConnection never showed %d clients of %s" % (n, group))
+
+
+def ids_of_connections(doc):
+    conns = doc.get("connectionSet") or doc.get("connections") or []
+    return {c.get("clientId") for c in conns}
+
+
+def check_redeliveries(rec, expected, last, most):
+    """Every message was delivered under its own id with reconsume times rising from 0 to at most
+    `most`. The core may skip deliveries: a RECONSUME_LATER fails the rest of its pull batch too,
+    whose messages go back to the broker undelivered (their reconsume times then jump). The first
+    message of a batch is always delivered: some message must show every step 0..last."""
+    got, full = rec.snapshot(), False
+    for mid, body in expected:
+        times = [d["reconsume_times"] for d in got if d["body"] == body]
+        ok = times and times[0] == 0 and times[-1] <= most and all(a < b for a, b in zip(times, times[1:]))
+        check(ok, "%s delivered with reconsume times %s (all: %s)" % (body, times, redeliveries(rec)))
+        full = full or times == list(range(last + 1))
+        ids = {d["id"] for d in got if d["body"] == body}
+        check(ids == {mid}, "%s delivered with ids %s, sent as %s" % (body, ids, mid))
+    check(full, "no message was delivered at every reconsume time 0..%d: %s" % (last, redeliveries(rec)))
+
+
+def queues_of(doc):
+    """The per-queue rows of mqadmin topicStatus --json, whatever the wrapper object."""
+    if isinstance(doc, list):
+        return [q for q in doc if isinstance(q, dict)]
+    for v in doc.values():
+        if isinstance(v, list):
+            return [q for q in v if isinstance(q, dict)]
+    return []
+
+
+def redeliveries(rec):
+    """body -> reconsume times of each delivery, for failure messages."""
+    out = {}
+    for d in rec.snapshot():
+        out.setdefault(d["body"], []).append(d["reconsume_times"])
+    return out

@@ -17,12 +17,9 @@ import sys
 import time
 
 import cppcore
-from harness import (BROKERS, CLUSTER, NAMESRV, ScenarioError, check, close_all, create_topic, diff, message,
-                     mqadmin, producer, push_consumer, shutdown, text, uniq, wait_until)
-
-
-def _sent_pairs(results, bodies):
-    return {(r.msg_id, b) for r, b in zip(results, bodies)}
+from harness import (BROKERS, CLUSTER, NAMESRV, ScenarioError, check, check_redeliveries, close_all, create_topic,
+                     diff, message, mqadmin, producer, push_consumer, queues_of, redeliveries, sent_pairs, shutdown,
+                     text, uniq, views, wait_consumers, wait_until)
 
 
 def sync_async_oneway_send():
@@ -50,7 +47,7 @@ def sync_async_oneway_send():
         oneway_bodies = ["oneway-%d" % i for i in range(10)]
         for b in oneway_bodies:
             p.send_oneway(message(topic, b))
-        expected = _sent_pairs(sync, sync_bodies) | {(ok[i + 1][1], b) for i, b in enumerate(async_bodies)}
+        expected = sent_pairs(sync, sync_bodies) | {(ok[i + 1][1], b) for i, b in enumerate(async_bodies)}
         all_bodies = set(sync_bodies + async_bodies + oneway_bodies)
         c, rec = push_consumer(group, topic)
         wait_until(lambda: {d["body"] for d in rec.snapshot()} >= all_bodies)
@@ -59,6 +56,33 @@ def sync_async_oneway_send():
         known = {(d["id"], d["body"]) for d in got if not d["body"].startswith("oneway")}
         check(known == expected, "sync/async (id, body): " + diff(expected, known))
         check(len(got) == 30, "%d deliveries for 30 messages" % len(got))
+    finally:
+        shutdown(*(x for x in (c, p) if x))
+
+
+def batch_send():
+    """SendBatchMessage with 5 messages: one send, every message delivered with its own body.
+    Not in SCENARIOS: the core 2.1 fails it against any broker (Apache RocketMQ 5.5.0 too). It
+    sends the batch as SEND_MESSAGE_V2 with the header's batch flag `m` written "1", which Java's
+    Boolean.parseBoolean (and so every broker) reads as false: the encoded batch is stored as one
+    message. Run it by name to see that: `scenarios.py batch_send`."""
+    topic, group = uniq("CppBatch"), uniq("CG")
+    create_topic(topic)
+    p = producer()
+    c = None
+    try:
+        bodies = ["batch-%d" % i for i in range(5)]
+        msgs = [message(topic, b, keys="bk-%d" % i) for i, b in enumerate(bodies)]
+        rc, result = cppcore.send_batch(p._handle, msgs)
+        check((rc, result.sendStatus) == (0, 0), "SendBatchMessage rc %d status %d" % (rc, result.sendStatus))
+        ids = [x for x in result.msgId.decode().split(",") if x]
+        c, rec = push_consumer(group, topic)
+        wait_until(lambda: {d["body"] for d in rec.snapshot()} >= set(bodies))
+        time.sleep(1)
+        got = rec.snapshot()
+        check(sorted(d["body"] for d in got) == bodies,
+              "bodies %s (ids %s)" % ([d["body"] for d in got], [d["id"] for d in got]))
+        check(len(ids) == 5 and {d["id"] for d in got} == set(ids), "ids: sent %s, got %s" % (ids, [d["id"] for d in got]))
     finally:
         shutdown(*(x for x in (c, p) if x))
 
@@ -84,27 +108,15 @@ def tags_keys_properties():
         wait_until(lambda: rec.ids() >= set(sent))
         got = {d["id"]: (d["body"], d["tags"], d["keys"], d["props"]["color"]) for d in rec.snapshot()}
         check(got == sent, "(id -> body, tags, keys, color): got %s, sent %s" % (got, sent))
-        hits = json.loads(mqadmin("queryMsgByKey", "-t", topic, "-k", "k3-" + topic))
-        hit_ids = _ids_in(hits)
-        want = {i for i, v in sent.items() if v[0] == "tk-3"}
-        check(want <= hit_ids, "queryMsgByKey k3: %s, want %s" % (sorted(hit_ids), want))
+        hits = views(json.loads(mqadmin("queryMsgByKey", "-t", topic, "-k", "k3-" + topic)))
+        want = [(i, v[0]) for i, v in sent.items() if v[0] == "tk-3"]
+        check([(h.get("msgId"), h.get("body")) for h in hits] == want, "queryMsgByKey k3: %s, want %s" % (hits, want))
+        big_hits = views(json.loads(mqadmin("queryMsgByKey", "-t", topic, "-k", "big-" + topic)))
+        sizes = [(h.get("bodyLength"), h.get("storeSize")) for h in big_hits]
+        check(len(sizes) == 1 and sizes[0][0] == len(big) and sizes[0][1] < 4096,
+              "the 12 KiB body is stored compressed: (body length, store size) %s" % sizes)
     finally:
         shutdown(*(x for x in (c, p) if x))
-
-
-def _ids_in(doc):
-    """Every msgId / uniqKey-looking value anywhere in mqadmin's JSON."""
-    out = set()
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            if k in ("msgId", "uniqKey", "uniqueKey", "messageId") and isinstance(v, str):
-                out.add(v)
-            else:
-                out |= _ids_in(v)
-    elif isinstance(doc, list):
-        for v in doc:
-            out |= _ids_in(v)
-    return out
 
 
 def clustering_two_instances():
@@ -115,11 +127,11 @@ def clustering_two_instances():
     c2, rec2 = push_consumer(group, topic, instance="i2")
     p = None
     try:
-        _wait_consumers(group, 2)
+        wait_consumers(group, 2)
         time.sleep(3)  # both rebalanced onto their halves
         p = producer()
         bodies = ["clu-%d" % i for i in range(40)]
-        expected = _sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
+        expected = sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
         wait_until(lambda: rec1.pairs() | rec2.pairs() >= expected)
         time.sleep(1)
         both = rec1.pairs() | rec2.pairs()
@@ -140,7 +152,7 @@ def consumer_running_info():
     create_topic(topic)
     c, _ = push_consumer(group, topic)
     shutdown(c)
-    _wait_consumers(group, 1)
+    wait_consumers(group, 1)
     want_queues = 4 * BROKERS
     state = {}
 
@@ -151,7 +163,8 @@ def consumer_running_info():
             state["err"] = str(e)
             return False
         infos = state["doc"] if isinstance(state["doc"], list) else []
-        return len(infos) == 1 and len([q for q in infos[0].get("queues", []) if q.get("topic") == topic]) == want_queues
+        held = [q for q in infos[0].get("queues", []) if q.get("topic") == topic] if len(infos) == 1 else []
+        return len(held) == want_queues
 
     check(wait_until(ready, 20), "consumerStatus: %s %s" % (state.get("doc"), state.get("err", ""))[:1500])
     info = state["doc"][0]
@@ -162,20 +175,6 @@ def consumer_running_info():
     check(subs == {topic: "*", "%RETRY%" + group: "*"}, "subscriptions %s" % subs)
 
 
-def _wait_consumers(group, n):
-    def count():
-        try:
-            return len(_ids_of_connections(json.loads(mqadmin("consumerConnection", "-g", group)))) >= n
-        except (ScenarioError, ValueError):
-            return False
-    check(wait_until(count, 20), "consumerConnection never showed %d clients of %s" % (n, group))
-
-
-def _ids_of_connections(doc):
-    conns = doc.get("connectionSet") or doc.get("connections") or []
-    return {c.get("clientId") for c in conns}
-
-
 def broadcasting():
     """Two instances of a BROADCASTING group each get every message."""
     topic, group = uniq("CppBro"), uniq("CG")
@@ -184,11 +183,11 @@ def broadcasting():
     c2, rec2 = push_consumer(group, topic, broadcasting=True, instance="b2")
     p = None
     try:
-        _wait_consumers(group, 2)
+        wait_consumers(group, 2)
         time.sleep(3)
         p = producer()
         bodies = ["bro-%d" % i for i in range(20)]
-        expected = _sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
+        expected = sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
         wait_until(lambda: rec1.pairs() >= expected and rec2.pairs() >= expected)
         time.sleep(1)
         for rec in (rec1, rec2):
@@ -258,11 +257,11 @@ def delay_level():
     c, rec = push_consumer(group, topic)
     p = None
     try:
-        _wait_consumers(group, 1)
+        wait_consumers(group, 1)
         time.sleep(2)
         p = producer()
         bodies = ["delay-%d" % i for i in range(5)]
-        expected = _sent_pairs([p.send_sync(message(topic, b, delay_level=3)) for b in bodies], bodies)
+        expected = sent_pairs([p.send_sync(message(topic, b, delay_level=3)) for b in bodies], bodies)
         wait_until(lambda: rec.pairs() >= expected)
         got = rec.snapshot()
         check(rec.pairs() == expected, diff(expected, rec.pairs()))
@@ -273,20 +272,32 @@ def delay_level():
         shutdown(*(x for x in (c, p) if x))
 
 
-def _check_redeliveries(rec, expected, last, most):
-    """Every message was delivered under its own id with reconsume times rising from 0 to at most
-    `most`. The core may skip deliveries: a RECONSUME_LATER fails the rest of its pull batch too,
-    whose messages go back to the broker undelivered (their reconsume times then jump). The first
-    message of a batch is always delivered: some message must show every step 0..last."""
-    got, full = rec.snapshot(), False
-    for mid, body in expected:
-        times = [d["reconsume_times"] for d in got if d["body"] == body]
-        ok = times and times[0] == 0 and times[-1] <= most and all(a < b for a, b in zip(times, times[1:]))
-        check(ok, "%s delivered with reconsume times %s (all: %s)" % (body, times, _times(rec)))
-        full = full or times == list(range(last + 1))
-        ids = {d["id"] for d in got if d["body"] == body}
-        check(ids == {mid}, "%s delivered with ids %s, sent as %s" % (body, ids, mid))
-    check(full, "no message was delivered at every reconsume time 0..%d: %s" % (last, _times(rec)))
+def timer_property():
+    """Timer messages through a raw property (the C API has no delivery-time setter):
+    TIMER_DELIVER_MS and the ONS-style __STARTDELIVERTIME, ~3 s ahead: each delivered once, not
+    before its time."""
+    topic, group = uniq("CppTimer"), uniq("CG")
+    create_topic(topic)
+    c, rec = push_consumer(group, topic)
+    p = None
+    try:
+        wait_consumers(group, 1)
+        p = producer()
+        due, expected = {}, set()
+        for i, prop in enumerate(["TIMER_DELIVER_MS", "__STARTDELIVERTIME"] * 2):
+            body = "timer-%d-%s" % (i, prop)
+            due[body] = int(time.time() * 1000) + 3000
+            r = p.send_sync(message(topic, body, props={prop: str(due[body])}))
+            expected.add((r.msg_id, body))
+        wait_until(lambda: rec.pairs() >= expected, 30)
+        time.sleep(1)
+        got = rec.snapshot()
+        check(rec.pairs() == expected, diff(expected, rec.pairs()))
+        check(len(got) == len(expected), "%d deliveries for %d messages" % (len(got), len(expected)))
+        early = [(d["body"], due[d["body"]] - d["at"]) for d in got if d["at"] < due[d["body"]]]
+        check(not early, "delivered before their time (ms early): %s" % early)
+    finally:
+        shutdown(*(x for x in (c, p) if x))
 
 
 def retry_then_success():
@@ -300,16 +311,15 @@ def retry_then_success():
     c = None
     try:
         bodies = ["retry-%d" % i for i in range(4)]
-        expected = _sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
+        expected = sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
 
         def reply(d):
             return ConsumeStatus.CONSUME_SUCCESS if d["reconsume_times"] >= 2 else ConsumeStatus.RECONSUME_LATER
 
         c, rec = push_consumer(group, topic, reply=reply)
-        done = lambda: {(d["id"], d["body"]) for d in rec.snapshot() if d["reconsume_times"] >= 2} >= expected  # noqa: E731
-        wait_until(done, 60)
+        wait_until(lambda: {(d["id"], d["body"]) for d in rec.snapshot() if d["reconsume_times"] >= 2} >= expected, 60)
         time.sleep(2)  # time for a wrong redelivery to show
-        _check_redeliveries(rec, expected, 2, 3)
+        check_redeliveries(rec, expected, 2, 3)
         for _, body in expected:
             times = [d["reconsume_times"] for d in rec.snapshot() if d["body"] == body]
             check(len([t for t in times if t >= 2]) == 1, "%s: one success at reconsume times >= 2: %s" % (body, times))
@@ -321,7 +331,8 @@ def dead_letter_queue():
     """A consumer that always answers RECONSUME_LATER: the core sends each message back with
     maxReconsumeTimes 16 (its default; the C API has no setter, and like RocketMQ that header value
     wins over the group's retryMaxTimes), so every message is delivered up to reconsume times 16
-    (or fewer when the core skipped deliveries, see _check_redeliveries), then lands in %DLQ%<group>, read back with the core's pull consumer (original id and body)."""
+    (or fewer when the core skipped deliveries, see check_redeliveries), then lands in
+    %DLQ%<group>, read back with the core's pull consumer (original id and body)."""
     from cppcore import pull_all
     from rocketmq.client import ConsumeStatus
 
@@ -332,7 +343,7 @@ def dead_letter_queue():
     c = None
     try:
         bodies = ["dlq-%d" % i for i in range(3)]
-        expected = _sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
+        expected = sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
         c, rec = push_consumer(group, topic, reply=lambda d: ConsumeStatus.RECONSUME_LATER)
         dlq = "%DLQ%" + group
 
@@ -341,10 +352,10 @@ def dead_letter_queue():
                 doc = json.loads(mqadmin("topicStatus", "-t", dlq))
             except (ScenarioError, ValueError):
                 return 0
-            return sum(q.get("maxOffset", 0) - q.get("minOffset", 0) for q in _queues_of(doc))
+            return sum(q.get("maxOffset", 0) - q.get("minOffset", 0) for q in queues_of(doc))
 
         check(wait_until(lambda: dlq_count() >= len(expected), 90, step=1),
-              "%s never held %d messages (deliveries: %s)" % (dlq, len(expected), _times(rec)))
+              "%s never held %d messages (deliveries: %s)" % (dlq, len(expected), redeliveries(rec)))
         time.sleep(1)
         check(dlq_count() == len(expected), "%s holds %d messages" % (dlq, dlq_count()))
         # RocketMQ creates a DLQ write-only (perm 2): an operator makes it readable to read it.
@@ -353,8 +364,8 @@ def dead_letter_queue():
         got = {(m["id"], m["body"]) for m in msgs or []}
         check(got == expected, "%s: %s" % (dlq, diff(expected, got)))
         check(len(msgs) == len(expected), "%d messages in %s" % (len(msgs), dlq))
-        _check_redeliveries(rec, expected, 16, 16)
-        check(max(d["reconsume_times"] for d in rec.snapshot()) == 16, "deliveries %s" % _times(rec))
+        check_redeliveries(rec, expected, 16, 16)
+        check(max(d["reconsume_times"] for d in rec.snapshot()) == 16, "deliveries %s" % redeliveries(rec))
     finally:
         shutdown(*(x for x in (c, p) if x))
 
@@ -416,7 +427,7 @@ def message_trace():
     c = None
     try:
         bodies = ["traced-%d" % i for i in range(3)]
-        expected = _sent_pairs([p.send_sync(message(topic, b, tags="TagT", keys="tk-" + b)) for b in bodies], bodies)
+        expected = sent_pairs([p.send_sync(message(topic, b, tags="TagT", keys="tk-" + b)) for b in bodies], bodies)
         c, rec = push_consumer(group, topic)
         wait_until(lambda: rec.pairs() >= expected)
         check(rec.pairs() == expected, diff(expected, rec.pairs()))
@@ -443,24 +454,6 @@ def message_trace():
         shutdown(*(x for x in (c, p) if x))
 
 
-def _queues_of(doc):
-    """The per-queue rows of mqadmin topicStatus --json, whatever the wrapper object."""
-    if isinstance(doc, list):
-        return [q for q in doc if isinstance(q, dict)]
-    for v in doc.values():
-        if isinstance(v, list):
-            return [q for q in v if isinstance(q, dict)]
-    return []
-
-
-def _times(rec):
-    """body -> reconsume times of each delivery, for failure messages."""
-    out = {}
-    for d in rec.snapshot():
-        out.setdefault(d["body"], []).append(d["reconsume_times"])
-    return out
-
-
 def pull_consumer():
     """The core's pull consumer reads every queue of a topic from offset 0: exactly what was sent."""
     from cppcore import pull_all
@@ -470,7 +463,7 @@ def pull_consumer():
     p = producer()
     try:
         bodies = ["pull-%d" % i for i in range(12)]
-        expected = _sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
+        expected = sent_pairs([p.send_sync(message(topic, b)) for b in bodies], bodies)
     finally:
         shutdown(p)
     got = {(m["id"], m["body"]) for m in pull_all(NAMESRV, uniq("PullG"), topic)}
@@ -478,12 +471,15 @@ def pull_consumer():
 
 
 SCENARIOS = [sync_async_oneway_send, tags_keys_properties, clustering_two_instances, broadcasting,
-             consumer_running_info, tag_filter, orderly, delay_level, retry_then_success, dead_letter_queue,
-             transaction, message_trace, pull_consumer]
+             consumer_running_info, tag_filter, orderly, delay_level, timer_property, retry_then_success,
+             dead_letter_queue, transaction, message_trace, pull_consumer]
+
+
+KNOWN_CLIENT_BUGS = [batch_send]  # run by name only
 
 
 def run_one(name):
-    fn = {f.__name__: f for f in SCENARIOS}[name]
+    fn = {f.__name__: f for f in SCENARIOS + KNOWN_CLIENT_BUGS}[name]
     start = time.time()
     code = 0
     try:

@@ -40,7 +40,7 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
     for consumer in &data.consumer_data_set {
         let group = tables.groups.get_or_create(&consumer.group_name, cfg.auto_create_subscription_group)?;
         if let Some(group_cfg) = &group {
-            let retry = format!("{}{}", system::RETRY_PREFIX, consumer.group_name);
+            let retry = system::retry_topic(&consumer.group_name);
             if cfg.is_master() {
                 tables.topics.get_or_create_system(
                     &retry,

@@ -13,13 +13,7 @@ use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
 use crate::state::topics::perm;
 
-/// Pull sys flag bits.
-mod flag {
-    pub const COMMIT_OFFSET: i32 = 0x1;
-    pub const SUSPEND: i32 = 0x2;
-    pub const SUBSCRIPTION: i32 = 0x4;
-    pub const LITE_PULL: i32 = 0x10;
-}
+use rmq_common::pullflag as flag;
 
 /// Tag filter of a subscription: every tag, or a set of Java hash codes.
 #[derive(Debug, Clone)]

@@ -72,9 +72,7 @@ fn check(ctx: &BrokerContext, h: &SendMessageRequestHeader) -> Result<(TopicConf
     let topics = &ctx.tables.topics;
     let topic = match topics.get_or_create_on_send(&h.topic, &h.default_topic, h.default_topic_queue_nums, 0)? {
         Some(t) => t,
-        None if h.topic.starts_with(system::RETRY_PREFIX) => {
-            topics.get_or_create_system(&h.topic, 1, perm::READ | perm::WRITE)?
-        }
+        None if system::is_retry(&h.topic) => topics.get_or_create_system(&h.topic, 1, perm::READ | perm::WRITE)?,
         None => return Err(BrokerError::TopicNotExist(h.topic.clone())),
     };
     if !perm::writable(topic.perm) {
@@ -148,10 +146,10 @@ fn put_response(ctx: &BrokerContext, result: &PutMessageResult, queue_id: i32) -
 
 /// A producer retry to a %RETRY% topic that has used up its retries goes to the DLQ.
 fn redirect_exhausted_retry(ctx: &BrokerContext, h: &mut SendMessageRequestHeader) -> Result<(), BrokerError> {
-    let Some(group) = h.topic.strip_prefix(system::RETRY_PREFIX) else { return Ok(()) };
+    let Some(group) = system::retry_group(&h.topic) else { return Ok(()) };
     let max = h.max_reconsume_times.unwrap_or_else(|| ctx.tables.groups.get(group).map_or(16, |g| g.retry_max_times));
     if h.reconsume_times.unwrap_or(0) >= max {
-        let dlq = format!("{}{group}", system::DLQ_PREFIX);
+        let dlq = system::dlq_topic(group);
         ctx.tables.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
         h.topic = dlq;
         h.queue_id = 0;
@@ -199,7 +197,7 @@ pub async fn send(
     let is_batch = payload.batch || h.batch.unwrap_or(false);
     let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
     let mut result = if is_batch {
-        if h.topic.starts_with(system::RETRY_PREFIX) {
+        if system::is_retry(&h.topic) {
             return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
         }
         store_batch(ctx, services, base, &payload.body).await?
@@ -282,11 +280,11 @@ fn send_back_target(
     exhausted: bool,
 ) -> Result<(String, i32, i32), BrokerError> {
     if exhausted || h.delay_level < 0 {
-        let dlq = format!("{}{}", system::DLQ_PREFIX, h.group);
+        let dlq = system::dlq_topic(&h.group);
         ctx.tables.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
         return Ok((dlq, 0, 0));
     }
-    let retry = format!("{}{}", system::RETRY_PREFIX, h.group);
+    let retry = system::retry_topic(&h.group);
     let queues = retry_queue_nums.max(1);
     ctx.tables.topics.get_or_create_system(&retry, queues, perm::READ | perm::WRITE)?;
     let delay = if h.delay_level == 0 { 3 + reconsume } else { h.delay_level };
@@ -333,14 +331,10 @@ pub async fn send_back(ctx: &BrokerContext, services: &Services, h: ConsumerSend
     let m = StoreMessage {
         topic,
         queue_id,
-        flag: msg.flag,
-        sys_flag: msg.sys_flag,
-        born_timestamp: msg.born_timestamp,
-        born_host: msg.born_host,
         reconsume_times: reconsume + 1,
+        prepared_transaction_offset: 0,
         properties: send_back_properties(&msg, delay),
-        body: msg.body,
-        ..StoreMessage::default()
+        ..StoreMessage::from(&msg)
     };
     let result = ctx.store.put_message(prepare(ctx, services, m)?).await;
     if stored(result.status) {

@@ -113,19 +113,7 @@ pub(crate) fn unpark(m: &MessageExt) -> Option<StoreMessage> {
     // DELAY stays, as on Apache RocketMQ: consumers read the level (getDelayTimeLevel()).
     property::remove(&mut props, property::REAL_TOPIC);
     property::remove(&mut props, property::REAL_QID);
-    Some(StoreMessage {
-        topic,
-        queue_id,
-        flag: m.flag,
-        sys_flag: m.sys_flag,
-        born_timestamp: m.born_timestamp,
-        born_host: m.born_host,
-        reconsume_times: m.reconsume_times,
-        prepared_transaction_offset: m.prepared_transaction_offset,
-        body: m.body.clone(),
-        properties: props,
-        ..StoreMessage::default()
-    })
+    Some(StoreMessage { topic, queue_id, properties: props, ..StoreMessage::from(m) })
 }
 
 /// The delay service: one delivery task per level, and the progress table.

@@ -34,8 +34,8 @@ const CHECK_TIMES: &str = "TRANSACTION_CHECK_TIMES";
 const CHECK_IMMUNITY: &str = "CHECK_IMMUNITY_TIME_IN_SECONDS";
 /// Queue offset of the half message, on the committed message.
 const PREPARED_QUEUE_OFFSET: &str = "TRAN_PREPARED_QUEUE_OFFSET";
-/// Offsets group under which the checker keeps its progress.
-const CHECK_GROUP: &str = "CID_RMQ_SYS_TRANS";
+// Offsets group under which the checker keeps its progress.
+use rmq_common::group::TRANS_CHECK as CHECK_GROUP;
 /// Tag of op messages.
 const OP_TAG: &str = "d";
 
@@ -110,23 +110,6 @@ pub fn park_half(mut m: StoreMessage) -> StoreMessage {
     m.topic = system::TRANS_HALF.to_owned();
     m.queue_id = 0;
     m
-}
-
-/// The stored copy of a read message (same topic, queue, flags, body and properties).
-pub(crate) fn stored_from(m: &MessageExt) -> StoreMessage {
-    StoreMessage {
-        topic: m.topic.clone(),
-        queue_id: m.queue_id,
-        flag: m.flag,
-        sys_flag: m.sys_flag,
-        born_timestamp: m.born_timestamp,
-        born_host: m.born_host,
-        reconsume_times: m.reconsume_times,
-        prepared_transaction_offset: m.prepared_transaction_offset,
-        body: m.body.clone(),
-        properties: m.properties.clone(),
-        ..StoreMessage::default()
-    }
 }
 
 impl TransactionService {
@@ -210,7 +193,7 @@ impl TransactionService {
 
     /// Stores the real message of a committed half message.
     async fn commit(&self, half: &MessageExt, commit_log_offset: i64) -> Result<(), BrokerError> {
-        let mut real = stored_from(half);
+        let mut real = StoreMessage::from(half);
         let topic = property::get(&half.properties, property::REAL_TOPIC).unwrap_or_default().to_owned();
         real.queue_id = property::get(&half.properties, property::REAL_QID).and_then(|q| q.parse().ok()).unwrap_or(0);
         real.topic = topic;
@@ -291,7 +274,7 @@ impl TransactionService {
             "half message checked transactionCheckMax times without an answer; discarded"
         );
         let _ = self.handles.topics.get_or_create_system(system::TRANS_CHECK_MAX_TIME, 1, perm::READ | perm::WRITE);
-        let mut s = stored_from(m);
+        let mut s = StoreMessage::from(m);
         s.topic = system::TRANS_CHECK_MAX_TIME.to_owned();
         s.queue_id = 0;
         let _ = self.handles.store.put_message(s).await;
@@ -300,7 +283,7 @@ impl TransactionService {
 
     /// Re-parks the half message with its check count and asks one producer of its group.
     async fn ask_producer(&self, m: &MessageExt, times: u32) {
-        let mut again = stored_from(m);
+        let mut again = StoreMessage::from(m);
         property::set(&mut again.properties, CHECK_TIMES, &times.to_string());
         let r = self.handles.store.put_message(again.clone()).await;
         if r.status != PutStatus::Ok && r.status != PutStatus::FlushDiskTimeout {

@@ -8,20 +8,8 @@ use rmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroup
 
 use crate::persist::{load_with_backup, write_atomic, PersistError};
 
-/// Groups whose names the broker uses itself.
-const SYSTEM_GROUPS: &[&str] = &[
-    "TOOLS_CONSUMER",
-    "FILTERSRV_CONSUMER",
-    "__MONITOR_CONSUMER",
-    "CLIENT_INNER_PRODUCER",
-    "SELF_TEST_P_GROUP",
-    "SELF_TEST_C_GROUP",
-    "CID_ONS-HTTP-PROXY",
-    "CID_ONSAPI_PERMISSION",
-    "CID_ONSAPI_OWNER",
-    "CID_ONSAPI_PULL",
-    "CID_RMQ_SYS_TRANS",
-];
+// Groups whose names the broker uses itself.
+use rmq_common::group::SYSTEM as SYSTEM_GROUPS;
 
 /// The subscription group table.
 #[derive(Debug)]

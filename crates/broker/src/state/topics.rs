@@ -8,63 +8,13 @@ use rmq_remoting::body::{DataVersion, TopicConfig, TopicConfigSerializeWrapper};
 use tokio::sync::Notify;
 
 use crate::config::BrokerConfig;
+use crate::now_ms;
 use crate::persist::{load_with_backup, write_atomic, PersistError};
 
-/// Permission bits.
-pub mod perm {
-    /// Readable.
-    pub const READ: i32 = 4;
-    /// Writable.
-    pub const WRITE: i32 = 2;
-    /// A template for auto-created topics.
-    pub const INHERIT: i32 = 1;
-
-    /// Whether `p` allows reads.
-    #[must_use]
-    pub const fn readable(p: i32) -> bool {
-        p & READ != 0
-    }
-    /// Whether `p` allows writes.
-    #[must_use]
-    pub const fn writable(p: i32) -> bool {
-        p & WRITE != 0
-    }
-}
-
-/// Names of topics the broker itself uses.
-pub mod system {
-    /// Template for auto-created topics.
-    pub const AUTO_CREATE: &str = "TBW102";
-    /// Delayed messages.
-    pub const SCHEDULE: &str = "SCHEDULE_TOPIC_XXXX";
-    /// Timer messages waiting for their time.
-    pub const TIMER: &str = "rmq_sys_wheel_timer";
-    /// Half (prepared) transaction messages.
-    pub const TRANS_HALF: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
-    /// Transaction decisions.
-    pub const TRANS_OP_HALF: &str = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
-    /// Half messages checked too often.
-    pub const TRANS_CHECK_MAX_TIME: &str = "TRANS_CHECK_MAX_TIME_TOPIC";
-    /// Self test.
-    pub const SELF_TEST: &str = "SELF_TEST_TOPIC";
-    /// Offset moved events.
-    pub const OFFSET_MOVED_EVENT: &str = "OFFSET_MOVED_EVENT";
-    /// Benchmark topic.
-    pub const BENCHMARK: &str = "BenchmarkTest";
-    /// Retry topic prefix.
-    pub const RETRY_PREFIX: &str = "%RETRY%";
-    /// Dead-letter topic prefix.
-    pub const DLQ_PREFIX: &str = "%DLQ%";
-
-    /// Topics producers may not send to.
-    #[must_use]
-    pub fn is_not_sendable(topic: &str) -> bool {
-        matches!(
-            topic,
-            SCHEDULE | TIMER | TRANS_HALF | TRANS_OP_HALF | TRANS_CHECK_MAX_TIME | SELF_TEST | OFFSET_MOVED_EVENT
-        )
-    }
-}
+/// Permission bits (their one home is rmq-common).
+pub use rmq_common::perm;
+/// Names of topics the broker itself uses (their one home is rmq-common).
+pub use rmq_common::topic as system;
 
 /// Why a topic name is refused.
 pub fn validate_topic_name(topic: &str) -> Result<(), String> {
@@ -107,11 +57,6 @@ pub struct TopicTable {
 struct Inner {
     topics: BTreeMap<String, TopicConfig>,
     version: DataVersion,
-}
-
-fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
-        .unwrap_or(i64::MAX)
 }
 
 impl TopicTable {

@@ -10,9 +10,8 @@ use super::{route_addr, Admin, AdminError, Result};
 use crate::ClientError;
 
 /// The group the official tools pull as.
-pub const TOOLS_CONSUMER: &str = "TOOLS_CONSUMER";
-/// Pull sys flag: the request carries its subscription expression.
-const FLAG_SUBSCRIPTION: i32 = 0x4;
+pub const TOOLS_CONSUMER: &str = rmq_common::group::TOOLS_CONSUMER;
+use rmq_common::pullflag::SUBSCRIPTION as FLAG_SUBSCRIPTION;
 /// Messages per pull.
 const BATCH: i64 = 32;
 

@@ -17,7 +17,7 @@ use super::{Admin, AdminError, Progress, Result};
 use crate::ClientError;
 
 /// The producer group the official `sendMessage` uses.
-pub const TOOLS_PRODUCER: &str = "DEFAULT_PRODUCER";
+pub const TOOLS_PRODUCER: &str = rmq_common::group::DEFAULT_PRODUCER;
 
 /// What `sendMessage` sends.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,14 +10,12 @@ use serde::Serialize;
 
 use super::{find_by_addr, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
 
-/// Name-server KV namespace of ordered topics' `brokerName:queues;...` config.
-const ORDER_TOPIC_CONFIG: &str = "ORDER_TOPIC_CONFIG";
-/// Template topic named in create requests.
-const DEFAULT_TOPIC: &str = "TBW102";
-/// Write permission bit.
-pub const PERM_WRITE: i32 = 2;
-/// Read permission bit.
-pub const PERM_READ: i32 = 4;
+// Name-server KV namespace of ordered topics' `brokerName:queues;...` config.
+use rmq_common::topic::ORDER_TOPIC_CONFIG;
+// Template topic named in create requests.
+/// Permission bits (their one home is rmq-common).
+pub use rmq_common::perm::{READ as PERM_READ, WRITE as PERM_WRITE};
+use rmq_common::topic::AUTO_CREATE as DEFAULT_TOPIC;
 
 /// What `updateTopic` sets.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,10 +11,9 @@ use super::Subscription;
 use crate::error::{ClientError, Result};
 use crate::ClientInstance;
 
-/// Pull sys flags.
-const FLAG_COMMIT_OFFSET: i32 = 0x1;
-const FLAG_SUSPEND: i32 = 0x2;
-const FLAG_SUBSCRIPTION: i32 = 0x4;
+use rmq_common::pullflag::{
+    COMMIT_OFFSET as FLAG_COMMIT_OFFSET, SUBSCRIPTION as FLAG_SUBSCRIPTION, SUSPEND as FLAG_SUSPEND,
+};
 
 /// What a pull found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

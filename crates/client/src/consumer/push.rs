@@ -25,7 +25,7 @@ use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, Member};
 use crate::ClientConfig;
 
-const RETRY_PREFIX: &str = "%RETRY%";
+use rmq_common::topic::RETRY_PREFIX;
 const LONG_POLL: Duration = Duration::from_secs(15);
 const PULL_ERROR_DELAY: Duration = Duration::from_secs(3);
 const LOCAL_RETRY_DELAY: Duration = Duration::from_secs(5);

@@ -12,7 +12,7 @@ use rmq_remoting::{RemotingCommand, RequestCode};
 use crate::error::{ClientError, Result};
 use crate::ClientInstance;
 
-const PERM_READ: i32 = 4;
+use rmq_common::perm::READ as PERM_READ;
 
 /// Readable queues of `topic` in `route`, sorted.
 #[must_use]

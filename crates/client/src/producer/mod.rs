@@ -24,8 +24,8 @@ pub use fault::FaultTolerance;
 use publish::PublishInfo;
 pub use transaction::{LocalTransactionState, TransactionListener, TransactionProducer, TransactionSendResult};
 
-/// Topic whose route stands in for a topic the broker will create on first send.
-const DEFAULT_TOPIC: &str = "TBW102";
+// Topic whose route stands in for a topic the broker will create on first send.
+use rmq_common::topic::AUTO_CREATE as DEFAULT_TOPIC;
 
 /// Producer settings, with the official defaults.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use rmq_remoting::body::{MessageQueue, TopicRouteData};
 
 use super::fault::FaultTolerance;
 
-const PERM_WRITE: i32 = 2;
+use rmq_common::perm::WRITE as PERM_WRITE;
 
 /// Writable queues of a topic, on masters, in route order.
 #[derive(Debug, Default)]

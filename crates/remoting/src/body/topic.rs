@@ -47,7 +47,7 @@ impl Default for TopicConfig {
             topic_name: String::new(),
             read_queue_nums: 16,
             write_queue_nums: 16,
-            perm: 6,
+            perm: rmq_common::perm::READ_WRITE,
             topic_filter_type: TopicFilterType::SingleTag,
             topic_sys_flag: 0,
             order: false,

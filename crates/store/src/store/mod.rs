@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 use rmq_common::message::StoreMessage;
+use rmq_common::time::now_ms;
 use rmq_common::{property, sysflag};
 use tokio::sync::oneshot;
 
@@ -111,11 +112,6 @@ impl std::fmt::Debug for MessageStore {
 
 /// Largest body appended in the caller's task rather than on the append thread.
 const INLINE_APPEND_MAX_BODY: usize = 16 * 1024;
-
-fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()))
-        .unwrap_or(0)
-}
 
 impl MessageStore {
     /// Opens (and recovers) the store, then starts its flusher thread.
@@ -469,7 +465,7 @@ impl MessageStore {
 }
 
 fn tag_code_of(topic: &str, props: &[(String, String)], store_ts: i64) -> i64 {
-    if topic == "SCHEDULE_TOPIC_XXXX" {
+    if topic == rmq_common::topic::SCHEDULE {
         // Delivery time is recomputed by the broker's schedule service from the level.
         return store_ts;
     }
