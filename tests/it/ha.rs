@@ -187,7 +187,7 @@ async fn consumers_carry_on_from_the_slave_while_the_master_is_down() {
     let mut cfg = ConsumerConfig::new("fail_cg", ns.addr());
     cfg.client.instance_name = format!("fail-{}", std::process::id());
     cfg.from_where = ConsumeFromWhere::FirstOffset;
-    cfg.pull_batch_size = 8;
+    cfg.pull.batch_size = 8;
     let consumer = PushConsumer::start(
         cfg,
         &[("FailTopic", "*")],
@@ -296,7 +296,7 @@ async fn a_lagging_consumer_is_sent_to_the_slave() {
     let mut cfg = ConsumerConfig::new("lag_cg", ns.addr());
     cfg.client.instance_name = format!("lag-{}", std::process::id());
     cfg.from_where = ConsumeFromWhere::FirstOffset;
-    cfg.pull_batch_size = 2;
+    cfg.pull.batch_size = 2;
     let consumer = PushConsumer::start(
         cfg,
         &[("LagTopic", "*")],

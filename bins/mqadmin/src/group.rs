@@ -1,10 +1,11 @@
 //! Group commands: updateSubGroup, deleteSubGroup, consumerProgress, consumerConnection,
 //! producerConnection, consumerStatus.
 
-use clap::Subcommand;
-use rmq_client::admin::group::GroupSpec;
-use rmq_client::admin::Admin;
-use rmq_remoting::body::Connection;
+use clap::{Args, Subcommand};
+use rmq_admin::group::Groups;
+use rmq_admin::group::{ConsumerProgress, ConsumerRunningInfo, GroupOnBroker, GroupSpec, GroupSummary};
+use rmq_admin::Admin;
+use rmq_remoting::body::{Connection, ConsumerConnection};
 use serde_json::json;
 
 use crate::output::{time, Output, Table, TargetArgs};
@@ -20,33 +21,8 @@ pub enum Cmd {
         /// Consumer group name.
         #[arg(short = 'g', long = "groupName")]
         group: String,
-        /// Consume enable (true|false).
-        #[arg(short = 's', long = "consumeEnable")]
-        consume_enable: Option<bool>,
-        /// Start a new group from the min offset (true|false).
-        #[arg(short = 'm', long = "consumeFromMinEnable")]
-        from_min: Option<bool>,
-        /// Allow broadcast consumption (true|false).
-        #[arg(short = 'd', long = "consumeBroadcastEnable")]
-        broadcast: Option<bool>,
-        /// Orderly group (true|false).
-        #[arg(short = 'o', long = "consumeMessageOrderly")]
-        orderly: Option<bool>,
-        /// Retry queue count.
-        #[arg(short = 'q', long = "retryQueueNums")]
-        retry_queue_nums: Option<i32>,
-        /// Max retries before the dead-letter queue.
-        #[arg(short = 'r', long = "retryMaxTimes")]
-        retry_max_times: Option<i32>,
-        /// Broker id to consume from.
-        #[arg(short = 'i', long = "brokerId")]
-        broker_id: Option<i64>,
-        /// Broker id to suggest when consuming slowly.
-        #[arg(short = 'w', long = "whichBrokerWhenConsumeSlowly")]
-        slow_broker: Option<i64>,
-        /// Notify consumers when the group's membership changes (true|false).
-        #[arg(short = 'a', long = "notifyConsumerIdsChanged")]
-        notify: Option<bool>,
+        #[command(flatten)]
+        flags: SubGroupFlags,
     },
     /// Delete a subscription group from brokers.
     #[command(name = "deleteSubGroup")]
@@ -99,53 +75,66 @@ pub enum Cmd {
     },
 }
 
+/// updateSubGroup's settings (unset ones keep the current value).
+#[derive(Args, Debug)]
+pub struct SubGroupFlags {
+    /// Consume enable (true|false).
+    #[arg(short = 's', long = "consumeEnable")]
+    consume_enable: Option<bool>,
+    /// Start a new group from the min offset (true|false).
+    #[arg(short = 'm', long = "consumeFromMinEnable")]
+    from_min: Option<bool>,
+    /// Allow broadcast consumption (true|false).
+    #[arg(short = 'd', long = "consumeBroadcastEnable")]
+    broadcast: Option<bool>,
+    /// Orderly group (true|false).
+    #[arg(short = 'o', long = "consumeMessageOrderly")]
+    orderly: Option<bool>,
+    /// Retry queue count.
+    #[arg(short = 'q', long = "retryQueueNums")]
+    retry_queue_nums: Option<i32>,
+    /// Max retries before the dead-letter queue.
+    #[arg(short = 'r', long = "retryMaxTimes")]
+    retry_max_times: Option<i32>,
+    /// Broker id to consume from.
+    #[arg(short = 'i', long = "brokerId")]
+    broker_id: Option<i64>,
+    /// Broker id to suggest when consuming slowly.
+    #[arg(short = 'w', long = "whichBrokerWhenConsumeSlowly")]
+    slow_broker: Option<i64>,
+    /// Notify consumers when the group's membership changes (true|false).
+    #[arg(short = 'a', long = "notifyConsumerIdsChanged")]
+    notify: Option<bool>,
+}
+
+impl SubGroupFlags {
+    fn spec(self) -> GroupSpec {
+        GroupSpec {
+            consume_enable: self.consume_enable,
+            consume_from_min_enable: self.from_min,
+            consume_broadcast_enable: self.broadcast,
+            consume_message_orderly: self.orderly,
+            retry_queue_nums: self.retry_queue_nums,
+            retry_max_times: self.retry_max_times,
+            broker_id: self.broker_id,
+            which_broker_when_consume_slowly: self.slow_broker,
+            notify_consumer_ids_changed_enable: self.notify,
+        }
+    }
+}
+
 impl Cmd {
     /// Runs the command.
     pub async fn run(self, admin: &Admin, out: Output) -> anyhow::Result<()> {
         match self {
-            Self::UpdateSubGroup {
-                target,
-                group,
-                consume_enable,
-                from_min,
-                broadcast,
-                orderly,
-                retry_queue_nums,
-                retry_max_times,
-                broker_id,
-                slow_broker,
-                notify,
-            } => {
-                let spec = GroupSpec {
-                    consume_enable,
-                    consume_from_min_enable: from_min,
-                    consume_broadcast_enable: broadcast,
-                    consume_message_orderly: orderly,
-                    retry_queue_nums,
-                    retry_max_times,
-                    broker_id,
-                    which_broker_when_consume_slowly: slow_broker,
-                    notify_consumer_ids_changed_enable: notify,
-                };
-                let done = admin.update_sub_group(&target.target(), group.trim(), &spec).await?;
-                out.print(&done, || {
-                    let mut s = String::new();
-                    for d in &done {
-                        let c = &d.config;
-                        s.push_str(&format!("create subscription group to {} success.\n", d.broker.addr));
-                        s.push_str(&format!(
-                            "SubscriptionGroupConfig [groupName={}, consumeEnable={}, consumeFromMinEnable={}, consumeBroadcastEnable={}, retryQueueNums={}, retryMaxTimes={}, brokerId={}, whichBrokerWhenConsumeSlowly={}, notifyConsumerIdsChangedEnable={}]\n",
-                            c.group_name, c.consume_enable, c.consume_from_min_enable, c.consume_broadcast_enable,
-                            c.retry_queue_nums, c.retry_max_times, c.broker_id, c.which_broker_when_consume_slowly,
-                            c.notify_consumer_ids_changed_enable
-                        ));
-                    }
-                    s
-                })
+            Self::UpdateSubGroup { target, group, flags } => {
+                let done = Groups::new(admin).update_sub_group(&target.target(), group.trim(), &flags.spec()).await?;
+                out.print(&done, || done.iter().map(sub_group_text).collect())
             }
             Self::DeleteSubGroup { target, group, remove_offset } => {
-                let brokers =
-                    admin.delete_sub_group(&target.target(), group.trim(), remove_offset.unwrap_or(false)).await?;
+                let brokers = Groups::new(admin)
+                    .delete_sub_group(&target.target(), group.trim(), remove_offset.unwrap_or(false))
+                    .await?;
                 out.print(&json!({"group": group, "brokers": brokers}), || {
                     brokers
                         .iter()
@@ -154,123 +143,130 @@ impl Cmd {
                 })
             }
             Self::ConsumerProgress { group: Some(group), topic } => {
-                let p = admin.consumer_progress(group.trim(), topic.as_deref(), &out.progress("brokers")).await?;
-                out.print(&p, || {
-                    let mut t = Table::new(&[
-                        "Topic",
-                        "Broker Name",
-                        "QID",
-                        "Broker Offset",
-                        "Consumer Offset",
-                        "Diff",
-                        "LastTime",
-                    ]);
-                    for q in &p.queues {
-                        t.row(vec![
-                            q.topic.clone(),
-                            q.broker_name.clone(),
-                            q.queue_id.to_string(),
-                            q.broker_offset.to_string(),
-                            q.consumer_offset.to_string(),
-                            q.diff.to_string(),
-                            time(q.last_timestamp),
-                        ]);
-                    }
-                    format!("{}\nConsume TPS: {:.2}\nConsume Diff Total: {}\n", t.render(), p.consume_tps, p.diff_total)
-                })
+                let p = Groups::new(admin)
+                    .consumer_progress(group.trim(), topic.as_deref(), &out.progress("brokers"))
+                    .await?;
+                out.print(&p, || progress_text(&p))
             }
             Self::ConsumerProgress { group: None, .. } => {
-                let groups = admin.group_list(&out.progress("groups")).await?;
-                out.print(&groups, || {
-                    let mut t = Table::new(&["Group", "Count", "Version", "Type", "Model", "TPS", "Diff Total"]);
-                    for g in &groups {
-                        t.row(vec![
-                            g.group.clone(),
-                            g.count.to_string(),
-                            match g.version {
-                                Some(v) if g.count > 0 => v.to_string(),
-                                _ => "OFFLINE".to_owned(),
-                            },
-                            g.consume_type.clone(),
-                            g.message_model.clone(),
-                            format!("{:.0}", g.consume_tps),
-                            g.diff_total.to_string(),
-                        ]);
-                    }
-                    t.render()
-                })
+                let groups = Groups::new(admin).group_list(&out.progress("groups")).await?;
+                out.print(&groups, || groups_table(&groups))
             }
             Self::ConsumerConnection { group } => {
-                let c = admin.consumer_connection(group.trim()).await?;
-                out.print(&c, || {
-                    let mut s = connections(&c.connection_set);
-                    let mut t = Table::new(&["Topic", "SubExpression"]);
-                    for (topic, sub) in &c.subscription_table {
-                        t.row(vec![topic.clone(), sub.sub_string.clone()]);
-                    }
-                    s.push_str(&format!("\nBelow is subscription:\n{}\n", t.render()));
-                    s.push_str(&format!(
-                        "ConsumeType: {}\nMessageModel: {}\nConsumeFromWhere: {}\n",
-                        c.consume_type, c.message_model, c.consume_from_where
-                    ));
-                    s
-                })
+                let c = Groups::new(admin).consumer_connection(group.trim()).await?;
+                out.print(&c, || consumer_connection_text(&c))
             }
             Self::ProducerConnection { group, topic } => {
-                let c = admin.producer_connection(group.trim(), topic.trim()).await?;
+                let c = Groups::new(admin).producer_connection(group.trim(), topic.trim()).await?;
                 out.print(&c, || connections(&c.connection_set))
             }
             Self::ConsumerStatus { group, client_id } => {
-                let infos = admin.consumer_status(group.trim(), client_id.as_deref()).await?;
-                out.print(&infos, || {
-                    let mut s = String::new();
-                    for i in &infos {
-                        s.push_str(&format!("#ClientId: {}\n#Properties:\n", i.client_id));
-                        for (k, v) in &i.properties {
-                            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                            s.push_str(&format!("  {k:<36}: {v}\n"));
-                        }
-                        s.push_str("#Subscriptions:\n");
-                        for sub in &i.subscriptions {
-                            let topic = sub.get("topic").and_then(|v| v.as_str()).unwrap_or_default();
-                            let expr = sub.get("subString").and_then(|v| v.as_str()).unwrap_or_default();
-                            s.push_str(&format!("  {topic}  {expr}\n"));
-                        }
-                        let mut t = Table::new(&[
-                            "Topic",
-                            "Broker Name",
-                            "QID",
-                            "Commit Offset",
-                            "Cached Msgs",
-                            "Locked",
-                            "Other",
-                        ]);
-                        for q in &i.queues {
-                            let mut info = q.info.clone();
-                            let mut take = |k: &str| {
-                                info.as_object_mut()
-                                    .and_then(|o| o.remove(k))
-                                    .map_or_else(|| "-".to_owned(), |v| v.to_string())
-                            };
-                            let (commit, cached, locked) =
-                                (take("commitOffset"), take("cachedMsgCount"), take("locked"));
-                            t.row(vec![
-                                q.topic.clone(),
-                                q.broker_name.clone(),
-                                q.queue_id.to_string(),
-                                commit,
-                                cached,
-                                locked,
-                                info.to_string(),
-                            ]);
-                        }
-                        s.push_str(&format!("#Queues:\n{}\n", t.render()));
-                    }
-                    s
-                })
+                let infos = Groups::new(admin).consumer_status(group.trim(), client_id.as_deref()).await?;
+                out.print(&infos, || infos.iter().map(running_info_text).collect())
             }
         }
     }
+}
+
+/// updateSubGroup's text for one broker.
+fn sub_group_text(d: &GroupOnBroker) -> String {
+    let c = &d.config;
+    format!(
+        "create subscription group to {} success.\nSubscriptionGroupConfig [groupName={}, consumeEnable={}, consumeFromMinEnable={}, consumeBroadcastEnable={}, retryQueueNums={}, retryMaxTimes={}, brokerId={}, whichBrokerWhenConsumeSlowly={}, notifyConsumerIdsChangedEnable={}]\n",
+        d.broker.addr, c.group_name, c.consume_enable, c.consume_from_min_enable, c.consume_broadcast_enable,
+        c.retry_queue_nums, c.retry_max_times, c.broker_id, c.which_broker_when_consume_slowly,
+        c.notify_consumer_ids_changed_enable
+    )
+}
+
+/// consumerProgress -g's table and totals.
+fn progress_text(p: &ConsumerProgress) -> String {
+    let mut t = Table::new(&["Topic", "Broker Name", "QID", "Broker Offset", "Consumer Offset", "Diff", "LastTime"]);
+    for q in &p.queues {
+        t.row(vec![
+            q.topic.clone(),
+            q.broker_name.clone(),
+            q.queue_id.to_string(),
+            q.broker_offset.to_string(),
+            q.consumer_offset.to_string(),
+            q.diff.to_string(),
+            time(q.last_timestamp),
+        ]);
+    }
+    format!("{}\nConsume TPS: {:.2}\nConsume Diff Total: {}\n", t.render(), p.consume_tps, p.diff_total)
+}
+
+/// consumerProgress's table of all groups.
+fn groups_table(groups: &[GroupSummary]) -> String {
+    let mut t = Table::new(&["Group", "Count", "Version", "Type", "Model", "TPS", "Diff Total"]);
+    for g in groups {
+        t.row(vec![
+            g.group.clone(),
+            g.count.to_string(),
+            match g.version {
+                Some(v) if g.count > 0 => v.to_string(),
+                _ => "OFFLINE".to_owned(),
+            },
+            g.consume_type.clone(),
+            g.message_model.clone(),
+            format!("{:.0}", g.consume_tps),
+            g.diff_total.to_string(),
+        ]);
+    }
+    t.render()
+}
+
+/// consumerConnection's text: connections, subscriptions, settings.
+fn consumer_connection_text(c: &ConsumerConnection) -> String {
+    let mut s = connections(&c.connection_set);
+    let mut t = Table::new(&["Topic", "SubExpression"]);
+    for (topic, sub) in &c.subscription_table {
+        t.row(vec![topic.clone(), sub.sub_string.clone()]);
+    }
+    s.push_str(&format!("\nBelow is subscription:\n{}\n", t.render()));
+    s.push_str(&format!(
+        "ConsumeType: {}\nMessageModel: {}\nConsumeFromWhere: {}\n",
+        c.consume_type, c.message_model, c.consume_from_where
+    ));
+    s
+}
+
+/// consumerStatus's text for one client: properties, subscriptions, queues.
+fn running_info_text(i: &ConsumerRunningInfo) -> String {
+    let mut s = format!("#ClientId: {}\n#Properties:\n", i.client_id);
+    for (k, v) in &i.properties {
+        let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        s.push_str(&format!("  {k:<36}: {v}\n"));
+    }
+    s.push_str("#Subscriptions:\n");
+    for sub in &i.subscriptions {
+        let topic = sub.get("topic").and_then(|v| v.as_str()).unwrap_or_default();
+        let expr = sub.get("subString").and_then(|v| v.as_str()).unwrap_or_default();
+        s.push_str(&format!("  {topic}  {expr}\n"));
+    }
+    s.push_str(&format!("#Queues:\n{}\n", queues_table(i)));
+    s
+}
+
+/// consumerStatus's queue table of one client.
+fn queues_table(i: &ConsumerRunningInfo) -> String {
+    let mut t = Table::new(&["Topic", "Broker Name", "QID", "Commit Offset", "Cached Msgs", "Locked", "Other"]);
+    for q in &i.queues {
+        let mut info = q.info.clone();
+        let mut take =
+            |k: &str| info.as_object_mut().and_then(|o| o.remove(k)).map_or_else(|| "-".to_owned(), |v| v.to_string());
+        let (commit, cached, locked) = (take("commitOffset"), take("cachedMsgCount"), take("locked"));
+        t.row(vec![
+            q.topic.clone(),
+            q.broker_name.clone(),
+            q.queue_id.to_string(),
+            commit,
+            cached,
+            locked,
+            info.to_string(),
+        ]);
+    }
+    t.render()
 }
 
 fn connections(set: &[Connection]) -> String {

@@ -1,6 +1,16 @@
 //! `mqadmin`: the admin command line, with the official mqadmin's command names and flags.
 //! Each command lives in the module of its group; output and exit codes in `output`.
 
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
+
 mod cluster;
 mod group;
 mod message;
@@ -12,7 +22,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use rmq_client::admin::Admin;
+use rmq_admin::Admin;
 
 const EXIT_CODES: &str = "Exit codes: 0 ok, 1 refused by the server, 2 bad arguments or no name server, \
 3 no such topic/group/cluster/broker/message, 4 connection refused or closed, 5 timeout.";
@@ -50,9 +60,7 @@ enum Command {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(namesrv) = cli.namesrv.filter(|n| !n.trim().is_empty()) else {
-        anyhow::bail!(rmq_client::admin::AdminError::Invalid(
-            "no name server: pass -n host:port or set NAMESRV_ADDR".into()
-        ));
+        anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
     };
     let admin = Admin::connect(Some(&namesrv), Duration::from_millis(cli.timeout_ms)).await?;
     let out = output::Output::new(cli.json);

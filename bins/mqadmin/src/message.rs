@@ -1,12 +1,17 @@
 //! Message commands: queryMsgById, queryMsgByKey, queryMsgByUniqueKey, queryMsgByOffset,
 //! printMsg, sendMessage, consumeMessage, checkMsgSendRT.
 
-use clap::Subcommand;
-use rmq_client::admin::message::MessageView;
-use rmq_client::admin::pull::QueueRange;
-use rmq_client::admin::send::SendSpec;
-use rmq_client::admin::time::parse_timestamp;
-use rmq_client::admin::{Admin, AdminError};
+use clap::{Args, Subcommand};
+use rmq_admin::message::MessageView;
+use rmq_admin::message::Messages;
+use rmq_admin::offset::Offsets;
+use rmq_admin::pull::QueueRange;
+use rmq_admin::pull::Queues;
+use rmq_admin::send::Sender;
+use rmq_admin::send::{RtReport, SendOutcome, SendSpec};
+use rmq_admin::time::parse_timestamp;
+use rmq_admin::{Admin, AdminError};
+use rmq_client::trace::{TraceRecord, TraceType};
 use serde::Serialize;
 
 use crate::output::{time, Output, Table};
@@ -128,29 +133,7 @@ pub enum Cmd {
     },
     /// Read messages (nothing is committed): all queues, one queue (-b -i), or from an offset (-o).
     #[command(name = "consumeMessage")]
-    ConsumeMessage {
-        /// Topic.
-        #[arg(short = 't', long = "topic")]
-        topic: String,
-        /// Broker name.
-        #[arg(short = 'b', long = "brokerName")]
-        broker: Option<String>,
-        /// Queue id (with -b).
-        #[arg(short = 'i', long = "queueId")]
-        queue_id: Option<i32>,
-        /// Start offset (with -b and -i).
-        #[arg(short = 'o', long = "offset")]
-        offset: Option<i64>,
-        /// From the first message stored at or after.
-        #[arg(short = 's', long = "beginTimestamp")]
-        begin: Option<String>,
-        /// Up to the first message stored at or after.
-        #[arg(short = 'e', long = "endTimestamp")]
-        end: Option<String>,
-        /// How many messages at most.
-        #[arg(short = 'c', long = "MessageNumber", default_value_t = 128)]
-        count: usize,
-    },
+    ConsumeMessage(ConsumeArgs),
     /// Send messages one queue after the other and report each round trip.
     #[command(name = "checkMsgSendRT")]
     CheckMsgSendRt {
@@ -166,12 +149,118 @@ pub enum Cmd {
     },
 }
 
+/// consumeMessage's arguments.
+#[derive(Args, Debug)]
+pub struct ConsumeArgs {
+    /// Topic.
+    #[arg(short = 't', long = "topic")]
+    topic: String,
+    /// Broker name.
+    #[arg(short = 'b', long = "brokerName")]
+    broker: Option<String>,
+    /// Queue id (with -b).
+    #[arg(short = 'i', long = "queueId")]
+    queue_id: Option<i32>,
+    /// Start offset (with -b and -i).
+    #[arg(short = 'o', long = "offset")]
+    offset: Option<i64>,
+    /// From the first message stored at or after.
+    #[arg(short = 's', long = "beginTimestamp")]
+    begin: Option<String>,
+    /// Up to the first message stored at or after.
+    #[arg(short = 'e', long = "endTimestamp")]
+    end: Option<String>,
+    /// How many messages at most.
+    #[arg(short = 'c', long = "MessageNumber", default_value_t = 128)]
+    count: usize,
+}
+
+impl ConsumeArgs {
+    /// Reads up to `count` messages of the chosen queues.
+    async fn run(self, admin: &Admin, out: &Output) -> anyhow::Result<Vec<MessageView>> {
+        if self.count == 0 {
+            return Err(AdminError::Invalid("the message number (-c) must be positive".into()).into());
+        }
+        if self.offset.is_some() && self.queue_id.is_none() {
+            return Err(
+                AdminError::Invalid("an offset (-o) needs the broker name (-b) and queue id (-i)".into()).into()
+            );
+        }
+        let mut ranges = self.ranges(admin).await?;
+        if let Some(o) = self.offset {
+            for r in &mut ranges {
+                r.from = r.from.max(o);
+            }
+        }
+        let report = out.progress("queues");
+        let mut found = Vec::new();
+        for (i, range) in ranges.iter().enumerate() {
+            report(i, ranges.len());
+            let left = self.count - found.len();
+            if left == 0 {
+                break;
+            }
+            Queues::new(admin).read_range(range, "*", left, &mut |batch| found.extend_from_slice(batch)).await?;
+        }
+        report(ranges.len(), ranges.len());
+        Ok(found)
+    }
+
+    /// The queues to read: one (-b and -i), a broker's, or all, between the times given.
+    async fn ranges(&self, admin: &Admin) -> anyhow::Result<Vec<QueueRange>> {
+        let (b, e) = (ts_arg(self.begin.as_ref())?, ts_arg(self.end.as_ref())?);
+        let topic = self.topic.trim();
+        Ok(match (&self.broker, self.queue_id) {
+            (Some(name), Some(q)) => {
+                let mut r = Queues::new(admin).queue_range(topic, name.trim(), q).await?;
+                if let Some(t) = b {
+                    r.from = Offsets::new(admin).search_offset(&r.addr, &r.topic, q, t).await?;
+                }
+                if let Some(t) = e {
+                    r.to = Offsets::new(admin).search_offset(&r.addr, &r.topic, q, t).await?;
+                }
+                vec![r]
+            }
+            (None, Some(_)) => {
+                return Err(AdminError::Invalid("a queue id (-i) needs the broker name (-b)".into()).into())
+            }
+            (Some(name), None) => Queues::new(admin)
+                .queue_ranges(topic, b, e)
+                .await?
+                .into_iter()
+                .filter(|r| &r.broker_name == name)
+                .collect(),
+            (None, None) => Queues::new(admin).queue_ranges(topic, b, e).await?,
+        })
+    }
+}
+
 /// One queue's messages (printMsg).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct QueueDump {
     queue: QueueRange,
     messages: Vec<MessageView>,
+}
+
+impl QueueDump {
+    /// printMsg's text for this queue (with bodies when `body`).
+    fn text(&self, body: bool) -> String {
+        let q = &self.queue;
+        let mut s = format!(
+            "minOffset={}, maxOffset={}, {} {}:{} ({} messages)\n",
+            q.from,
+            q.to,
+            q.topic,
+            q.broker_name,
+            q.queue_id,
+            self.messages.len()
+        );
+        if !self.messages.is_empty() {
+            s.push_str(&lines(&self.messages, body).render());
+        }
+        s
+    }
 }
 
 fn ts_arg(v: Option<&String>) -> anyhow::Result<Option<i64>> {
@@ -230,69 +319,36 @@ impl Cmd {
     pub async fn run(self, admin: &Admin, out: Output) -> anyhow::Result<()> {
         match self {
             Self::QueryMsgById { id, topic } => {
-                let found = admin.query_msg_by_id(id.trim(), topic.as_deref()).await?;
+                let found = Messages::new(admin).query_msg_by_id(id.trim(), topic.as_deref()).await?;
                 out.print(&found, || detail(&found))
             }
             Self::QueryMsgByKey { topic, key, begin, end, max } => {
                 let (b, e) = (ts_arg(begin.as_ref())?.unwrap_or(0), ts_arg(end.as_ref())?.unwrap_or(i64::MAX));
-                let found = admin.query_by_key(topic.trim(), &key, max, b, e).await?;
+                let found = Messages::new(admin).query_by_key(topic.trim(), &key, max, b, e).await?;
                 out.print(&found, || lines(&found, false).render())
             }
             Self::QueryMsgByUniqueKey { topic, id, all } => {
-                let mut found = admin.query_by_unique_key(topic.trim(), id.trim()).await?;
+                let mut found = Messages::new(admin).query_by_unique_key(topic.trim(), id.trim()).await?;
                 if !all {
                     found.truncate(1);
                 }
                 out.print(&found, || detail(&found))
             }
             Self::QueryMsgTraceById { id, trace_topic } => {
-                let records = rmq_client::trace::query(admin.instance(), trace_topic.trim(), id.trim())
-                    .await
-                    .map_err(|e| AdminError::Invalid(e.to_string()))?;
-                if records.is_empty() {
-                    return Err(
-                        AdminError::MessageNotFound(format!("no trace of message {id} on {trace_topic}")).into()
-                    );
-                }
+                let records = traces(admin, id.trim(), trace_topic.trim()).await?;
                 out.print(&records, || trace_table(&records))
             }
             Self::QueryMsgByOffset { topic, broker, queue_id, offset } => {
-                let m = admin.message_at(topic.trim(), broker.trim(), queue_id, offset).await?;
+                let m = Queues::new(admin).message_at(topic.trim(), broker.trim(), queue_id, offset).await?;
                 out.print(&m, || detail(std::slice::from_ref(&m)))
             }
             Self::PrintMsg { topic, charset, expression, begin, end, body } => {
                 if !charset.eq_ignore_ascii_case("utf-8") && !charset.eq_ignore_ascii_case("utf8") {
                     return Err(AdminError::Invalid(format!("charset {charset} is not supported (UTF-8 only)")).into());
                 }
-                let ranges = admin.queue_ranges(topic.trim(), ts_arg(begin.as_ref())?, ts_arg(end.as_ref())?).await?;
-                let (report, total) = (out.progress("queues"), ranges.len());
-                let mut dumps = Vec::new();
-                for (i, range) in ranges.into_iter().enumerate() {
-                    report(i, total);
-                    let mut messages = Vec::new();
-                    admin.read_range(&range, &expression, usize::MAX, &mut |b| messages.extend_from_slice(b)).await?;
-                    dumps.push(QueueDump { queue: range, messages });
-                }
-                report(dumps.len(), dumps.len());
-                out.print(&dumps, || {
-                    let mut s = String::new();
-                    for d in &dumps {
-                        let q = &d.queue;
-                        s.push_str(&format!(
-                            "minOffset={}, maxOffset={}, {} {}:{} ({} messages)\n",
-                            q.from,
-                            q.to,
-                            q.topic,
-                            q.broker_name,
-                            q.queue_id,
-                            d.messages.len()
-                        ));
-                        if !d.messages.is_empty() {
-                            s.push_str(&lines(&d.messages, body).render());
-                        }
-                    }
-                    s
-                })
+                let (b, e) = (ts_arg(begin.as_ref())?, ts_arg(end.as_ref())?);
+                let dumps = dump_queues(admin, &out, topic.trim(), &expression, (b, e)).await?;
+                out.print(&dumps, || dumps.iter().map(|d| d.text(body)).collect())
             }
             Self::SendMessage { topic, body, key, tags, broker, queue_id } => {
                 let spec = SendSpec {
@@ -303,94 +359,71 @@ impl Cmd {
                     broker_name: broker,
                     queue_id,
                 };
-                let r = admin.send_message(&spec).await?;
-                out.print(&r, || {
-                    let mut t = Table::new(&["Broker Name", "QID", "Send Result", "MsgId"]);
-                    t.row(vec![r.broker_name.clone(), r.queue_id.to_string(), r.status.clone(), r.msg_id.clone()]);
-                    t.render()
-                })
+                let r = Sender::new(admin).send_message(&spec).await?;
+                out.print(&r, || send_table(&r))
             }
-            Self::ConsumeMessage { topic, broker, queue_id, offset, begin, end, count } => {
-                let found = consume(admin, out, &topic, broker, queue_id, offset, (begin, end), count).await?;
+            Self::ConsumeMessage(args) => {
+                let found = args.run(admin, &out).await?;
                 out.print(&found, || lines(&found, true).render())
             }
             Self::CheckMsgSendRt { topic, amount, size } => {
-                let r = admin.check_send_rt(topic.trim(), amount, size, &out.progress("messages")).await?;
-                out.print(&r, || {
-                    let mut t = Table::new(&["Broker Name", "QID", "Send Result", "RT(ms)"]);
-                    for s in &r.samples {
-                        t.row(vec![
-                            s.broker_name.clone(),
-                            s.queue_id.to_string(),
-                            s.ok.to_string(),
-                            s.rt_ms.to_string(),
-                        ]);
-                    }
-                    format!("{}Avg RT: {:.2}\n", t.render(), r.avg_rt_ms)
-                })
+                let r = Sender::new(admin).check_send_rt(topic.trim(), amount, size, &out.progress("messages")).await?;
+                out.print(&r, || rt_table(&r))
             }
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn consume(
+/// The trace records of message `id` (an error when there are none).
+async fn traces(admin: &Admin, id: &str, trace_topic: &str) -> anyhow::Result<Vec<TraceRecord>> {
+    let records = rmq_client::trace::query(admin.instance(), trace_topic, id)
+        .await
+        .map_err(|e| AdminError::Invalid(e.to_string()))?;
+    if records.is_empty() {
+        return Err(AdminError::MessageNotFound(format!("no trace of message {id} on {trace_topic}")).into());
+    }
+    Ok(records)
+}
+
+/// printMsg: every queue's messages matching `expression` between the times given.
+async fn dump_queues(
     admin: &Admin,
-    out: Output,
+    out: &Output,
     topic: &str,
-    broker: Option<String>,
-    queue_id: Option<i32>,
-    offset: Option<i64>,
-    (begin, end): (Option<String>, Option<String>),
-    count: usize,
-) -> anyhow::Result<Vec<MessageView>> {
-    if count == 0 {
-        return Err(AdminError::Invalid("the message number (-c) must be positive".into()).into());
+    expression: &str,
+    (begin, end): (Option<i64>, Option<i64>),
+) -> anyhow::Result<Vec<QueueDump>> {
+    let ranges = Queues::new(admin).queue_ranges(topic, begin, end).await?;
+    let (report, total) = (out.progress("queues"), ranges.len());
+    let mut dumps = Vec::new();
+    for (i, range) in ranges.into_iter().enumerate() {
+        report(i, total);
+        let mut messages = Vec::new();
+        Queues::new(admin).read_range(&range, expression, usize::MAX, &mut |b| messages.extend_from_slice(b)).await?;
+        dumps.push(QueueDump { queue: range, messages });
     }
-    if offset.is_some() && queue_id.is_none() {
-        return Err(AdminError::Invalid("an offset (-o) needs the broker name (-b) and queue id (-i)".into()).into());
+    report(dumps.len(), dumps.len());
+    Ok(dumps)
+}
+
+/// sendMessage's table.
+fn send_table(r: &SendOutcome) -> String {
+    let mut t = Table::new(&["Broker Name", "QID", "Send Result", "MsgId"]);
+    t.row(vec![r.broker_name.clone(), r.queue_id.to_string(), r.status.clone(), r.msg_id.clone()]);
+    t.render()
+}
+
+/// checkMsgSendRT's table and average.
+fn rt_table(r: &RtReport) -> String {
+    let mut t = Table::new(&["Broker Name", "QID", "Send Result", "RT(ms)"]);
+    for s in &r.samples {
+        t.row(vec![s.broker_name.clone(), s.queue_id.to_string(), s.ok.to_string(), s.rt_ms.to_string()]);
     }
-    let (b, e) = (ts_arg(begin.as_ref())?, ts_arg(end.as_ref())?);
-    let mut ranges = match (&broker, queue_id) {
-        (Some(name), Some(q)) => {
-            let mut r = admin.queue_range(topic.trim(), name.trim(), q).await?;
-            if let Some(t) = b {
-                r.from = admin.search_offset(&r.addr, &r.topic, q, t).await?;
-            }
-            if let Some(t) = e {
-                r.to = admin.search_offset(&r.addr, &r.topic, q, t).await?;
-            }
-            vec![r]
-        }
-        (None, Some(_)) => return Err(AdminError::Invalid("a queue id (-i) needs the broker name (-b)".into()).into()),
-        (Some(name), None) => {
-            let all = admin.queue_ranges(topic.trim(), b, e).await?;
-            all.into_iter().filter(|r| &r.broker_name == name).collect()
-        }
-        (None, None) => admin.queue_ranges(topic.trim(), b, e).await?,
-    };
-    if let Some(o) = offset {
-        for r in &mut ranges {
-            r.from = r.from.max(o);
-        }
-    }
-    let report = out.progress("queues");
-    let mut found = Vec::new();
-    for (i, range) in ranges.iter().enumerate() {
-        report(i, ranges.len());
-        let left = count - found.len();
-        if left == 0 {
-            break;
-        }
-        admin.read_range(range, "*", left, &mut |batch| found.extend_from_slice(batch)).await?;
-    }
-    report(ranges.len(), ranges.len());
-    Ok(found)
+    format!("{}Avg RT: {:.2}\n", t.render(), r.avg_rt_ms)
 }
 
 /// The path of a message: the send, then each consumer group's calls (before/after).
-fn trace_table(records: &[rmq_client::trace::TraceRecord]) -> String {
-    use rmq_client::trace::TraceType;
+fn trace_table(records: &[TraceRecord]) -> String {
     let mut s =
         format!("{:<10} {:<30} {:<26} {:>8} {:<7} {}\n", "#Type", "#Group", "#Time", "#CostMs", "#Status", "#Detail");
     for r in records {

@@ -1,9 +1,10 @@
 //! Offset commands: resetOffsetByTime, cloneGroupOffset, skipAccumulatedMessage.
 
 use clap::Subcommand;
-use rmq_client::admin::offset::QueueOffset;
-use rmq_client::admin::time::parse_timestamp;
-use rmq_client::admin::Admin;
+use rmq_admin::offset::Offsets;
+use rmq_admin::offset::QueueOffset;
+use rmq_admin::time::parse_timestamp;
+use rmq_admin::Admin;
 use serde_json::json;
 
 use crate::output::{time, Output, Table};
@@ -66,24 +67,25 @@ fn table(offsets: &[QueueOffset]) -> String {
     t.render()
 }
 
+/// resetOffsetByTime's text.
+fn reset_text(group: &str, topic: &str, ts: i64, offsets: &[QueueOffset]) -> String {
+    format!("reset consumer offset of group[{group}] topic[{topic}] to {} ({ts})\n{}", time(ts), table(offsets))
+}
+
 impl Cmd {
     /// Runs the command.
     pub async fn run(self, admin: &Admin, out: Output) -> anyhow::Result<()> {
+        let offsets_api = Offsets::new(admin);
         match self {
             Self::ResetOffsetByTime { group, topic, timestamp, force } => {
                 let ts = parse_timestamp(&timestamp)?;
-                let offsets = admin.reset_offset_by_time(group.trim(), topic.trim(), ts, force.unwrap_or(true)).await?;
+                let offsets =
+                    offsets_api.reset_offset_by_time(group.trim(), topic.trim(), ts, force.unwrap_or(true)).await?;
                 let data = json!({"group": group, "topic": topic, "timestamp": ts, "offsets": offsets});
-                out.print(&data, || {
-                    format!(
-                        "reset consumer offset of group[{group}] topic[{topic}] to {} ({ts})\n{}",
-                        time(ts),
-                        table(&offsets)
-                    )
-                })
+                out.print(&data, || reset_text(&group, &topic, ts, &offsets))
             }
             Self::CloneGroupOffset { src, dest, topic, offline: _ } => {
-                let offsets = admin.clone_group_offset(src.trim(), dest.trim(), topic.trim()).await?;
+                let offsets = offsets_api.clone_group_offset(src.trim(), dest.trim(), topic.trim()).await?;
                 out.print(&json!({"srcGroup": src, "destGroup": dest, "topic": topic, "offsets": offsets}), || {
                     format!(
                         "clone group offset success. srcGroup[{src}], destGroup[{dest}], topic[{topic}]\n{}",
@@ -92,7 +94,7 @@ impl Cmd {
                 })
             }
             Self::SkipAccumulatedMessage { group, topic, force: _ } => {
-                let offsets = admin.skip_accumulated(group.trim(), topic.trim()).await?;
+                let offsets = offsets_api.skip_accumulated(group.trim(), topic.trim()).await?;
                 out.print(&json!({"group": group, "topic": topic, "offsets": offsets}), || table(&offsets))
             }
         }

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
-use rmq_client::admin::{AdminError, ErrorKind, Target};
+use rmq_admin::{AdminError, ErrorKind, Target};
 use serde::Serialize;
 
 /// Exit code: the server refused the request, or anything not listed below.

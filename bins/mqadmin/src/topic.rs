@@ -2,8 +2,10 @@
 //! topicClusterList, updateTopicPerm.
 
 use clap::Subcommand;
-use rmq_client::admin::topic::TopicSpec;
-use rmq_client::admin::Admin;
+use rmq_admin::topic::Topics;
+use rmq_admin::topic::{PermChange, QueueStatus, TopicClusterGroups, TopicSpec};
+use rmq_admin::{Admin, BrokerRef};
+use rmq_client::TopicRouteData;
 use serde_json::json;
 
 use crate::output::{time, Output, Table, TargetArgs};
@@ -100,110 +102,121 @@ impl Cmd {
                     attributes,
                     ..TopicSpec::new(topic.trim())
                 };
-                let brokers = admin.create_topic(&target.target(), &spec).await?;
-                let data = json!({
-                    "topic": spec.topic, "readQueueNums": read, "writeQueueNums": write, "perm": perm,
-                    "order": spec.order, "brokers": brokers,
-                });
-                out.print(&data, || {
-                    let mut s: String =
-                        brokers.iter().map(|b| format!("create topic to {} success.\n", b.addr)).collect();
-                    s.push_str(&format!(
-                        "TopicConfig [topicName={}, readQueueNums={read}, writeQueueNums={write}, perm={}, order={}]\n",
-                        spec.topic,
-                        perm_text(perm),
-                        spec.order
-                    ));
-                    s
-                })
+                let brokers = Topics::new(admin).create_topic(&target.target(), &spec).await?;
+                out.print(&created_json(&brokers, &spec), || created_text(&brokers, &spec))
             }
             Self::DeleteTopic { topic, cluster } => {
-                let brokers = admin.delete_topic(cluster.trim(), topic.trim()).await?;
+                let brokers = Topics::new(admin).delete_topic(cluster.trim(), topic.trim()).await?;
                 out.print(&json!({"topic": topic, "cluster": cluster, "brokers": brokers}), || {
                     format!("delete topic [{topic}] from cluster [{cluster}] success.\ndelete topic [{topic}] from NameServer success.\n")
                 })
             }
             Self::TopicList { cluster_model: false } => {
-                let topics = admin.topic_list().await?;
+                let topics = Topics::new(admin).topic_list().await?;
                 out.print(&topics, || topics.iter().map(|t| format!("{t}\n")).collect())
             }
             Self::TopicList { cluster_model: true } => {
-                let rows = admin.topic_list_with_groups(&out.progress("topics")).await?;
-                out.print(&rows, || {
-                    let mut t = Table::new(&["Cluster Name", "Topic", "Consumer Group"]);
-                    for r in &rows {
-                        if r.groups.is_empty() {
-                            t.row(vec![r.cluster.clone(), r.topic.clone(), String::new()]);
-                        }
-                        for g in &r.groups {
-                            t.row(vec![r.cluster.clone(), r.topic.clone(), g.clone()]);
-                        }
-                    }
-                    t.render()
-                })
+                let rows = Topics::new(admin).topic_list_with_groups(&out.progress("topics")).await?;
+                out.print(&rows, || groups_table(&rows))
             }
             Self::TopicRoute { topic } => {
                 let route = admin.route(topic.trim()).await?;
-                out.print(&route, || {
-                    let mut b = Table::new(&["Broker Name", "Cluster", "BID", "Addr"]);
-                    for d in &route.broker_datas {
-                        for (id, addr) in &d.broker_addrs {
-                            b.row(vec![d.broker_name.clone(), d.cluster.clone(), id.to_string(), addr.clone()]);
-                        }
-                    }
-                    let mut q = Table::new(&["Broker Name", "Read Queues", "Write Queues", "Perm"]);
-                    for d in &route.queue_datas {
-                        q.row(vec![
-                            d.broker_name.clone(),
-                            d.read_queue_nums.to_string(),
-                            d.write_queue_nums.to_string(),
-                            perm_text(d.perm),
-                        ]);
-                    }
-                    let order =
-                        route.order_topic_conf.as_deref().map(|o| format!("\nOrder config: {o}\n")).unwrap_or_default();
-                    format!("{}\n{}{order}", b.render(), q.render())
-                })
+                out.print(&route, || route_text(&route))
             }
             Self::TopicStatus { topic } => {
-                let rows = admin.topic_status(topic.trim(), &out.progress("brokers")).await?;
-                out.print(&rows, || {
-                    let mut t = Table::new(&["Broker Name", "QID", "Min Offset", "Max Offset", "Last Updated"]);
-                    for r in &rows {
-                        t.row(vec![
-                            r.broker_name.clone(),
-                            r.queue_id.to_string(),
-                            r.min_offset.to_string(),
-                            r.max_offset.to_string(),
-                            time(r.last_update_timestamp),
-                        ]);
-                    }
-                    t.render()
-                })
+                let rows = Topics::new(admin).topic_status(topic.trim(), &out.progress("brokers")).await?;
+                out.print(&rows, || status_table(&rows))
             }
             Self::TopicClusterList { topic } => {
-                let clusters = admin.topic_clusters(topic.trim()).await?;
+                let clusters = Topics::new(admin).topic_clusters(topic.trim()).await?;
                 out.print(&clusters, || clusters.iter().map(|c| format!("{c}\n")).collect())
             }
             Self::UpdateTopicPerm { target, topic, perm } => {
-                let changes = admin.update_topic_perm(topic.trim(), perm, &target.target()).await?;
-                out.print(&changes, || {
-                    changes
-                        .iter()
-                        .map(|c| {
-                            if c.changed {
-                                format!(
-                                    "update topic perm from {} to {} in {} success.\n",
-                                    c.old_perm, c.new_perm, c.addr
-                                )
-                            } else {
-                                format!("new perm equals to the old one ({}) in {}.\n", c.old_perm, c.addr)
-                            }
-                        })
-                        .collect()
-                })
+                let changes = Topics::new(admin).update_topic_perm(topic.trim(), perm, &target.target()).await?;
+                out.print(&changes, || changes.iter().map(perm_change_line).collect())
             }
         }
+    }
+}
+
+/// updateTopic's JSON.
+fn created_json(brokers: &[BrokerRef], spec: &TopicSpec) -> serde_json::Value {
+    json!({
+        "topic": spec.topic, "readQueueNums": spec.read_queue_nums, "writeQueueNums": spec.write_queue_nums,
+        "perm": spec.perm, "order": spec.order, "brokers": brokers,
+    })
+}
+
+/// updateTopic's text.
+fn created_text(brokers: &[BrokerRef], spec: &TopicSpec) -> String {
+    let mut s: String = brokers.iter().map(|b| format!("create topic to {} success.\n", b.addr)).collect();
+    s.push_str(&format!(
+        "TopicConfig [topicName={}, readQueueNums={}, writeQueueNums={}, perm={}, order={}]\n",
+        spec.topic,
+        spec.read_queue_nums,
+        spec.write_queue_nums,
+        perm_text(spec.perm),
+        spec.order
+    ));
+    s
+}
+
+/// topicList -c's table.
+fn groups_table(rows: &[TopicClusterGroups]) -> String {
+    let mut t = Table::new(&["Cluster Name", "Topic", "Consumer Group"]);
+    for r in rows {
+        if r.groups.is_empty() {
+            t.row(vec![r.cluster.clone(), r.topic.clone(), String::new()]);
+        }
+        for g in &r.groups {
+            t.row(vec![r.cluster.clone(), r.topic.clone(), g.clone()]);
+        }
+    }
+    t.render()
+}
+
+/// topicRoute's text: brokers, then queues.
+fn route_text(route: &TopicRouteData) -> String {
+    let mut b = Table::new(&["Broker Name", "Cluster", "BID", "Addr"]);
+    for d in &route.broker_datas {
+        for (id, addr) in &d.broker_addrs {
+            b.row(vec![d.broker_name.clone(), d.cluster.clone(), id.to_string(), addr.clone()]);
+        }
+    }
+    let mut q = Table::new(&["Broker Name", "Read Queues", "Write Queues", "Perm"]);
+    for d in &route.queue_datas {
+        q.row(vec![
+            d.broker_name.clone(),
+            d.read_queue_nums.to_string(),
+            d.write_queue_nums.to_string(),
+            perm_text(d.perm),
+        ]);
+    }
+    let order = route.order_topic_conf.as_deref().map(|o| format!("\nOrder config: {o}\n")).unwrap_or_default();
+    format!("{}\n{}{order}", b.render(), q.render())
+}
+
+/// topicStatus's table.
+fn status_table(rows: &[QueueStatus]) -> String {
+    let mut t = Table::new(&["Broker Name", "QID", "Min Offset", "Max Offset", "Last Updated"]);
+    for r in rows {
+        t.row(vec![
+            r.broker_name.clone(),
+            r.queue_id.to_string(),
+            r.min_offset.to_string(),
+            r.max_offset.to_string(),
+            time(r.last_update_timestamp),
+        ]);
+    }
+    t.render()
+}
+
+/// updateTopicPerm's line for one broker.
+fn perm_change_line(c: &PermChange) -> String {
+    if c.changed {
+        format!("update topic perm from {} to {} in {} success.\n", c.old_perm, c.new_perm, c.addr)
+    } else {
+        format!("new perm equals to the old one ({}) in {}.\n", c.old_perm, c.addr)
     }
 }
 

@@ -55,8 +55,8 @@ fn millis(ms: i64) -> Duration {
 pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
     let stats = Arc::new(Stats::new());
     let mut config = ConsumerConfig::new(&a.group, &a.namesrv);
-    config.consume_threads = a.threads.max(1);
-    config.consume_batch_size = a.batch_size.max(1);
+    config.consume.threads = a.threads.max(1);
+    config.consume.batch_size = a.batch_size.max(1);
     config.from_where = if a.from_first { ConsumeFromWhere::FirstOffset } else { ConsumeFromWhere::LastOffset };
     let (s, count, done) = (Arc::clone(&stats), a.count, stop.clone());
     let listener = Listener::concurrent(move |msgs, _| {

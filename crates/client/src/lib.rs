@@ -1,11 +1,21 @@
-//! The RocketMQ client for Rust: producers, push and pull consumers, and the admin API, speaking
-//! the remoting protocol to name servers and brokers (ours or Apache RocketMQ's).
+//! The RocketMQ client for Rust: producers, push and pull consumers, speaking the remoting
+//! protocol to name servers and brokers (ours or Apache RocketMQ's). The admin API built on it
+//! is the `rmq-admin` crate.
 //!
 //! Everything hangs off a [`ClientInstance`] (one per process and instance name, shared by the
 //! producers and consumers created with the same [`ClientConfig`]): it resolves name servers,
 //! caches topic routes (refreshed every 30 s), sends heartbeats and answers the broker's calls.
 
-pub mod admin;
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
+
 mod config;
 pub mod consumer;
 mod error;
@@ -17,11 +27,9 @@ pub mod trace;
 
 pub use config::ClientConfig;
 pub use error::{ClientError, Result};
-pub use instance::ClientInstance;
-pub use message::Message;
+pub use instance::{expect_ok, ClientInstance};
+pub use message::{decode_body, Message};
 pub use namesrv::NameServerSource;
 pub use rmq_common::message::MessageExt;
 pub use rmq_remoting::body::MessageQueue;
 pub use rmq_remoting::body::TopicRouteData;
-
-pub(crate) use rmq_common::time::now_ms;

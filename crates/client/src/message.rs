@@ -98,7 +98,7 @@ pub(crate) fn decompress(body: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 /// Undoes client-side compression of a received message (sys flag bit 0x1).
-pub(crate) fn decode_body(m: &mut rmq_common::message::MessageExt) {
+pub fn decode_body(m: &mut rmq_common::message::MessageExt) {
     if m.sys_flag & rmq_common::sysflag::COMPRESSED != 0 {
         match decompress(&m.body) {
             Ok(b) => {

@@ -25,7 +25,7 @@ pub fn parse_list(text: &str) -> Vec<String> {
 }
 
 /// Resolves the list once, in precedence order.
-pub async fn resolve(config: &crate::ClientConfig) -> Result<(Vec<String>, NameServerSource)> {
+pub async fn resolve(config: &crate::config::ClientConfig) -> Result<(Vec<String>, NameServerSource)> {
     if let Some(a) = config.namesrv_addr.as_deref().map(parse_list).filter(|v| !v.is_empty()) {
         return Ok((a, NameServerSource::Config));
     }

@@ -5,6 +5,9 @@
 //! decode here, and ours decode there.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rmq_common::message::MessageExt;
@@ -13,8 +16,8 @@ use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use tokio::sync::mpsc;
 
 use crate::error::Result;
-use crate::producer::{Producer, ProducerConfig};
-use crate::{ClientConfig, ClientInstance, Message};
+use crate::instance::ClientInstance;
+use crate::message::Message;
 
 /// Default trace topic.
 pub const DEFAULT_TRACE_TOPIC: &str = rmq_common::topic::TRACE;
@@ -176,6 +179,22 @@ impl TraceRecord {
     }
 }
 
+/// Message tracing settings of a producer or consumer (enableMsgTrace, customizedTraceTopic).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TraceSettings {
+    /// Record traces (off by default).
+    pub enabled: bool,
+    /// Trace topic (default RMQ_SYS_TRACE_TOPIC).
+    pub topic: Option<String>,
+}
+
+/// Where trace batches go: one message on the trace topic per batch. The producer implements
+/// it; the dispatcher depends on this trait only, so tracing does not need to know producers.
+pub trait TraceSink: Send + Sync + 'static {
+    /// Sends one message of trace records.
+    fn send_trace(&self, msg: Message) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>>;
+}
+
 /// Sends trace records in the background, batched (up to 100 ms or 64 records per message).
 #[derive(Debug, Clone)]
 pub struct TraceDispatcher {
@@ -183,48 +202,51 @@ pub struct TraceDispatcher {
 }
 
 impl TraceDispatcher {
-    /// Starts a dispatcher with its own producer on the same name servers.
-    pub async fn start(client: &ClientConfig, owner_group: &str, topic: Option<String>) -> Result<Self> {
-        let mut config = ProducerConfig {
-            group: format!("_INNER_TRACE_PRODUCER-{owner_group}"),
-            client: client.clone(),
-            send_timeout: Duration::from_secs(5),
-            ..ProducerConfig::default()
-        };
-        config.client.instance_name = format!("PID_CLIENT_INNER_TRACE_PRODUCER_{}", client.instance_name);
-        let producer = Producer::start(config).await?;
+    /// Starts a dispatcher sending batches to `sink` on `topic` (default RMQ_SYS_TRACE_TOPIC).
+    #[must_use]
+    pub fn start(sink: Arc<dyn TraceSink>, topic: Option<String>) -> Self {
         let topic = topic.unwrap_or_else(|| DEFAULT_TRACE_TOPIC.to_owned());
         let (tx, mut rx) = mpsc::unbounded_channel::<TraceRecord>();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                let deadline = tokio::time::Instant::now() + Duration::from_millis(100);
-                while batch.len() < 64 {
-                    match tokio::time::timeout_at(deadline, rx.recv()).await {
-                        Ok(Some(r)) => batch.push(r),
-                        Ok(None) | Err(_) => break,
-                    }
-                }
-                let mut keys = BTreeSet::new();
-                let mut body = String::new();
-                for r in &batch {
-                    body.push_str(&r.encode());
-                    keys.insert(r.msg_id.clone());
-                    keys.extend(r.keys.split(' ').filter(|k| !k.is_empty()).map(str::to_owned));
-                }
-                let msg = Message::new(&topic, body).with_keys(keys.iter().filter(|k| !k.is_empty()));
-                if let Err(e) = producer.send(msg).await {
+                let batch = Self::collect_batch(first, &mut rx).await;
+                if let Err(e) = sink.send_trace(batch_message(&topic, &batch)).await {
                     tracing::warn!(cause = %e, "sending traces failed");
                 }
             }
         });
-        Ok(Self { tx })
+        Self { tx }
+    }
+
+    /// `first` and what else arrives within 100 ms, up to 64 records.
+    async fn collect_batch(first: TraceRecord, rx: &mut mpsc::UnboundedReceiver<TraceRecord>) -> Vec<TraceRecord> {
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(100);
+        while batch.len() < 64 {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(r)) => batch.push(r),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        batch
     }
 
     /// Queues a record.
     pub fn record(&self, r: TraceRecord) {
         let _ = self.tx.send(r);
     }
+}
+
+/// One trace message: the records' text, keyed by the traced message ids and keys.
+fn batch_message(topic: &str, batch: &[TraceRecord]) -> Message {
+    let mut keys = BTreeSet::new();
+    let mut body = String::new();
+    for r in batch {
+        body.push_str(&r.encode());
+        keys.insert(r.msg_id.clone());
+        keys.extend(r.keys.split(' ').filter(|k| !k.is_empty()).map(str::to_owned));
+    }
+    Message::new(topic, body).with_keys(keys.iter().filter(|k| !k.is_empty()))
 }
 
 /// Trace records of `msg_id` found on the trace topic through the brokers' key index, in time order.

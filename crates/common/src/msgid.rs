@@ -75,6 +75,12 @@ impl UniqueIdGenerator {
         Self { prefix, month_start_ms }
     }
 
+    /// A generator for this process on `ip` whose ids count from the start of this month (UTC).
+    #[must_use]
+    pub fn starting_now(ip: IpAddr) -> Self {
+        Self::new(ip, crate::time::month_start_ms(crate::time::now_ms()))
+    }
+
     /// A new id for a message born at `now_ms`.
     #[must_use]
     pub fn next(&self, now_ms: i64) -> String {

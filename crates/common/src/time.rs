@@ -12,6 +12,13 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// The start of the UTC month of `now` (epoch ms): the epoch of message unique ids.
+#[must_use]
+pub fn month_start_ms(now: i64) -> i64 {
+    let c = Civil::from_millis(now);
+    Civil { day: 1, hour: 0, minute: 0, second: 0, millis: 0, ..c }.to_millis()
+}
+
 /// A broken-down UTC time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {
@@ -127,6 +134,12 @@ pub fn display_millis(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_start_is_the_first_of_the_month_at_midnight() {
+        // 2000-02-29T00:00:00.005Z → 2000-02-01T00:00:00Z.
+        assert_eq!(month_start_ms(951_782_400_000 + 5), 949_363_200_000);
+    }
 
     #[test]
     fn known_instants() {

@@ -11,12 +11,15 @@ use parking_lot::Mutex;
 use rmq_common::message::MessageExt;
 use rmq_remoting::body::{ConsumerData, MessageQueue};
 
+use super::allocate::AllocateStrategy;
 use super::offset_store::OffsetStore;
 use super::pull_api::{pull, PullRequest, PullStatus};
-use super::{rebalance, AllocateStrategy, ConsumeFromWhere, Subscription};
+use super::rebalance;
+use super::subscription::Subscription;
+use super::types::{ConsumeFromWhere, MessageModel};
+use crate::config::ClientConfig;
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, Member};
-use crate::ClientConfig;
 
 /// Lite pull consumer settings.
 #[derive(Debug, Clone)]
@@ -167,7 +170,8 @@ impl LitePullConsumer {
         let offset = match cursor.next {
             Some(o) => o,
             None => {
-                let o = self.inner.start_offset(mq).await?;
+                let i = &self.inner;
+                let o = rebalance::start_offset(&i.instance, &i.offsets, mq, i.config.from_where).await?;
                 if let Some(c) = self.inner.queues.lock().get_mut(mq) {
                     c.next = Some(o);
                 }
@@ -257,27 +261,18 @@ impl LitePullConsumer {
 }
 
 impl Inner {
-    async fn start_offset(&self, mq: &MessageQueue) -> Result<i64> {
-        if let Some(o) = self.offsets.read_stored(mq).await?.filter(|o| *o >= 0) {
-            return Ok(o);
-        }
-        match self.config.from_where {
-            ConsumeFromWhere::FirstOffset => rebalance::min_offset(&self.instance, mq).await,
-            ConsumeFromWhere::LastOffset => rebalance::max_offset(&self.instance, mq).await,
-            ConsumeFromWhere::Timestamp(ts) => rebalance::offset_by_time(&self.instance, mq, ts).await,
-        }
-    }
-
     async fn do_rebalance(&self) {
         if self.assigned_mode {
             return;
         }
         let subs: Vec<Subscription> = self.subs.lock().values().cloned().collect();
         for sub in subs {
-            let Ok(route) = self.instance.route(&sub.topic).await else { continue };
-            let mqs = rebalance::read_queues(&sub.topic, &route);
-            let Ok(ids) = rebalance::consumer_ids(&self.instance, &route, &self.config.group).await else { continue };
-            let mine = self.config.allocate.allocate(self.instance.client_id(), &mqs, &ids);
+            let c = &self.config;
+            let model = MessageModel::Clustering;
+            let Some(mine) = rebalance::assigned_queues(&self.instance, &sub.topic, &c.group, model, c.allocate).await
+            else {
+                continue;
+            };
             let gone: Vec<MessageQueue> = {
                 let mut q = self.queues.lock();
                 let gone: Vec<MessageQueue> =
@@ -290,12 +285,7 @@ impl Inner {
                 }
                 gone
             };
-            if !gone.is_empty() {
-                self.offsets.persist(&gone).await;
-                for g in &gone {
-                    self.offsets.remove(g);
-                }
-            }
+            self.offsets.release(&gone).await;
         }
     }
 }
@@ -313,7 +303,7 @@ impl Member for Inner {
         Some(ConsumerData {
             group_name: self.config.group.clone(),
             consume_type: rmq_remoting::body::ConsumeType::Actively,
-            message_model: rmq_remoting::body::MessageModel::Clustering,
+            message_model: MessageModel::Clustering,
             consume_from_where: self.config.from_where.wire(),
             subscription_data_set: self.subs.lock().values().map(Subscription::data).collect(),
             unit_mode: false,

@@ -11,7 +11,7 @@ use rmq_remoting::header::{OffsetResponseHeader, QueryConsumerOffsetRequestHeade
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
 use crate::error::{ClientError, Result};
-use crate::ClientInstance;
+use crate::instance::ClientInstance;
 
 /// Where offsets live.
 #[derive(Debug)]
@@ -156,6 +156,17 @@ impl OffsetStore {
                     tracing::warn!(file = %path.display(), cause = %e, "writing local offsets failed");
                 }
             }
+        }
+    }
+
+    /// Commits the offsets of queues given up, then forgets them.
+    pub async fn release(&self, gone: &[MessageQueue]) {
+        if gone.is_empty() {
+            return;
+        }
+        self.persist(gone).await;
+        for mq in gone {
+            self.remove(mq);
         }
     }
 }

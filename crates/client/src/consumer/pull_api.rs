@@ -1,4 +1,5 @@
-//! The raw PULL_MESSAGE call and its result.
+//! The raw PULL_MESSAGE call and its result (one pair of types for the consumers and the
+//! admin tools).
 
 use std::time::Duration;
 
@@ -7,16 +8,17 @@ use rmq_remoting::body::MessageQueue;
 use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
-use super::Subscription;
+use super::subscription::Subscription;
 use crate::error::{ClientError, Result};
-use crate::ClientInstance;
+use crate::instance::ClientInstance;
 
 use rmq_common::pullflag::{
     COMMIT_OFFSET as FLAG_COMMIT_OFFSET, SUBSCRIPTION as FLAG_SUBSCRIPTION, SUSPEND as FLAG_SUSPEND,
 };
 
 /// What a pull found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PullStatus {
     /// Messages.
     Found,
@@ -28,9 +30,23 @@ pub enum PullStatus {
     OffsetIllegal,
 }
 
-/// A pull's outcome.
+impl PullStatus {
+    /// The status a PULL_MESSAGE response code stands for (None: an error).
+    #[must_use]
+    pub fn from_code(code: ResponseCode) -> Option<Self> {
+        match code {
+            ResponseCode::Success => Some(Self::Found),
+            ResponseCode::PullNotFound => Some(Self::NoNewMsg),
+            ResponseCode::PullRetryImmediately => Some(Self::NoMatchedMsg),
+            ResponseCode::PullOffsetMoved => Some(Self::OffsetIllegal),
+            _ => None,
+        }
+    }
+}
+
+/// A pull's outcome, with messages as `M` (decoded [`MessageExt`]s for the consumers).
 #[derive(Debug, Clone)]
-pub struct PullResult {
+pub struct PullResult<M = MessageExt> {
     /// Status.
     pub status: PullStatus,
     /// Offset to pull from next.
@@ -42,7 +58,22 @@ pub struct PullResult {
     /// Broker id the broker suggests for the next pull (a slave when the consumer lags).
     pub suggest_which_broker_id: i64,
     /// Messages (tag-filtered on the client too, bodies inflated).
-    pub messages: Vec<MessageExt>,
+    pub messages: Vec<M>,
+}
+
+impl<M> PullResult<M> {
+    /// A result of `status` with the response header's offsets.
+    #[must_use]
+    pub fn new(status: PullStatus, rh: &PullMessageResponseHeader, messages: Vec<M>) -> Self {
+        Self {
+            status,
+            next_begin_offset: rh.next_begin_offset,
+            min_offset: rh.min_offset,
+            max_offset: rh.max_offset,
+            suggest_which_broker_id: rh.suggest_which_broker_id,
+            messages,
+        }
+    }
 }
 
 /// One pull's parameters.
@@ -66,42 +97,45 @@ pub struct PullRequest<'a> {
     pub broker_id: i64,
 }
 
+impl PullRequest<'_> {
+    /// The PULL_MESSAGE request.
+    #[must_use]
+    pub fn command(&self) -> RemotingCommand {
+        let mut flag = FLAG_SUBSCRIPTION;
+        if self.commit_offset.is_some() {
+            flag |= FLAG_COMMIT_OFFSET;
+        }
+        if !self.suspend.is_zero() {
+            flag |= FLAG_SUSPEND;
+        }
+        let h = PullMessageRequestHeader {
+            consumer_group: self.group.to_owned(),
+            topic: self.queue.topic.clone(),
+            queue_id: self.queue.queue_id,
+            queue_offset: self.offset,
+            max_msg_nums: self.max_msgs,
+            sys_flag: flag,
+            commit_offset: Some(self.commit_offset.unwrap_or(0)),
+            suspend_timeout_millis: Some(i64::try_from(self.suspend.as_millis()).unwrap_or(i64::MAX)),
+            subscription: Some(self.subscription.expression.clone()),
+            sub_version: Some(self.subscription.version),
+            expression_type: Some("TAG".into()),
+            max_msg_bytes: None,
+            broker_name: Some(self.queue.broker_name.clone()),
+        };
+        RemotingCommand::request_with_header(RequestCode::PullMessage, &h)
+    }
+}
+
 /// Pulls once.
 pub async fn pull(instance: &ClientInstance, req: &PullRequest<'_>) -> Result<PullResult> {
     let (addr, _id) = instance
         .broker_addr_for_read(&req.queue.broker_name, req.broker_id)
         .ok_or_else(|| ClientError::Invalid(format!("no address known for broker {}", req.queue.broker_name)))?;
-    let mut flag = FLAG_SUBSCRIPTION;
-    if req.commit_offset.is_some() {
-        flag |= FLAG_COMMIT_OFFSET;
-    }
-    if !req.suspend.is_zero() {
-        flag |= FLAG_SUSPEND;
-    }
-    let h = PullMessageRequestHeader {
-        consumer_group: req.group.to_owned(),
-        topic: req.queue.topic.clone(),
-        queue_id: req.queue.queue_id,
-        queue_offset: req.offset,
-        max_msg_nums: req.max_msgs,
-        sys_flag: flag,
-        commit_offset: Some(req.commit_offset.unwrap_or(0)),
-        suspend_timeout_millis: Some(i64::try_from(req.suspend.as_millis()).unwrap_or(i64::MAX)),
-        subscription: Some(req.subscription.expression.clone()),
-        sub_version: Some(req.subscription.version),
-        expression_type: Some("TAG".into()),
-        max_msg_bytes: None,
-        broker_name: Some(req.queue.broker_name.clone()),
-    };
     let timeout = req.suspend + instance.config().api_timeout + Duration::from_secs(2);
-    let cmd = RemotingCommand::request_with_header(RequestCode::PullMessage, &h);
-    let resp = instance.remoting().invoke(&addr, cmd, timeout).await?;
-    let status = match resp.response_code() {
-        ResponseCode::Success => PullStatus::Found,
-        ResponseCode::PullNotFound => PullStatus::NoNewMsg,
-        ResponseCode::PullRetryImmediately => PullStatus::NoMatchedMsg,
-        ResponseCode::PullOffsetMoved => PullStatus::OffsetIllegal,
-        _ => return Err(ClientError::Broker { addr, code: resp.code, remark: resp.remark.unwrap_or_default() }),
+    let resp = instance.remoting().invoke(&addr, req.command(), timeout).await?;
+    let Some(status) = PullStatus::from_code(resp.response_code()) else {
+        return Err(ClientError::Broker { addr, code: resp.code, remark: resp.remark.unwrap_or_default() });
     };
     let rh = resp.header::<PullMessageResponseHeader>().map_err(|e| ClientError::Invalid(e.to_string()))?;
     let mut messages = Vec::new();
@@ -116,12 +150,5 @@ pub async fn pull(instance: &ClientInstance, req: &PullRequest<'_>) -> Result<Pu
         }
     }
     let status = if status == PullStatus::Found && messages.is_empty() { PullStatus::NoMatchedMsg } else { status };
-    Ok(PullResult {
-        status,
-        next_begin_offset: rh.next_begin_offset,
-        min_offset: rh.min_offset,
-        max_offset: rh.max_offset,
-        suggest_which_broker_id: rh.suggest_which_broker_id,
-        messages,
-    })
+    Ok(PullResult::new(status, &rh, messages))
 }

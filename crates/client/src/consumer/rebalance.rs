@@ -1,5 +1,6 @@
-//! The broker calls rebalancing needs: who is in the group, a topic's readable queues, queue
-//! offsets for a new group, and orderly consumers' queue locks.
+//! Rebalancing, shared by the push and the lite pull consumer: which queues of a topic this
+//! instance takes, where a newly taken queue starts, and the broker calls behind them (who is in
+//! the group, a topic's readable queues, queue offsets, orderly consumers' queue locks).
 
 use std::collections::BTreeMap;
 
@@ -9,10 +10,61 @@ use rmq_remoting::header::{
 };
 use rmq_remoting::{RemotingCommand, RequestCode};
 
+use super::allocate::AllocateStrategy;
+use super::offset_store::OffsetStore;
+use super::types::{ConsumeFromWhere, MessageModel};
 use crate::error::{ClientError, Result};
-use crate::ClientInstance;
+use crate::instance::ClientInstance;
 
 use rmq_common::perm::READ as PERM_READ;
+
+/// The queues of `topic` this instance takes for `group` now: all readable ones when
+/// broadcasting, its share by `allocate` when clustering. None when the route or the group's
+/// members are unknown (the caller keeps what it holds).
+pub async fn assigned_queues(
+    instance: &ClientInstance,
+    topic: &str,
+    group: &str,
+    model: MessageModel,
+    allocate: AllocateStrategy,
+) -> Option<Vec<MessageQueue>> {
+    let route = match instance.route(topic).await {
+        Ok(r) => r,
+        Err(_) => instance.update_route(topic).await.ok()?,
+    };
+    let mqs = read_queues(topic, &route);
+    match model {
+        MessageModel::Broadcasting => Some(mqs),
+        MessageModel::Clustering => match consumer_ids(instance, &route, group).await {
+            Ok(ids) => Some(allocate.allocate(instance.client_id(), &mqs, &ids)),
+            Err(e) => {
+                tracing::debug!(topic, cause = %e, "consumer list unavailable; keeping queues");
+                None
+            }
+        },
+    }
+}
+
+/// Where a newly taken queue starts: its committed offset, else 0 for a retry topic, else the
+/// group's `from_where`.
+pub async fn start_offset(
+    instance: &ClientInstance,
+    offsets: &OffsetStore,
+    mq: &MessageQueue,
+    from_where: ConsumeFromWhere,
+) -> Result<i64> {
+    if let Some(o) = offsets.read_stored(mq).await?.filter(|o| *o >= 0) {
+        return Ok(o);
+    }
+    if rmq_common::topic::is_retry(&mq.topic) {
+        return Ok(0);
+    }
+    match from_where {
+        ConsumeFromWhere::FirstOffset => min_offset(instance, mq).await,
+        ConsumeFromWhere::LastOffset => max_offset(instance, mq).await,
+        ConsumeFromWhere::Timestamp(ts) => offset_by_time(instance, mq, ts).await,
+    }
+}
 
 /// Readable queues of `topic` in `route`, sorted.
 #[must_use]

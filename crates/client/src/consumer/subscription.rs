@@ -25,7 +25,7 @@ impl Subscription {
         } else {
             expr.split("||").map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
         };
-        Self { topic: topic.to_owned(), expression: expr.to_owned(), tags, version: crate::now_ms() }
+        Self { topic: topic.to_owned(), expression: expr.to_owned(), tags, version: rmq_common::time::now_ms() }
     }
 
     /// Whether a message with `tag` matches (the broker filters by hash; this re-checks).

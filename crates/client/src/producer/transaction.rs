@@ -3,43 +3,16 @@
 
 use std::sync::Arc;
 
-use rmq_common::message::MessageExt;
 use rmq_common::{msgid, property, sysflag};
-use rmq_remoting::header::{CheckTransactionStateRequestHeader, EndTransactionRequestHeader};
+use rmq_remoting::header::EndTransactionRequestHeader;
 use rmq_remoting::{RemotingCommand, RequestCode};
 
-use super::{Producer, ProducerConfig, SendResult, SendStatus};
+use super::check::{LocalTransactionState, TransactionListener};
+use super::config::ProducerConfig;
+use super::handle::Producer;
+use super::outcome::{SendResult, SendStatus};
 use crate::error::{ClientError, Result};
-use crate::Message;
-
-/// The local transaction's outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalTransactionState {
-    /// Deliver the message.
-    CommitMessage,
-    /// Discard it.
-    RollbackMessage,
-    /// Not known yet: the broker will ask again.
-    Unknown,
-}
-
-impl LocalTransactionState {
-    fn code(self) -> i32 {
-        match self {
-            Self::CommitMessage => sysflag::TRANSACTION_COMMIT,
-            Self::RollbackMessage => sysflag::TRANSACTION_ROLLBACK,
-            Self::Unknown => sysflag::TRANSACTION_NOT_TYPE,
-        }
-    }
-}
-
-/// Runs local transactions and answers the broker's checks. Called on blocking threads.
-pub trait TransactionListener: Send + Sync {
-    /// Runs the local transaction for a half message the broker stored.
-    fn execute(&self, msg: &Message, sent: &SendResult) -> LocalTransactionState;
-    /// Says what became of the local transaction of `msg` (asked by the broker).
-    fn check(&self, msg: &MessageExt) -> LocalTransactionState;
-}
+use crate::message::Message;
 
 /// What `send_in_transaction` returns.
 #[derive(Debug, Clone)]
@@ -67,7 +40,7 @@ impl TransactionProducer {
     /// Starts the producer with its listener (which also answers checks for the group).
     pub async fn start(config: ProducerConfig, listener: Arc<dyn TransactionListener>) -> Result<Self> {
         let producer = Producer::start(config).await?;
-        *producer.inner.check.write() = Some(Arc::clone(&listener));
+        producer.set_check_listener(Arc::clone(&listener));
         Ok(Self { producer, listener })
     }
 
@@ -120,33 +93,4 @@ impl TransactionProducer {
     pub async fn shutdown(&self) {
         self.producer.shutdown().await;
     }
-}
-
-/// Answers a CHECK_TRANSACTION_STATE in the background.
-pub(crate) fn answer_check(producer: &Producer, listener: Arc<dyn TransactionListener>, req: &RemotingCommand) {
-    let Ok(h) = req.header::<CheckTransactionStateRequestHeader>() else { return };
-    let Ok(msg) = MessageExt::decode(&req.body) else { return };
-    let group = producer.config().group.clone();
-    let producer = producer.clone();
-    tokio::spawn(async move {
-        let addr = msg.store_host.to_string();
-        let m = msg.clone();
-        let state =
-            tokio::task::spawn_blocking(move || listener.check(&m)).await.unwrap_or(LocalTransactionState::Unknown);
-        let uniq = property::get(&msg.properties, property::UNIQ_KEY).map(str::to_owned);
-        let end = EndTransactionRequestHeader {
-            topic: Some(msg.topic.clone()),
-            producer_group: group,
-            tran_state_table_offset: h.tran_state_table_offset,
-            commit_log_offset: h.commit_log_offset,
-            commit_or_rollback: state.code(),
-            from_transaction_check: Some(true),
-            msg_id: h.msg_id.or_else(|| uniq.clone()).unwrap_or_default(),
-            transaction_id: h.transaction_id.or(uniq),
-        };
-        let req = RemotingCommand::request_with_header(RequestCode::EndTransaction, &end);
-        if let Err(e) = producer.instance().remoting().invoke_oneway(&addr, req).await {
-            tracing::warn!(%addr, cause = %e, "answering a transaction check failed");
-        }
-    });
 }

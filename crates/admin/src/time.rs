@@ -3,13 +3,13 @@
 
 use rmq_common::time::Civil;
 
-use super::{AdminError, Result};
+use crate::{AdminError, Result};
 
 /// Parses `now`, epoch milliseconds, or `yyyy-MM-dd#HH:mm:ss:SSS` (UTC).
 pub fn parse_timestamp(text: &str) -> Result<i64> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("now") {
-        return Ok(crate::now_ms());
+        return Ok(rmq_common::time::now_ms());
     }
     if let Ok(ms) = text.parse::<i64>() {
         return Ok(ms);
@@ -42,12 +42,6 @@ fn parse_date(text: &str) -> Option<i64> {
     ok.then(|| Civil { year, month, day, hour, minute, second, millis }.to_millis())
 }
 
-/// Milliseconds since the epoch at the start of the current month (UTC), as unique ids count from.
-pub(crate) fn month_start_ms(now: i64) -> i64 {
-    let c = Civil::from_millis(now);
-    Civil { day: 1, hour: 0, minute: 0, second: 0, millis: 0, ..c }.to_millis()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,6 +54,5 @@ mod tests {
         assert!(parse_timestamp("now").unwrap() > 1_700_000_000_000);
         assert!(parse_timestamp("2000-13-01#00:00:00:000").is_err());
         assert!(parse_timestamp("yesterday").is_err());
-        assert_eq!(month_start_ms(951_782_400_000 + 5), 949_363_200_000);
     }
 }

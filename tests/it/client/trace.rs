@@ -26,7 +26,7 @@ async fn traced_send_and_consume_are_queryable_by_message_id() {
 
     let mut pc = ProducerConfig::new("traced_pg", ns.addr());
     pc.client.instance_name = "traced_p".into();
-    pc.enable_msg_trace = true;
+    pc.trace.enabled = true;
     let p = Producer::start(pc).await.unwrap();
     let sent = p.send(Message::new("TracedTopic", "hello").with_tags("TagT").with_keys(["order-1"])).await.unwrap();
 
@@ -35,7 +35,7 @@ async fn traced_send_and_consume_are_queryable_by_message_id() {
     let mut cc = ConsumerConfig::new("traced_cg", ns.addr());
     cc.client.instance_name = "traced_c".into();
     cc.from_where = ConsumeFromWhere::FirstOffset;
-    cc.enable_msg_trace = true;
+    cc.trace.enabled = true;
     let c = PushConsumer::start(
         cc,
         &[("TracedTopic", "*")],

@@ -9,7 +9,8 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
 
-use super::{route_addr, Admin, AdminError, Result};
+use crate::group::Groups;
+use crate::{route_addr, Admin, AdminError, Result};
 
 /// A queue's offset (the new one after a reset or clone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,9 +24,21 @@ pub struct QueueOffset {
     pub offset: i64,
 }
 
-impl Admin {
+/// The admin calls on queue offsets, a group's offsets, resets (`Offsets::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Offsets<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Offsets<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     async fn offset_call(&self, addr: &str, req: RemotingCommand) -> Result<i64> {
-        let resp = self.broker_ok(addr, req).await?;
+        let resp = self.admin.broker_ok(addr, req).await?;
         let h: OffsetResponseHeader =
             resp.header().map_err(|e| AdminError::BadAnswer { addr: addr.to_owned(), reason: e.to_string() })?;
         Ok(h.offset)
@@ -57,12 +70,14 @@ impl Admin {
             queue_id,
             set_zero_if_not_found: None,
         };
-        let resp =
-            self.broker_call(addr, RemotingCommand::request_with_header(RequestCode::QueryConsumerOffset, &h)).await?;
+        let resp = self
+            .admin
+            .broker_call(addr, RemotingCommand::request_with_header(RequestCode::QueryConsumerOffset, &h))
+            .await?;
         if resp.response_code() == ResponseCode::QueryNotFound {
             return Ok(None);
         }
-        let resp = crate::instance::expect_ok(addr, resp)?;
+        let resp = rmq_client::expect_ok(addr, resp)?;
         let h: OffsetResponseHeader =
             resp.header().map_err(|e| AdminError::BadAnswer { addr: addr.to_owned(), reason: e.to_string() })?;
         Ok(Some(h.offset))
@@ -83,7 +98,7 @@ impl Admin {
             queue_id,
             commit_offset: offset,
         };
-        self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &h)).await?;
+        self.admin.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &h)).await?;
         Ok(())
     }
 
@@ -98,7 +113,7 @@ impl Admin {
         timestamp: i64,
         force: bool,
     ) -> Result<Vec<QueueOffset>> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let mut out = Vec::new();
         for b in &route.broker_datas {
             let Some(addr) = route_addr(&route, &b.broker_name, true) else { continue };
@@ -109,13 +124,13 @@ impl Admin {
                 is_force: force,
             };
             let req = RemotingCommand::request_with_header(RequestCode::InvokeBrokerToResetOffset, &h);
-            let resp = self.broker_call(&addr, req).await?;
+            let resp = self.admin.broker_call(&addr, req).await?;
             if resp.response_code() == ResponseCode::ConsumerNotOnline {
                 // An official broker with no consumer online: store the offsets ourselves.
                 out.extend(self.reset_offline(&route, &b.broker_name, &addr, group, topic, timestamp, force).await?);
                 continue;
             }
-            let resp = crate::instance::expect_ok(&addr, resp)?;
+            let resp = rmq_client::expect_ok(&addr, resp)?;
             let body = ResetOffsetBody::parse(&resp.body)
                 .map_err(|e| AdminError::BadAnswer { addr: addr.clone(), reason: e.to_string() })?;
             out.extend(body.offset_table.into_iter().map(|(mq, offset)| QueueOffset {
@@ -167,8 +182,8 @@ impl Admin {
 
     /// Copies `src`'s committed offsets on `topic` to `dest`.
     pub async fn clone_group_offset(&self, src: &str, dest: &str, topic: &str) -> Result<Vec<QueueOffset>> {
-        let route = self.route(topic).await?;
-        let progress = self.consumer_progress(src, Some(topic), &super::no_progress).await?;
+        let route = self.admin.route(topic).await?;
+        let progress = Groups::new(self.admin).consumer_progress(src, Some(topic), &crate::no_progress).await?;
         let mut out = Vec::new();
         for q in progress.queues.iter().filter(|q| q.topic == topic && q.consumer_offset >= 0) {
             let addr = route_addr(&route, &q.broker_name, true)

@@ -1,16 +1,29 @@
 //! The admin API (topics, groups, offsets, messages, cluster), used by `mqadmin` and tests.
+//! It is built on `rmq-client`'s [`ClientInstance`] (name servers, routes, connections).
 //!
 //! [`Admin`] wraps a [`ClientInstance`] that has no producer or consumer (so it sends no
-//! heartbeat) and speaks the admin request codes the official `mqadmin` sends. Every call
-//! returns plain data (serializable, camelCase) for the caller to print; calls that walk many
-//! queues or brokers take a [`Progress`] callback.
+//! heartbeat) and speaks the admin request codes the official `mqadmin` sends: name server and
+//! broker calls, routes, cluster info, target resolution. Each family of calls is a type of its
+//! own module made from an `&Admin` (`Topics::new(&admin).create_topic(..)`). Every call returns
+//! plain data (serializable, camelCase) for the caller to print; calls that walk many queues or
+//! brokers take a [`Progress`] callback.
 //!
-//! - [`cluster`]: brokers and their runtime stats, broker config.
-//! - [`topic`]: create, delete, list, route, status, permissions.
-//! - [`group`]: subscription groups, consume progress, connections, consumer running info.
-//! - [`offset`]: reset by time, skip the backlog, clone a group's offsets.
-//! - [`message`]: queries by id, key, unique key; [`pull`]: queue ranges and raw pulls;
-//!   [`send`]: raw sends and the send round-trip check.
+//! - [`cluster::Cluster`]: brokers and their runtime stats, broker config.
+//! - [`topic::Topics`]: create, delete, list, route, status, permissions.
+//! - [`group::Groups`]: subscription groups, consume progress, connections, consumer running info.
+//! - [`offset::Offsets`]: queue offsets; reset by time, skip the backlog, clone a group's offsets.
+//! - [`message::Messages`]: queries by id, key, unique key; [`pull::Queues`]: queue ranges and
+//!   raw pulls; [`send::Sender`]: raw sends and the send round-trip check.
+
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
 
 pub mod cluster;
 mod error;
@@ -31,7 +44,7 @@ use serde::Serialize;
 
 pub use error::{AdminError, ErrorKind, Result};
 
-use crate::{ClientConfig, ClientError, ClientInstance};
+use rmq_client::{ClientConfig, ClientError, ClientInstance};
 
 /// Reports `(done, total)` while a call walks many queues, brokers or messages.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
@@ -101,7 +114,7 @@ impl Admin {
     /// Calls a name server (any that answers) and requires SUCCESS.
     pub(crate) async fn namesrv_ok(&self, req: RemotingCommand) -> Result<RemotingCommand> {
         let resp = self.namesrv_call(req).await?;
-        crate::instance::expect_ok("name server", resp).map_err(AdminError::from)
+        rmq_client::expect_ok("name server", resp).map_err(AdminError::from)
     }
 
     /// Calls a name server (any that answers), whatever the response code.

@@ -169,9 +169,11 @@ fn topic_commands() {
 
     let perm = c.ok(&["updateTopicPerm", "-t", "TopicA", "-b", &addr, "-p", "4"]).stdout;
     assert!(perm.contains(&format!("update topic perm from 6 to 4 in {addr} success.")), "{perm}");
+    // The old perm is read from the route (as the official command does): wait until the
+    // broker's re-registration has carried the new one to the name server.
+    wait_for("perm in the route", || c.json(&["topicRoute", "-t", "TopicA"])["queueDatas"][0]["perm"] == 4);
     let perm = c.json(&["updateTopicPerm", "-t", "TopicA", "-c", CLUSTER, "-p", "4"]);
     assert_eq!((perm[0]["oldPerm"].as_i64(), perm[0]["changed"].as_bool()), (Some(4), Some(false)));
-    wait_for("perm in the route", || c.json(&["topicRoute", "-t", "TopicA"])["queueDatas"][0]["perm"] == 4);
     fails(&c.run(&["updateTopicPerm", "-t", "TopicA", "-c", CLUSTER, "-p", "5"]), 2, "bad perm 5");
 
     let deleted = c.ok(&["deleteTopic", "-t", "TopicA", "-c", CLUSTER]).stdout;
@@ -414,7 +416,7 @@ async fn groups_with_live_clients() {
     let json = |args: &[&str]| tokio::task::block_in_place(|| c.json(args));
     let wait = |what: &str, f: &mut dyn FnMut() -> bool| tokio::task::block_in_place(|| wait_for(what, f));
     tokio::task::block_in_place(|| c.topic("Live"));
-    let before = rmq_client::admin::time::parse_timestamp("now").unwrap() - 1000;
+    let before = rmq_admin::time::parse_timestamp("now").unwrap() - 1000;
 
     let mut pcfg = ProducerConfig::new("live_pg", c.ns.clone());
     pcfg.client.instance_name = "live_producer".into();

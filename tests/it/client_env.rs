@@ -1,5 +1,6 @@
 //! Name server discovery order (config, then NAMESRV_ADDR, then the HTTP endpoint) and routes
-//! served from cache while every name server is down. One test: it changes the environment.
+//! served from cache while every name server is down. One test in its own test binary: it changes
+//! the environment.
 
 use std::time::Duration;
 

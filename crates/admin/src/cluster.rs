@@ -7,7 +7,7 @@ use rmq_remoting::body::KvTable;
 use rmq_remoting::{RemotingCommand, RequestCode};
 use serde::Serialize;
 
-use super::{cluster_brokers, parse_json, parse_properties, Admin, BrokerRef, Progress, Result, Target};
+use crate::{cluster_brokers, parse_json, parse_properties, Admin, BrokerRef, Progress, Result, Target};
 
 /// One broker of `clusterList`.
 #[derive(Debug, Clone, Serialize)]
@@ -71,10 +71,22 @@ fn int(table: &BTreeMap<String, String>, key: &str) -> Option<i64> {
     table.get(key).and_then(|v| v.trim().parse().ok())
 }
 
-impl Admin {
+/// The admin calls on brokers and their runtime stats, broker config (`Cluster::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Cluster<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Cluster<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     /// GET_BROKER_RUNTIME_INFO of the broker at `addr`.
     pub async fn broker_runtime(&self, addr: &str) -> Result<BTreeMap<String, String>> {
-        let resp = self.broker_ok(addr, RemotingCommand::request(RequestCode::GetBrokerRuntimeInfo)).await?;
+        let resp = self.admin.broker_ok(addr, RemotingCommand::request(RequestCode::GetBrokerRuntimeInfo)).await?;
         let table: KvTable = parse_json(addr, &resp.body)?;
         Ok(table.table)
     }
@@ -82,7 +94,7 @@ impl Admin {
     /// Every broker (masters and slaves) of `cluster`, or of all clusters, with its stats.
     /// A broker whose stats cannot be read is listed with `error` set.
     pub async fn cluster_list(&self, cluster: Option<&str>, progress: Progress<'_>) -> Result<Vec<BrokerInfo>> {
-        let info = self.cluster_info().await?;
+        let info = self.admin.cluster_info().await?;
         let mut brokers = Vec::new();
         match cluster {
             Some(c) => brokers.extend(cluster_brokers(&info, c, true)?),
@@ -120,7 +132,7 @@ impl Admin {
 
     /// Runtime stats of the target brokers (`-b addr`, or every broker of `-c cluster`).
     pub async fn broker_status(&self, target: &Target, progress: Progress<'_>) -> Result<Vec<BrokerStatus>> {
-        let brokers = self.resolve(target, true).await?;
+        let brokers = self.admin.resolve(target, true).await?;
         let mut out = Vec::new();
         for (i, broker) in brokers.iter().enumerate() {
             progress(i, brokers.len());
@@ -133,8 +145,9 @@ impl Admin {
     /// The effective config of the target brokers (masters and slaves of a cluster).
     pub async fn broker_config(&self, target: &Target) -> Result<Vec<BrokerConfig>> {
         let mut out = Vec::new();
-        for broker in self.resolve(target, true).await? {
-            let resp = self.broker_ok(&broker.addr, RemotingCommand::request(RequestCode::GetBrokerConfig)).await?;
+        for broker in self.admin.resolve(target, true).await? {
+            let resp =
+                self.admin.broker_ok(&broker.addr, RemotingCommand::request(RequestCode::GetBrokerConfig)).await?;
             out.push(BrokerConfig { config: parse_properties(&String::from_utf8_lossy(&resp.body)), broker });
         }
         Ok(out)
@@ -149,11 +162,11 @@ impl Admin {
         value: &str,
         slaves: bool,
     ) -> Result<Vec<BrokerRef>> {
-        let brokers = self.resolve(target, slaves).await?;
+        let brokers = self.admin.resolve(target, slaves).await?;
         let body = format!("{key}={value}\n");
         for broker in &brokers {
             let req = RemotingCommand::request(RequestCode::UpdateBrokerConfig).with_body(body.clone().into_bytes());
-            self.broker_ok(&broker.addr, req).await?;
+            self.admin.broker_ok(&broker.addr, req).await?;
         }
         Ok(brokers)
     }

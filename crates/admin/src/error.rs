@@ -2,7 +2,7 @@
 
 use rmq_remoting::{RemotingError, ResponseCode};
 
-use crate::ClientError;
+use rmq_client::ClientError;
 
 /// Why an admin call failed.
 #[derive(Debug, thiserror::Error)]

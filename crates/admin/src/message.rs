@@ -9,8 +9,8 @@ use rmq_remoting::header::{QueryMessageRequestHeader, ViewMessageRequestHeader};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
 
-use super::{route_addr, Admin, AdminError, Result};
-use crate::ClientError;
+use crate::{route_addr, Admin, AdminError, Result};
+use rmq_client::ClientError;
 
 /// Most messages a unique-key query returns (the official limit).
 const UNIQUE_KEY_MAX: i32 = 32;
@@ -63,7 +63,7 @@ pub struct MessageView {
 
 impl From<MessageExt> for MessageView {
     fn from(mut m: MessageExt) -> Self {
-        crate::message::decode_body(&mut m);
+        rmq_client::decode_body(&mut m);
         Self {
             msg_id: m.unique_id().to_owned(),
             tags: property::get(&m.properties, property::TAGS).map(str::to_owned),
@@ -96,7 +96,19 @@ pub(crate) fn decode_records(addr: &str, body: &[u8]) -> Result<Vec<MessageView>
     Ok(all.into_iter().map(MessageView::from).collect())
 }
 
-impl Admin {
+/// The admin calls on message lookups by id, key and unique key (`Messages::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Messages<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Messages<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     /// The message with this offset message id (it names the broker and commit-log offset).
     pub async fn view_message(&self, offset_msg_id: &str) -> Result<MessageView> {
         let (host, offset) = msgid::decode_offset_msg_id(offset_msg_id)
@@ -104,7 +116,7 @@ impl Admin {
         let addr = host.to_string();
         let req =
             RemotingCommand::request_with_header(RequestCode::ViewMessageById, &ViewMessageRequestHeader { offset });
-        let resp = match self.broker_ok(&addr, req).await {
+        let resp = match self.admin.broker_ok(&addr, req).await {
             Ok(r) => r,
             Err(AdminError::Client(ClientError::Broker { .. })) => {
                 return Err(AdminError::MessageNotFound(offset_msg_id.to_owned()))
@@ -136,16 +148,18 @@ impl Admin {
     }
 
     async fn query_index(&self, h: &QueryMessageRequestHeader) -> Result<Vec<MessageView>> {
-        let route = self.route(&h.topic).await?;
+        let route = self.admin.route(&h.topic).await?;
         let mut out = Vec::new();
         for b in &route.broker_datas {
             let Some(addr) = route_addr(&route, &b.broker_name, false) else { continue };
-            let resp =
-                self.broker_call(&addr, RemotingCommand::request_with_header(RequestCode::QueryMessage, h)).await?;
+            let resp = self
+                .admin
+                .broker_call(&addr, RemotingCommand::request_with_header(RequestCode::QueryMessage, h))
+                .await?;
             if resp.response_code() == ResponseCode::QueryNotFound {
                 continue;
             }
-            let resp = crate::instance::expect_ok(&addr, resp)?;
+            let resp = rmq_client::expect_ok(&addr, resp)?;
             out.extend(decode_records(&addr, &resp.body)?);
         }
         out.sort_by_key(|m| (m.store_timestamp, m.commit_log_offset));

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use rmq_remoting::body::{
-    fastjson, Connection, ConsumeStats, ConsumerConnection, ProducerConnection, SubscriptionGroupConfig,
-    SubscriptionGroupWrapper,
+    fastjson, Connection, ConsumeStats, ConsumerConnection, MessageQueue, OffsetWrapper, ProducerConnection,
+    SubscriptionGroupConfig, SubscriptionGroupWrapper,
 };
 use rmq_remoting::header::{
     ConsumerGroupRequestHeader, DeleteSubscriptionGroupRequestHeader, GetConsumeStatsRequestHeader,
@@ -14,8 +14,9 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
 
-use super::{cluster_brokers, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
-use crate::ClientError;
+use crate::topic::Topics;
+use crate::{cluster_brokers, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
+use rmq_client::ClientError;
 
 /// What `updateSubGroup` changes; `None` keeps the broker's current value (or the default for a
 /// new group).
@@ -82,6 +83,21 @@ pub struct ProgressRow {
     pub last_timestamp: i64,
 }
 
+impl ProgressRow {
+    /// The row of queue `mq` with the broker's offsets `o`.
+    fn new(mq: &MessageQueue, o: &OffsetWrapper) -> Self {
+        Self {
+            topic: mq.topic.clone(),
+            broker_name: mq.broker_name.clone(),
+            queue_id: mq.queue_id,
+            broker_offset: o.broker_offset,
+            consumer_offset: o.consumer_offset,
+            diff: o.broker_offset - o.consumer_offset,
+            last_timestamp: o.last_timestamp,
+        }
+    }
+}
+
 /// `consumerProgress -g`: per queue offsets and lag, with totals.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -144,11 +160,24 @@ pub struct QueueRunningInfo {
     pub info: serde_json::Value,
 }
 
-impl Admin {
+/// The admin calls on subscription groups, consume progress, connections, consumer running info (`Groups::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Groups<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Groups<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     /// The group's config on the broker at `addr`, `None` when the broker does not have it.
     pub async fn group_config(&self, addr: &str, group: &str) -> Result<Option<SubscriptionGroupConfig>> {
         let h = GetSubscriptionGroupConfigRequestHeader { group: group.to_owned() };
         let resp = self
+            .admin
             .broker_call(addr, RemotingCommand::request_with_header(RequestCode::GetSubscriptiongroupConfig, &h))
             .await?;
         match resp.response_code() {
@@ -157,7 +186,7 @@ impl Admin {
             // 4.9.x brokers: read the whole table.
             _ => {
                 let req = RemotingCommand::request(RequestCode::GetAllSubscriptiongroupConfig);
-                let resp = self.broker_ok(addr, req).await?;
+                let resp = self.admin.broker_ok(addr, req).await?;
                 let mut all: SubscriptionGroupWrapper = parse_json(addr, &resp.body)?;
                 Ok(all.subscription_group_table.remove(group))
             }
@@ -168,13 +197,13 @@ impl Admin {
     /// `spec` says nothing).
     pub async fn update_sub_group(&self, target: &Target, group: &str, spec: &GroupSpec) -> Result<Vec<GroupOnBroker>> {
         let mut out = Vec::new();
-        for broker in self.resolve(target, false).await? {
+        for broker in self.admin.resolve(target, false).await? {
             let mut config =
                 self.group_config(&broker.addr, group).await?.unwrap_or_else(|| SubscriptionGroupConfig::named(group));
             spec.apply(&mut config);
             let body = serde_json::to_vec(&config).map_err(|e| AdminError::Invalid(e.to_string()))?;
             let req = RemotingCommand::request(RequestCode::UpdateAndCreateSubscriptiongroup).with_body(body);
-            self.broker_ok(&broker.addr, req).await?;
+            self.admin.broker_ok(&broker.addr, req).await?;
             out.push(GroupOnBroker { broker, config });
         }
         Ok(out)
@@ -183,7 +212,7 @@ impl Admin {
     /// Deletes a subscription group (and with `remove_offset` its offsets) from the target
     /// brokers; fails when none of them has its config or offsets.
     pub async fn delete_sub_group(&self, target: &Target, group: &str, remove_offset: bool) -> Result<Vec<BrokerRef>> {
-        let brokers = self.resolve(target, false).await?;
+        let brokers = self.admin.resolve(target, false).await?;
         let mut deleted = Vec::new();
         for broker in brokers {
             if self.group_config(&broker.addr, group).await?.is_none() && !self.has_offsets(&broker.addr, group).await?
@@ -194,11 +223,9 @@ impl Admin {
                 group_name: group.to_owned(),
                 remove_offset: Some(remove_offset),
             };
-            self.broker_ok(
-                &broker.addr,
-                RemotingCommand::request_with_header(RequestCode::DeleteSubscriptiongroup, &h),
-            )
-            .await?;
+            self.admin
+                .broker_ok(&broker.addr, RemotingCommand::request_with_header(RequestCode::DeleteSubscriptiongroup, &h))
+                .await?;
             deleted.push(broker);
         }
         if deleted.is_empty() {
@@ -210,8 +237,10 @@ impl Admin {
     /// Whether the broker at `addr` keeps offsets of `group`.
     async fn has_offsets(&self, addr: &str, group: &str) -> Result<bool> {
         let h = GetConsumeStatsRequestHeader { consumer_group: group.to_owned(), topic: None };
-        let resp =
-            self.broker_call(addr, RemotingCommand::request_with_header(RequestCode::GetConsumeStats, &h)).await?;
+        let resp = self
+            .admin
+            .broker_call(addr, RemotingCommand::request_with_header(RequestCode::GetConsumeStats, &h))
+            .await?;
         if resp.response_code() != ResponseCode::Success {
             return Ok(false);
         }
@@ -222,7 +251,7 @@ impl Admin {
 
     /// Masters of every cluster.
     pub(crate) async fn all_masters(&self) -> Result<Vec<BrokerRef>> {
-        let info = self.cluster_info().await?;
+        let info = self.admin.cluster_info().await?;
         let mut out = Vec::new();
         for c in info.cluster_addr_table.keys() {
             out.extend(cluster_brokers(&info, c, false)?);
@@ -239,17 +268,41 @@ impl Admin {
     ) -> Result<ConsumerProgress> {
         let addrs: Vec<String> = match topic {
             Some(t) => {
-                let route = self.route(t).await?;
+                let route = self.admin.route(t).await?;
                 route.broker_datas.iter().filter_map(|b| route_addr(&route, &b.broker_name, false)).collect()
             }
             None => self.all_masters().await?.into_iter().map(|b| b.addr).collect(),
         };
+        let stats = self.consume_stats(group, topic, &addrs, progress).await?;
+        if stats.offset_table.is_empty() && !self.group_known(group, &addrs).await? {
+            return Err(AdminError::GroupNotFound(group.to_owned()));
+        }
+        let queues: Vec<ProgressRow> = stats.offset_table.iter().map(|(mq, o)| ProgressRow::new(mq, o)).collect();
+        Ok(ConsumerProgress {
+            group: group.to_owned(),
+            diff_total: stats.total_diff(),
+            consume_tps: stats.consume_tps,
+            queues,
+        })
+    }
+
+    /// The group's consume stats summed over the brokers at `addrs` (those that do not know
+    /// the group are skipped).
+    async fn consume_stats(
+        &self,
+        group: &str,
+        topic: Option<&str>,
+        addrs: &[String],
+        progress: Progress<'_>,
+    ) -> Result<ConsumeStats> {
         let mut stats = ConsumeStats::default();
         for (i, addr) in addrs.iter().enumerate() {
             progress(i, addrs.len());
             let h = GetConsumeStatsRequestHeader { consumer_group: group.to_owned(), topic: topic.map(str::to_owned) };
-            let resp =
-                self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetConsumeStats, &h)).await;
+            let resp = self
+                .admin
+                .broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetConsumeStats, &h))
+                .await;
             let resp = match resp {
                 Ok(r) => r,
                 Err(AdminError::Client(ClientError::Broker { code, .. }))
@@ -265,28 +318,7 @@ impl Admin {
             stats.offset_table.extend(part.offset_table);
         }
         progress(addrs.len(), addrs.len());
-        if stats.offset_table.is_empty() && !self.group_known(group, &addrs).await? {
-            return Err(AdminError::GroupNotFound(group.to_owned()));
-        }
-        let queues: Vec<ProgressRow> = stats
-            .offset_table
-            .iter()
-            .map(|(mq, o)| ProgressRow {
-                topic: mq.topic.clone(),
-                broker_name: mq.broker_name.clone(),
-                queue_id: mq.queue_id,
-                broker_offset: o.broker_offset,
-                consumer_offset: o.consumer_offset,
-                diff: o.broker_offset - o.consumer_offset,
-                last_timestamp: o.last_timestamp,
-            })
-            .collect();
-        Ok(ConsumerProgress {
-            group: group.to_owned(),
-            diff_total: stats.total_diff(),
-            consume_tps: stats.consume_tps,
-            queues,
-        })
+        Ok(stats)
     }
 
     async fn group_known(&self, group: &str, addrs: &[String]) -> Result<bool> {
@@ -300,12 +332,16 @@ impl Admin {
 
     /// Every consumer group with a retry topic, with its lag and online consumers.
     pub async fn group_list(&self, progress: Progress<'_>) -> Result<Vec<GroupSummary>> {
-        let groups: Vec<String> =
-            self.topic_list().await?.into_iter().filter_map(|t| t.strip_prefix("%RETRY%").map(str::to_owned)).collect();
+        let groups: Vec<String> = Topics::new(self.admin)
+            .topic_list()
+            .await?
+            .into_iter()
+            .filter_map(|t| rmq_common::topic::retry_group(&t).map(str::to_owned))
+            .collect();
         let mut out = Vec::with_capacity(groups.len());
         for (i, group) in groups.iter().enumerate() {
             progress(i, groups.len());
-            let stats = self.consumer_progress(group, None, &super::no_progress).await.ok();
+            let stats = self.consumer_progress(group, None, &crate::no_progress).await.ok();
             let conn = self.consumer_connection(group).await.ok();
             let online = conn.as_ref().map_or(0, |c| c.connection_set.len());
             out.push(GroupSummary {
@@ -342,7 +378,7 @@ impl Admin {
         let h = ConsumerGroupRequestHeader { consumer_group: group.to_owned() };
         for broker in self.all_masters().await? {
             let req = RemotingCommand::request_with_header(RequestCode::GetConsumerConnectionList, &h);
-            let resp = self.broker_call(&broker.addr, req).await?;
+            let resp = self.admin.broker_call(&broker.addr, req).await?;
             if resp.response_code() == ResponseCode::Success {
                 let conn: ConsumerConnection = parse_json(&broker.addr, &resp.body)?;
                 if !conn.connection_set.is_empty() {
@@ -355,13 +391,13 @@ impl Admin {
 
     /// The group's producers connected to the brokers of `topic`.
     pub async fn producer_connection(&self, group: &str, topic: &str) -> Result<ProducerConnection> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let h = ProducerGroupRequestHeader { producer_group: group.to_owned() };
         let mut seen: BTreeMap<String, Connection> = BTreeMap::new();
         for b in &route.broker_datas {
             let Some(addr) = route_addr(&route, &b.broker_name, true) else { continue };
             let req = RemotingCommand::request_with_header(RequestCode::GetProducerConnectionList, &h);
-            let resp = self.broker_call(&addr, req).await?;
+            let resp = self.admin.broker_call(&addr, req).await?;
             if resp.response_code() == ResponseCode::Success {
                 let conn: ProducerConnection = parse_json(&addr, &resp.body)?;
                 for c in conn.connection_set {
@@ -394,7 +430,7 @@ impl Admin {
                 jstack_enable: Some(false),
             };
             let req = RemotingCommand::request_with_header(RequestCode::GetConsumerRunningInfo, &h);
-            let resp = self.broker_ok(&addr, req).await?;
+            let resp = self.admin.broker_ok(&addr, req).await?;
             out.push(running_info(&addr, client, &resp.body)?);
         }
         Ok(out)

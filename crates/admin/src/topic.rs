@@ -8,7 +8,7 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, RequestCode};
 use serde::Serialize;
 
-use super::{find_by_addr, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
+use crate::{find_by_addr, parse_json, route_addr, Admin, AdminError, BrokerRef, Progress, Result, Target};
 
 // Name-server KV namespace of ordered topics' `brokerName:queues;...` config.
 use rmq_common::topic::ORDER_TOPIC_CONFIG;
@@ -96,14 +96,26 @@ pub struct PermChange {
     pub changed: bool,
 }
 
-impl Admin {
+/// The admin calls on create, delete, list, route, status, permissions (`Topics::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Topics<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Topics<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     /// Creates or updates a topic on the target brokers; returns them.
     pub async fn create_topic(&self, target: &Target, spec: &TopicSpec) -> Result<Vec<BrokerRef>> {
         check_perm(spec.perm)?;
         if spec.read_queue_nums <= 0 || spec.write_queue_nums <= 0 {
             return Err(AdminError::Invalid("read and write queue numbers must be positive".into()));
         }
-        let brokers = self.resolve(target, false).await?;
+        let brokers = self.admin.resolve(target, false).await?;
         let header = CreateTopicRequestHeader {
             topic: spec.topic.clone(),
             default_topic: DEFAULT_TOPIC.to_owned(),
@@ -117,7 +129,7 @@ impl Admin {
         };
         for b in &brokers {
             let req = RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &header);
-            self.broker_ok(&b.addr, req).await?;
+            self.admin.broker_ok(&b.addr, req).await?;
         }
         if spec.order {
             let conf: Vec<String> =
@@ -133,34 +145,40 @@ impl Admin {
             key: topic.to_owned(),
             value: conf.to_owned(),
         };
-        for addr in self.instance.namesrv_addrs() {
-            self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::PutKvConfig, &h)).await?;
+        for addr in self.admin.instance.namesrv_addrs() {
+            self.admin.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::PutKvConfig, &h)).await?;
         }
         Ok(())
     }
 
     /// Deletes a topic from every master of `cluster` and from every name server.
     pub async fn delete_topic(&self, cluster: &str, topic: &str) -> Result<Vec<BrokerRef>> {
-        self.route(topic).await?;
-        let brokers = self.resolve(&Target::Cluster(cluster.to_owned()), false).await?;
+        self.admin.route(topic).await?;
+        let brokers = self.admin.resolve(&Target::Cluster(cluster.to_owned()), false).await?;
         let h = TopicRequestHeader { topic: topic.to_owned() };
         for b in &brokers {
-            self.broker_ok(&b.addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInBroker, &h)).await?;
+            self.admin
+                .broker_ok(&b.addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInBroker, &h))
+                .await?;
         }
         let h = DeleteTopicFromNamesrvRequestHeader { topic: topic.to_owned(), cluster_name: Some(cluster.to_owned()) };
         let kv = KvConfigKeyRequestHeader { namespace: ORDER_TOPIC_CONFIG.to_owned(), key: topic.to_owned() };
-        for addr in self.instance.namesrv_addrs() {
-            self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInNamesrv, &h)).await?;
+        for addr in self.admin.instance.namesrv_addrs() {
+            self.admin
+                .broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::DeleteTopicInNamesrv, &h))
+                .await?;
             // Most topics have no order config; a failure here changes nothing.
-            let _ =
-                self.broker_call(&addr, RemotingCommand::request_with_header(RequestCode::DeleteKvConfig, &kv)).await;
+            let _ = self
+                .admin
+                .broker_call(&addr, RemotingCommand::request_with_header(RequestCode::DeleteKvConfig, &kv))
+                .await;
         }
         Ok(brokers)
     }
 
     /// Every topic the name servers know, sorted.
     pub async fn topic_list(&self) -> Result<Vec<String>> {
-        let resp = self.namesrv_ok(RemotingCommand::request(RequestCode::GetAllTopicListFromNameserver)).await?;
+        let resp = self.admin.namesrv_ok(RemotingCommand::request(RequestCode::GetAllTopicListFromNameserver)).await?;
         let mut list: TopicList = parse_json("name server", &resp.body)?;
         list.topic_list.sort();
         Ok(list.topic_list)
@@ -172,18 +190,18 @@ impl Admin {
             .topic_list()
             .await?
             .into_iter()
-            .filter(|t| !t.starts_with("%RETRY%") && !t.starts_with("%DLQ%"))
+            .filter(|t| !rmq_common::topic::is_retry(t) && !rmq_common::topic::is_dlq(t))
             .collect();
         let mut out = Vec::with_capacity(topics.len());
         for (i, topic) in topics.iter().enumerate() {
             progress(i, topics.len());
-            let Ok(route) = self.route(topic).await else { continue };
+            let Ok(route) = self.admin.route(topic).await else { continue };
             let cluster = route.broker_datas.first().map(|b| b.cluster.clone()).unwrap_or_default();
             let mut groups = Vec::new();
             if let Some(addr) = route.broker_datas.first().and_then(|b| route_addr(&route, &b.broker_name, false)) {
                 let h = QueryTopicConsumeByWhoRequestHeader { topic: topic.clone() };
                 let req = RemotingCommand::request_with_header(RequestCode::QueryTopicConsumeByWho, &h);
-                if let Ok(resp) = self.broker_ok(&addr, req).await {
+                if let Ok(resp) = self.admin.broker_ok(&addr, req).await {
                     groups = parse_json::<GroupList>(&addr, &resp.body)?.group_list;
                 }
             }
@@ -195,14 +213,16 @@ impl Admin {
 
     /// Min and max offset and last store time of each queue of `topic`, by broker and queue.
     pub async fn topic_status(&self, topic: &str, progress: Progress<'_>) -> Result<Vec<QueueStatus>> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let mut rows = Vec::new();
         for (i, b) in route.broker_datas.iter().enumerate() {
             progress(i, route.broker_datas.len());
             let Some(addr) = route_addr(&route, &b.broker_name, false) else { continue };
             let h = TopicRequestHeader { topic: topic.to_owned() };
-            let resp =
-                self.broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::GetTopicStatsInfo, &h)).await?;
+            let resp = self
+                .admin
+                .broker_ok(&addr, RemotingCommand::request_with_header(RequestCode::GetTopicStatsInfo, &h))
+                .await?;
             let table = TopicStatsTable::parse(&resp.body)
                 .map_err(|e| AdminError::BadAnswer { addr: addr.clone(), reason: e.to_string() })?;
             rows.extend(table.offset_table.into_iter().map(|(mq, o)| QueueStatus {
@@ -220,10 +240,10 @@ impl Admin {
 
     /// Clusters that serve `topic`.
     pub async fn topic_clusters(&self, topic: &str) -> Result<Vec<String>> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let mut clusters: Vec<String> = route.broker_datas.iter().map(|b| b.cluster.clone()).collect();
         if clusters.iter().any(String::is_empty) {
-            let info = self.cluster_info().await?;
+            let info = self.admin.cluster_info().await?;
             clusters = route
                 .broker_datas
                 .iter()
@@ -240,20 +260,43 @@ impl Admin {
         Ok(clusters)
     }
 
-    /// Sets the permission of `topic` on the target brokers' masters.
-    pub async fn update_topic_perm(&self, topic: &str, perm: i32, target: &Target) -> Result<Vec<PermChange>> {
-        check_perm(perm)?;
-        let route = self.route(topic).await?;
-        let brokers = match target {
+    /// The masters whose topic permission `updateTopicPerm` sets: the broker given (it must be
+    /// a registered master), or the cluster's.
+    async fn perm_targets(&self, target: &Target) -> Result<Vec<BrokerRef>> {
+        Ok(match target {
             Target::Broker(addr) => {
-                let info = self.cluster_info().await?;
+                let info = self.admin.cluster_info().await?;
                 let b = find_by_addr(&info, addr)
                     .filter(|b| b.broker_id == 0)
                     .ok_or_else(|| AdminError::BrokerNotFound(format!("{addr} (not a registered master)")))?;
                 vec![b]
             }
-            Target::Cluster(_) => self.resolve(target, false).await?,
+            Target::Cluster(_) => self.admin.resolve(target, false).await?,
+        })
+    }
+
+    /// Writes `cfg` of `topic` to the broker at `addr` (UPDATE_AND_CREATE_TOPIC).
+    async fn set_topic_config(&self, addr: &str, topic: &str, cfg: &TopicConfig) -> Result<()> {
+        let h = CreateTopicRequestHeader {
+            topic: topic.to_owned(),
+            default_topic: DEFAULT_TOPIC.to_owned(),
+            read_queue_nums: cfg.read_queue_nums,
+            write_queue_nums: cfg.write_queue_nums,
+            perm: cfg.perm,
+            topic_filter_type: cfg.topic_filter_type.to_string(),
+            topic_sys_flag: Some(cfg.topic_sys_flag),
+            order: cfg.order,
+            attributes: None,
         };
+        self.admin.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &h)).await?;
+        Ok(())
+    }
+
+    /// Sets the permission of `topic` on the target brokers' masters.
+    pub async fn update_topic_perm(&self, topic: &str, perm: i32, target: &Target) -> Result<Vec<PermChange>> {
+        check_perm(perm)?;
+        let route = self.admin.route(topic).await?;
+        let brokers = self.perm_targets(target).await?;
         let mut out = Vec::new();
         for b in brokers {
             let Some(queues) = route.queue_datas.iter().find(|q| q.broker_name == b.broker_name) else {
@@ -274,19 +317,7 @@ impl Admin {
             let changed = old_perm != perm;
             if changed {
                 cfg.perm = perm;
-                let h = CreateTopicRequestHeader {
-                    topic: topic.to_owned(),
-                    default_topic: DEFAULT_TOPIC.to_owned(),
-                    read_queue_nums: cfg.read_queue_nums,
-                    write_queue_nums: cfg.write_queue_nums,
-                    perm,
-                    topic_filter_type: cfg.topic_filter_type.to_string(),
-                    topic_sys_flag: Some(cfg.topic_sys_flag),
-                    order: cfg.order,
-                    attributes: None,
-                };
-                self.broker_ok(&b.addr, RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &h))
-                    .await?;
+                self.set_topic_config(&b.addr, topic, &cfg).await?;
             }
             out.push(PermChange { broker_name: b.broker_name, addr: b.addr, old_perm, new_perm: perm, changed });
         }
@@ -299,8 +330,11 @@ impl Admin {
     /// The topic's config on one broker (GET_TOPIC_CONFIG, 5.x), if the broker answers it.
     async fn topic_config(&self, addr: &str, topic: &str) -> Option<TopicConfig> {
         let h = GetTopicConfigRequestHeader { topic: topic.to_owned() };
-        let resp =
-            self.broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetTopicConfig, &h)).await.ok()?;
+        let resp = self
+            .admin
+            .broker_ok(addr, RemotingCommand::request_with_header(RequestCode::GetTopicConfig, &h))
+            .await
+            .ok()?;
         parse_json(addr, &resp.body).ok()
     }
 }

@@ -11,10 +11,9 @@ use rmq_remoting::header::{SendMessageRequestHeaderV2, SendMessageResponseHeader
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
 
-use super::time::month_start_ms;
-use super::topic::PERM_WRITE;
-use super::{Admin, AdminError, Progress, Result};
-use crate::ClientError;
+use crate::topic::PERM_WRITE;
+use crate::{Admin, AdminError, Progress, Result};
+use rmq_client::ClientError;
 
 /// The producer group the official `sendMessage` uses.
 pub const TOOLS_PRODUCER: &str = rmq_common::group::DEFAULT_PRODUCER;
@@ -95,7 +94,7 @@ fn writable_queues(route: &TopicRouteData) -> Vec<Target> {
     let mut datas = route.queue_datas.clone();
     datas.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
     for q in datas.iter().filter(|q| q.perm & PERM_WRITE != 0) {
-        let Some(addr) = super::route_addr(route, &q.broker_name, true) else { continue };
+        let Some(addr) = crate::route_addr(route, &q.broker_name, true) else { continue };
         for queue_id in 0..q.write_queue_nums {
             out.push(Target { broker_name: q.broker_name.clone(), queue_id, addr: addr.clone() });
         }
@@ -103,56 +102,78 @@ fn writable_queues(route: &TopicRouteData) -> Vec<Target> {
     out
 }
 
-impl Admin {
+/// The send header of `spec` (unique id `unique`, born `now`) to queue `q`.
+fn send_header(q: &Target, spec: &SendSpec, unique: &str, now: i64) -> SendMessageRequestHeaderV2 {
+    let mut props = Vec::new();
+    if let Some(k) = spec.keys.as_deref().filter(|k| !k.is_empty()) {
+        property::set(&mut props, property::KEYS, k);
+    }
+    if let Some(t) = spec.tags.as_deref().filter(|t| !t.is_empty()) {
+        property::set(&mut props, property::TAGS, t);
+    }
+    property::set(&mut props, property::WAIT, "true");
+    property::set(&mut props, property::UNIQ_KEY, unique);
+    SendMessageRequestHeaderV2 {
+        a: TOOLS_PRODUCER.to_owned(),
+        b: spec.topic.clone(),
+        c: rmq_common::topic::AUTO_CREATE.to_owned(),
+        d: 4,
+        e: q.queue_id,
+        f: 0,
+        g: now,
+        h: 0,
+        i: Some(property::encode(&props)),
+        j: Some(0),
+        k: Some(false),
+        l: None,
+        m: Some(false),
+        n: Some(q.broker_name.clone()),
+    }
+}
+
+/// The official name of a stored send's status (None: the send failed).
+fn send_status(code: ResponseCode) -> Option<&'static str> {
+    match code {
+        ResponseCode::Success => Some("SEND_OK"),
+        ResponseCode::FlushDiskTimeout => Some("FLUSH_DISK_TIMEOUT"),
+        ResponseCode::FlushSlaveTimeout => Some("FLUSH_SLAVE_TIMEOUT"),
+        ResponseCode::SlaveNotAvailable => Some("SLAVE_NOT_AVAILABLE"),
+        _ => None,
+    }
+}
+
+/// The admin calls on raw sends and the send round-trip check (`Sender::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Sender<'a> {
+    pub(crate) admin: &'a Admin,
+}
+
+impl<'a> Sender<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
+    }
+
     fn id_generator(&self) -> UniqueIdGenerator {
-        let ip: IpAddr = self.instance.config().client_ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        UniqueIdGenerator::new(ip, month_start_ms(crate::now_ms()))
+        let ip: IpAddr = self.admin.instance.config().client_ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        UniqueIdGenerator::starting_now(ip)
     }
 
     async fn send_to(&self, q: &Target, spec: &SendSpec, ids: &UniqueIdGenerator) -> Result<SendOutcome> {
-        let now = crate::now_ms();
+        let now = rmq_common::time::now_ms();
         let unique = ids.next(now);
-        let mut props = Vec::new();
-        if let Some(k) = spec.keys.as_deref().filter(|k| !k.is_empty()) {
-            property::set(&mut props, property::KEYS, k);
-        }
-        if let Some(t) = spec.tags.as_deref().filter(|t| !t.is_empty()) {
-            property::set(&mut props, property::TAGS, t);
-        }
-        property::set(&mut props, property::WAIT, "true");
-        property::set(&mut props, property::UNIQ_KEY, &unique);
-        let h = SendMessageRequestHeaderV2 {
-            a: TOOLS_PRODUCER.to_owned(),
-            b: spec.topic.clone(),
-            c: "TBW102".to_owned(),
-            d: 4,
-            e: q.queue_id,
-            f: 0,
-            g: now,
-            h: 0,
-            i: Some(property::encode(&props)),
-            j: Some(0),
-            k: Some(false),
-            l: None,
-            m: Some(false),
-            n: Some(q.broker_name.clone()),
-        };
-        let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(spec.body.clone());
+        let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &send_header(q, spec, &unique, now))
+            .with_body(spec.body.clone());
         let started = Instant::now();
-        let resp = self.broker_call(&q.addr, req).await?;
+        let resp = self.admin.broker_call(&q.addr, req).await?;
         let rt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let status = match resp.response_code() {
-            ResponseCode::Success => "SEND_OK",
-            ResponseCode::FlushDiskTimeout => "FLUSH_DISK_TIMEOUT",
-            ResponseCode::FlushSlaveTimeout => "FLUSH_SLAVE_TIMEOUT",
-            ResponseCode::SlaveNotAvailable => "SLAVE_NOT_AVAILABLE",
-            _ => {
-                return Err(AdminError::Client(ClientError::Broker {
-                    addr: q.addr.clone(),
-                    code: resp.code,
-                    remark: resp.remark.unwrap_or_default(),
-                }))
-            }
+        let Some(status) = send_status(resp.response_code()) else {
+            return Err(AdminError::Client(ClientError::Broker {
+                addr: q.addr.clone(),
+                code: resp.code,
+                remark: resp.remark.unwrap_or_default(),
+            }));
         };
         let rh: SendMessageResponseHeader =
             resp.header().map_err(|e| AdminError::BadAnswer { addr: q.addr.clone(), reason: e.to_string() })?;
@@ -173,7 +194,7 @@ impl Admin {
         if spec.queue_id.is_some() && spec.broker_name.is_none() {
             return Err(AdminError::Invalid("a queue id (-i) needs the broker name (-b)".into()));
         }
-        let route = self.route(&spec.topic).await?;
+        let route = self.admin.route(&spec.topic).await?;
         let mut queues = writable_queues(&route);
         if let Some(b) = &spec.broker_name {
             queues.retain(|q| &q.broker_name == b);
@@ -202,7 +223,7 @@ impl Admin {
         size: usize,
         progress: Progress<'_>,
     ) -> Result<RtReport> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let queues = writable_queues(&route);
         if queues.is_empty() {
             return Err(AdminError::Invalid(format!("topic {topic} has no writable queue")));

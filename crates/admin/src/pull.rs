@@ -1,17 +1,20 @@
 //! Reading queues with raw PULL_MESSAGE calls (as the `TOOLS_CONSUMER` group, committing
 //! nothing): queue ranges by offset or time, one message at an offset, a whole range in batches.
 
-use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
-use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
+use std::time::Duration;
+
+use rmq_remoting::body::MessageQueue;
+use rmq_remoting::header::PullMessageResponseHeader;
 use serde::Serialize;
 
-use super::message::{decode_records, MessageView};
-use super::{route_addr, Admin, AdminError, Result};
-use crate::ClientError;
+use crate::message::{decode_records, MessageView};
+use crate::offset::Offsets;
+use crate::{route_addr, Admin, AdminError, Result};
+use rmq_client::consumer::{PullRequest, PullResult, PullStatus, Subscription};
+use rmq_client::ClientError;
 
 /// The group the official tools pull as.
 pub const TOOLS_CONSUMER: &str = rmq_common::group::TOOLS_CONSUMER;
-use rmq_common::pullflag::SUBSCRIPTION as FLAG_SUBSCRIPTION;
 /// Messages per pull.
 const BATCH: i64 = 32;
 
@@ -33,49 +36,23 @@ pub struct QueueRange {
     pub to: i64,
 }
 
-/// What a pull found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PullStatus {
-    /// Messages.
-    Found,
-    /// Nothing at this offset yet.
-    NoNewMsg,
-    /// Messages, none matching the expression.
-    NoMatchedMsg,
-    /// The offset is outside the queue.
-    OffsetIllegal,
+/// The admin calls on queue ranges and raw pulls (`Queues::new(&admin)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Queues<'a> {
+    pub(crate) admin: &'a Admin,
 }
 
-/// A pull's outcome.
-#[derive(Debug, Clone)]
-pub struct PullOutcome {
-    /// Status.
-    pub status: PullStatus,
-    /// Where the next pull starts.
-    pub next_begin_offset: i64,
-    /// Queue min offset.
-    pub min_offset: i64,
-    /// Queue max offset.
-    pub max_offset: i64,
-    /// Messages matching the expression.
-    pub messages: Vec<MessageView>,
-}
-
-/// Whether a tag expression (`*`, or `a || b`) accepts `tag`.
-fn matches(expression: &str, tag: Option<&str>) -> bool {
-    let e = expression.trim();
-    if e.is_empty() || e == "*" {
-        return true;
+impl<'a> Queues<'a> {
+    /// The calls of this family made through `admin`.
+    #[must_use]
+    pub fn new(admin: &'a Admin) -> Self {
+        Self { admin }
     }
-    tag.is_some_and(|t| e.split("||").any(|x| x.trim() == t))
-}
 
-impl Admin {
     /// Every readable queue of `topic` with its offsets: from the first message stored at or
     /// after `begin` (else the min offset) to the first at or after `end` (else the max offset).
     pub async fn queue_ranges(&self, topic: &str, begin: Option<i64>, end: Option<i64>) -> Result<Vec<QueueRange>> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let mut queues = route.queue_datas.clone();
         queues.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
         let mut out = Vec::new();
@@ -83,12 +60,12 @@ impl Admin {
             let Some(addr) = route_addr(&route, &q.broker_name, false) else { continue };
             for queue_id in 0..q.read_queue_nums {
                 let from = match begin {
-                    Some(t) => self.search_offset(&addr, topic, queue_id, t).await?,
-                    None => self.min_offset(&addr, topic, queue_id).await?,
+                    Some(t) => Offsets::new(self.admin).search_offset(&addr, topic, queue_id, t).await?,
+                    None => Offsets::new(self.admin).min_offset(&addr, topic, queue_id).await?,
                 };
                 let to = match end {
-                    Some(t) => self.search_offset(&addr, topic, queue_id, t).await?,
-                    None => self.max_offset(&addr, topic, queue_id).await?,
+                    Some(t) => Offsets::new(self.admin).search_offset(&addr, topic, queue_id, t).await?,
+                    None => Offsets::new(self.admin).max_offset(&addr, topic, queue_id).await?,
                 };
                 out.push(QueueRange {
                     topic: topic.to_owned(),
@@ -105,65 +82,59 @@ impl Admin {
 
     /// The range of one queue, `broker_name`'s `queue_id`.
     pub async fn queue_range(&self, topic: &str, broker_name: &str, queue_id: i32) -> Result<QueueRange> {
-        let route = self.route(topic).await?;
+        let route = self.admin.route(topic).await?;
         let addr = route_addr(&route, broker_name, false)
             .ok_or_else(|| AdminError::BrokerNotFound(format!("{broker_name} (not in the route of {topic})")))?;
         Ok(QueueRange {
             topic: topic.to_owned(),
             broker_name: broker_name.to_owned(),
             queue_id,
-            from: self.min_offset(&addr, topic, queue_id).await?,
-            to: self.max_offset(&addr, topic, queue_id).await?,
+            from: Offsets::new(self.admin).min_offset(&addr, topic, queue_id).await?,
+            to: Offsets::new(self.admin).max_offset(&addr, topic, queue_id).await?,
             addr,
         })
     }
 
     /// One pull of at most `max` messages at `offset` (no long polling, no commit).
-    pub async fn pull_once(&self, range: &QueueRange, offset: i64, max: i32, expression: &str) -> Result<PullOutcome> {
-        let h = PullMessageRequestHeader {
-            consumer_group: TOOLS_CONSUMER.to_owned(),
+    pub async fn pull_once(
+        &self,
+        range: &QueueRange,
+        offset: i64,
+        max: i32,
+        expression: &str,
+    ) -> Result<PullResult<MessageView>> {
+        let queue = MessageQueue {
             topic: range.topic.clone(),
+            broker_name: range.broker_name.clone(),
             queue_id: range.queue_id,
-            queue_offset: offset,
-            max_msg_nums: max,
-            sys_flag: FLAG_SUBSCRIPTION,
-            commit_offset: Some(0),
-            suspend_timeout_millis: Some(0),
-            subscription: Some(expression.to_owned()),
-            sub_version: Some(0),
-            expression_type: Some("TAG".to_owned()),
-            max_msg_bytes: None,
-            broker_name: Some(range.broker_name.clone()),
         };
-        let resp =
-            self.broker_call(&range.addr, RemotingCommand::request_with_header(RequestCode::PullMessage, &h)).await?;
-        let status = match resp.response_code() {
-            ResponseCode::Success => PullStatus::Found,
-            ResponseCode::PullNotFound => PullStatus::NoNewMsg,
-            ResponseCode::PullRetryImmediately => PullStatus::NoMatchedMsg,
-            ResponseCode::PullOffsetMoved => PullStatus::OffsetIllegal,
-            _ => {
-                return Err(AdminError::Client(ClientError::Broker {
-                    addr: range.addr.clone(),
-                    code: resp.code,
-                    remark: resp.remark.unwrap_or_default(),
-                }))
-            }
+        let subscription = Subscription::new(&range.topic, expression);
+        let req = PullRequest {
+            group: TOOLS_CONSUMER,
+            queue: &queue,
+            subscription: &subscription,
+            offset,
+            max_msgs: max,
+            suspend: Duration::ZERO,
+            commit_offset: None,
+            broker_id: 0,
+        };
+        let resp = self.admin.broker_call(&range.addr, req.command()).await?;
+        let Some(status) = PullStatus::from_code(resp.response_code()) else {
+            return Err(AdminError::Client(ClientError::Broker {
+                addr: range.addr.clone(),
+                code: resp.code,
+                remark: resp.remark.unwrap_or_default(),
+            }));
         };
         let rh: PullMessageResponseHeader =
             resp.header().map_err(|e| AdminError::BadAnswer { addr: range.addr.clone(), reason: e.to_string() })?;
         let mut messages = Vec::new();
         if status == PullStatus::Found {
             messages = decode_records(&range.addr, &resp.body)?;
-            messages.retain(|m| matches(expression, m.tags.as_deref()));
+            messages.retain(|m| subscription.matches(m.tags.as_deref()));
         }
-        Ok(PullOutcome {
-            status,
-            next_begin_offset: rh.next_begin_offset,
-            min_offset: rh.min_offset,
-            max_offset: rh.max_offset,
-            messages,
-        })
+        Ok(PullResult::new(status, &rh, messages))
     }
 
     /// Reads `range` (at most `limit` messages matching `expression`) in batches handed to
@@ -209,16 +180,5 @@ impl Admin {
         got.messages.into_iter().find(|m| m.queue_offset == offset).ok_or_else(|| {
             AdminError::MessageNotFound(format!("at offset {offset} of {topic} {broker_name}:{queue_id}"))
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn tag_expressions() {
-        assert!(super::matches("*", None));
-        assert!(super::matches("a || b", Some("b")));
-        assert!(!super::matches("a || b", Some("c")));
-        assert!(!super::matches("a", None));
     }
 }

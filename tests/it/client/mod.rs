@@ -1,0 +1,6 @@
+//! The Rust client (`rmq-client`) and `mqadmin` against our name server and broker processes.
+
+mod admin_cli;
+mod api;
+mod trace;
+mod transaction;
