@@ -6,7 +6,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use rmq_common::msgid::UniqueIdGenerator;
-use rmq_common::time::Civil;
 use rmq_remoting::transport::{ClientConfig, Dispatcher, RemotingClient, RemotingServer};
 use rmq_store::MessageStore;
 use tokio_util::sync::CancellationToken;
@@ -70,9 +69,7 @@ fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
 /// from the start of this month.
 fn unique_ids(config: &BrokerConfig) -> UniqueIdGenerator {
     let ip = config.broker_ip1.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-    let c = Civil::from_millis(crate::now_ms());
-    let month_start = Civil { day: 1, hour: 0, minute: 0, second: 0, millis: 0, ..c }.to_millis();
-    UniqueIdGenerator::new(ip, month_start)
+    UniqueIdGenerator::starting_now(ip)
 }
 
 /// Opens the timer wheel when timers are enabled.
