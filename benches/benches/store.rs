@@ -10,14 +10,12 @@ use rmq_common::message::StoreMessage;
 use rmq_store::{FlushMode, MessageStore, StoreConfig};
 
 fn config(dir: &std::path::Path) -> StoreConfig {
-    StoreConfig {
-        root: dir.to_owned(),
-        commit_log_file_size: 256 * 1024 * 1024,
-        flush_mode: FlushMode::Async,
-        // Benchmarks must not depend on how full the host's disk is.
-        disk_max_used_ratio: 100,
-        ..StoreConfig::default()
-    }
+    let mut config = StoreConfig { root: dir.to_owned(), ..StoreConfig::default() };
+    config.files.commit_log_file_size = 256 * 1024 * 1024;
+    config.flush.mode = FlushMode::Async;
+    // Benchmarks must not depend on how full the host's disk is.
+    config.retention.disk_max_used_ratio = 100;
+    config
 }
 
 fn message(queue_id: i32) -> StoreMessage {

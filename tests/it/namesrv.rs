@@ -105,7 +105,7 @@ async fn kv_config_round_trip_and_unknown_code() {
     let ns = rmq_tests::start_namesrv(dir.path());
     let c = RemotingClient::default();
     let put = PutKvConfigRequestHeader {
-        namespace: "ORDER_TOPIC_CONFIG".into(),
+        namespace: rmq_common::topic::ORDER_TOPIC_CONFIG.into(),
         key: "T".into(),
         value: "broker-a:4".into(),
     };
@@ -116,7 +116,7 @@ async fn kv_config_round_trip_and_unknown_code() {
             .code,
         0
     );
-    let get = KvConfigKeyRequestHeader { namespace: "ORDER_TOPIC_CONFIG".into(), key: "T".into() };
+    let get = KvConfigKeyRequestHeader { namespace: rmq_common::topic::ORDER_TOPIC_CONFIG.into(), key: "T".into() };
     let resp =
         c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetKvConfig, &get), T).await.unwrap();
     assert_eq!(resp.header::<GetKvConfigResponseHeader>().unwrap().value.as_deref(), Some("broker-a:4"));
@@ -128,4 +128,51 @@ async fn kv_config_round_trip_and_unknown_code() {
     let resp =
         c.invoke(&ns.addr(), RemotingCommand::request_with_header(RequestCode::GetKvConfig, &get), T).await.unwrap();
     assert_eq!(resp.code, 0);
+}
+
+/// Each failure maps to the code and remark the official name server answers.
+#[tokio::test]
+async fn errors_map_to_codes_and_remarks() {
+    use rmq_remoting::header::GetKvListByNamespaceRequestHeader;
+    let dir = tempfile::tempdir().unwrap();
+    let ns = rmq_tests::start_namesrv(dir.path());
+    let c = RemotingClient::default();
+    let call = |req: RemotingCommand| {
+        let (c, addr) = (c.clone(), ns.addr());
+        async move {
+            let r = c.invoke(&addr, req, T).await.unwrap();
+            (r.response_code(), r.remark_str().to_owned())
+        }
+    };
+    let h = GetRouteInfoRequestHeader { topic: "Nope".into(), accept_standard_json_only: None };
+    assert_eq!(
+        call(RemotingCommand::request_with_header(RequestCode::GetRouteinfoByTopic, &h)).await,
+        (ResponseCode::TopicNotExist, "No topic route info in name server for the topic: Nope".to_owned())
+    );
+    assert_eq!(
+        call(RemotingCommand::request(RequestCode::GetRouteinfoByTopic)).await,
+        (ResponseCode::SystemError, "the custom field <topic> is null".to_owned())
+    );
+    let list = GetKvListByNamespaceRequestHeader { namespace: "none".into() };
+    assert_eq!(
+        call(RemotingCommand::request_with_header(RequestCode::GetKvlistByNamespace, &list)).await,
+        (ResponseCode::QueryNotFound, "No config item, Namespace: none".to_owned())
+    );
+    let (code, _) = call(RemotingCommand::request(RequestCode::UpdateNamesrvConfig)).await;
+    assert_eq!(code, ResponseCode::NoPermission);
+    assert_eq!(
+        call(RemotingCommand::request(RequestCode::SendMessage)).await,
+        (ResponseCode::RequestCodeNotSupported, " request type 10 not supported".to_owned())
+    );
+    // A registration whose body does not match its CRC is refused and changes no route.
+    let mut bad = register("a", 0, 30_911, &["CrcT"]);
+    bad.ext_fields.insert("bodyCrc32".into(), "12345".into());
+    assert_eq!(call(bad).await, (ResponseCode::SystemError, "crc32 not match".to_owned()));
+    assert!(route(&c, &ns.addr(), "CrcT").await.is_none());
+    let mut good = register("a", 0, 30_911, &["CrcT"]);
+    let crc = rmq_common::message::body_crc(&good.body);
+    good.ext_fields.insert("bodyCrc32".into(), crc.to_string());
+    assert_eq!(call(good).await.0, ResponseCode::Success);
+    assert_eq!(route(&c, &ns.addr(), "CrcT").await.unwrap().queue_datas[0].broker_name, "a");
+    ns.terminate();
 }

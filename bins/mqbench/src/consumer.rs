@@ -53,7 +53,7 @@ fn millis(ms: i64) -> Duration {
 
 /// Runs the consumer until the duration, the count or `stop`.
 pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
-    let stats = Arc::new(Stats::new());
+    let stats = Arc::new(Stats::new()?);
     let mut config = ConsumerConfig::new(&a.group, &a.namesrv);
     config.consume.threads = a.threads.max(1);
     config.consume.batch_size = a.batch_size.max(1);

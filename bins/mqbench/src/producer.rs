@@ -109,6 +109,17 @@ enum Sender {
 }
 
 impl Sender {
+    /// Starts the producer `a` asks for (transactional ones answer checks with `listener`).
+    async fn start(a: &Args, listener: &Arc<BenchTransactions>) -> anyhow::Result<Self> {
+        let config = ProducerConfig::new(&a.group, &a.namesrv);
+        Ok(if a.transaction {
+            let l: Arc<dyn TransactionListener> = Arc::clone(listener) as _;
+            Self::Transactional(TransactionProducer::start(config, l).await.context("starting the producer")?)
+        } else {
+            Self::Plain(Producer::start(config).await.context("starting the producer")?)
+        })
+    }
+
     fn producer(&self) -> &Producer {
         match self {
             Self::Plain(p) => p,
@@ -181,19 +192,13 @@ fn validate(a: &Args) -> anyhow::Result<()> {
 /// Runs the producer until the duration, the count or `stop`.
 pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
     validate(&a)?;
-    let config = ProducerConfig::new(&a.group, &a.namesrv);
     let listener = Arc::new(BenchTransactions {
         rollback_percent: a.rollback_percent,
         unknown_percent: a.unknown_percent,
         checks: AtomicU64::new(0),
     });
-    let sender = Arc::new(if a.transaction {
-        let l: Arc<dyn TransactionListener> = Arc::clone(&listener) as _;
-        Sender::Transactional(TransactionProducer::start(config, l).await.context("starting the producer")?)
-    } else {
-        Sender::Plain(Producer::start(config).await.context("starting the producer")?)
-    });
-    let stats = Arc::new(Stats::new());
+    let sender = Arc::new(Sender::start(&a, &listener).await?);
+    let stats = Arc::new(Stats::new()?);
     let (batch, warmup_ms, duration, count, json) =
         (a.batch.max(1) as u64, a.warmup_ms, a.duration, a.count, a.json.clone());
     let (async_send, threads, inflight) = (a.async_send, a.threads.max(1), a.inflight.max(1));
@@ -215,25 +220,7 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
         });
     }
     let permits = Arc::new(Semaphore::new(inflight));
-    let mut workers = Vec::new();
-    if async_send {
-        workers.push(tokio::spawn(send_async(
-            Arc::clone(&sender),
-            Arc::clone(&factory),
-            Arc::clone(&stats),
-            Arc::clone(&permits),
-            stop.clone(),
-        )));
-    } else {
-        for _ in 0..threads {
-            workers.push(tokio::spawn(send_loop(
-                Arc::clone(&sender),
-                Arc::clone(&factory),
-                Arc::clone(&stats),
-                stop.clone(),
-            )));
-        }
-    }
+    let workers = spawn_workers(&sender, &factory, &stats, async_send.then_some(&permits), threads, &stop);
     let all_done = async {
         for w in workers {
             let _ = w.await;
@@ -262,6 +249,24 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
         summary["transaction_checks"] = listener.checks.load(Ordering::Relaxed).into();
     }
     crate::stats::finish(&summary, json.as_deref())
+}
+
+/// One async sender bounded by `permits`, or `threads` synchronous senders.
+fn spawn_workers(
+    sender: &Arc<Sender>,
+    factory: &Arc<Factory>,
+    stats: &Arc<Stats>,
+    permits: Option<&Arc<Semaphore>>,
+    threads: usize,
+    stop: &Stop,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let (sender, factory, stats) = (Arc::clone(sender), Arc::clone(factory), Arc::clone(stats));
+    if let Some(permits) = permits {
+        return vec![tokio::spawn(send_async(sender, factory, stats, Arc::clone(permits), stop.clone()))];
+    }
+    (0..threads)
+        .map(|_| tokio::spawn(send_loop(Arc::clone(&sender), Arc::clone(&factory), Arc::clone(&stats), stop.clone())))
+        .collect()
 }
 
 async fn send_loop(sender: Arc<Sender>, factory: Arc<Factory>, stats: Arc<Stats>, stop: Stop) {

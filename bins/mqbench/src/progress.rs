@@ -65,9 +65,12 @@ impl Progress {
         };
         let head = match fraction {
             Some(f) => {
-                let width = 30usize;
-                let filled = ((f.clamp(0.0, 1.0) * width as f64) as usize).min(width);
-                format!("[{}{}] {:3.0}%", "#".repeat(filled), ".".repeat(width - filled), f.clamp(0.0, 1.0) * 100.0)
+                const WIDTH: u8 = 30;
+                let f = f.clamp(0.0, 1.0);
+                // The most cells the fraction fills (no float-to-int cast).
+                let filled = (0..=WIDTH).rev().find(|k| f64::from(*k) <= f * f64::from(WIDTH)).unwrap_or(0);
+                let (filled, width) = (usize::from(filled), usize::from(WIDTH));
+                format!("[{}{}] {:3.0}%", "#".repeat(filled), ".".repeat(width - filled), f * 100.0)
             }
             None => format!("{} (until stopped)", SPIN[self.spin]),
         };

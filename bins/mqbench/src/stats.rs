@@ -19,8 +19,8 @@ const MAX_US: u64 = 3_600_000_000;
 /// Snapshots in the sliding window of the per-second lines (as the official tool keeps).
 const WINDOW: usize = 10;
 
-fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, MAX_US, 3).expect("valid histogram bounds")
+fn histogram() -> anyhow::Result<Histogram<u64>> {
+    Ok(Histogram::new_with_bounds(1, MAX_US, 3)?)
 }
 
 fn micros(d: Duration) -> u64 {
@@ -58,9 +58,9 @@ pub struct Stats {
 
 impl Stats {
     /// Empty stats; the run starts now.
-    pub fn new() -> Self {
+    pub fn new() -> anyhow::Result<Self> {
         let now = now_ms();
-        Self {
+        Ok(Self {
             requests: AtomicU64::new(0),
             messages: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -73,15 +73,15 @@ impl Stats {
             last_ms: AtomicU64::new(0),
             started_ms: now,
             hist: Mutex::new(Histograms {
-                second: histogram(),
+                second: histogram()?,
                 second_failed: 0,
-                total: histogram(),
+                total: histogram()?,
                 total_failed: 0,
                 total_sum_us: 0,
                 total_messages: 0,
                 since_ms: now,
             }),
-        }
+        })
     }
 
     /// A request is about to be sent.
@@ -192,12 +192,6 @@ impl Stats {
                 "failed": self.failed.load(Ordering::Relaxed),
             },
         })
-    }
-}
-
-impl Default for Stats {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -347,7 +341,7 @@ mod tests {
 
     #[test]
     fn send_lines_match_the_official_format_and_the_warmup_resets_the_total() {
-        let s = Stats::new();
+        let s = Stats::new().unwrap();
         let mut r = Reporter::new(Kind::Send { batch: 1 }, 1);
         assert!(r.tick(&s).iter().all(|l| !l.starts_with("Current Time")), "one snapshot gives no rate yet");
         for _ in 0..10 {
@@ -372,7 +366,7 @@ mod tests {
 
     #[test]
     fn batch_and_consume_lines() {
-        let s = Stats::new();
+        let s = Stats::new().unwrap();
         let mut r = Reporter::new(Kind::Send { batch: 32 }, 0);
         r.tick(&s);
         s.begin();
@@ -381,7 +375,7 @@ mod tests {
         let l = r.tick(&s).remove(0);
         assert!(l.contains(" | Send MPS: ") && l.contains(" | Max RT(ms): 2 |"), "{l}");
 
-        let c = Stats::new();
+        let c = Stats::new().unwrap();
         let mut r = Reporter::new(Kind::Consume, 0);
         r.tick(&c);
         c.consumed(Duration::from_millis(3), Duration::from_millis(1));

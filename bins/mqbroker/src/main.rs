@@ -1,5 +1,15 @@
 //! `mqbroker`: starts a broker, as Apache RocketMQ's `bin/mqbroker` is used.
 
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
+
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -46,8 +56,8 @@ fn main() -> anyhow::Result<()> {
         print!("{}", rmq_broker::config::render(&config.to_pairs()));
         return Ok(());
     }
-    let log_dir = cli.log_dir.unwrap_or_else(rmq_broker::default_log_dir);
-    rmq_broker::logging::init(&log_dir, "broker.log")?;
+    let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
+    rmq_logging::init(&log_dir, "broker.log")?;
     if !ignored.is_empty() {
         tracing::warn!(keys = ?ignored, "config keys not supported yet (ignored)");
     }

@@ -1,5 +1,15 @@
 //! `mqnamesrv`: starts a name server, as Apache RocketMQ's `bin/mqnamesrv` is used.
 
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
+
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -48,8 +58,8 @@ fn main() -> anyhow::Result<()> {
         print!("{}", rmq_nameserver::config::render(&config.to_pairs()));
         return Ok(());
     }
-    let log_dir = cli.log_dir.unwrap_or_else(rmq_common::logging::default_log_dir);
-    rmq_common::logging::init(&log_dir, "namesrv.log")?;
+    let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
+    rmq_logging::init(&log_dir, "namesrv.log")?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(rmq_nameserver::run(config, shutdown_signal())).context("name server failed")
 }

@@ -29,7 +29,5 @@ mod wire;
 pub use config::{BrokerConfig, BrokerRole, FlushDiskType};
 pub use error::{BrokerError, StartError};
 pub use lifecycle::run;
-pub use rmq_common::logging;
-pub use rmq_common::logging::default_log_dir;
 
 pub(crate) use rmq_common::time::now_ms;

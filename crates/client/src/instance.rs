@@ -91,7 +91,7 @@ impl ClientInstance {
             let inst = slot.get().and_then(Weak::upgrade);
             async move { inst.and_then(|i| i.on_broker_request(&req)) }
         };
-        let dispatcher = Dispatcher::new().fallback(Arc::new(handler));
+        let dispatcher = Dispatcher::new().processor(Arc::new(handler));
         let remoting = RemotingClient::new(TransportConfig::default(), dispatcher);
         let instance = Arc::new(Self {
             client_id: config.client_id(),

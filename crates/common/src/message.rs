@@ -255,6 +255,20 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// The topic (2-byte length in a v2 record, 1 byte in v1) and the properties.
+    fn topic_and_properties(&mut self, v2: bool) -> Result<(String, Properties), DecodeError> {
+        let topic_len = if v2 {
+            usize::try_from(self.i16()?).map_err(|_| DecodeError::Inconsistent("negative topic length"))?
+        } else {
+            usize::from(self.take(1)?[0])
+        };
+        let topic = String::from_utf8_lossy(self.take(topic_len)?).into_owned();
+        let props_len =
+            usize::try_from(self.i16()?).map_err(|_| DecodeError::Inconsistent("negative properties length"))?;
+        let properties = property::decode(&String::from_utf8_lossy(self.take(props_len)?));
+        Ok((topic, properties))
+    }
+
     fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError::Inconsistent("length overflow"))?;
         if end > self.buf.len() {
@@ -293,22 +307,28 @@ impl Reader<'_> {
     }
 }
 
+/// The magic and total size of the record at the start of `buf`, checked against `buf`.
+fn record_frame(buf: &[u8]) -> Result<(i32, usize), DecodeError> {
+    let mut r = Reader { buf, pos: 0 };
+    let total = r.i32()?;
+    let magic = r.i32()?;
+    if magic == MAGIC_BLANK {
+        return Err(DecodeError::Blank);
+    }
+    if magic != MAGIC_V1 && magic != MAGIC_V2 {
+        return Err(DecodeError::BadMagic(magic));
+    }
+    let total = usize::try_from(total).map_err(|_| DecodeError::Inconsistent("negative size"))?;
+    if total > buf.len() {
+        return Err(DecodeError::Truncated { need: total, have: buf.len() });
+    }
+    Ok((magic, total))
+}
+
 impl MessageExt {
     /// Decodes the record at the start of `buf`; `check_crc` verifies the body CRC.
     pub fn decode_checked(buf: &[u8], check_crc: bool) -> Result<Self, DecodeError> {
-        let mut r = Reader { buf, pos: 0 };
-        let total = r.i32()?;
-        let magic = r.i32()?;
-        if magic == MAGIC_BLANK {
-            return Err(DecodeError::Blank);
-        }
-        if magic != MAGIC_V1 && magic != MAGIC_V2 {
-            return Err(DecodeError::BadMagic(magic));
-        }
-        let total = usize::try_from(total).map_err(|_| DecodeError::Inconsistent("negative size"))?;
-        if total > buf.len() {
-            return Err(DecodeError::Truncated { need: total, have: buf.len() });
-        }
+        let (magic, total) = record_frame(buf)?;
         let mut r = Reader { buf: &buf[..total], pos: 8 };
         let stored_crc = r.i32()?;
         let queue_id = r.i32()?;
@@ -327,15 +347,7 @@ impl MessageExt {
         if check_crc && body_crc(&body) != stored_crc {
             return Err(DecodeError::BadCrc);
         }
-        let topic_len = if magic == MAGIC_V2 {
-            usize::try_from(r.i16()?).map_err(|_| DecodeError::Inconsistent("negative topic length"))?
-        } else {
-            usize::from(r.take(1)?[0])
-        };
-        let topic = String::from_utf8_lossy(r.take(topic_len)?).into_owned();
-        let props_len =
-            usize::try_from(r.i16()?).map_err(|_| DecodeError::Inconsistent("negative properties length"))?;
-        let properties = property::decode(&String::from_utf8_lossy(r.take(props_len)?));
+        let (topic, properties) = r.topic_and_properties(magic == MAGIC_V2)?;
         if r.pos != total {
             return Err(DecodeError::Inconsistent("size does not match fields"));
         }
@@ -512,6 +524,12 @@ mod tests {
         assert_eq!(m.tags(), Some("A"));
         assert_eq!(m.unique_id(), "X");
         assert_eq!(m.msg_id, "7F00000100002A9F0000000000001000");
+    }
+
+    #[test]
+    fn body_crc_is_crc32_masked_positive() {
+        // CRC-32 check value of "123456789" is 0xCBF43926; RocketMQ clears the sign bit.
+        assert_eq!(body_crc(b"123456789"), 0x4BF4_3926);
     }
 
     #[test]

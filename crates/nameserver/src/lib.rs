@@ -1,7 +1,18 @@
 //! The name server: brokers register their topics here every 30 s; clients ask for routes.
 //! Name servers are independent of each other. [`run`] serves until shutdown.
 
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
+
 pub mod config;
+mod error;
 mod kv;
 mod processor;
 mod routes;
@@ -15,6 +26,7 @@ use parking_lot::RwLock;
 use rmq_remoting::transport::{Channel, ChannelEventListener, Dispatcher, RemotingServer, ServerConfig};
 
 pub use config::NamesrvConfig;
+pub use error::NamesrvError;
 pub use kv::KvConfig;
 pub use routes::{RegisterAnswer, Registration, RouteTable};
 
@@ -48,7 +60,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
         config,
     });
     let dispatcher = Dispatcher::new()
-        .fallback(Arc::new(processor::Processor { ns: Arc::clone(&ns) }))
+        .processor(Arc::new(processor::Processor { ns: Arc::clone(&ns) }))
         .listener(Arc::new(CloseWatch(Arc::clone(&ns))));
     let addr = format!("{}:{}", ns.config.bind_address, ns.config.listen_port);
     let server = RemotingServer::bind(

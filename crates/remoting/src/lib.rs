@@ -4,10 +4,20 @@
 //! - [`RemotingCodec`]: the `tokio_util` framing with a maximum frame size.
 //! - [`RequestCode`], [`ResponseCode`], [`LanguageCode`]: typed codes with their wire values.
 //! - [`header`]: typed request/response headers converted to and from extFields.
-//! - [`transport`]: a tokio server that dispatches by request code, and a client with
+//! - [`transport`]: a tokio server that hands every request to its one processor, and a client with
 //!   request/response, one-way and async calls over pooled connections.
 //!
 //! Invariant: this crate depends on nothing else of ours.
+
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
 
 pub mod body;
 pub mod code;

@@ -25,7 +25,7 @@ async fn server(oneways: Arc<AtomicUsize>) -> RemotingServer {
             Some(RemotingCommand::success().with_body(req.body.clone()))
         }
     });
-    let dispatcher = Dispatcher::new().register(&[RequestCode::SendMessage], echo);
+    let dispatcher = Dispatcher::new().processor(echo);
     RemotingServer::bind("127.0.0.1:0", dispatcher, ServerConfig::default()).await.unwrap()
 }
 
@@ -34,7 +34,7 @@ fn req(body: &str) -> RemotingCommand {
 }
 
 #[tokio::test]
-async fn request_response_oneway_and_unknown_code() {
+async fn request_response_and_oneway() {
     let oneways = Arc::new(AtomicUsize::new(0));
     let s = server(Arc::clone(&oneways)).await;
     let addr = s.local_addr().to_string();
@@ -45,9 +45,9 @@ async fn request_response_oneway_and_unknown_code() {
     c.invoke_oneway(&addr, req("fire")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(oneways.load(Ordering::SeqCst), 1);
-    let resp = c.invoke(&addr, RemotingCommand::request(RequestCode::PullMessage), T).await.unwrap();
-    assert_eq!(resp.response_code(), ResponseCode::RequestCodeNotSupported);
-    assert_eq!(resp.remark_str(), " request type 11 not supported");
+    // The processor takes every code.
+    let resp = c.invoke(&addr, RemotingCommand::request(RequestCode::PullMessage).with_body(&b"any"[..]), T).await;
+    assert_eq!(&resp.unwrap().body[..], b"any");
     // Async with a callback.
     let (tx, rx) = tokio::sync::oneshot::channel();
     c.invoke_async(&addr, req("cb"), T, move |r| {
@@ -143,12 +143,9 @@ async fn reconnects_after_a_server_restart_on_the_same_port() {
     c.invoke(&addr, req("one"), T).await.unwrap();
     s.shutdown().await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let dispatcher = Dispatcher::new().register(
-        &[RequestCode::SendMessage],
-        Arc::new(
-            |_c: RequestContext, r: RemotingCommand| async move { Some(RemotingCommand::success().with_body(r.body)) },
-        ),
-    );
+    let dispatcher = Dispatcher::new().processor(Arc::new(|_c: RequestContext, r: RemotingCommand| async move {
+        Some(RemotingCommand::success().with_body(r.body))
+    }));
     let s2 = RemotingServer::bind(&format!("127.0.0.1:{port}"), dispatcher, ServerConfig::default()).await.unwrap();
     let mut ok = false;
     for _ in 0..20 {
@@ -168,20 +165,12 @@ async fn server_calls_the_client_back_on_the_same_connection() {
         let answer = ctx.channel.invoke(RemotingCommand::request(RequestCode::GetConsumerRunningInfo), T).await.ok()?;
         Some(RemotingCommand::success().with_body(answer.body))
     });
-    let s = RemotingServer::bind(
-        "127.0.0.1:0",
-        Dispatcher::new().register(&[RequestCode::HeartBeat], back),
-        ServerConfig::default(),
-    )
-    .await
-    .unwrap();
+    let s =
+        RemotingServer::bind("127.0.0.1:0", Dispatcher::new().processor(back), ServerConfig::default()).await.unwrap();
     let client_side = Arc::new(|_c: RequestContext, _r: RemotingCommand| async move {
         Some(RemotingCommand::success().with_body(&b"running"[..]))
     });
-    let c = RemotingClient::new(
-        ClientConfig::default(),
-        Dispatcher::new().register(&[RequestCode::GetConsumerRunningInfo], client_side),
-    );
+    let c = RemotingClient::new(ClientConfig::default(), Dispatcher::new().processor(client_side));
     let resp =
         c.invoke(&s.local_addr().to_string(), RemotingCommand::request(RequestCode::HeartBeat), T).await.unwrap();
     assert_eq!(&resp.body[..], b"running");
@@ -205,4 +194,22 @@ async fn graceful_shutdown_answers_requests_in_flight() {
     let resp = call.await.unwrap().unwrap();
     assert_eq!(&resp.body[..], b"in-flight");
     assert!(tokio::net::TcpStream::connect(&addr).await.is_err(), "no longer accepting");
+}
+
+#[tokio::test]
+async fn without_a_processor_every_code_is_not_supported() {
+    let s = RemotingServer::bind("127.0.0.1:0", Dispatcher::new(), ServerConfig::default()).await.unwrap();
+    let addr = s.local_addr().to_string();
+    let c = RemotingClient::default();
+    // A one-way request gets no answer and does not disturb the connection.
+    c.invoke_oneway(&addr, req("fire")).await.unwrap();
+    for (code, value) in
+        [(RequestCode::PullMessage, 11), (RequestCode::SendMessage, 10), (RequestCode::Unknown(7777), 7777)]
+    {
+        let resp = c.invoke(&addr, RemotingCommand::request(code), T).await.unwrap();
+        assert_eq!(resp.response_code(), ResponseCode::RequestCodeNotSupported);
+        assert_eq!(resp.remark_str(), format!(" request type {value} not supported"));
+        assert_eq!(resp.serialize_type, rmq_remoting::SerializeType::Json);
+    }
+    s.shutdown().await;
 }

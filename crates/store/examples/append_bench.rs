@@ -17,8 +17,9 @@ async fn main() {
     let total_mib: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(4096);
     let writers: usize =
         args.get(4).and_then(|s| s.parse().ok()).unwrap_or(if mode == FlushMode::Sync { 64 } else { 4 });
-    let store = MessageStore::open(StoreConfig { root: dir.clone(), flush_mode: mode, ..StoreConfig::default() })
-        .expect("open store");
+    let mut config = StoreConfig { root: dir.clone(), ..StoreConfig::default() };
+    config.flush.mode = mode;
+    let store = MessageStore::open(config).expect("open store");
     let body = Bytes::from(vec![b'x'; 1024]);
     let template = StoreMessage {
         topic: "BenchTopic".into(),

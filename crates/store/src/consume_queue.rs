@@ -5,9 +5,17 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::file_queue::FileQueue;
+use crate::offset::PhyOffset;
 
 /// Bytes per unit.
 pub const UNIT: usize = 20;
+/// [`UNIT`] in the queue's byte-offset space.
+const UNIT64: u64 = 20;
+
+/// Byte position of logical offset `index` in the queue's files (`None` when negative).
+fn unit_pos(index: i64) -> Option<u64> {
+    u64::try_from(index).ok()?.checked_mul(UNIT64)
+}
 
 /// A unit of a consume queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +29,34 @@ pub struct CqUnit {
 }
 
 impl CqUnit {
+    /// The filler unit for a gap at the start of a queue.
+    pub const BLANK: Self = Self { phy_offset: 0, size: i32::MAX, tag_code: 0 };
+
+    /// A unit for the record of `len` bytes at `phy`.
+    #[must_use]
+    pub fn new(phy: PhyOffset, len: usize, tag_code: i64) -> Self {
+        Self { phy_offset: phy.to_wire(), size: i32::try_from(len).unwrap_or(i32::MAX), tag_code }
+    }
+
     /// A filler unit for a gap at the start of a queue.
     #[must_use]
     pub fn is_blank(&self) -> bool {
         self.phy_offset == 0 && self.size == i32::MAX
+    }
+
+    /// Where its record lies and how long it is; `None` for a blank or corrupt unit.
+    #[must_use]
+    pub fn record(&self) -> Option<(PhyOffset, usize)> {
+        if self.size == i32::MAX {
+            return None;
+        }
+        let len = usize::try_from(self.size).ok().filter(|&l| l > 0)?;
+        Some((PhyOffset::from_wire(self.phy_offset)?, len))
+    }
+
+    /// Whether its record ends past `log_end` (never for a blank unit).
+    fn ends_past(&self, log_end: PhyOffset) -> bool {
+        !self.is_blank() && self.phy_offset.saturating_add(i64::from(self.size)) > log_end.to_wire()
     }
 
     fn encode(self) -> [u8; UNIT] {
@@ -63,9 +95,9 @@ pub struct ConsumeQueue {
 impl ConsumeQueue {
     /// Opens the queue's files and finds its end: the first unit of size 0, or one pointing at
     /// or past `log_end` (units beyond the commit log are dropped).
-    pub fn open(dir: &Path, units_per_file: usize, log_end: i64) -> std::io::Result<Self> {
+    pub fn open(dir: &Path, units_per_file: usize, log_end: PhyOffset) -> std::io::Result<Self> {
         let files = FileQueue::open(dir, units_per_file * UNIT)?;
-        let first_unit = i64::try_from(files.min_offset() / UNIT as u64).unwrap_or(0);
+        let first_unit = i64::try_from(files.min_offset() / UNIT64).map_err(std::io::Error::other)?;
         let cq = Self {
             files,
             max: AtomicI64::new(first_unit),
@@ -75,7 +107,7 @@ impl ConsumeQueue {
         let mut idx = first_unit;
         loop {
             match cq.stored_unit(idx) {
-                Some(u) if u.is_blank() || (u.size > 0 && u.phy_offset + i64::from(u.size) <= log_end) => idx += 1,
+                Some(u) if u.is_blank() || (u.size > 0 && !u.ends_past(log_end)) => idx += 1,
                 _ => break,
             }
         }
@@ -84,10 +116,8 @@ impl ConsumeQueue {
         Ok(cq)
     }
 
-    fn locate(&self, index: i64) -> Option<(std::sync::Arc<crate::mapped_file::MappedFile>, usize)> {
-        let pos = u64::try_from(index).ok()? * UNIT as u64;
-        let f = self.files.file_for(pos)?;
-        Some((f.clone(), usize::try_from(pos - f.start()).ok()?))
+    fn locate(&self, index: i64) -> Option<(std::sync::Arc<crate::mapped_file::AppendFile>, usize)> {
+        self.files.locate(unit_pos(index)?)
     }
 
     /// The unit at logical offset `index`, if written.
@@ -99,7 +129,7 @@ impl ConsumeQueue {
         self.stored_unit(index)
     }
 
-    /// The unit stored at `index`, published or not: only while nothing appends (opening).
+    /// The unit stored at `index`, below the queue's max or not (opening reads past it).
     fn stored_unit(&self, index: i64) -> Option<CqUnit> {
         let (f, pos) = self.locate(index)?;
         f.with_published(pos, UNIT, |b| (b.len() == UNIT).then(|| CqUnit::decode(b)))
@@ -120,9 +150,9 @@ impl ConsumeQueue {
                     out.push(CqUnit::decode(chunk));
                 }
             });
-            idx += i64::try_from(n).unwrap_or(0);
-            if n == 0 {
-                break;
+            match i64::try_from(n) {
+                Ok(n) if n > 0 => idx += n,
+                _ => break,
             }
         }
         out
@@ -137,7 +167,7 @@ impl ConsumeQueue {
         // A gap (a queue whose first message does not start at 0) is filled with blank units.
         let mut idx = max;
         while idx < index {
-            self.write_unit(idx, CqUnit { phy_offset: 0, size: i32::MAX, tag_code: 0 })?;
+            self.write_unit(idx, CqUnit::BLANK)?;
             idx += 1;
         }
         self.write_unit(index, unit)?;
@@ -146,28 +176,28 @@ impl ConsumeQueue {
     }
 
     fn write_unit(&self, index: i64, unit: CqUnit) -> std::io::Result<()> {
-        let pos = u64::try_from(index).unwrap_or(0) * UNIT as u64;
-        let f = self.files.file_for_write(pos)?;
-        f.append(usize::try_from(pos - f.start()).unwrap_or(0), &unit.encode());
+        let pos = unit_pos(index).ok_or_else(|| std::io::Error::other("negative queue offset"))?;
+        let (f, at) = self.files.locate_for_write(pos)?;
+        f.append_at(at, &unit.encode())?;
         Ok(())
     }
 
     fn truncate_units_from(&self, index: i64) {
-        let pos = u64::try_from(index).unwrap_or(0) * UNIT as u64;
+        let pos = unit_pos(index).unwrap_or(0);
         self.flushed.fetch_min(pos, Ordering::AcqRel);
-        if let Some(f) = self.files.file_for(pos) {
-            f.zero_from(usize::try_from(pos - f.start()).unwrap_or(0));
+        if let Some((f, at)) = self.files.locate(pos) {
+            f.truncate(at);
         }
         self.files.drop_files_from(pos);
     }
 
     /// Drops trailing units that point at or past `log_end` (a commit-log tail cut by recovery).
-    pub fn truncate_to_log_end(&self, log_end: i64) {
+    pub fn truncate_to_log_end(&self, log_end: PhyOffset) {
         let max = self.max_offset();
         let mut idx = max;
         while idx > self.min_offset() {
             match self.unit(idx - 1) {
-                Some(u) if !u.is_blank() && u.phy_offset + i64::from(u.size) > log_end => idx -= 1,
+                Some(u) if u.ends_past(log_end) => idx -= 1,
                 _ => break,
             }
         }
@@ -191,18 +221,18 @@ impl ConsumeQueue {
 
     /// Moves the min offset past units pointing below `log_min` (deleted commit log), and
     /// deletes queue files that hold only such units.
-    pub fn correct_min(&self, log_min: i64) {
+    pub fn correct_min(&self, log_min: PhyOffset) {
         let max = self.max_offset();
         let mut min = self.min_offset();
         while min < max {
             match self.unit(min) {
-                Some(u) if u.phy_offset < log_min || u.is_blank() => min += 1,
+                Some(u) if u.phy_offset < log_min.to_wire() || u.is_blank() => min += 1,
                 _ => break,
             }
         }
         self.min.store(min, Ordering::Release);
-        let unit_pos = u64::try_from(min).unwrap_or(0) * UNIT as u64;
-        while self.files.files().len() > 1 && self.files.files().get(1).is_some_and(|f| f.start() <= unit_pos) {
+        let first_kept = unit_pos(min).unwrap_or(0);
+        while self.files.files().len() > 1 && self.files.files().get(1).is_some_and(|f| f.start() <= first_kept) {
             self.files.remove_first();
         }
     }
@@ -210,7 +240,7 @@ impl ConsumeQueue {
     /// Flushes what was written since the last flush (nothing, not even a disk cache flush,
     /// when nothing was).
     pub fn flush(&self) -> std::io::Result<()> {
-        let end = u64::try_from(self.max_offset()).unwrap_or(0) * UNIT as u64;
+        let end = unit_pos(self.max_offset()).unwrap_or(0);
         let from = self.flushed.load(Ordering::Acquire).max(self.files.min_offset());
         if end <= from {
             return Ok(());
@@ -223,5 +253,22 @@ impl ConsumeQueue {
     /// Deletes the queue's files.
     pub fn destroy(&self) {
         self.files.destroy();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_say_where_their_record_is_unless_blank_or_corrupt() {
+        let at = PhyOffset::from_wire(4096).expect("offset");
+        assert_eq!(CqUnit::new(at, 120, 7).record(), Some((at, 120)));
+        assert_eq!(CqUnit::BLANK.record(), None);
+        assert!(CqUnit::BLANK.is_blank());
+        assert_eq!(CqUnit { phy_offset: -1, size: 10, tag_code: 0 }.record(), None);
+        assert_eq!(CqUnit { phy_offset: 10, size: 0, tag_code: 0 }.record(), None);
+        let u = CqUnit::new(at, 120, -3);
+        assert_eq!(CqUnit::decode(&u.encode()), u);
     }
 }

@@ -1,18 +1,20 @@
-//! A sequence of equally sized mapped files named by their 20-digit start offset.
+//! A sequence of equally sized append-only mapped files named by their 20-digit start offset.
+//! Files found on disk open fully published (recovery reads them, then cuts them); files
+//! created for writing open empty.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::mapped_file::MappedFile;
+use crate::mapped_file::{AppendFile, Published};
 
 /// The files of one log (commit log, or one consume queue).
 #[derive(Debug)]
 pub struct FileQueue {
     dir: PathBuf,
     file_size: usize,
-    files: RwLock<Vec<Arc<MappedFile>>>,
+    files: RwLock<Vec<Arc<AppendFile>>>,
     /// Serialises file creation (the writer and the warmer may both ask for the next file).
     create: parking_lot::Mutex<()>,
 }
@@ -31,7 +33,7 @@ impl FileQueue {
         starts.sort_unstable();
         let mut files = Vec::with_capacity(starts.len());
         for s in starts {
-            files.push(Arc::new(MappedFile::open(&dir.join(format!("{s:020}")), s, file_size)?));
+            files.push(Arc::new(AppendFile::open(&dir.join(format!("{s:020}")), s, file_size, Published::Whole)?));
         }
         Ok(Self { dir: dir.to_owned(), file_size, files: RwLock::new(files), create: parking_lot::Mutex::new(()) })
     }
@@ -44,7 +46,7 @@ impl FileQueue {
 
     /// The file holding `offset`, if present.
     #[must_use]
-    pub fn file_for(&self, offset: u64) -> Option<Arc<MappedFile>> {
+    pub fn file_for(&self, offset: u64) -> Option<Arc<AppendFile>> {
         let files = self.files.read();
         let first = files.first()?.start();
         if offset < first {
@@ -54,8 +56,23 @@ impl FileQueue {
         files.get(idx).filter(|f| f.start() <= offset && offset < f.start() + self.file_size as u64).cloned()
     }
 
+    /// The file holding `offset` and the position of `offset` in it, if present.
+    #[must_use]
+    pub fn locate(&self, offset: u64) -> Option<(Arc<AppendFile>, usize)> {
+        let f = self.file_for(offset)?;
+        let pos = usize::try_from(offset - f.start()).ok()?;
+        Some((f, pos))
+    }
+
+    /// The file holding `offset` (created if absent) and the position of `offset` in it.
+    pub fn locate_for_write(&self, offset: u64) -> std::io::Result<(Arc<AppendFile>, usize)> {
+        let f = self.file_for_write(offset)?;
+        let pos = usize::try_from(offset - f.start()).map_err(std::io::Error::other)?;
+        Ok((f, pos))
+    }
+
     /// The file holding `offset`, created (with any missing predecessors' slot) if absent.
-    pub fn file_for_write(&self, offset: u64) -> std::io::Result<Arc<MappedFile>> {
+    pub fn file_for_write(&self, offset: u64) -> std::io::Result<Arc<AppendFile>> {
         if let Some(f) = self.file_for(offset) {
             return Ok(f);
         }
@@ -64,7 +81,8 @@ impl FileQueue {
             return Ok(f);
         }
         let start = offset - offset % self.file_size as u64;
-        let f = Arc::new(MappedFile::open(&self.dir.join(format!("{start:020}")), start, self.file_size)?);
+        let path = self.dir.join(format!("{start:020}"));
+        let f = Arc::new(AppendFile::open(&path, start, self.file_size, Published::Nothing)?);
         let mut files = self.files.write();
         files.push(Arc::clone(&f));
         files.sort_by_key(|x| x.start());
@@ -73,7 +91,7 @@ impl FileQueue {
 
     /// All files, oldest first.
     #[must_use]
-    pub fn files(&self) -> Vec<Arc<MappedFile>> {
+    pub fn files(&self) -> Vec<Arc<AppendFile>> {
         self.files.read().clone()
     }
 
@@ -120,17 +138,17 @@ impl FileQueue {
 
     /// Flushes `[from, to)` across files.
     pub fn flush(&self, from: u64, to: u64) -> std::io::Result<()> {
-        self.each_span(from, to, MappedFile::flush)
+        self.each_span(from, to, AppendFile::flush)
     }
 
-    /// Releases the mapped pages of `[from, to)` across files (see [`MappedFile::release`]).
+    /// Releases the mapped pages of `[from, to)` across files (see [`AppendFile::release`]).
     pub fn release(&self, from: u64, to: u64) -> std::io::Result<()> {
-        self.each_span(from, to, MappedFile::release)
+        self.each_span(from, to, AppendFile::release)
     }
 
-    /// Evicts `[from, to)` from the resident set and the page cache (see [`MappedFile::evict`]).
+    /// Evicts `[from, to)` from the resident set and the page cache (see [`AppendFile::evict`]).
     pub fn evict(&self, from: u64, to: u64) -> std::io::Result<()> {
-        self.each_span(from, to, MappedFile::evict)
+        self.each_span(from, to, AppendFile::evict)
     }
 
     /// Runs `f(file, from, to)` over the part of `[from, to)` in each file (positions relative
@@ -139,15 +157,16 @@ impl FileQueue {
         &self,
         from: u64,
         to: u64,
-        mut f: impl FnMut(&MappedFile, usize, usize) -> std::io::Result<()>,
+        mut f: impl FnMut(&AppendFile, usize, usize) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         let mut pos = from.max(self.min_offset());
         while pos < to {
             let Some(file) = self.file_for(pos) else { break };
             let file_end = file.start() + self.file_size as u64;
             let end = to.min(file_end);
-            let a = usize::try_from(pos - file.start()).unwrap_or(0);
-            let b = usize::try_from(end - file.start()).unwrap_or(0);
+            let (Ok(a), Ok(b)) = (usize::try_from(pos - file.start()), usize::try_from(end - file.start())) else {
+                break;
+            };
             f(&file, a, b)?;
             pos = end;
         }

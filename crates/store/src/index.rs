@@ -389,7 +389,7 @@ mod tests {
             (1_000_000, 1_003_500, 100, 200, 1, 3)
         );
         let hash = key_hash("T#k1");
-        let slot = 40 + (hash as usize % 8) * 4;
+        let slot = 40 + usize::try_from(hash.unsigned_abs() % 8).unwrap() * 4;
         assert_eq!(i32::from_be_bytes(b[slot..slot + 4].try_into().unwrap()), 2);
         let e2 = 40 + 32 + 2 * 20;
         assert_eq!(i32::from_be_bytes(b[e2..e2 + 4].try_into().unwrap()), hash);

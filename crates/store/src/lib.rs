@@ -2,6 +2,15 @@
 //! index, with async or sync (group commit) flush and crash recovery.
 //!
 //! Invariant: only `mapped_file` has `unsafe`.
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
 
 mod checkpoint;
 mod commit_log;
@@ -11,11 +20,16 @@ mod file_queue;
 mod index;
 mod mapped_file;
 mod metrics;
+mod offset;
 mod result;
 mod store;
 
 pub use checkpoint::Checkpoint;
-pub use config::{FlushMode, StoreConfig, TransferLimit, TransferLimits};
+pub use config::{
+    FileConfig, FlushConfig, FlushMode, IndexConfig, RetentionConfig, StoreConfig, TopicRules, TransferLimit,
+    TransferLimits,
+};
+pub use offset::PhyOffset;
 pub use result::{GetMessageResult, GetMessageStatus, PutMessageResult, PutStatus, QueryResult};
 pub use rmq_common::message::StoreMessage;
 pub use store::{ArrivalListener, MessageStore, RecoveryStats, StoreError};

@@ -77,6 +77,39 @@ impl Latency {
     }
 }
 
+/// The store's counters: puts, bytes, append and flush latency.
+#[derive(Debug, Default)]
+pub struct StoreMetrics {
+    /// Messages stored.
+    pub put_total: AtomicU64,
+    /// Record bytes stored.
+    pub put_bytes: AtomicU64,
+    /// Put latency (append, and flush when SYNC_FLUSH).
+    pub put_latency: Latency,
+    /// Commit-log flush latency.
+    pub flush_latency: Latency,
+}
+
+impl StoreMetrics {
+    /// Counts `n` messages of `bytes` record bytes in all.
+    pub fn stored(&self, n: usize, bytes: usize) {
+        self.put_total.fetch_add(n as u64, Ordering::Relaxed);
+        self.put_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// Messages stored.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.put_total.load(Ordering::Relaxed)
+    }
+
+    /// Record bytes stored.
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        self.put_bytes.load(Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

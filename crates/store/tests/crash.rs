@@ -9,18 +9,21 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rmq_common::message::{MessageExt, StoreMessage};
-use rmq_store::{FlushMode, MessageStore, PutStatus, StoreConfig};
+use rmq_store::{
+    FileConfig, FlushConfig, FlushMode, IndexConfig, MessageStore, PutStatus, RetentionConfig, StoreConfig,
+};
 
 const CHILD_ENV: &str = "RMQ_STORE_CRASH_CHILD_DIR";
 
 fn config(dir: &std::path::Path) -> StoreConfig {
     StoreConfig {
         root: dir.to_owned(),
-        commit_log_file_size: 256 * 1024,
-        cq_units_per_file: 1000,
-        flush_mode: FlushMode::Sync,
-        max_hash_slot_num: 128,
-        max_index_num: 400,
+        files: FileConfig { commit_log_file_size: 256 * 1024, cq_units_per_file: 1000, ..FileConfig::default() },
+        flush: FlushConfig { mode: FlushMode::Sync, ..FlushConfig::default() },
+        index: IndexConfig { max_hash_slot_num: 128, max_index_num: 400, ..IndexConfig::default() },
+        // The test must not depend on how full the host's disk is: at the default 75% retention
+        // deletes the oldest commit-log file every second (and queue min offsets follow).
+        retention: RetentionConfig { disk_max_used_ratio: 100, disk_full_ratio: 100, ..RetentionConfig::default() },
         ..StoreConfig::default()
     }
 }
@@ -112,7 +115,14 @@ fn acknowledged_messages_survive_sigkill() {
             let mut next = 0i64;
             while next < acked.len() as i64 {
                 let r = store.get_messages("Crash", 0, next, 1000, &|_| true);
-                assert!(!r.messages.is_empty(), "round {round}: nothing at offset {next}");
+                assert!(
+                    !r.messages.is_empty(),
+                    "round {round}: nothing at offset {next}: {:?}, min {} max {}, recovery {:?}",
+                    r.status,
+                    r.min_offset,
+                    r.max_offset,
+                    store.recovery_stats()
+                );
                 for rec in &r.messages {
                     let m = MessageExt::decode_checked(rec, true).unwrap();
                     assert_eq!(m.queue_offset, next, "round {round}: dense offsets");

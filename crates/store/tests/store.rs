@@ -4,17 +4,18 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use rmq_common::message::{MessageExt, StoreMessage};
-use rmq_store::{FlushMode, GetMessageStatus, MessageStore, PutStatus, StoreConfig};
+use rmq_store::{
+    FileConfig, FlushMode, GetMessageStatus, IndexConfig, MessageStore, PutStatus, RetentionConfig, StoreConfig,
+    TopicRules,
+};
 
 fn config(dir: &std::path::Path, file_size: usize) -> StoreConfig {
     StoreConfig {
         root: dir.to_owned(),
-        commit_log_file_size: file_size,
-        cq_units_per_file: 64,
-        max_hash_slot_num: 64,
-        max_index_num: 100,
+        files: FileConfig { commit_log_file_size: file_size, cq_units_per_file: 64, ..FileConfig::default() },
+        index: IndexConfig { max_hash_slot_num: 64, max_index_num: 100, ..IndexConfig::default() },
         // Tests must not depend on how full the host's disk is.
-        disk_max_used_ratio: 100,
+        retention: RetentionConfig { disk_max_used_ratio: 100, disk_full_ratio: 100, ..RetentionConfig::default() },
         ..StoreConfig::default()
     }
 }
@@ -131,7 +132,8 @@ async fn recovery_after_crash_truncates_a_torn_tail_and_rebuilds_queues() {
 #[tokio::test]
 async fn sync_flush_acknowledges_after_flush() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = StoreConfig { flush_mode: FlushMode::Sync, ..config(dir.path(), 1024 * 1024) };
+    let mut cfg = config(dir.path(), 1024 * 1024);
+    cfg.flush.mode = FlushMode::Sync;
     let store = MessageStore::open(cfg).unwrap();
     let mut tasks = Vec::new();
     for i in 0..64 {
@@ -154,11 +156,9 @@ async fn a_second_process_cannot_open_the_same_store() {
 #[tokio::test]
 async fn retention_deletes_expired_files_and_moves_queue_min_offsets() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = StoreConfig {
-        file_reserved_time: std::time::Duration::from_secs(3600),
-        delete_when: (0..24).collect(),
-        ..config(dir.path(), 4096)
-    };
+    let mut cfg = config(dir.path(), 4096);
+    cfg.retention.file_reserved_time = std::time::Duration::from_secs(3600);
+    cfg.retention.delete_when = (0..24).collect();
     let store = MessageStore::open(cfg).unwrap();
     let body = "y".repeat(700);
     for _ in 0..20 {
@@ -195,7 +195,9 @@ async fn a_full_disk_refuses_appends_and_keeps_what_was_acknowledged() {
     store.shutdown();
     drop(store);
     // A hard limit of 0% used: any real disk is "full".
-    let store = MessageStore::open(StoreConfig { disk_full_ratio: 0, ..config(dir.path(), 64 * 1024) }).unwrap();
+    let mut cfg = config(dir.path(), 64 * 1024);
+    cfg.retention.disk_full_ratio = 0;
+    let store = MessageStore::open(cfg).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let r = store.put_message(msg("T", 0, "refused", "t")).await;
     assert_eq!(r.status, PutStatus::ServiceNotAvailable);
@@ -304,12 +306,10 @@ fn remain_to_flush(store: &MessageStore) -> u64 {
 #[tokio::test]
 async fn async_flush_waits_for_least_pages_unless_the_thorough_interval_passed() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = StoreConfig {
-        flush_interval: std::time::Duration::from_millis(20),
-        flush_least_pages: 4,
-        flush_thorough_interval: std::time::Duration::from_millis(1500),
-        ..config(dir.path(), 1024 * 1024)
-    };
+    let mut cfg = config(dir.path(), 1024 * 1024);
+    cfg.flush.interval = std::time::Duration::from_millis(20);
+    cfg.flush.least_pages = 4;
+    cfg.flush.thorough_interval = std::time::Duration::from_millis(1500);
     let store = MessageStore::open(cfg).unwrap();
     // Let the first thorough interval start from now.
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
@@ -394,4 +394,37 @@ async fn properties_too_long_for_the_record_are_refused_and_nothing_is_written()
     put(&store, msg("T", 0, "after", "a")).await;
     let bodies: Vec<Bytes> = all(&store, "T", 0).into_iter().map(|m| m.body).collect();
     assert_eq!(bodies, vec![Bytes::from("before"), Bytes::from("after")], "nothing torn between them");
+}
+
+#[tokio::test]
+async fn units_rebuilt_from_the_log_take_the_store_time_as_tag_code_only_for_the_topics_the_broker_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), 64 * 1024);
+    cfg.topics = TopicRules { store_time_tag_topics: vec!["Delayed".into()] };
+    let store = MessageStore::open(cfg.clone()).unwrap();
+    for topic in ["Delayed", "Plain", "SCHEDULE_TOPIC_XXXX"] {
+        put(&store, msg(topic, 0, topic, "tg")).await;
+    }
+    let stored: Vec<MessageExt> =
+        ["Delayed", "Plain", "SCHEDULE_TOPIC_XXXX"].iter().map(|t| all(&store, t, 0).remove(0)).collect();
+    store.shutdown();
+    drop(store);
+    // Lose the consume queues: recovery rebuilds every unit from the commit log.
+    std::fs::remove_dir_all(dir.path().join("consumequeue")).unwrap();
+    std::fs::remove_file(dir.path().join("checkpoint")).unwrap();
+    let store = MessageStore::open(cfg).unwrap();
+    assert_eq!(store.recovery_stats().redispatched, 3);
+    let tag = i64::from(rmq_common::hash::java_hash("tg"));
+    let codes: Vec<i64> = ["Delayed", "Plain", "SCHEDULE_TOPIC_XXXX"]
+        .iter()
+        .map(|t| store.consume_queue_units(t, 0, 0, 10).iter().map(|u| u.2).collect::<Vec<_>>())
+        .map(|c| {
+            assert_eq!(c.len(), 1);
+            c[0]
+        })
+        .collect();
+    // The store knows no topic by name: only the one the config names gets the store time.
+    assert_eq!(codes, vec![stored[0].store_timestamp, tag, tag]);
+    assert_ne!(stored[0].store_timestamp, tag);
+    store.shutdown();
 }

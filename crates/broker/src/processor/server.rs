@@ -29,7 +29,7 @@ pub async fn start_servers(
     for port in ports {
         let addr = format!("{}:{port}", config.bind_address);
         let dispatcher = Dispatcher::new()
-            .fallback(Arc::new(processor.clone()))
+            .processor(Arc::new(processor.clone()))
             .listener(Arc::new(ConnectionWatch { clients: Arc::clone(clients) }));
         let server = RemotingServer::bind(&addr, dispatcher, server_config(config))
             .await

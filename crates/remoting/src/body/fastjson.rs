@@ -14,84 +14,97 @@ pub fn normalize(text: &str) -> String {
         let c = b[i];
         let expecting_key = matches!(stack.last(), Some((true, true)));
         if expecting_key && !c.is_ascii_whitespace() && c != b'"' && c != b'}' {
-            // A non-string key: take the balanced value text up to the ':' at this depth.
-            let start = i;
-            let mut depth = 0i32;
-            let mut in_str = false;
-            while i < b.len() {
-                let ch = b[i];
-                if in_str {
-                    if ch == b'\\' {
-                        i += 1;
-                    } else if ch == b'"' {
-                        in_str = false;
-                    }
-                } else if ch == b'"' {
-                    in_str = true;
-                } else if ch == b'{' || ch == b'[' {
-                    depth += 1;
-                } else if ch == b'}' || ch == b']' {
-                    depth -= 1;
-                } else if ch == b':' && depth == 0 {
-                    break;
-                }
-                i += 1;
-            }
-            let key = text[start..i].trim();
-            out.push_str(&serde_json::Value::from(key).to_string());
-            if let Some(top) = stack.last_mut() {
-                top.1 = false;
-            }
+            // A non-string key: the balanced value text up to the ':' at this depth.
+            let end = bare_key_end(b, i);
+            out.push_str(&serde_json::Value::from(text[i..end].trim()).to_string());
+            key_seen(&mut stack);
+            i = end;
             continue;
         }
-        match c {
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                out.push_str(&text[start..=i.min(b.len() - 1)]);
-                if let Some(top) = stack.last_mut() {
-                    if top.0 && top.1 {
-                        top.1 = false;
-                    }
-                }
-                i += 1;
-                continue;
-            }
-            b'{' => stack.push((true, true)),
-            b'[' => stack.push((false, false)),
-            b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => {
-                if let Some(top) = stack.last_mut() {
-                    if top.0 {
-                        top.1 = true;
-                    }
-                }
-            }
-            _ => {}
+        if c == b'"' {
+            let close = string_close(b, i);
+            out.push_str(&text[i..=close.min(b.len() - 1)]);
+            key_seen(&mut stack);
+            i = close + 1;
+            continue;
         }
-        out.push(char::from(c));
-        i += 1;
+        track_container(&mut stack, c);
         // Copy multi-byte UTF-8 sequences whole.
-        while i < b.len() && (b[i] & 0xC0) == 0x80 {
-            out.pop();
-            let start = i - 1;
-            let mut end = i;
-            while end < b.len() && (b[end] & 0xC0) == 0x80 {
-                end += 1;
-            }
-            out.push_str(&text[start..end]);
-            i = end;
+        let mut end = i + 1;
+        while end < b.len() && (b[end] & 0xC0) == 0x80 {
+            end += 1;
         }
+        out.push_str(&text[i..end]);
+        i = end;
     }
     out
+}
+
+/// Where the non-string key starting at `start` ends: the `:` at its own depth (or the end).
+fn bare_key_end(b: &[u8], start: usize) -> usize {
+    let mut i = start;
+    let mut depth = 0i32;
+    let mut in_str = false;
+    while i < b.len() {
+        let ch = b[i];
+        if in_str {
+            if ch == b'\\' {
+                i += 1;
+            } else if ch == b'"' {
+                in_str = false;
+            }
+        } else if ch == b'"' {
+            in_str = true;
+        } else if ch == b'{' || ch == b'[' {
+            depth += 1;
+        } else if ch == b'}' || ch == b']' {
+            depth -= 1;
+        } else if ch == b':' && depth == 0 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The index of the quote closing the string that opens at `open` (past the end if none).
+fn string_close(b: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < b.len() && b[i] != b'"' {
+        if b[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// A key was read: the innermost object now expects a value.
+fn key_seen(stack: &mut [(bool, bool)]) {
+    if let Some(top) = stack.last_mut() {
+        if top.0 {
+            top.1 = false;
+        }
+    }
+}
+
+/// Opens or closes a container, or (after a `,` in an object) expects a key again.
+fn track_container(stack: &mut Vec<(bool, bool)>, c: u8) {
+    match c {
+        b'{' => stack.push((true, true)),
+        b'[' => stack.push((false, false)),
+        b'}' | b']' => {
+            stack.pop();
+        }
+        b',' => {
+            if let Some(top) = stack.last_mut() {
+                if top.0 {
+                    top.1 = true;
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Parses a key produced by [`normalize`] from a MessageQueue object key.

@@ -47,7 +47,8 @@ impl Default for TopicConfig {
             topic_name: String::new(),
             read_queue_nums: 16,
             write_queue_nums: 16,
-            perm: rmq_common::perm::READ_WRITE,
+            // Read and write (rmq_common::perm::READ_WRITE; this crate depends on nothing of ours).
+            perm: 6,
             topic_filter_type: TopicFilterType::SingleTag,
             topic_sys_flag: 0,
             order: false,

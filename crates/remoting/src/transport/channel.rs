@@ -11,6 +11,7 @@ use bytes::BytesMut;
 use futures::StreamExt;
 use parking_lot::Mutex;
 use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::FramedRead;
@@ -86,8 +87,8 @@ impl Channel {
         let peer = stream.peer_addr()?;
         let local = stream.local_addr()?;
         stream.set_nodelay(true)?;
-        let (read_half, mut write_half) = stream.into_split();
-        let (tx, mut rx) = mpsc::channel::<RemotingCommand>(WRITE_QUEUE);
+        let (read_half, write_half) = stream.into_split();
+        let (tx, rx) = mpsc::channel::<RemotingCommand>(WRITE_QUEUE);
         let channel = Self {
             inner: Arc::new(Inner {
                 id: NEXT_CHANNEL_ID.fetch_add(1, Ordering::Relaxed),
@@ -102,64 +103,73 @@ impl Channel {
         };
         dispatcher.on_connect(&channel);
 
-        // Writer: take everything queued, encode it into one buffer, one write.
-        let writer = channel.clone();
-        tokio::spawn(async move {
-            let mut buf = BytesMut::with_capacity(64 * 1024);
-            loop {
-                let first = tokio::select! {
-                    cmd = rx.recv() => cmd,
-                    () = writer.inner.closed.cancelled() => None,
-                };
-                let Some(first) = first else { break };
-                writer.encode_frame(&first, &mut buf);
-                writer.drain_into(&mut rx, &mut buf);
-                if writer.inner.in_flight.load(Ordering::Acquire) > 0 && buf.len() < WRITE_BATCH_BYTES {
-                    // More answers on this connection are being worked on: give those tasks a
-                    // turn first and send what they produce in the same write (under load one
-                    // syscall instead of several). With nothing in flight the answer goes at once.
-                    tokio::task::yield_now().await;
-                    writer.drain_into(&mut rx, &mut buf);
-                }
-                if let Err(e) = write_half.write_all(&buf).await {
-                    tracing::debug!(peer = %writer.inner.peer, cause = %e, "write failed");
+        tokio::spawn(channel.clone().write_loop(rx, write_half));
+        tokio::spawn(channel.clone().read_loop(
+            FramedRead::with_capacity(read_half, codec, 64 * 1024),
+            dispatcher,
+            stop,
+        ));
+        Ok(channel)
+    }
+
+    /// Writer: takes everything queued, encodes it into one buffer, one write.
+    async fn write_loop(self, mut rx: mpsc::Receiver<RemotingCommand>, mut write_half: OwnedWriteHalf) {
+        let mut buf = BytesMut::with_capacity(64 * 1024);
+        loop {
+            let first = tokio::select! {
+                cmd = rx.recv() => cmd,
+                () = self.inner.closed.cancelled() => None,
+            };
+            let Some(first) = first else { break };
+            self.encode_frame(&first, &mut buf);
+            self.drain_into(&mut rx, &mut buf);
+            if self.inner.in_flight.load(Ordering::Acquire) > 0 && buf.len() < WRITE_BATCH_BYTES {
+                // More answers on this connection are being worked on: give those tasks a
+                // turn first and send what they produce in the same write (under load one
+                // syscall instead of several). With nothing in flight the answer goes at once.
+                tokio::task::yield_now().await;
+                self.drain_into(&mut rx, &mut buf);
+            }
+            if let Err(e) = write_half.write_all(&buf).await {
+                tracing::debug!(peer = %self.inner.peer, cause = %e, "write failed");
+                break;
+            }
+            buf.clear();
+            if buf.capacity() > 4 * WRITE_BATCH_BYTES {
+                buf = BytesMut::with_capacity(64 * 1024);
+            }
+        }
+        let _ = write_half.shutdown().await;
+        self.close();
+    }
+
+    /// Reader: responses complete pending calls, requests go to the dispatcher.
+    async fn read_loop(
+        self,
+        mut frames: FramedRead<OwnedReadHalf, RemotingCodec>,
+        dispatcher: Arc<Dispatcher>,
+        stop: CancellationToken,
+    ) {
+        loop {
+            let next = tokio::select! {
+                next = frames.next() => next,
+                () = self.inner.closed.cancelled() => break,
+                () = stop.cancelled() => break,
+            };
+            match next {
+                Some(Ok(cmd)) if cmd.is_response() => self.complete(cmd),
+                Some(Ok(cmd)) => dispatcher.dispatch(&self, cmd),
+                Some(Err(e)) => {
+                    tracing::warn!(peer = %self.inner.peer, cause = %e, "closing connection on bad frame");
                     break;
                 }
-                buf.clear();
-                if buf.capacity() > 4 * WRITE_BATCH_BYTES {
-                    buf = BytesMut::with_capacity(64 * 1024);
-                }
+                None => break,
             }
-            let _ = write_half.shutdown().await;
-            writer.close();
-        });
-
-        // Reader: responses complete pending calls, requests go to the dispatcher.
-        let reader = channel.clone();
-        tokio::spawn(async move {
-            let mut frames = FramedRead::with_capacity(read_half, codec, 64 * 1024);
-            loop {
-                let next = tokio::select! {
-                    next = frames.next() => next,
-                    () = reader.inner.closed.cancelled() => break,
-                    () = stop.cancelled() => break,
-                };
-                match next {
-                    Some(Ok(cmd)) if cmd.is_response() => reader.complete(cmd),
-                    Some(Ok(cmd)) => dispatcher.dispatch(&reader, cmd),
-                    Some(Err(e)) => {
-                        tracing::warn!(peer = %reader.inner.peer, cause = %e, "closing connection on bad frame");
-                        break;
-                    }
-                    None => break,
-                }
-            }
-            if !stop.is_cancelled() {
-                reader.close();
-            }
-            dispatcher.on_close(&reader);
-        });
-        Ok(channel)
+        }
+        if !stop.is_cancelled() {
+            self.close();
+        }
+        dispatcher.on_close(&self);
     }
 
     fn encode_frame(&self, cmd: &RemotingCommand, buf: &mut BytesMut) {

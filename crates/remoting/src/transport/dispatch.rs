@@ -1,6 +1,5 @@
-//! Routing of incoming requests to processors by request code.
+//! Handing incoming requests to the one processor a server or client installs.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -9,7 +8,7 @@ use std::task::{Context, Waker};
 use tokio_util::task::TaskTracker;
 
 use super::Channel;
-use crate::{RemotingCommand, RequestCode, ResponseCode};
+use crate::{RemotingCommand, ResponseCode};
 
 /// The future a processor returns: the response, or `None` for no answer.
 pub type ProcessorFuture = Pin<Box<dyn Future<Output = Option<RemotingCommand>> + Send + 'static>>;
@@ -21,7 +20,8 @@ pub struct RequestContext {
     pub channel: Channel,
 }
 
-/// Handles the requests of the codes it is registered for.
+/// Handles every request of a connection end: a server's or a client's single processor,
+/// which matches the request code itself.
 ///
 /// The returned response is sent with the request's opaque and serialization; the server
 /// drops it for one-way requests. Processors map their own errors to response codes.
@@ -48,41 +48,35 @@ pub trait ChannelEventListener: Send + Sync + 'static {
     fn on_close(&self, _channel: &Channel) {}
 }
 
-/// A table of processors by request code, with an optional fallback.
+/// The processor for incoming requests (none: every request is answered
+/// REQUEST_CODE_NOT_SUPPORTED) and the connection event listener.
 #[derive(Clone, Default)]
 pub struct Dispatcher {
-    table: HashMap<i32, Arc<dyn RequestProcessor>>,
-    fallback: Option<Arc<dyn RequestProcessor>>,
+    processor: Option<Arc<dyn RequestProcessor>>,
     listener: Option<Arc<dyn ChannelEventListener>>,
     pub(crate) tracker: TaskTracker,
 }
 
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dispatcher").field("codes", &self.table.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Dispatcher")
+            .field("processor", &self.processor.is_some())
+            .field("listener", &self.listener.is_some())
+            .finish_non_exhaustive()
     }
 }
 
 impl Dispatcher {
-    /// An empty table: every request is answered REQUEST_CODE_NOT_SUPPORTED.
+    /// No processor: every request is answered REQUEST_CODE_NOT_SUPPORTED.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Registers `processor` for each of `codes`.
+    /// Installs the processor every request goes to.
     #[must_use]
-    pub fn register(mut self, codes: &[RequestCode], processor: Arc<dyn RequestProcessor>) -> Self {
-        for code in codes {
-            self.table.insert(code.value(), Arc::clone(&processor));
-        }
-        self
-    }
-
-    /// Registers a processor for every code not in the table.
-    #[must_use]
-    pub fn fallback(mut self, processor: Arc<dyn RequestProcessor>) -> Self {
-        self.fallback = Some(processor);
+    pub fn processor(mut self, processor: Arc<dyn RequestProcessor>) -> Self {
+        self.processor = Some(processor);
         self
     }
 
@@ -105,23 +99,14 @@ impl Dispatcher {
         }
     }
 
-    /// Runs the processor for `request` in its own task and sends the answer on `channel`.
+    /// Runs the processor on `request` and sends the answer on `channel`: inline until the
+    /// processor first waits, then in a task of its own.
     pub(crate) fn dispatch(&self, channel: &Channel, request: RemotingCommand) {
-        let processor = self.table.get(&request.code).or(self.fallback.as_ref()).cloned();
-        let oneway = request.is_oneway();
-        let Some(processor) = processor else {
-            if !oneway {
-                let answer = RemotingCommand::error(
-                    ResponseCode::RequestCodeNotSupported,
-                    format!(" request type {} not supported", request.code),
-                );
-                // Generic errors go out as JSON, as the official server does.
-                let mut answer = answer.answering(&request);
-                answer.serialize_type = crate::SerializeType::Json;
-                channel.send_response_nowait(answer);
-            }
+        let Some(processor) = self.processor.clone() else {
+            not_supported(channel, &request);
             return;
         };
+        let oneway = request.is_oneway();
         let opaque = request.opaque;
         let serialize_type = request.serialize_type;
         let channel = channel.clone();
@@ -147,4 +132,19 @@ impl Dispatcher {
             self.tracker.spawn(task);
         }
     }
+}
+
+/// Answers a request no processor takes (unless it is one-way).
+fn not_supported(channel: &Channel, request: &RemotingCommand) {
+    if request.is_oneway() {
+        return;
+    }
+    let answer = RemotingCommand::error(
+        ResponseCode::RequestCodeNotSupported,
+        format!(" request type {} not supported", request.code),
+    );
+    // Generic errors go out as JSON, as the official server does.
+    let mut answer = answer.answering(request);
+    answer.serialize_type = crate::SerializeType::Json;
+    channel.send_response_nowait(answer);
 }

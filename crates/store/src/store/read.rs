@@ -1,23 +1,92 @@
-//! Reads: pulls, offsets, lookups, stats.
+//! `Reader`: pulls, offsets, lookups by time, offset and key.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use rmq_common::message::MessageExt;
 use rmq_common::property;
 
-use super::{readahead, MessageStore};
-use crate::consume_queue::CqUnit;
+use super::marks::Marks;
+use super::queues::QueueTable;
+use super::readahead::ReadAheadService;
+use crate::commit_log::CommitLog;
+use crate::config::TransferLimits;
+use crate::consume_queue::{ConsumeQueue, CqUnit};
+use crate::index::IndexService;
+use crate::offset::PhyOffset;
 use crate::result::{GetMessageResult, GetMessageStatus, QueryResult};
 
 /// Units scanned at most per get (so a filtered pull cannot scan forever).
 const MAX_SCAN_UNITS: usize = 16_000;
 
-impl MessageStore {
+/// Reads the store.
+#[derive(Debug)]
+pub(crate) struct Reader {
+    log: Arc<CommitLog>,
+    queues: Arc<QueueTable>,
+    index: Arc<IndexService>,
+    marks: Arc<Marks>,
+    transfer: TransferLimits,
+    /// Bytes of commit log assumed cached (accessMessageInMemoryMaxRatio percent of RAM).
+    memory_budget: u64,
+    read_ahead: ReadAheadService,
+}
+
+/// What a reader reads.
+pub(crate) struct ReaderParts {
+    pub(crate) log: Arc<CommitLog>,
+    pub(crate) queues: Arc<QueueTable>,
+    pub(crate) index: Arc<IndexService>,
+    pub(crate) marks: Arc<Marks>,
+}
+
+/// A pull's progress through the units of a queue.
+#[derive(Debug, Default)]
+struct Scan {
+    messages: Vec<Bytes>,
+    bytes: usize,
+    scanned: usize,
+    removed: bool,
+    first_phy: Option<PhyOffset>,
+    last_end: Option<PhyOffset>,
+}
+
+impl Reader {
+    pub(crate) fn new(p: ReaderParts, transfer: TransferLimits, memory_ratio: u32) -> Self {
+        let ReaderParts { log, queues, index, marks } = p;
+        let memory_budget = physical_memory() / 100 * u64::from(memory_ratio);
+        let read_ahead = ReadAheadService::new(Arc::clone(&log), Arc::clone(&marks));
+        Self { log, queues, index, marks, transfer, memory_budget, read_ahead }
+    }
+
+    /// The commit log read.
+    pub(crate) fn log(&self) -> &CommitLog {
+        &self.log
+    }
+
+    /// The commit log, shared (for the warmer thread).
+    pub(crate) fn log_handle(&self) -> Arc<CommitLog> {
+        Arc::clone(&self.log)
+    }
+
+    /// The marks, shared (for the warmer thread).
+    pub(crate) fn marks_handle(&self) -> Arc<Marks> {
+        Arc::clone(&self.marks)
+    }
+
+    /// The published end of the commit log.
+    pub(crate) fn end(&self) -> PhyOffset {
+        self.marks.end()
+    }
+
+    /// The key index read.
+    pub(crate) fn index(&self) -> &IndexService {
+        &self.index
+    }
+
     /// Up to `max_msgs` records of a queue from `offset` whose tag code passes `filter`,
     /// with the status and next offset RocketMQ's pull protocol expects.
-    pub fn get_messages(
+    pub(crate) fn get_messages(
         &self,
         topic: &str,
         queue_id: i32,
@@ -33,7 +102,7 @@ impl MessageStore {
             messages: Vec::new(),
             suggest_pull_from_slave: false,
         };
-        let Some(cq) = self.queue(topic, queue_id) else {
+        let Some(cq) = self.queues.get(topic, queue_id) else {
             return empty(GetMessageStatus::NoMatchedLogicQueue, 0, 0, 0);
         };
         let (min, max) = (cq.min_offset(), cq.max_offset());
@@ -49,110 +118,116 @@ impl MessageStore {
         if offset > max {
             return empty(GetMessageStatus::OffsetOverflowBadly, if min == 0 { min } else { max }, min, max);
         }
-        let log_min = i64::try_from(self.log.min_offset()).unwrap_or(0);
         let max_msgs = usize::try_from(max_msgs).unwrap_or(32);
-        let max_phy = self.max_phy.load(Ordering::Acquire);
-        let budget = self.memory_budget();
-        let scan_limit = MAX_SCAN_UNITS.min(usize::try_from(max - offset).unwrap_or(0));
-        let mut messages = Vec::new();
-        let mut bytes = 0usize;
-        let mut scanned = 0i64;
-        let mut removed = false;
-        let mut first_phy = None;
-        let mut last_end = 0u64;
-        // Read units in small chunks: a pull usually needs a few dozen of them.
-        'scan: while usize::try_from(scanned).unwrap_or(0) < scan_limit {
-            let chunk = (scan_limit - usize::try_from(scanned).unwrap_or(0)).min(max_msgs.max(16) * 2);
-            let units = cq.units(offset + scanned, chunk);
-            if units.is_empty() {
-                break;
-            }
-            for u in &units {
-                let size = usize::try_from(u.size).unwrap_or(0);
-                if messages.len() >= max_msgs || self.batch_full(&messages, bytes, size, max_phy, budget, u) {
-                    break 'scan;
-                }
-                first_phy.get_or_insert(u.phy_offset);
-                scanned += 1;
-                if u.size == i32::MAX {
-                    continue; // blank unit
-                }
-                if u.phy_offset < log_min {
-                    removed = true;
-                    continue;
-                }
-                if !filter(u.tag_code) {
-                    continue;
-                }
-                match self.log.read(u64::try_from(u.phy_offset).unwrap_or(0), usize::try_from(u.size).unwrap_or(0)) {
-                    Some(rec) => {
-                        bytes += rec.len();
-                        last_end = u64::try_from(u.phy_offset).unwrap_or(0) + rec.len() as u64;
-                        messages.push(rec);
-                    }
-                    None => removed = true,
-                }
-            }
+        let scan = self.scan(&cq, offset, max_msgs, filter);
+        if let Some(end) = scan.last_end {
+            self.read_ahead.after_read(Arc::as_ptr(&cq) as usize, end);
         }
-        if last_end > 0 {
-            self.read_ahead_from(Arc::as_ptr(&cq) as usize, last_end);
-        }
-        let next = offset + scanned;
-        let status = if !messages.is_empty() {
+        let status = if !scan.messages.is_empty() {
             GetMessageStatus::Found
-        } else if removed {
+        } else if scan.removed {
             GetMessageStatus::MessageWasRemoving
         } else {
             GetMessageStatus::NoMatchedMessage
         };
-        let behind = self
-            .max_phy
-            .load(Ordering::Acquire)
-            .saturating_sub(first_phy.map_or(u64::MAX, |p| u64::try_from(p).unwrap_or(0)));
+        let far = scan.first_phy.is_some_and(|p| self.marks.end().since(p) > self.memory_budget);
         GetMessageResult {
             status,
-            next_begin_offset: next,
+            next_begin_offset: offset.saturating_add(i64::try_from(scan.scanned).unwrap_or(i64::MAX)),
             min_offset: min,
             max_offset: max,
-            messages,
-            suggest_pull_from_slave: behind > self.memory_budget(),
+            messages: scan.messages,
+            suggest_pull_from_slave: far,
         }
     }
 
+    /// Reads units from `offset` in small chunks (a pull usually needs a few dozen) and the
+    /// records they point at.
+    fn scan(&self, cq: &ConsumeQueue, offset: i64, max_msgs: usize, filter: &dyn Fn(i64) -> bool) -> Scan {
+        let log_min = self.log.min_offset();
+        let end = self.marks.end();
+        let left = usize::try_from(cq.max_offset().saturating_sub(offset)).unwrap_or(0);
+        let scan_limit = MAX_SCAN_UNITS.min(left);
+        let mut s = Scan::default();
+        while s.scanned < scan_limit {
+            let chunk = (scan_limit - s.scanned).min(max_msgs.max(16) * 2);
+            let from = offset.saturating_add(i64::try_from(s.scanned).unwrap_or(i64::MAX));
+            let units = cq.units(from, chunk);
+            if units.is_empty() {
+                break;
+            }
+            for u in &units {
+                if s.messages.len() >= max_msgs || self.batch_full(&s, u, end) {
+                    return s;
+                }
+                self.take(&mut s, u, log_min, filter);
+            }
+        }
+        s
+    }
+
+    /// Counts unit `u` as scanned and takes its record if it passes.
+    fn take(&self, s: &mut Scan, u: &CqUnit, log_min: PhyOffset, filter: &dyn Fn(i64) -> bool) {
+        s.first_phy.get_or_insert(PhyOffset::from_wire(u.phy_offset).unwrap_or(PhyOffset::ZERO));
+        s.scanned += 1;
+        if u.size == i32::MAX {
+            return; // blank unit
+        }
+        let Some((phy, len)) = u.record() else { return };
+        if phy < log_min {
+            s.removed = true;
+            return;
+        }
+        if !filter(u.tag_code) {
+            return;
+        }
+        match self.log.read(phy, len) {
+            Some(rec) => {
+                s.bytes += rec.len();
+                s.last_end = Some(phy.plus_len(rec.len()));
+                s.messages.push(rec);
+            }
+            None => s.removed = true,
+        }
+    }
+
+    /// RocketMQ's `isTheBatchFull`: once something is taken, stop at the count or byte limit
+    /// of where this unit's record lies (in memory or on disk).
+    fn batch_full(&self, s: &Scan, u: &CqUnit, end: PhyOffset) -> bool {
+        if s.messages.is_empty() {
+            return false;
+        }
+        let size = usize::try_from(u.size).unwrap_or(0);
+        let behind = end.since(PhyOffset::from_wire(u.phy_offset).unwrap_or(PhyOffset::ZERO));
+        let limit = if behind > self.memory_budget { self.transfer.on_disk } else { self.transfer.in_memory };
+        s.bytes + size > limit.bytes || s.messages.len() >= limit.count
+    }
+
     /// Max logical offset of a queue (0 if none).
-    #[must_use]
-    pub fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
-        self.queue(topic, queue_id).map_or(0, |q| q.max_offset())
+    pub(crate) fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
+        self.queues.get(topic, queue_id).map_or(0, |q| q.max_offset())
     }
 
     /// Min logical offset of a queue (0 if none).
-    #[must_use]
-    pub fn min_offset(&self, topic: &str, queue_id: i32) -> i64 {
-        self.queue(topic, queue_id).map_or(0, |q| q.min_offset())
+    pub(crate) fn min_offset(&self, topic: &str, queue_id: i32) -> i64 {
+        self.queues.get(topic, queue_id).map_or(0, |q| q.min_offset())
     }
 
-    fn unit(&self, topic: &str, queue_id: i32, offset: i64) -> Option<CqUnit> {
-        self.queue(topic, queue_id)?.unit(offset).filter(|u| u.size != i32::MAX && u.size > 0)
+    /// Where the record of a queue's message lies, if it is there.
+    fn record_of(&self, topic: &str, queue_id: i32, offset: i64) -> Option<(PhyOffset, usize)> {
+        self.queues.get(topic, queue_id)?.unit(offset)?.record()
     }
 
     /// Store time of the message at a logical offset.
-    #[must_use]
-    pub fn store_time_of(&self, topic: &str, queue_id: i32, offset: i64) -> Option<i64> {
-        let u = self.unit(topic, queue_id, offset)?;
-        let rec = self.log.read(u64::try_from(u.phy_offset).ok()?, usize::try_from(u.size).ok()?)?;
-        rmq_common::message::MessageExt::decode(&rec).ok().map(|m| m.store_timestamp)
-    }
-
-    /// Store time of the earliest message of a queue.
-    #[must_use]
-    pub fn earliest_message_time(&self, topic: &str, queue_id: i32) -> Option<i64> {
-        self.store_time_of(topic, queue_id, self.min_offset(topic, queue_id))
+    pub(crate) fn store_time_of(&self, topic: &str, queue_id: i32, offset: i64) -> Option<i64> {
+        let (phy, len) = self.record_of(topic, queue_id, offset)?;
+        let rec = self.log.read(phy, len)?;
+        MessageExt::decode(&rec).ok().map(|m| m.store_timestamp)
     }
 
     /// The first logical offset whose store time is at or after `timestamp` (binary search);
     /// max offset when every message is older.
-    #[must_use]
-    pub fn offset_by_time(&self, topic: &str, queue_id: i32, timestamp: i64) -> i64 {
+    pub(crate) fn offset_by_time(&self, topic: &str, queue_id: i32, timestamp: i64) -> i64 {
         let (mut lo, mut hi) = (self.min_offset(topic, queue_id), self.max_offset(topic, queue_id));
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
@@ -165,23 +240,17 @@ impl MessageStore {
     }
 
     /// Whether the message at a logical offset is likely no longer in memory.
-    #[must_use]
-    pub fn is_in_disk(&self, topic: &str, queue_id: i32, offset: i64) -> bool {
-        self.unit(topic, queue_id, offset).is_some_and(|u| {
-            self.max_phy.load(Ordering::Acquire).saturating_sub(u64::try_from(u.phy_offset).unwrap_or(0))
-                > self.memory_budget()
-        })
+    pub(crate) fn is_in_disk(&self, topic: &str, queue_id: i32, offset: i64) -> bool {
+        self.record_of(topic, queue_id, offset).is_some_and(|(phy, _)| self.marks.end().since(phy) > self.memory_budget)
     }
 
     /// The record at a commit-log offset.
-    #[must_use]
-    pub fn message_by_offset(&self, phy_offset: i64) -> Option<Bytes> {
-        self.log.record_at(u64::try_from(phy_offset).ok()?, self.max_phy.load(Ordering::Acquire))
+    pub(crate) fn message_at(&self, phy: PhyOffset) -> Option<Bytes> {
+        self.log.record_at(phy, self.marks.end())
     }
 
     /// Records indexed under `topic#key` stored within `[begin, end]`, newest first, at most `max`.
-    #[must_use]
-    pub fn query_by_key(&self, topic: &str, key: &str, max: u32, begin: i64, end: i64) -> QueryResult {
+    pub(crate) fn query_by_key(&self, topic: &str, key: &str, max: u32, begin: i64, end: i64) -> QueryResult {
         let max = usize::try_from(max).unwrap_or(usize::MAX);
         let end = if end <= 0 { i64::MAX } else { end };
         let begin = begin.max(0);
@@ -191,12 +260,9 @@ impl MessageStore {
             if messages.len() >= max {
                 break;
             }
-            let Some(r) = self.message_by_offset(phy) else { continue };
+            let Some(r) = PhyOffset::from_wire(phy).and_then(|p| self.message_at(p)) else { continue };
             let Ok(m) = MessageExt::decode_checked(&r, false) else { continue };
-            let matches = m.topic == topic
-                && (property::get(&m.properties, property::UNIQ_KEY) == Some(key)
-                    || property::get(&m.properties, property::KEYS).is_some_and(|ks| ks.split(' ').any(|k| k == key)));
-            if matches && m.store_timestamp >= begin && m.store_timestamp <= end {
+            if m.topic == topic && has_key(&m.properties, key) && (begin..=end).contains(&m.store_timestamp) {
                 messages.push(r);
             }
         }
@@ -205,96 +271,36 @@ impl MessageStore {
     }
 
     /// Raw units of a consume queue: (commit-log offset, size, tag code).
-    #[must_use]
-    pub fn consume_queue_units(&self, topic: &str, queue_id: i32, from: i64, count: u32) -> Vec<(i64, i32, i64)> {
-        self.queue(topic, queue_id)
-            .map(|q| {
-                q.units(from, usize::try_from(count).unwrap_or(0))
-                    .into_iter()
-                    .map(|u| (u.phy_offset, u.size, u.tag_code))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Deletes a topic's consume queues.
-    pub fn delete_topic(&self, topic: &str) {
-        if let Some(qs) = self.queues.write().remove(topic) {
-            for q in qs.values() {
-                q.destroy();
-            }
-        }
-        let _ = std::fs::remove_dir_all(self.config.root.join("consumequeue").join(topic));
+    pub(crate) fn consume_queue_units(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        from: i64,
+        count: u32,
+    ) -> Vec<(i64, i32, i64)> {
+        let Some(q) = self.queues.get(topic, queue_id) else { return Vec::new() };
+        let units = q.units(from, usize::try_from(count).unwrap_or(0));
+        units.into_iter().map(|u| (u.phy_offset, u.size, u.tag_code)).collect()
     }
 
     /// Store time of the oldest message in the commit log (0 when empty).
-    #[must_use]
-    pub fn earliest_store_time(&self) -> i64 {
+    pub(crate) fn earliest_store_time(&self) -> i64 {
         let mut pos = self.log.min_offset();
         // Skip a leading blank record, if the first file starts with one.
         for _ in 0..2 {
-            match self.log.record_at(pos, self.max_phy.load(Ordering::Acquire)) {
-                Some(r) => return rmq_common::message::MessageExt::decode(&r).map_or(0, |m| m.store_timestamp),
-                None => pos = pos - pos % self.log.file_size() + self.log.file_size(),
+            match self.message_at(pos) {
+                Some(r) => return MessageExt::decode(&r).map_or(0, |m| m.store_timestamp),
+                None => pos = pos.plus(pos.left_in_file(self.log.file_size())),
             }
         }
         0
     }
-
-    /// Max commit-log offset.
-    #[must_use]
-    pub fn max_phy_offset(&self) -> i64 {
-        i64::try_from(self.max_phy.load(Ordering::Acquire)).unwrap_or(0)
-    }
-
-    /// Figures for GET_BROKER_RUNTIME_INFO.
-    #[must_use]
-    pub fn runtime_info(&self) -> Vec<(String, String)> {
-        let max = self.max_phy.load(Ordering::Acquire);
-        let flushed = self.flushed.load(Ordering::Acquire);
-        let permille = self.disk_used_permille.load(Ordering::Relaxed);
-        let ratio = format!("{}.{:03}", permille / 1000, permille % 1000);
-        let times = self.put_total.load(Ordering::Relaxed);
-        let bytes = self.put_bytes.load(Ordering::Relaxed);
-        vec![
-            ("commitLogMaxOffset".into(), max.to_string()),
-            ("commitLogMinOffset".into(), self.log.min_offset().to_string()),
-            ("remainHowManyDataToFlush".into(), max.saturating_sub(flushed).to_string()),
-            ("commitLogDiskRatio".into(), ratio.clone()),
-            ("commitLogDirCapacity".into(), format!("Total : {} bytes", self.log.disk_size())),
-            ("dispatchBehindBytes".into(), "0".into()),
-            ("putMessageEntireTimeMax".into(), self.put_latency.max_ms().to_string()),
-            ("putMessageDistributeTime".into(), self.put_latency.distribution()),
-            ("putMessageAverageTimeMicros".into(), self.put_latency.mean_us().to_string()),
-            ("flushDistributeTime".into(), self.flush_latency.distribution()),
-            ("flushTimeMax".into(), self.flush_latency.max_ms().to_string()),
-            ("earliestMessageTimeStamp".into(), self.earliest_store_time().to_string()),
-            ("storeMsgTotal".into(), self.put_total.load(Ordering::Relaxed).to_string()),
-            ("storeBytesTotal".into(), self.put_bytes.load(Ordering::Relaxed).to_string()),
-            ("indexFileCount".into(), self.index.file_count().to_string()),
-            ("indexLastUpdatePhyOffset".into(), self.index.last_update().1.to_string()),
-            // The 5.x names of the figures above, and the 5.x keys with nothing behind them
-            // here (no dispatch buffer, no transient store pool: Integer.MAX_VALUE as 5.x).
-            ("putMessageTimesTotal".into(), times.to_string()),
-            ("putMessageSizeTotal".into(), bytes.to_string()),
-            ("putMessageAverageSize".into(), format!("{:.1}", average(bytes, times))),
-            ("putLatency99".into(), format!("{:.2}", self.put_latency.percentile_ms(0.99))),
-            ("putLatency999".into(), format!("{:.2}", self.put_latency.percentile_ms(0.999))),
-            ("dispatchMaxBuffer".into(), "0".into()),
-            ("remainTransientStoreBufferNumbs".into(), i32::MAX.to_string()),
-            (format!("commitLogDiskRatio_{}", self.config.commit_log_path().display()), ratio.clone()),
-            ("consumeQueueDiskRatio".into(), ratio),
-        ]
-    }
 }
 
-#[allow(clippy::cast_precision_loss)]
-fn average(total: u64, count: u64) -> f64 {
-    if count == 0 {
-        0.0
-    } else {
-        total as f64 / count as f64
-    }
+/// Whether a message carries `key` as its unique key or among its keys.
+fn has_key(props: &[(String, String)], key: &str) -> bool {
+    property::get(props, property::UNIQ_KEY) == Some(key)
+        || property::get(props, property::KEYS).is_some_and(|ks| ks.split(' ').any(|k| k == key))
 }
 
 /// Physical memory in bytes (8 GiB when /proc/meminfo is unreadable).
@@ -311,43 +317,4 @@ fn physical_memory() -> u64 {
             .unwrap_or(8 * 1024 * 1024);
         kib * 1024
     })
-}
-
-impl MessageStore {
-    /// For queue `key`, whose reader got up to `end`, far behind the writer: starts background
-    /// reads of the commit log after it and drops what every such reader has long passed
-    /// (store/readahead.rs).
-    fn read_ahead_from(&self, key: usize, end: u64) {
-        if self.max_phy.load(Ordering::Acquire).saturating_sub(end) <= readahead::WINDOW {
-            self.read_ahead.forget(key);
-            return;
-        }
-        let plan = self
-            .read_ahead
-            .plan(key, end, std::time::Instant::now(), |from, to| self.log.cached_fraction(from, to) < 0.5);
-        if let Some((from, to)) = plan.fetch {
-            self.log.will_need(from, to);
-        }
-        for (from, to) in plan.evict {
-            if let Err(e) = self.log.evict(from, to) {
-                tracing::debug!(from, to, error = %e, "dropping a passed commit-log range from the page cache failed");
-            }
-        }
-    }
-
-    /// Bytes of commit log assumed cached: accessMessageInMemoryMaxRatio percent of RAM.
-    /// RocketMQ's `isTheBatchFull`: once something is taken, stop at the count or byte limit
-    /// of where this unit's record lies (in memory or on disk).
-    fn batch_full(&self, taken: &[Bytes], bytes: usize, size: usize, max_phy: u64, budget: u64, u: &CqUnit) -> bool {
-        if taken.is_empty() {
-            return false;
-        }
-        let behind = max_phy.saturating_sub(u64::try_from(u.phy_offset).unwrap_or(0));
-        let limit = if behind > budget { self.config.transfer.on_disk } else { self.config.transfer.in_memory };
-        bytes + size > limit.bytes || taken.len() >= limit.count
-    }
-
-    fn memory_budget(&self) -> u64 {
-        physical_memory() / 100 * u64::from(self.config.access_message_in_memory_max_ratio)
-    }
 }

@@ -18,9 +18,14 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+
+use super::marks::Marks;
+use crate::commit_log::CommitLog;
+use crate::offset::PhyOffset;
 
 /// How far ahead of a reader the commit log is requested.
 pub(super) const WINDOW: u64 = 128 * 1024 * 1024;
@@ -123,6 +128,45 @@ impl ReadAhead {
     }
 }
 
+/// Read-ahead and drop-behind applied to the commit log.
+#[derive(Debug)]
+pub(super) struct ReadAheadService {
+    log: Arc<CommitLog>,
+    marks: Arc<Marks>,
+    state: ReadAhead,
+}
+
+impl ReadAheadService {
+    pub(super) fn new(log: Arc<CommitLog>, marks: Arc<Marks>) -> Self {
+        Self { log, marks, state: ReadAhead::default() }
+    }
+
+    /// For queue `key`, whose reader got up to `end`: when far behind the writer, starts
+    /// background reads of the commit log after it and drops what every such reader has long
+    /// passed.
+    pub(super) fn after_read(&self, key: usize, end: PhyOffset) {
+        if self.marks.end().since(end) <= WINDOW {
+            self.state.forget(key);
+            return;
+        }
+        let plan = self.state.plan(key, end.get(), Instant::now(), |from, to| {
+            self.log.mostly_uncached(
+                PhyOffset::new(from).unwrap_or(PhyOffset::MAX),
+                PhyOffset::new(to).unwrap_or(PhyOffset::MAX),
+            )
+        });
+        let at = |v: u64| PhyOffset::new(v).unwrap_or(PhyOffset::MAX);
+        if let Some((from, to)) = plan.fetch {
+            self.log.will_need(at(from), at(to));
+        }
+        for (from, to) in plan.evict {
+            if let Err(e) = self.log.evict(at(from), at(to)) {
+                tracing::debug!(from, to, error = %e, "dropping a passed commit-log range from the page cache failed");
+            }
+        }
+    }
+}
+
 impl State {
     /// The range to request for a reader at `end`, if any: a window ahead of it, extended in
     /// steps.
@@ -217,7 +261,7 @@ mod tests {
         let ra = ReadAhead::default();
         let now = Instant::now();
         let hot = |_, _| false;
-        for end in (0..10 * WINDOW).step_by(STEP as usize) {
+        for end in (0..10 * WINDOW).step_by(usize::try_from(STEP).unwrap()) {
             assert!(ra.plan(1, end, now, hot).evict.is_empty());
         }
     }

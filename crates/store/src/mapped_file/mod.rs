@@ -4,15 +4,17 @@
 //! through the mapping can never hit a hole on a full disk and raise SIGBUS), and the mapping
 //! lives as long as the `MappedFile`; no reference into the mapping escapes this module.
 //!
-//! Two ways in. Files whose bytes are rewritten in place (the index) go through a lock:
-//! `write` under the write lock, `read` / `with_slice` under the read lock. Append-only files
-//! (commit log, consume queues) use `append` / `read_published`: their owner serialises appends
-//! and publishes how far the file is written with a Release store after writing, readers read
-//! only below a position they loaded with Acquire, so no byte is read while it is written, and
-//! appends take no lock. Readers take the read lock only to exclude truncation (`zero_from`,
-//! the one write to published bytes). Under load, pulls and the writer no longer park on each
-//! other.
+//! Two types, two ways in. [`MappedFile`] is for files whose bytes are rewritten in place (the
+//! index): `write` under its write lock, `read` / `with_slice` under its read lock.
+//! [`AppendFile`] (append.rs) is for append-only files (commit log, consume queues): it owns
+//! the watermark below which bytes are published, appends take a writer mutex of their own and
+//! no map lock, and reads are clamped to the watermark, so no byte is read while it is written
+//! whatever the callers do.
 #![allow(unsafe_code)]
+
+mod append;
+
+pub use append::{AppendFile, Published};
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::io::AsRawFd;
@@ -61,9 +63,11 @@ impl MappedFile {
         if current < size as u64 {
             allocate(&file, size)?;
         }
-        // SAFETY: the file is open read-write and at least `size` bytes long (allocated above);
-        // the mapping is only accessed through `self.map`'s lock, and the store's directory lock
-        // keeps other processes of ours from truncating the file underneath the mapping.
+        // SAFETY: the file is open read-write and at least `size` bytes long (allocated above),
+        // so every byte of the mapping is backed by the file. Other processes of ours cannot
+        // truncate it underneath the mapping: the store's directory lock keeps them out. Within
+        // this process every access goes through this module: the map lock (`write`, `read`,
+        // `with_slice`), or `AppendFile`'s watermark discipline (append.rs).
         let mut map = unsafe { memmap2::MmapOptions::new().len(size).map_mut(&file)? };
         let base = map.as_mut_ptr() as usize;
         Ok(Self { path: path.to_owned(), start, size, map: RwLock::new(map), base, file })
@@ -109,45 +113,6 @@ impl MappedFile {
         let map = self.map.read();
         let end = pos.saturating_add(len).min(self.size);
         f(map.get(pos..end).unwrap_or(&[]))
-    }
-
-    /// Appends `data` at `pos` without the lock (append-only files; see the module docs: the
-    /// caller serialises appends and publishes the new end only after this returns).
-    ///
-    /// # Panics
-    /// If the write would end past the file; callers check room first.
-    pub fn append(&self, pos: usize, data: &[u8]) {
-        assert!(pos.checked_add(data.len()).is_some_and(|end| end <= self.size), "append past the file end");
-        // SAFETY: `[base + pos, base + pos + len)` lies inside the mapping (asserted above), which
-        // stays mapped until `self` drops. The module's contract for append-only files: these
-        // bytes are not yet published, so no reader reads them and no other writer writes them
-        // (appends are serialised by the file's owner); `data` cannot overlap the mapping's
-        // unpublished tail because nothing outside this module holds a reference into it.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), (self.base + pos) as *mut u8, data.len()) };
-    }
-
-    /// Copies `len` published bytes from `pos` out (clamped to the file end; see `with_published`).
-    #[must_use]
-    pub fn read_published(&self, pos: usize, len: usize) -> Vec<u8> {
-        self.with_published(pos, len, <[u8]>::to_vec)
-    }
-
-    /// Runs `f` over published bytes `[pos, pos + len)` (clamped to the file end). Takes the
-    /// read lock, which only truncation (`zero_from`) contends for: appends take no lock.
-    pub fn with_published<R>(&self, pos: usize, len: usize, f: impl FnOnce(&[u8]) -> R) -> R {
-        let end = pos.saturating_add(len).min(self.size);
-        if pos >= end {
-            return f(&[]);
-        }
-        let _guard = self.map.read();
-        // SAFETY: `[base + pos, base + end)` lies inside the mapping, which stays mapped while
-        // `self` lives (the slice does not outlive this call). The caller only asks for bytes
-        // published before (Acquire of the end the writer stored with Release after writing);
-        // appends write only unpublished bytes, and the one writer of published bytes,
-        // `zero_from`, is excluded by the read lock held here. So nothing mutates these bytes
-        // while the shared slice exists.
-        let bytes = unsafe { std::slice::from_raw_parts((self.base + pos) as *const u8, end - pos) };
-        f(bytes)
     }
 
     /// Pages `[from, to)` into the page cache and this mapping, writable, before the writer gets
@@ -245,7 +210,7 @@ impl MappedFile {
         // SAFETY: `[base + a, base + b)` lies inside the mapping created in `open`, which stays
         // mapped until `self.map` drops with `self`. For a shared file mapping MADV_DONTNEED only
         // unmaps pages: their contents stay in the page cache and a reader that touches the range
-        // meanwhile faults the same bytes back in, so no access through the lock sees a change.
+        // meanwhile faults the same bytes back in, so no reader sees a change.
         let rc = unsafe { libc::madvise((self.base + a) as *mut libc::c_void, b - a, libc::MADV_DONTNEED) };
         if rc == 0 {
             Ok(())
@@ -275,14 +240,6 @@ impl MappedFile {
             Ok(())
         } else {
             Err(std::io::Error::from_raw_os_error(rc))
-        }
-    }
-
-    /// Zeroes `[pos, end of file)` (truncating a torn tail).
-    pub fn zero_from(&self, pos: usize) {
-        let mut map = self.map.write();
-        if pos < self.size {
-            map[pos..].fill(0);
         }
     }
 }
@@ -339,7 +296,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let size = 16 * 1024 * 1024;
         let f = MappedFile::open(&dir.path().join("00000000000000000000"), 0, size).expect("open");
-        let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let data: Vec<u8> = (0..size).map(|i| u8::try_from(i % 251).unwrap()).collect();
         f.write(0, &data);
         assert!(resident_kb(f.base) >= 15 * 1024, "written pages are resident");
         // Unflushed (dirty) pages keep their bytes too; flush half first.
@@ -359,7 +316,7 @@ mod tests {
         let size = 8 * 1024 * 1024;
         let path = dir.path().join("00000000000000000000");
         let f = MappedFile::open(&path, 0, size).expect("open");
-        let data: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
+        let data: Vec<u8> = (0..size).map(|i| u8::try_from(i % 253).unwrap()).collect();
         f.write(0, &data);
         f.flush(0, size / 2).expect("flush");
         assert!(f.cached_pages(0, size).0 >= size / 4096 - 1, "written pages are cached");
@@ -395,37 +352,5 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "only {cached} of {pages} pages were read ahead");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-    }
-
-    #[test]
-    fn readers_see_every_published_append_whole_while_the_writer_goes_on() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let dir = tempfile::tempdir().expect("tempdir");
-        let size = 4 * 1024 * 1024;
-        let f = std::sync::Arc::new(MappedFile::open(&dir.path().join("cq"), 0, size).expect("open"));
-        let published = std::sync::Arc::new(AtomicUsize::new(0));
-        const UNIT: usize = 64;
-        std::thread::scope(|scope| {
-            for _ in 0..3 {
-                let (f, published) = (&f, &published);
-                scope.spawn(move || {
-                    let mut checked = 0;
-                    while checked < size / UNIT {
-                        let end = published.load(Ordering::Acquire);
-                        while checked * UNIT < end {
-                            let unit = f.read_published(checked * UNIT, UNIT);
-                            let want = (checked % 251) as u8;
-                            assert!(unit.iter().all(|b| *b == want), "unit {checked} read torn or early");
-                            checked += 1;
-                        }
-                        std::hint::spin_loop();
-                    }
-                });
-            }
-            for i in 0..size / UNIT {
-                f.append(i * UNIT, &[(i % 251) as u8; UNIT]);
-                published.store((i + 1) * UNIT, Ordering::Release);
-            }
-        });
     }
 }
