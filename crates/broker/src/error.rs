@@ -69,3 +69,22 @@ impl BrokerError {
 
 /// Handler result: the response to send.
 pub type HandlerResult = Result<RemotingCommand, BrokerError>;
+
+/// Errors that stop the broker from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not open.
+    #[error("message store: {0}")]
+    Store(String),
+    /// A config file could not be loaded or written.
+    #[error(transparent)]
+    Persist(#[from] crate::persist::PersistError),
+    /// A port could not be bound.
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind {
+        /// Address.
+        addr: String,
+        /// Cause.
+        cause: std::io::Error,
+    },
+}

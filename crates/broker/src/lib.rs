@@ -1,31 +1,33 @@
 //! The broker: serves sends, pulls (with long polling), offsets, consumer groups and admin
 //! requests on top of [`rmq_store::MessageStore`], and registers with the name servers.
 //!
-//! [`run`] starts everything and returns after a graceful shutdown.
+//! [`run`] starts everything and returns after a graceful shutdown. Inside, three rooms:
+//! `state` (the tables), `services` (background services, each owning its state) and
+//! `processor` (request handlers, working on a `context::BrokerContext`).
 
-mod broker;
-mod clients;
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless,
+    clippy::too_many_lines
+)]
+
 pub mod config;
-mod delay;
+mod context;
 mod error;
-mod groups;
-mod ha;
-
-mod locks;
-mod long_poll;
-mod offsets;
+mod lifecycle;
 mod persist;
 mod processor;
-mod register;
-mod schedule;
+mod services;
+mod state;
 mod store_config;
-mod timer;
-mod topics;
-mod transaction;
 mod wire;
 
-pub use broker::{run, Broker};
 pub use config::{BrokerConfig, BrokerRole, FlushDiskType};
-pub use error::BrokerError;
+pub use error::{BrokerError, StartError};
+pub use lifecycle::run;
 
 pub(crate) use rmq_common::time::now_ms;

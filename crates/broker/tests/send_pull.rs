@@ -232,3 +232,21 @@ async fn a_configured_transfer_limit_applies() {
     assert_eq!(MessageExt::decode_all(&resp.body).unwrap().len(), 5);
     b.stop().await;
 }
+
+#[tokio::test]
+async fn unserved_codes_and_missing_headers_are_answered_at_the_edge() {
+    let b = start(|_| {}).await;
+    let c = RemotingClient::default();
+    // Codes the broker knows but does not serve (name-server and POP codes), and one it does
+    // not know: the same answer, with the official remark.
+    for code in [RequestCode::RegisterBroker, RequestCode::PopMessage, RequestCode::Unknown(424_242)] {
+        let resp = c.invoke(&b.addr, RemotingCommand::request(code), T).await.unwrap();
+        assert_eq!(resp.response_code(), ResponseCode::RequestCodeNotSupported, "{code}");
+        assert_eq!(resp.remark_str(), format!(" request type {} not supported", code.value()));
+    }
+    // A served code without its required header is refused before any handler runs.
+    let resp = c.invoke(&b.addr, RemotingCommand::request(RequestCode::QueryConsumerOffset), T).await.unwrap();
+    assert_eq!(resp.response_code(), ResponseCode::SystemError);
+    assert!(resp.remark_str().contains("consumerGroup"), "{}", resp.remark_str());
+    b.stop().await;
+}

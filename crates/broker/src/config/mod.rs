@@ -1,5 +1,7 @@
 //! Broker configuration: RocketMQ's broker.conf keys, with the official defaults.
 
+pub mod delay_levels;
+
 pub use rmq_common::properties::{parse_properties, parse_value, render, ConfigError, PropValue};
 
 use std::path::{Path, PathBuf};
@@ -277,7 +279,7 @@ impl BrokerConfig {
         if !(1..=7).contains(&self.broker_permission) {
             return invalid("brokerPermission", format!("{} is not a permission (1..7)", self.broker_permission));
         }
-        crate::delay::parse_delay_levels(&self.message_delay_level)
+        delay_levels::parse_delay_levels(&self.message_delay_level)
             .map_err(|reason| ConfigError::Invalid { key: "messageDelayLevel".into(), reason })?;
         Ok(())
     }

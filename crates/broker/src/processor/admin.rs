@@ -1,7 +1,5 @@
 //! Admin codes for topics, groups and broker config (what the official mqadmin sends).
 
-use std::sync::Arc;
-
 use rmq_remoting::body::{SubscriptionGroupConfig, TopicConfigAndMappingSerializeWrapper, TopicFilterType, TopicList};
 use rmq_remoting::header::{
     CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, GetBrokerConfigResponseHeader,
@@ -10,15 +8,14 @@ use rmq_remoting::header::{
 };
 use rmq_remoting::RemotingCommand;
 
+use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
-use crate::topics::{system, topic_config, validate_topic_name};
-use crate::Broker;
+use crate::state::topics::{system, topic_config, validate_topic_name};
 
 /// UPDATE_AND_CREATE_TOPIC.
-pub fn create_topic(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: CreateTopicRequestHeader = req.header()?;
+pub fn create_topic(ctx: &BrokerContext, h: CreateTopicRequestHeader) -> HandlerResult {
     validate_topic_name(&h.topic).map_err(BrokerError::Invalid)?;
-    if h.topic == broker.config.broker_cluster_name {
+    if h.topic == ctx.config.broker_cluster_name {
         return Err(BrokerError::Invalid(format!("the topic[{}] is conflict with system reserved words", h.topic)));
     }
     if h.read_queue_nums <= 0 || h.write_queue_nums <= 0 || h.read_queue_nums > 1024 || h.write_queue_nums > 1024 {
@@ -28,63 +25,59 @@ pub fn create_topic(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResul
     cfg.topic_filter_type = TopicFilterType::from_name(&h.topic_filter_type).unwrap_or_default();
     cfg.topic_sys_flag = h.topic_sys_flag.unwrap_or(0);
     cfg.order = h.order;
-    broker.topics.upsert(cfg)?;
+    ctx.tables.topics.upsert(cfg)?;
     Ok(RemotingCommand::success())
 }
 
 /// DELETE_TOPIC_IN_BROKER: the config, its consume queues and the offsets on it.
-pub fn delete_topic(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: TopicRequestHeader = req.header()?;
+pub fn delete_topic(ctx: &BrokerContext, h: TopicRequestHeader) -> HandlerResult {
     if system::is_not_sendable(&h.topic) {
         return Err(BrokerError::Invalid(format!("system topic {} cannot be deleted", h.topic)));
     }
-    broker.topics.delete(&h.topic)?;
-    broker.offsets.remove_topic(&h.topic);
-    broker.store.delete_topic(&h.topic);
+    ctx.tables.topics.delete(&h.topic)?;
+    ctx.tables.offsets.remove_topic(&h.topic);
+    ctx.store.delete_topic(&h.topic);
     Ok(RemotingCommand::success())
 }
 
 /// GET_ALL_TOPIC_CONFIG: the 5.x `TopicConfigAndMappingSerializeWrapper`, with the topic count
 /// in the `totalTopicNum` header field (as 5.x).
-pub fn all_topic_config(broker: &Arc<Broker>) -> HandlerResult {
-    let wrapper = TopicConfigAndMappingSerializeWrapper::from(broker.topics.wrapper());
+pub fn all_topic_config(ctx: &BrokerContext) -> HandlerResult {
+    let wrapper = TopicConfigAndMappingSerializeWrapper::from(ctx.tables.topics.wrapper());
     let total = wrapper.topic_config_table.len();
     let body = serde_json::to_vec(&wrapper).unwrap_or_default();
     Ok(RemotingCommand::success().with_ext("totalTopicNum", total.to_string()).with_body(body))
 }
 
 /// GET_TOPIC_NAME_LIST / GET_SYSTEM_TOPIC_LIST_FROM_BROKER.
-pub fn topic_names(broker: &Arc<Broker>, system_only: bool) -> HandlerResult {
-    let names = broker.topics.names().into_iter().filter(|t| {
+pub fn topic_names(ctx: &BrokerContext, system_only: bool) -> HandlerResult {
+    let names = ctx.tables.topics.names().into_iter().filter(|t| {
         !system_only || system::is_not_sendable(t) || t.starts_with("rmq_sys_") || t == system::AUTO_CREATE
     });
-    let list = TopicList { topic_list: names.collect(), broker_addr: Some(broker.config.broker_addr()) };
+    let list = TopicList { topic_list: names.collect(), broker_addr: Some(ctx.config.broker_addr()) };
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&list).unwrap_or_default()))
 }
 
 /// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP.
-pub fn create_group(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let cfg: SubscriptionGroupConfig =
-        rmq_remoting::body::decode(&req.body).map_err(|e| BrokerError::Body(e.to_string()))?;
+pub fn create_group(ctx: &BrokerContext, cfg: SubscriptionGroupConfig) -> HandlerResult {
     validate_topic_name(&cfg.group_name).map_err(|e| BrokerError::Invalid(e.replace("topic", "group")))?;
-    broker.groups.upsert(cfg)?;
+    ctx.tables.groups.upsert(cfg)?;
     Ok(RemotingCommand::success())
 }
 
 /// DELETE_SUBSCRIPTIONGROUP.
-pub fn delete_group(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: DeleteSubscriptionGroupRequestHeader = req.header()?;
-    broker.groups.delete(&h.group_name)?;
+pub fn delete_group(ctx: &BrokerContext, h: DeleteSubscriptionGroupRequestHeader) -> HandlerResult {
+    ctx.tables.groups.delete(&h.group_name)?;
     if h.remove_offset.unwrap_or(false) {
-        broker.offsets.remove_group(&h.group_name);
+        ctx.tables.offsets.remove_group(&h.group_name);
     }
     Ok(RemotingCommand::success())
 }
 
 /// GET_ALL_SUBSCRIPTIONGROUP_CONFIG, with the group count in the `totalGroupNum` header field
 /// (as 5.x).
-pub fn all_groups(broker: &Arc<Broker>) -> HandlerResult {
-    let wrapper = broker.groups.wrapper();
+pub fn all_groups(ctx: &BrokerContext) -> HandlerResult {
+    let wrapper = ctx.tables.groups.wrapper();
     let total = wrapper.subscription_group_table.len();
     Ok(RemotingCommand::success()
         .with_ext("totalGroupNum", total.to_string())
@@ -92,15 +85,14 @@ pub fn all_groups(broker: &Arc<Broker>) -> HandlerResult {
 }
 
 /// QUERY_TOPICS_BY_CONSUMER (5.x): the topics a group has offsets for or subscribes to here.
-pub fn topics_by_consumer(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: QueryTopicsByConsumerRequestHeader = req.header()?;
-    let mut topics = broker.offsets.topics_of_group(&h.group);
-    if let Some(g) = broker.clients.consumer_group(&h.group) {
+pub fn topics_by_consumer(ctx: &BrokerContext, h: QueryTopicsByConsumerRequestHeader) -> HandlerResult {
+    let mut topics = ctx.tables.offsets.topics_of_group(&h.group);
+    if let Some(g) = ctx.tables.clients.consumer_group(&h.group) {
         topics.extend(g.subscriptions.keys().cloned());
     }
     topics.sort();
     topics.dedup();
-    let list = TopicList { topic_list: topics, broker_addr: Some(broker.config.broker_addr()) };
+    let list = TopicList { topic_list: topics, broker_addr: Some(ctx.config.broker_addr()) };
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&list).unwrap_or_default()))
 }
 
@@ -117,22 +109,22 @@ fn reported_only_config() -> Vec<(&'static str, String)> {
 }
 
 /// GET_BROKER_CONFIG: the effective config as properties text.
-pub fn broker_config(broker: &Arc<Broker>) -> HandlerResult {
-    let mut pairs = broker.config.to_pairs();
+pub fn broker_config(ctx: &BrokerContext) -> HandlerResult {
+    let mut pairs = ctx.config.to_pairs();
     pairs.extend(reported_only_config());
     let text = crate::config::render(&pairs);
-    let version = serde_json::to_string(&broker.topics.data_version()).unwrap_or_default();
+    let version = serde_json::to_string(&ctx.tables.topics.data_version()).unwrap_or_default();
     Ok(RemotingCommand::success().with_header(&GetBrokerConfigResponseHeader { version }).with_body(text.into_bytes()))
 }
 
 /// UPDATE_BROKER_CONFIG: persisted to `<store>/config/broker.properties`; applied at restart
 /// (keys we know are validated now, so a bad value is refused at once).
-pub fn update_broker_config(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let text = String::from_utf8_lossy(&req.body);
+pub fn update_broker_config(ctx: &BrokerContext, body: &[u8]) -> HandlerResult {
+    let text = String::from_utf8_lossy(body);
     let pairs = crate::config::parse_properties(&text);
-    let mut probe = broker.config.clone();
+    let mut probe = (*ctx.config).clone();
     probe.apply(&pairs).map_err(|e| BrokerError::Invalid(e.to_string()))?;
-    let path = broker.config.config_dir().join("broker.properties");
+    let path = ctx.config.config_dir().join("broker.properties");
     let mut existing = std::fs::read_to_string(&path).map(|t| crate::config::parse_properties(&t)).unwrap_or_default();
     existing.extend(pairs);
     let rendered: Vec<(&str, String)> = existing.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
@@ -141,15 +133,13 @@ pub fn update_broker_config(broker: &Arc<Broker>, req: &RemotingCommand) -> Hand
 }
 
 /// GET_TOPIC_CONFIG (5.x): one topic's config (TopicConfigAndQueueMapping without a mapping).
-pub fn one_topic_config(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: GetTopicConfigRequestHeader = req.header()?;
-    let cfg = broker.topics.get(&h.topic).ok_or_else(|| BrokerError::TopicNotExist(h.topic.clone()))?;
+pub fn one_topic_config(ctx: &BrokerContext, h: GetTopicConfigRequestHeader) -> HandlerResult {
+    let cfg = ctx.tables.topics.get(&h.topic).ok_or_else(|| BrokerError::TopicNotExist(h.topic.clone()))?;
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&cfg).unwrap_or_default()))
 }
 
 /// GET_SUBSCRIPTIONGROUP_CONFIG (5.x): one group's config.
-pub fn group_config(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: GetSubscriptionGroupConfigRequestHeader = req.header()?;
-    let cfg = broker.groups.get(&h.group).ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
+pub fn group_config(ctx: &BrokerContext, h: GetSubscriptionGroupConfigRequestHeader) -> HandlerResult {
+    let cfg = ctx.tables.groups.get(&h.group).ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&cfg).unwrap_or_default()))
 }

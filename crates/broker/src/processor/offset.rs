@@ -1,7 +1,6 @@
 //! Offset codes: consumer offsets, queue min/max, search by time, reset, clone.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use rmq_remoting::header::{
@@ -11,8 +10,9 @@ use rmq_remoting::header::{
 };
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
+use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
-use crate::Broker;
+use crate::services::Services;
 
 fn offset_response(offset: i64) -> RemotingCommand {
     RemotingCommand::success().with_header(&OffsetResponseHeader { offset })
@@ -21,15 +21,14 @@ fn offset_response(offset: i64) -> RemotingCommand {
 /// QUERY_CONSUMER_OFFSET: the stored offset; for a group new to a queue whose first message is
 /// still in memory, 0 (so a fresh group reads a young queue from the start, as RocketMQ does);
 /// otherwise QUERY_NOT_FOUND.
-pub fn query_consumer_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: QueryConsumerOffsetRequestHeader = req.header()?;
-    if let Some(offset) = broker.offsets.query(&h.consumer_group, &h.topic, h.queue_id) {
+pub fn query_consumer_offset(ctx: &BrokerContext, h: QueryConsumerOffsetRequestHeader) -> HandlerResult {
+    if let Some(offset) = ctx.tables.offsets.query(&h.consumer_group, &h.topic, h.queue_id) {
         if offset >= 0 {
             return Ok(offset_response(offset));
         }
     }
-    let min = broker.store.min_offset(&h.topic, h.queue_id);
-    if h.set_zero_if_not_found.unwrap_or(false) || (min <= 0 && !broker.store.is_in_disk(&h.topic, h.queue_id, 0)) {
+    let min = ctx.store.min_offset(&h.topic, h.queue_id);
+    if h.set_zero_if_not_found.unwrap_or(false) || (min <= 0 && !ctx.store.is_in_disk(&h.topic, h.queue_id, 0)) {
         return Ok(offset_response(0));
     }
     Ok(RemotingCommand::error(
@@ -39,66 +38,62 @@ pub fn query_consumer_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> Han
 }
 
 /// UPDATE_CONSUMER_OFFSET.
-pub fn update_consumer_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: UpdateConsumerOffsetRequestHeader = req.header()?;
-    broker.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
+pub fn update_consumer_offset(ctx: &BrokerContext, h: UpdateConsumerOffsetRequestHeader) -> HandlerResult {
+    ctx.tables.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
     Ok(RemotingCommand::success())
 }
 
 /// GET_MAX_OFFSET.
-pub fn max_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: TopicQueueRequestHeader = req.header()?;
-    Ok(offset_response(broker.store.max_offset(&h.topic, h.queue_id)))
+pub fn max_offset(ctx: &BrokerContext, h: TopicQueueRequestHeader) -> HandlerResult {
+    Ok(offset_response(ctx.store.max_offset(&h.topic, h.queue_id)))
 }
 
 /// GET_MIN_OFFSET.
-pub fn min_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: TopicQueueRequestHeader = req.header()?;
-    Ok(offset_response(broker.store.min_offset(&h.topic, h.queue_id)))
+pub fn min_offset(ctx: &BrokerContext, h: TopicQueueRequestHeader) -> HandlerResult {
+    Ok(offset_response(ctx.store.min_offset(&h.topic, h.queue_id)))
 }
 
 /// SEARCH_OFFSET_BY_TIMESTAMP.
-pub fn search_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: SearchOffsetRequestHeader = req.header()?;
-    Ok(offset_response(broker.store.offset_by_time(&h.topic, h.queue_id, h.timestamp)))
+pub fn search_offset(ctx: &BrokerContext, h: SearchOffsetRequestHeader) -> HandlerResult {
+    Ok(offset_response(ctx.store.offset_by_time(&h.topic, h.queue_id, h.timestamp)))
 }
 
 /// GET_EARLIEST_MSG_STORETIME.
-pub fn earliest_time(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: TopicQueueRequestHeader = req.header()?;
-    let timestamp = broker.store.earliest_message_time(&h.topic, h.queue_id).unwrap_or(-1);
+pub fn earliest_time(ctx: &BrokerContext, h: TopicQueueRequestHeader) -> HandlerResult {
+    let timestamp = ctx.store.earliest_message_time(&h.topic, h.queue_id).unwrap_or(-1);
     Ok(RemotingCommand::success().with_header(&EarliestMsgStoretimeResponseHeader { timestamp }))
 }
 
+/// GET_ALL_DELAY_OFFSET (slave sync).
+pub fn all_delay_offsets(services: &Services) -> HandlerResult {
+    Ok(RemotingCommand::success().with_body(services.schedule.offsets_json().into_bytes()))
+}
+
 /// GET_ALL_CONSUMER_OFFSET (slave sync).
-pub fn all_consumer_offsets(broker: &Arc<Broker>) -> HandlerResult {
-    Ok(RemotingCommand::success().with_body(broker.offsets.to_json().into_bytes()))
+pub fn all_consumer_offsets(ctx: &BrokerContext) -> HandlerResult {
+    Ok(RemotingCommand::success().with_body(ctx.tables.offsets.to_json().into_bytes()))
 }
 
 /// CLONE_GROUP_OFFSET.
-pub fn clone_group_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: CloneGroupOffsetRequestHeader = req.header()?;
-    broker.offsets.clone_group(&h.src_group, &h.dest_group, h.topic.as_deref());
+pub fn clone_group_offset(ctx: &BrokerContext, h: CloneGroupOffsetRequestHeader) -> HandlerResult {
+    ctx.tables.offsets.clone_group(&h.src_group, &h.dest_group, h.topic.as_deref());
     Ok(RemotingCommand::success())
 }
 
 /// The reset target per queue of `topic` on this broker for a timestamp (−1 = latest).
 fn reset_targets(
-    broker: &Broker,
+    ctx: &BrokerContext,
     topic: &str,
     timestamp: i64,
     force: bool,
     group: &str,
 ) -> Result<BTreeMap<i32, i64>, BrokerError> {
-    let cfg = broker.topics.get(topic).ok_or_else(|| BrokerError::TopicNotExist(topic.to_owned()))?;
+    let cfg = ctx.tables.topics.get(topic).ok_or_else(|| BrokerError::TopicNotExist(topic.to_owned()))?;
     let mut out = BTreeMap::new();
     for q in 0..cfg.read_queue_nums.max(cfg.write_queue_nums) {
-        let target = if timestamp < 0 {
-            broker.store.max_offset(topic, q)
-        } else {
-            broker.store.offset_by_time(topic, q, timestamp)
-        };
-        let current = broker.offsets.query(group, topic, q);
+        let target =
+            if timestamp < 0 { ctx.store.max_offset(topic, q) } else { ctx.store.offset_by_time(topic, q, timestamp) };
+        let current = ctx.tables.offsets.query(group, topic, q);
         // Without force, only move offsets backwards (re-consume), as the official broker does.
         if force || current.is_none_or(|c| target < c) {
             out.insert(q, target);
@@ -111,12 +106,11 @@ fn reset_targets(
 
 /// INVOKE_BROKER_TO_RESET_OFFSET: compute offsets for the time, store them for the group, and
 /// tell online consumers (RESET_CONSUMER_CLIENT_OFFSET) so they restart from there.
-pub async fn reset_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: ResetOffsetRequestHeader = req.header()?;
-    let targets = reset_targets(broker, &h.topic, h.timestamp, h.is_force, &h.group)?;
-    broker.offsets.set_queue_offsets(&h.group, &h.topic, targets.clone());
-    let body = crate::wire::reset_offset_body(&h.topic, &broker.config.broker_name, &targets);
-    if let Some(group) = broker.clients.consumer_group(&h.group) {
+pub async fn reset_offset(ctx: &BrokerContext, h: ResetOffsetRequestHeader) -> HandlerResult {
+    let targets = reset_targets(ctx, &h.topic, h.timestamp, h.is_force, &h.group)?;
+    ctx.tables.offsets.set_queue_offsets(&h.group, &h.topic, targets.clone());
+    let body = crate::wire::reset_offset_body(&h.topic, &ctx.config.broker_name, &targets);
+    if let Some(group) = ctx.tables.clients.consumer_group(&h.group) {
         for member in group.channels.values() {
             let request = RemotingCommand::request_with_header(RequestCode::ResetConsumerClientOffset, &h)
                 .with_body(body.clone());
@@ -130,10 +124,9 @@ pub async fn reset_offset(broker: &Arc<Broker>, req: &RemotingCommand) -> Handle
 }
 
 /// INVOKE_BROKER_TO_GET_CONSUMER_STATUS: ask each online consumer for its offsets.
-pub async fn consumer_status(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: GetConsumerStatusRequestHeader = req.header()?;
+pub async fn consumer_status(ctx: &BrokerContext, h: GetConsumerStatusRequestHeader) -> HandlerResult {
     let mut table = BTreeMap::new();
-    if let Some(group) = broker.clients.consumer_group(&h.group) {
+    if let Some(group) = ctx.tables.clients.consumer_group(&h.group) {
         for member in group.channels.values() {
             if h.client_addr.as_deref().is_some_and(|a| !a.is_empty() && a != member.channel.peer_addr().to_string()) {
                 continue;

@@ -1,19 +1,17 @@
 //! PULL_MESSAGE with long polling and server-side tag filtering.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use rmq_remoting::body::SubscriptionData;
+use rmq_remoting::body::{SubscriptionData, SubscriptionGroupConfig, TopicConfig};
 use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
-use rmq_remoting::transport::RequestContext;
 use rmq_remoting::{RemotingCommand, ResponseCode};
 use rmq_store::{GetMessageResult, GetMessageStatus};
 
-use crate::error::BrokerError;
-use crate::topics::perm;
-use crate::Broker;
+use crate::context::BrokerContext;
+use crate::error::{BrokerError, HandlerResult};
+use crate::state::topics::perm;
 
 use rmq_common::pullflag as flag;
 
@@ -105,13 +103,13 @@ fn is_tag_type(expression_type: Option<&str>) -> bool {
 /// later, and RocketMQ's refusal stalls the consumer that long. Sending every tag is safe: the
 /// client filters what it receives by its own, current tag set, so a stale broker-side filter
 /// can neither drop nor leak a message.
-fn subscription_filter(broker: &Broker, h: &PullMessageRequestHeader) -> Result<TagFilter, BrokerError> {
+fn subscription_filter(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Result<TagFilter, BrokerError> {
     let carried =
         h.sys_flag & flag::SUBSCRIPTION != 0 || (h.sys_flag & flag::LITE_PULL != 0 && h.subscription.is_some());
     if carried {
         return Ok(TagFilter::parse(h.subscription.as_deref().unwrap_or("*")));
     }
-    match broker.clients.subscription(&h.consumer_group, &h.topic) {
+    match ctx.tables.clients.subscription(&h.consumer_group, &h.topic) {
         Some(sub) if sub.sub_version >= h.sub_version.unwrap_or(0) => Ok(TagFilter::of(&sub)),
         Some(sub) if is_tag_type(h.expression_type.as_deref()) && is_tag_type(Some(&sub.expression_type)) => {
             tracing::debug!(
@@ -126,7 +124,7 @@ fn subscription_filter(broker: &Broker, h: &PullMessageRequestHeader) -> Result<
         Some(_) => {
             Err(BrokerError::Code(ResponseCode::SubscriptionNotLatest, "the consumer's subscription not latest".into()))
         }
-        None if broker.clients.consumer_group(&h.consumer_group).is_none() => Err(BrokerError::Code(
+        None if ctx.tables.clients.consumer_group(&h.consumer_group).is_none() => Err(BrokerError::Code(
             ResponseCode::SubscriptionNotExist,
             format!("the consumer's group info not exist, group: {}", h.consumer_group),
         )),
@@ -137,28 +135,28 @@ fn subscription_filter(broker: &Broker, h: &PullMessageRequestHeader) -> Result<
     }
 }
 
-/// PULL_MESSAGE.
-pub async fn pull(
-    broker: &Arc<Broker>,
-    _ctx: &RequestContext,
-    req: RemotingCommand,
-) -> Result<Option<RemotingCommand>, BrokerError> {
-    let h: PullMessageRequestHeader = req.header()?;
-    let cfg = &broker.config;
+/// Checks the broker, group, topic and queue of a pull; returns the group's and the topic's
+/// config.
+fn check(
+    ctx: &BrokerContext,
+    h: &PullMessageRequestHeader,
+) -> Result<(SubscriptionGroupConfig, TopicConfig), BrokerError> {
+    let cfg = &ctx.config;
     if !perm::readable(cfg.broker_permission) {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] pulling message is forbidden",
             cfg.broker_addr()
         )));
     }
-    let group = broker
+    let group = ctx
+        .tables
         .groups
         .get_or_create(&h.consumer_group, cfg.auto_create_subscription_group)?
         .ok_or_else(|| BrokerError::GroupNotExist(h.consumer_group.clone()))?;
     if !group.consume_enable {
         return Err(BrokerError::NoPermission(format!("subscription group no permission, {}", h.consumer_group)));
     }
-    let topic = broker.topics.get(&h.topic).ok_or_else(|| BrokerError::TopicNotExist(h.topic.clone()))?;
+    let topic = ctx.tables.topics.get(&h.topic).ok_or_else(|| BrokerError::TopicNotExist(h.topic.clone()))?;
     if !perm::readable(topic.perm) {
         return Err(BrokerError::NoPermission(format!("the topic[{}] pulling message is forbidden", h.topic)));
     }
@@ -168,58 +166,74 @@ pub async fn pull(
             h.queue_id, h.topic, topic.read_queue_nums, h.consumer_group
         )));
     }
-    let filter = subscription_filter(broker, &h)?;
+    Ok((group, topic))
+}
 
-    // Commit the offset the consumer carries now, on receipt: a pull parked for long polling
-    // must not write an older offset later, over a newer UPDATE_CONSUMER_OFFSET.
-    if h.sys_flag & flag::COMMIT_OFFSET != 0 && cfg.is_master() {
-        if let Some(commit) = h.commit_offset.filter(|c| *c >= 0) {
-            broker.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, commit);
-        }
-    }
-
-    let max_msgs = u32::try_from(h.max_msg_nums.clamp(1, 1024)).unwrap_or(32);
-    let suspend = h.sys_flag & flag::SUSPEND != 0;
-    let hold = if cfg.long_polling_enable {
+/// How long a pull that finds nothing may wait.
+fn hold_time(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Duration {
+    if ctx.config.long_polling_enable {
         Duration::from_millis(u64::try_from(h.suspend_timeout_millis.unwrap_or(0)).unwrap_or(0).min(60_000))
     } else {
-        Duration::from_millis(cfg.short_polling_time_mills)
-    };
-    let deadline = tokio::time::Instant::now() + hold;
-    let notifier = broker.pull_hold.notifier(&h.topic, h.queue_id);
-    let read =
-        |offset: i64| broker.store.get_messages(&h.topic, h.queue_id, offset, max_msgs, &|tag| filter.accepts(tag));
+        Duration::from_millis(ctx.config.short_polling_time_mills)
+    }
+}
 
+/// Reads the queue; a suspendable pull that finds nothing waits (parked) for an arrival or its
+/// hold time, reading again after each wake-up.
+async fn read_or_wait(ctx: &BrokerContext, h: &PullMessageRequestHeader, filter: &TagFilter) -> PullAnswer {
+    let max_msgs = u32::try_from(h.max_msg_nums.clamp(1, 1024)).unwrap_or(32);
+    let suspend = h.sys_flag & flag::SUSPEND != 0;
+    let deadline = tokio::time::Instant::now() + hold_time(ctx, h);
+    let notifier = ctx.parking.notifier(&h.topic, h.queue_id);
+    let read = |offset: i64| {
+        let got = ctx.store.get_messages(&h.topic, h.queue_id, offset, max_msgs, &|tag| filter.accepts(tag));
+        answer(got, offset)
+    };
     let started = std::time::Instant::now();
-    let mut outcome = answer(read(h.queue_offset), h.queue_offset);
+    let mut outcome = read(h.queue_offset);
     let read_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    broker.stats.get_time_max_ms.fetch_max(read_ms, Ordering::Relaxed);
-    while suspend && outcome.code == ResponseCode::PullNotFound && !broker.stop.is_cancelled() {
+    ctx.stats.get_time_max_ms.fetch_max(read_ms, Ordering::Relaxed);
+    while suspend && outcome.code == ResponseCode::PullNotFound && !ctx.stop.is_cancelled() {
         let notified = notifier.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
         // Re-check after registering, so an arrival between the read and the wait is not lost.
-        outcome = answer(read(h.queue_offset), h.queue_offset);
+        outcome = read(h.queue_offset);
         if outcome.code != ResponseCode::PullNotFound {
             break;
         }
         tokio::select! {
             () = &mut notified => {}
             () = tokio::time::sleep_until(deadline) => {
-                outcome = answer(read(h.queue_offset), h.queue_offset);
+                outcome = read(h.queue_offset);
                 break;
             }
         }
-        outcome = answer(read(h.queue_offset), h.queue_offset);
+        outcome = read(h.queue_offset);
     }
+    outcome
+}
 
-    let counter =
-        if outcome.code == ResponseCode::Success { &broker.stats.pulls_found } else { &broker.stats.pulls_missed };
-    counter.fetch_add(1, Ordering::Relaxed);
-    if cfg.is_master() {
-        broker.offsets.commit_pull(&h.consumer_group, &h.topic, h.queue_id, outcome.next_begin_offset);
+/// PULL_MESSAGE.
+pub async fn pull(ctx: &BrokerContext, h: PullMessageRequestHeader) -> HandlerResult {
+    let (group, topic) = check(ctx, &h)?;
+    let filter = subscription_filter(ctx, &h)?;
+    // Commit the offset the consumer carries now, on receipt: a pull parked for long polling
+    // must not write an older offset later, over a newer UPDATE_CONSUMER_OFFSET.
+    let is_master = ctx.config.is_master();
+    if h.sys_flag & flag::COMMIT_OFFSET != 0 && is_master {
+        if let Some(commit) = h.commit_offset.filter(|c| *c >= 0) {
+            ctx.tables.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, commit);
+        }
     }
-    let suggest = if outcome.suggest_slave && cfg.is_master() { group.which_broker_when_consume_slowly } else { 0 };
+    let outcome = read_or_wait(ctx, &h, &filter).await;
+    let stats = &ctx.stats;
+    let counter = if outcome.code == ResponseCode::Success { &stats.pulls_found } else { &stats.pulls_missed };
+    counter.fetch_add(1, Ordering::Relaxed);
+    if is_master {
+        ctx.tables.offsets.commit_pull(&h.consumer_group, &h.topic, h.queue_id, outcome.next_begin_offset);
+    }
+    let suggest = if outcome.suggest_slave && is_master { group.which_broker_when_consume_slowly } else { 0 };
     let header = PullMessageResponseHeader {
         suggest_which_broker_id: suggest,
         next_begin_offset: outcome.next_begin_offset,
@@ -231,7 +245,7 @@ pub async fn pull(
     let mut resp = RemotingCommand::response(outcome.code, Some(outcome.remark.to_owned())).with_header(&header);
     if outcome.code == ResponseCode::Success {
         let messages = &outcome.result.messages;
-        broker.stats.get_total.fetch_add(messages.len() as u64, Ordering::Relaxed);
+        ctx.stats.get_total.fetch_add(messages.len() as u64, Ordering::Relaxed);
         let total: usize = messages.iter().map(bytes::Bytes::len).sum();
         let mut body = BytesMut::with_capacity(total);
         for m in messages {
@@ -239,5 +253,5 @@ pub async fn pull(
         }
         resp.body = body.freeze();
     }
-    Ok(Some(resp))
+    Ok(resp)
 }

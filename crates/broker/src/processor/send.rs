@@ -1,40 +1,52 @@
 //! SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
-use rmq_common::property;
-use rmq_common::sysflag::{TRANSACTION_COMMIT, TRANSACTION_MASK, TRANSACTION_PREPARED};
-use rmq_remoting::header::{
-    ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
-};
+use bytes::Bytes;
+use rand::Rng;
+use rmq_common::message::MessageExt;
+use rmq_common::{property, sysflag};
+use rmq_remoting::body::TopicConfig;
+use rmq_remoting::header::{ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageResponseHeader};
 use rmq_remoting::transport::RequestContext;
-use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
+use rmq_remoting::{RemotingCommand, ResponseCode};
 use rmq_store::{PutMessageResult, PutStatus, StoreMessage};
 
+use super::prepare::prepare;
 use crate::config::BrokerRole;
+use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
-use crate::topics::{perm, system, validate_topic_name};
-use crate::Broker;
+use crate::services::{stored, Services};
+use crate::state::topics::{perm, system, validate_topic_name};
 
 /// Longest properties string a record can hold (int16 length).
-const MAX_PROPERTIES_LEN: usize = i16::MAX as usize;
+const MAX_PROPERTIES_LEN: usize = 32_767;
 
-fn decode_header(req: &RemotingCommand) -> Result<SendMessageRequestHeader, BrokerError> {
-    match req.request_code() {
-        RequestCode::SendMessageV2 | RequestCode::SendBatchMessage | RequestCode::SendReplyMessageV2 => {
-            Ok(req.header::<SendMessageRequestHeaderV2>()?.into())
-        }
-        _ => Ok(req.header::<SendMessageRequestHeader>()?),
+/// The body of a send and whether it holds a batch.
+#[derive(Debug)]
+pub struct Payload {
+    /// The message body, or the encoded batch.
+    pub body: Bytes,
+    /// SEND_BATCH_MESSAGE.
+    pub batch: bool,
+}
+
+impl Payload {
+    /// One message's body.
+    #[must_use]
+    pub fn single(body: Bytes) -> Self {
+        Self { body, batch: false }
     }
 }
 
-/// Checks shared by single and batch sends; returns the topic config and the queue id.
-fn check(
-    broker: &Arc<Broker>,
-    h: &SendMessageRequestHeader,
-) -> Result<(rmq_remoting::body::TopicConfig, i32), BrokerError> {
-    let cfg = &broker.config;
+/// A random queue in `0..n` (`n` at least 1).
+fn random_queue(n: i32) -> i32 {
+    rand::thread_rng().gen_range(0..n.max(1))
+}
+
+/// Refuses writes on a slave or a broker without write permission.
+fn check_writable(ctx: &BrokerContext) -> Result<(), BrokerError> {
+    let cfg = &ctx.config;
     if !cfg.is_master() {
         return Err(BrokerError::ServiceNotAvailable(format!(
             "the broker[{}] is a slave, not allowed to write messages",
@@ -47,26 +59,27 @@ fn check(
             cfg.broker_addr()
         )));
     }
+    Ok(())
+}
+
+/// Checks shared by single and batch sends; returns the topic config and the queue id.
+fn check(ctx: &BrokerContext, h: &SendMessageRequestHeader) -> Result<(TopicConfig, i32), BrokerError> {
+    check_writable(ctx)?;
     validate_topic_name(&h.topic).map_err(BrokerError::MessageIllegal)?;
     if system::is_not_sendable(&h.topic) {
         return Err(BrokerError::NoPermission(format!("Sending message to topic[{}] is forbidden.", h.topic)));
     }
-    let topic = broker.topics.get_or_create_on_send(&h.topic, &h.default_topic, h.default_topic_queue_nums, 0)?;
-    let topic = match topic {
+    let topics = &ctx.tables.topics;
+    let topic = match topics.get_or_create_on_send(&h.topic, &h.default_topic, h.default_topic_queue_nums, 0)? {
         Some(t) => t,
-        None if h.topic.starts_with(system::RETRY_PREFIX) => {
-            broker.topics.get_or_create_system(&h.topic, 1, perm::READ | perm::WRITE)?
-        }
-        None => {
-            return Err(BrokerError::TopicNotExist(h.topic.clone()));
-        }
+        None if system::is_retry(&h.topic) => topics.get_or_create_system(&h.topic, 1, perm::READ | perm::WRITE)?,
+        None => return Err(BrokerError::TopicNotExist(h.topic.clone())),
     };
     if !perm::writable(topic.perm) {
         return Err(BrokerError::NoPermission(format!("the topic[{}] sending message is forbidden", h.topic)));
     }
     let queues = topic.write_queue_nums.max(topic.read_queue_nums);
-    let queue_id =
-        if h.queue_id < 0 { rand::random::<u32>() as i32 % topic.write_queue_nums.max(1) } else { h.queue_id };
+    let queue_id = if h.queue_id < 0 { random_queue(topic.write_queue_nums) } else { h.queue_id };
     if queue_id.abs() >= queues {
         return Err(BrokerError::Invalid(format!(
             "request queueId[{queue_id}] is illegal, {} Producer: {}",
@@ -76,8 +89,8 @@ fn check(
     Ok((topic, queue_id.abs()))
 }
 
-fn check_size(broker: &Broker, body_len: usize, properties: &str) -> Result<(), BrokerError> {
-    let max = broker.config.max_message_size as usize;
+fn check_size(ctx: &BrokerContext, body_len: usize, properties: &str) -> Result<(), BrokerError> {
+    let max = usize::try_from(ctx.config.max_message_size).unwrap_or(usize::MAX);
     if body_len > max {
         return Err(BrokerError::MessageIllegal(format!("the message body size {body_len} is over the limit {max}")));
     }
@@ -90,34 +103,20 @@ fn check_size(broker: &Broker, body_len: usize, properties: &str) -> Result<(), 
     Ok(())
 }
 
-/// Unique ids for messages sent without one (raw senders), in the client's layout.
-fn unique_ids(broker: &Broker) -> &'static rmq_common::msgid::UniqueIdGenerator {
-    static IDS: std::sync::OnceLock<rmq_common::msgid::UniqueIdGenerator> = std::sync::OnceLock::new();
-    IDS.get_or_init(|| {
-        let ip = broker.config.broker_ip1.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-        let c = rmq_common::time::Civil::from_millis(crate::now_ms());
-        let month_start = rmq_common::time::Civil { day: 1, hour: 0, minute: 0, second: 0, millis: 0, ..c }.to_millis();
-        rmq_common::msgid::UniqueIdGenerator::new(ip, month_start)
-    })
-}
-
 /// The message's UNIQ_KEY, given one first if it has none (as the 5.x broker does): answered as
 /// the send response's `transactionId`.
-fn ensure_unique_id(broker: &Broker, properties: &mut Vec<(String, String)>) -> String {
+fn ensure_unique_id(ctx: &BrokerContext, properties: &mut Vec<(String, String)>) -> String {
     if let Some(id) = property::get(properties, property::UNIQ_KEY).filter(|id| !id.is_empty()) {
         return id.to_owned();
     }
-    let id = unique_ids(broker).next(crate::now_ms());
+    let id = ctx.unique_ids.next(crate::now_ms());
     property::set(properties, property::UNIQ_KEY, &id);
     id
 }
 
-fn put_response(broker: &Broker, result: &PutMessageResult, queue_id: i32) -> RemotingCommand {
-    if !matches!(
-        result.status,
-        PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable
-    ) {
-        broker.stats.put_failed.fetch_add(1, Ordering::Relaxed);
+fn put_response(ctx: &BrokerContext, result: &PutMessageResult, queue_id: i32) -> RemotingCommand {
+    if !stored(result.status) {
+        ctx.stats.put_failed.fetch_add(1, Ordering::Relaxed);
     }
     let code = match result.status {
         PutStatus::Ok => ResponseCode::Success,
@@ -132,183 +131,168 @@ fn put_response(broker: &Broker, result: &PutMessageResult, queue_id: i32) -> Re
         }
         PutStatus::Error => return RemotingCommand::error(ResponseCode::SystemError, result.remark.clone()),
     };
-    broker.stats.put_total.fetch_add(result.msg_ids.len() as u64, Ordering::Relaxed);
+    ctx.stats.put_total.fetch_add(result.msg_ids.len() as u64, Ordering::Relaxed);
     let header = SendMessageResponseHeader {
         msg_id: result.msg_ids.join(","),
         queue_id,
         queue_offset: result.queue_offset,
         transaction_id: result.transaction_id.clone(),
         batch_uniq_id: None,
-        msg_region: Some(broker.config.region_id.clone()),
-        trace_on: Some(broker.config.trace_on.to_string()),
+        msg_region: Some(ctx.config.region_id.clone()),
+        trace_on: Some(ctx.config.trace_on.to_string()),
     };
     RemotingCommand::response(code, None).with_header(&header)
 }
 
-/// Sends of every kind.
-pub async fn send(broker: &Arc<Broker>, ctx: &RequestContext, req: &RemotingCommand) -> HandlerResult {
-    let mut h = decode_header(req)?;
-    let born_host = ctx.channel.peer_addr();
-    // A producer retry to a %RETRY% topic that has used up its retries goes to the DLQ.
-    if h.topic.starts_with(system::RETRY_PREFIX) {
-        let group = &h.topic[system::RETRY_PREFIX.len()..];
-        let max = h.max_reconsume_times.unwrap_or_else(|| broker.groups.get(group).map_or(16, |g| g.retry_max_times));
-        if h.reconsume_times.unwrap_or(0) >= max {
-            let dlq = format!("{}{group}", system::DLQ_PREFIX);
-            broker.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
-            h.topic = dlq;
-            h.queue_id = 0;
-        }
+/// A producer retry to a %RETRY% topic that has used up its retries goes to the DLQ.
+fn redirect_exhausted_retry(ctx: &BrokerContext, h: &mut SendMessageRequestHeader) -> Result<(), BrokerError> {
+    let Some(group) = system::retry_group(&h.topic) else { return Ok(()) };
+    let max = h.max_reconsume_times.unwrap_or_else(|| ctx.tables.groups.get(group).map_or(16, |g| g.retry_max_times));
+    if h.reconsume_times.unwrap_or(0) >= max {
+        let dlq = system::dlq_topic(group);
+        ctx.tables.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
+        h.topic = dlq;
+        h.queue_id = 0;
     }
-    let (_topic, queue_id) = check(broker, &h)?;
-    let properties = h.properties.clone().unwrap_or_default();
-    let is_batch = req.request_code() == RequestCode::SendBatchMessage || h.batch.unwrap_or(false);
+    Ok(())
+}
+
+/// The message as the header describes it, stamped with the broker's region and trace switch.
+fn base_message(
+    ctx: &BrokerContext,
+    h: &SendMessageRequestHeader,
+    queue_id: i32,
+    rctx: &RequestContext,
+) -> StoreMessage {
     let mut base = StoreMessage {
         topic: h.topic.clone(),
         queue_id,
         flag: h.flag,
         sys_flag: h.sys_flag,
         born_timestamp: h.born_timestamp,
-        born_host,
+        born_host: rctx.channel.peer_addr(),
         reconsume_times: h.reconsume_times.unwrap_or(0),
-        body: req.body.clone(),
-        properties: property::decode(&properties),
+        properties: property::decode(h.properties.as_deref().unwrap_or_default()),
         ..StoreMessage::default()
     };
     // As RocketMQ, every accepted message carries the broker's region and trace switch: the
     // 5.x Java client drops the consume traces of messages without MSG_REGION.
-    property::set(&mut base.properties, property::MSG_REGION, &broker.config.region_id);
-    property::set(&mut base.properties, property::TRACE_ON, &broker.config.trace_on.to_string());
+    property::set(&mut base.properties, property::MSG_REGION, &ctx.config.region_id);
+    property::set(&mut base.properties, property::TRACE_ON, &ctx.config.trace_on.to_string());
+    base
+}
+
+/// Sends of every kind.
+pub async fn send(
+    ctx: &BrokerContext,
+    services: &Services,
+    rctx: &RequestContext,
+    mut h: SendMessageRequestHeader,
+    payload: Payload,
+) -> HandlerResult {
+    redirect_exhausted_retry(ctx, &mut h)?;
+    let (_topic, queue_id) = check(ctx, &h)?;
+    let mut base = base_message(ctx, &h, queue_id, rctx);
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
-    let unique_id = if is_batch { None } else { Some(ensure_unique_id(broker, &mut base.properties)) };
+    let is_batch = payload.batch || h.batch.unwrap_or(false);
+    let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
     let mut result = if is_batch {
-        if h.topic.starts_with(system::RETRY_PREFIX) {
+        if system::is_retry(&h.topic) {
             return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
         }
-        let inner =
-            rmq_common::message::decode_batch(&req.body).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
-        let mut messages = Vec::with_capacity(inner.len());
-        for m in inner {
-            let props = property::encode(&m.properties);
-            check_size(broker, m.body.len(), &props)?;
-            let mut sm = base.clone();
-            sm.flag = m.flag;
-            sm.body = m.body;
-            sm.properties = m.properties;
-            // Batch-level properties (WAIT, CLUSTER, ...) apply to each message, but never
-            // override the message's own (its UNIQ_KEY above all).
-            for (k, v) in &base.properties {
-                if property::get(&sm.properties, k).is_none() {
-                    sm.properties.push((k.clone(), v.clone()));
-                }
-            }
-            messages.push(broker.prepare(sm)?);
-        }
-        broker.store.put_messages(messages).await
+        store_batch(ctx, services, base, &payload.body).await?
     } else {
-        check_size(broker, req.body.len(), &properties)?;
-        if h.sys_flag & TRANSACTION_MASK == TRANSACTION_PREPARED {
-            if broker.config.reject_transaction_message {
-                return Err(BrokerError::NoPermission(format!(
-                    "the broker[{}] sending transaction message is forbidden",
-                    broker.config.broker_addr()
-                )));
-            }
-            broker.topics.get_or_create_system(system::TRANS_HALF, 1, perm::READ | perm::WRITE)?;
-            let mut half = broker.prepare(base)?;
-            half = crate::transaction::park_half(half);
-            broker.store.put_message(half).await
-        } else {
-            broker.store.put_message(broker.prepare(base)?).await
-        }
+        check_size(ctx, payload.body.len(), h.properties.as_deref().unwrap_or_default())?;
+        store_single(ctx, services, StoreMessage { body: payload.body, ..base }).await?
     };
-    await_replication(broker, &mut result, wait).await;
+    await_replication(ctx, services, &mut result, wait).await;
     if result.transaction_id.is_none() {
         result.transaction_id = unique_id;
     }
-    Ok(put_response(broker, &result, queue_id))
+    Ok(put_response(ctx, &result, queue_id))
+}
+
+/// Stores each message of a batch, with the batch's properties where a message has none.
+async fn store_batch(
+    ctx: &BrokerContext,
+    services: &Services,
+    base: StoreMessage,
+    body: &Bytes,
+) -> Result<PutMessageResult, BrokerError> {
+    let inner = rmq_common::message::decode_batch(body).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
+    let mut messages = Vec::with_capacity(inner.len());
+    for m in inner {
+        check_size(ctx, m.body.len(), &property::encode(&m.properties))?;
+        let mut sm = base.clone();
+        sm.flag = m.flag;
+        sm.body = m.body;
+        sm.properties = m.properties;
+        // Batch-level properties (WAIT, CLUSTER, ...) apply to each message, but never
+        // override the message's own (its UNIQ_KEY above all).
+        for (k, v) in &base.properties {
+            if property::get(&sm.properties, k).is_none() {
+                sm.properties.push((k.clone(), v.clone()));
+            }
+        }
+        messages.push(prepare(ctx, services, sm)?);
+    }
+    Ok(ctx.store.put_messages(messages).await)
+}
+
+/// Stores one message; a prepared transaction message is parked as a half message.
+async fn store_single(
+    ctx: &BrokerContext,
+    services: &Services,
+    m: StoreMessage,
+) -> Result<PutMessageResult, BrokerError> {
+    if m.sys_flag & sysflag::TRANSACTION_MASK != sysflag::TRANSACTION_PREPARED {
+        return Ok(ctx.store.put_message(prepare(ctx, services, m)?).await);
+    }
+    if ctx.config.reject_transaction_message {
+        return Err(BrokerError::NoPermission(format!(
+            "the broker[{}] sending transaction message is forbidden",
+            ctx.config.broker_addr()
+        )));
+    }
+    ctx.tables.topics.get_or_create_system(system::TRANS_HALF, 1, perm::READ | perm::WRITE)?;
+    let half = crate::services::transaction::park_half(prepare(ctx, services, m)?);
+    Ok(ctx.store.put_message(half).await)
 }
 
 /// Wakes the HA senders; on a SYNC_MASTER, waits until a slave has the data (when the producer
 /// asked to wait), turning the status into FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE.
-async fn await_replication(broker: &Broker, result: &mut PutMessageResult, wait: bool) {
-    broker.ha.data.notify_waiters();
-    if broker.config.broker_role == BrokerRole::SyncMaster && wait && result.status == PutStatus::Ok {
-        let timeout = std::time::Duration::from_millis(broker.config.sync_flush_timeout);
+async fn await_replication(ctx: &BrokerContext, services: &Services, result: &mut PutMessageResult, wait: bool) {
+    services.replication.new_data();
+    let crate::services::ha::Replication::Master(master) = &services.replication else { return };
+    if ctx.config.broker_role == BrokerRole::SyncMaster && wait && result.status == PutStatus::Ok {
+        let timeout = std::time::Duration::from_millis(ctx.config.sync_flush_timeout);
         let end = u64::try_from(result.end_offset).unwrap_or(0);
-        result.status = broker.ha.wait_for_slave(end, timeout).await;
+        result.status = master.wait_for_slave(end, timeout).await;
     }
 }
 
-impl Broker {
-    /// Broker-side rewriting before storing: the CLUSTER property; messages with a delay level
-    /// moved to SCHEDULE_TOPIC_XXXX (queue = level − 1) and timer messages to the timer topic,
-    /// both keeping REAL_TOPIC/REAL_QID. A delay level wins over timer properties (as RocketMQ).
-    pub(crate) fn prepare(&self, mut m: StoreMessage) -> Result<StoreMessage, BrokerError> {
-        property::set(&mut m.properties, property::CLUSTER, &self.config.broker_cluster_name);
-        property::remove(&mut m.properties, property::WAIT);
-        let tx = m.sys_flag & TRANSACTION_MASK;
-        if tx != 0 && tx != TRANSACTION_COMMIT {
-            return Ok(m);
-        }
-        let level = property::get(&m.properties, property::DELAY).and_then(|d| d.parse::<usize>().ok()).unwrap_or(0);
-        if level > 0 && !self.delay_levels.is_empty() {
-            crate::timer::clear_timer_properties(&mut m.properties);
-            let level = level.min(self.delay_levels.len());
-            park(&mut m, system::SCHEDULE, i32::try_from(level - 1).unwrap_or(0));
-            let due = crate::now_ms() + i64::try_from(self.delay_levels[level - 1].as_millis()).unwrap_or(0);
-            m.tag_code = Some(due);
-            return Ok(m);
-        }
-        if property::get(&m.properties, property::TIMER_OUT_MS).is_some() {
-            return Ok(m);
-        }
-        let now = crate::now_ms();
-        let due = crate::timer::deliver_ms(&m.properties, now).map_err(BrokerError::MessageIllegal)?;
-        let Some(due) = due.filter(|d| *d > now) else { return Ok(m) };
-        if self.timer.is_none() {
-            return Err(BrokerError::MessageIllegal(
-                "timer messages are disabled on this broker (timerWheelEnable=false)".into(),
-            ));
-        }
-        let max_ms = i64::try_from(self.config.timer_max_delay_sec).unwrap_or(i64::MAX / 1000).saturating_mul(1000);
-        if due - now > max_ms {
-            return Err(BrokerError::MessageIllegal(format!(
-                "timer message illegal, the delay time should not be bigger than the max delay {max_ms}ms"
-            )));
-        }
-        property::set(&mut m.properties, property::TIMER_OUT_MS, &due.to_string());
-        park(&mut m, system::TIMER, 0);
-        Ok(m)
+/// Where a sent-back message goes: its retry topic with a delay level, or the DLQ.
+fn send_back_target(
+    ctx: &BrokerContext,
+    h: &ConsumerSendMsgBackRequestHeader,
+    retry_queue_nums: i32,
+    reconsume: i32,
+    exhausted: bool,
+) -> Result<(String, i32, i32), BrokerError> {
+    if exhausted || h.delay_level < 0 {
+        let dlq = system::dlq_topic(&h.group);
+        ctx.tables.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
+        return Ok((dlq, 0, 0));
     }
+    let retry = system::retry_topic(&h.group);
+    let queues = retry_queue_nums.max(1);
+    ctx.tables.topics.get_or_create_system(&retry, queues, perm::READ | perm::WRITE)?;
+    let delay = if h.delay_level == 0 { 3 + reconsume } else { h.delay_level };
+    Ok((retry, random_queue(queues), delay))
 }
 
-/// Moves a message to a system topic, keeping its real topic and queue in properties.
-fn park(m: &mut StoreMessage, topic: &str, queue_id: i32) {
-    property::set(&mut m.properties, property::REAL_TOPIC, &m.topic.clone());
-    property::set(&mut m.properties, property::REAL_QID, &m.queue_id.to_string());
-    m.topic = topic.to_owned();
-    m.queue_id = queue_id;
-}
-
-/// CONSUMER_SEND_MSG_BACK: the failed message goes to %RETRY%<group> with a delay level, or
-/// to %DLQ%<group> once its retries are used up.
-pub async fn send_back(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerResult {
-    let h: ConsumerSendMsgBackRequestHeader = req.header()?;
-    if !broker.config.is_master() {
-        return Err(BrokerError::ServiceNotAvailable("the broker is a slave, not allowed to write".into()));
-    }
-    let group = broker
-        .groups
-        .get_or_create(&h.group, broker.config.auto_create_subscription_group)?
-        .ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
-    let record = broker
-        .store
-        .message_by_offset(h.offset)
-        .ok_or_else(|| BrokerError::System(format!("look message by offset failed, {}", h.offset)))?;
-    let msg = rmq_common::message::MessageExt::decode(&record).map_err(|e| BrokerError::System(e.to_string()))?;
-    let max = h.max_reconsume_times.unwrap_or(group.retry_max_times);
-    let reconsume = msg.reconsume_times;
+/// The properties of a sent-back message: its first topic and offset id kept, the delay set.
+fn send_back_properties(msg: &MessageExt, delay: i32) -> Vec<(String, String)> {
     let mut props = msg.properties.clone();
     if property::get(&props, property::RETRY_TOPIC).is_none() {
         property::set(&mut props, property::RETRY_TOPIC, &msg.topic);
@@ -318,34 +302,44 @@ pub async fn send_back(broker: &Arc<Broker>, req: &RemotingCommand) -> HandlerRe
     if property::get(&props, property::ORIGIN_MESSAGE_ID).is_none_or(str::is_empty) {
         property::set(&mut props, property::ORIGIN_MESSAGE_ID, &msg.msg_id);
     }
-    let (topic, queue_id, delay) = if reconsume >= max || h.delay_level < 0 {
-        let dlq = format!("{}{}", system::DLQ_PREFIX, h.group);
-        broker.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
-        (dlq, 0, 0)
-    } else {
-        let retry = format!("{}{}", system::RETRY_PREFIX, h.group);
-        let queues = group.retry_queue_nums.max(1);
-        broker.topics.get_or_create_system(&retry, queues, perm::READ | perm::WRITE)?;
-        let delay = if h.delay_level == 0 { 3 + reconsume } else { h.delay_level };
-        (retry, rand::random::<u32>() as i32 % queues, delay)
-    };
     property::remove(&mut props, property::DELAY);
     if delay > 0 {
         property::set(&mut props, property::DELAY, &delay.to_string());
     }
+    props
+}
+
+/// CONSUMER_SEND_MSG_BACK: the failed message goes to %RETRY%<group> with a delay level, or
+/// to %DLQ%<group> once its retries are used up.
+pub async fn send_back(ctx: &BrokerContext, services: &Services, h: ConsumerSendMsgBackRequestHeader) -> HandlerResult {
+    if !ctx.config.is_master() {
+        return Err(BrokerError::ServiceNotAvailable("the broker is a slave, not allowed to write".into()));
+    }
+    let group = ctx
+        .tables
+        .groups
+        .get_or_create(&h.group, ctx.config.auto_create_subscription_group)?
+        .ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
+    let record = ctx
+        .store
+        .message_by_offset(h.offset)
+        .ok_or_else(|| BrokerError::System(format!("look message by offset failed, {}", h.offset)))?;
+    let msg = MessageExt::decode(&record).map_err(|e| BrokerError::System(e.to_string()))?;
+    let reconsume = msg.reconsume_times;
+    let exhausted = reconsume >= h.max_reconsume_times.unwrap_or(group.retry_max_times);
+    let (topic, queue_id, delay) = send_back_target(ctx, &h, group.retry_queue_nums, reconsume, exhausted)?;
     let m = StoreMessage {
         topic,
-        queue_id: queue_id.abs(),
+        queue_id,
         reconsume_times: reconsume + 1,
         prepared_transaction_offset: 0,
-        properties: props,
+        properties: send_back_properties(&msg, delay),
         ..StoreMessage::from(&msg)
     };
-    let result = broker.store.put_message(broker.prepare(m)?).await;
-    match result.status {
-        PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable => {
-            Ok(RemotingCommand::success())
-        }
-        _ => Err(BrokerError::System(result.remark)),
+    let result = ctx.store.put_message(prepare(ctx, services, m)?).await;
+    if stored(result.status) {
+        Ok(RemotingCommand::success())
+    } else {
+        Err(BrokerError::System(result.remark))
     }
 }

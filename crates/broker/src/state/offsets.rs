@@ -96,12 +96,6 @@ impl ConsumerOffsets {
         self.table.read().get(&key(topic, group)).and_then(|q| q.get(&queue_id).copied())
     }
 
-    /// All offsets of a group on a topic.
-    #[must_use]
-    pub fn queue_offsets(&self, group: &str, topic: &str) -> BTreeMap<i32, i64> {
-        self.table.read().get(&key(topic, group)).cloned().unwrap_or_default()
-    }
-
     /// Replaces the offsets of a group on a topic (reset).
     pub fn set_queue_offsets(&self, group: &str, topic: &str, offsets: BTreeMap<i32, i64>) {
         self.table.write().insert(key(topic, group), offsets);

@@ -60,6 +60,7 @@ impl QueueLocks {
     }
 
     /// Whether `client_id` holds a live lock on the queue.
+    #[cfg(test)]
     #[must_use]
     pub fn is_locked_by(&self, group: &str, queue: &QueueKey, client_id: &str) -> bool {
         self.groups

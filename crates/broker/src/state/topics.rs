@@ -102,12 +102,6 @@ impl TopicTable {
         self.inner.read().topics.get(topic).cloned()
     }
 
-    /// Every topic.
-    #[must_use]
-    pub fn all(&self) -> Vec<TopicConfig> {
-        self.inner.read().topics.values().cloned().collect()
-    }
-
     /// Topic names.
     #[must_use]
     pub fn names(&self) -> Vec<String> {

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
 use rmq_remoting::body::{ConsumeFromWhere, ConsumeType, ConsumerData, MessageModel, SubscriptionData};
+use rmq_remoting::header::ConsumerGroupRequestHeader;
 use rmq_remoting::transport::Channel;
-use rmq_remoting::LanguageCode;
+use rmq_remoting::{LanguageCode, RemotingCommand, RequestCode};
 
 /// Silence after which a client is dropped.
 pub const CHANNEL_EXPIRED: Duration = Duration::from_secs(120);
@@ -207,12 +208,6 @@ impl ClientRegistry {
         self.producers.read().get(group).map(|g| g.values().cloned().collect()).unwrap_or_default()
     }
 
-    /// All producer groups and their members.
-    #[must_use]
-    pub fn producer_groups(&self) -> HashMap<String, Vec<ClientChannel>> {
-        self.producers.read().iter().map(|(k, v)| (k.clone(), v.values().cloned().collect())).collect()
-    }
-
     /// The connection of a consumer client in `group`.
     #[must_use]
     pub fn find_consumer(&self, group: &str, client_id: &str) -> Option<ClientChannel> {
@@ -228,5 +223,21 @@ impl ClientRegistry {
             .filter(|(_, g)| g.subscriptions.contains_key(topic))
             .map(|(k, _)| k.clone())
             .collect()
+    }
+
+    /// Tells every consumer of `group` that membership changed (one-way, in the background),
+    /// so they rebalance.
+    pub fn notify_consumer_ids_changed(&self, group: &str) {
+        let Some(g) = self.consumer_group(group) else { return };
+        let header = ConsumerGroupRequestHeader { consumer_group: group.to_owned() };
+        for member in g.channels.values() {
+            let ch = member.channel.clone();
+            let request = RemotingCommand::request_with_header(RequestCode::NotifyConsumerIdsChanged, &header);
+            tokio::spawn(async move {
+                if let Err(e) = ch.invoke_oneway(request).await {
+                    tracing::debug!(peer = %ch.peer_addr(), cause = %e, "notify consumer ids changed failed");
+                }
+            });
+        }
     }
 }

@@ -1,22 +1,40 @@
-//! Registration with every name server: at start, on topic change, and periodically.
+//! Registration with every name server: at start, on topic change, and periodically. A slave
+//! learns its master from the answers.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rmq_remoting::body::RegisterBrokerBody;
 use rmq_remoting::header::{RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader};
+use rmq_remoting::transport::RemotingClient;
 use rmq_remoting::{RemotingCommand, RequestCode};
 use tokio_util::sync::CancellationToken;
 
-use crate::topics::perm;
-use crate::Broker;
+use super::ha::Replication;
+use crate::config::BrokerConfig;
+use crate::state::topics::{perm, TopicTable};
 
 /// Timeout of one registration call (`registerBrokerTimeoutMills`).
 const REGISTER_TIMEOUT: Duration = Duration::from_secs(6);
 /// How soon a slave that knows no master registers again.
 const SLAVE_WITHOUT_MASTER_RETRY: Duration = Duration::from_secs(2);
 
-impl Broker {
+/// The registration service.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Who we are, and the name servers.
+    pub config: Arc<BrokerConfig>,
+    /// What we serve (sent with each registration; a change registers at once).
+    pub topics: Arc<TopicTable>,
+    /// Client for the name servers.
+    pub client: RemotingClient,
+    /// A slave learns its master from the answers.
+    pub replication: Replication,
+    /// Cancelled at shutdown.
+    pub stop: CancellationToken,
+}
+
+impl Registration {
     fn register_request(&self) -> RemotingCommand {
         let cfg = &self.config;
         let mut wrapper = self.topics.wrapper();
@@ -42,19 +60,15 @@ impl Broker {
     }
 
     /// Registers with every name server in parallel; a slave learns its master from the answers.
-    pub async fn register_all(self: &Arc<Self>) {
+    pub async fn register_all(&self) {
         let addrs = self.config.namesrv_list();
         let mut calls = Vec::new();
         for addr in addrs {
-            let this = Arc::clone(self);
+            let this = self.clone();
             let mut request = self.register_request();
             request.opaque = rmq_remoting::next_opaque();
             calls.push(tokio::spawn(async move {
-                match this
-                    .namesrv_client
-                    .invoke(&addr, request, REGISTER_TIMEOUT)
-                    .await
-                    .and_then(RemotingCommand::into_success)
+                match this.client.invoke(&addr, request, REGISTER_TIMEOUT).await.and_then(RemotingCommand::into_success)
                 {
                     Ok(resp) => {
                         if let Ok(h) = resp.header::<RegisterBrokerResponseHeader>() {
@@ -71,20 +85,8 @@ impl Broker {
     }
 
     fn on_register_answer(&self, h: RegisterBrokerResponseHeader) {
-        if self.config.is_master() {
-            return;
-        }
-        if let Some(master) = h.master_addr.filter(|m| !m.is_empty()) {
-            let mut current = self.master_addr.write();
-            if current.as_deref() != Some(master.as_str()) {
-                tracing::info!(master = %master, "master address learned from name server");
-                *current = Some(master);
-            }
-        }
-        if self.config.ha_master_address.is_none() {
-            if let Some(ha) = h.ha_server_addr.filter(|m| !m.is_empty()) {
-                *self.ha_master_addr.write() = Some(ha);
-            }
+        if let Some(slave) = self.replication.slave() {
+            slave.learn_master(h.master_addr, h.ha_server_addr);
         }
     }
 
@@ -99,22 +101,22 @@ impl Broker {
         };
         for addr in cfg.namesrv_list() {
             let request = RemotingCommand::request_with_header(RequestCode::UnregisterBroker, &header);
-            if let Err(e) = self.namesrv_client.invoke(&addr, request, Duration::from_secs(3)).await {
+            if let Err(e) = self.client.invoke(&addr, request, Duration::from_secs(3)).await {
                 tracing::warn!(namesrv = %addr, cause = %e, "unregister broker failed");
             }
         }
     }
 
-    /// Registers now, then every period and whenever the topic table changes, until `stop`.
-    pub fn spawn_registration(self: &Arc<Self>, stop: CancellationToken) {
-        let this = Arc::clone(self);
+    /// Registers now, then every period and whenever the topic table changes, until stopped.
+    pub fn spawn(&self) {
+        let this = self.clone();
         let period = Duration::from_millis(this.config.register_name_server_period.clamp(10_000, 60_000));
         tokio::spawn(async move {
             loop {
                 this.register_all().await;
                 // A slave that started before its master registered has no master to replicate
                 // from yet: ask again soon rather than a whole period later.
-                let wait = if !this.config.is_master() && this.master_addr.read().is_none() {
+                let wait = if this.replication.slave().is_some_and(|s| s.master_addr().is_none()) {
                     SLAVE_WITHOUT_MASTER_RETRY
                 } else {
                     period
@@ -122,7 +124,7 @@ impl Broker {
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     () = this.topics.changed.notified() => {}
-                    () = stop.cancelled() => break,
+                    () = this.stop.cancelled() => break,
                 }
             }
         });

@@ -19,12 +19,13 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use rmq_common::message::MessageExt;
 use rmq_common::property;
-use rmq_store::PutStatus;
+use rmq_store::MessageStore;
 use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
 
 use crate::persist::{load_with_backup, write_atomic};
-use crate::topics::system;
-use crate::Broker;
+use crate::state::parking::PullHold;
+use crate::state::topics::system;
 use wheel::{AddOutcome, TimerEntry, TimerWheel};
 
 /// How often an idle timer (only the cursor moving) writes its checkpoint.
@@ -73,7 +74,7 @@ struct Progress {
     delivered: u64,
 }
 
-/// The timer service's state.
+/// The timer service: the wheel, its progress, and the handles its task uses.
 #[derive(Debug)]
 pub struct TimerService {
     dir: std::path::PathBuf,
@@ -84,11 +85,37 @@ pub struct TimerService {
     written: Mutex<(Progress, std::time::Instant)>,
     /// Enqueued and delivered counts when this run opened the service, and when (for TPS).
     opened: (u64, u64, std::time::Instant),
+    store: Arc<MessageStore>,
+    parking: Arc<PullHold>,
+    stop: CancellationToken,
+}
+
+/// Where the timer keeps its files and how fine and far its wheel reaches.
+#[derive(Debug, Clone, Copy)]
+pub struct TimerLayout<'a> {
+    /// The store root (`<root>/timerwheel` holds the files).
+    pub store_root: &'a std::path::Path,
+    /// Tick length, ms.
+    pub precision_ms: i64,
+    /// Longest delay the ring covers, ms.
+    pub max_delay_ms: i64,
+}
+
+/// The handles the timer task uses.
+#[derive(Debug, Clone)]
+pub struct TimerHandles {
+    /// Reads the timer topic, puts delivered messages.
+    pub store: Arc<MessageStore>,
+    /// Wakes the task when the timer topic gets a message.
+    pub parking: Arc<PullHold>,
+    /// Cancelled at shutdown.
+    pub stop: CancellationToken,
 }
 
 impl TimerService {
-    /// Opens `<storeRoot>/timerwheel` with a ring covering `max_delay_ms`.
-    pub fn open(store_root: &std::path::Path, precision_ms: i64, max_delay_ms: i64) -> std::io::Result<Self> {
+    /// Opens `<storeRoot>/timerwheel` with a ring covering the layout's longest delay.
+    pub fn open(layout: TimerLayout<'_>, handles: TimerHandles) -> std::io::Result<Self> {
+        let TimerLayout { store_root, precision_ms, max_delay_ms } = layout;
         let dir = store_root.join("timerwheel");
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("progress.json");
@@ -110,6 +137,9 @@ impl TimerService {
             // Nothing written yet this run: the first checkpoint always writes.
             written: Mutex::new((Progress { enqueue_offset: -1, ..progress }, std::time::Instant::now())),
             opened: (progress.enqueued, progress.delivered, std::time::Instant::now()),
+            store: handles.store,
+            parking: handles.parking,
+            stop: handles.stop,
         })
     }
 
@@ -161,20 +191,20 @@ impl TimerService {
 
     /// Timer messages stored and not delivered yet.
     #[must_use]
-    pub fn backlog(&self, broker: &Broker) -> i64 {
+    pub fn backlog(&self) -> i64 {
         let p = *self.progress.lock();
-        let not_linked = broker.store.max_offset(system::TIMER, 0) - p.enqueue_offset;
+        let not_linked = self.store.max_offset(system::TIMER, 0) - p.enqueue_offset;
         i64::try_from(p.enqueued.saturating_sub(p.delivered)).unwrap_or(0) + not_linked.max(0)
     }
 
     /// Runtime-info figures.
     #[must_use]
-    pub fn stats(&self, broker: &Broker) -> Vec<(String, String)> {
+    pub fn stats(&self) -> Vec<(String, String)> {
         let p = *self.progress.lock();
         let secs = self.opened.2.elapsed().as_secs_f64().max(1.0);
         vec![
-            ("timerBacklog".into(), self.backlog(broker).to_string()),
-            ("timerOffsetBehind".into(), (broker.store.max_offset(system::TIMER, 0) - p.enqueue_offset).to_string()),
+            ("timerBacklog".into(), self.backlog().to_string()),
+            ("timerOffsetBehind".into(), (self.store.max_offset(system::TIMER, 0) - p.enqueue_offset).to_string()),
             ("timerCursorMs".into(), (p.cursor * self.precision_ms).to_string()),
             ("timerDelivered".into(), p.delivered.to_string()),
             ("timerEnqueueTps".into(), format!("{:.1}", per_second(p.enqueued.saturating_sub(self.opened.0), secs))),
@@ -183,57 +213,32 @@ impl TimerService {
             ("timerCongestNum".into(), "0".into()),
         ]
     }
-}
 
-#[allow(clippy::cast_precision_loss)]
-fn per_second(count: u64, secs: f64) -> f64 {
-    count as f64 / secs
-}
-
-impl Broker {
-    /// Starts the timer task (masters with timers enabled).
-    pub fn spawn_timer(self: &Arc<Self>) {
-        if !self.config.is_master() || self.timer.is_none() {
-            return;
-        }
+    /// Starts the timer task (masters).
+    pub fn spawn(self: &Arc<Self>) {
         let this = Arc::clone(self);
-        tokio::spawn(async move { this.run_timer().await });
+        tokio::spawn(async move { this.run().await });
     }
 
-    async fn run_timer(self: Arc<Self>) {
-        let Some(timer) = self.timer.as_ref() else { return };
-        let notifier = self.pull_hold.notifier(system::TIMER, 0);
+    async fn run(self: Arc<Self>) {
+        let notifier = self.parking.notifier(system::TIMER, 0);
         let mut last_persist = std::time::Instant::now();
         loop {
             if self.stop.is_cancelled() {
-                timer.persist();
+                self.persist();
                 return;
             }
-            let busy = self.timer_enqueue(timer).await;
-            let failed = self.timer_deliver(timer).await;
+            let busy = self.enqueue().await;
+            let failed = self.deliver().await;
             if last_persist.elapsed() >= Duration::from_secs(1) {
-                // fsync stays off the request workers.
-                let b = Arc::clone(&self);
-                let _ = tokio::task::spawn_blocking(move || {
-                    if let Some(t) = &b.timer {
-                        t.checkpoint(false);
-                    }
-                })
-                .await;
-                let cursor_ms = timer.progress.lock().cursor * timer.precision_ms;
-                let floor = {
-                    let mut w = timer.wheel.lock();
-                    w.reclaim(cursor_ms);
-                    w.min_phy()
-                };
-                self.store.set_retention_floor(floor);
+                self.checkpoint_and_reclaim().await;
                 last_persist = std::time::Instant::now();
             }
             if busy && !failed {
                 continue;
             }
             let now = crate::now_ms();
-            let next_tick_ms = (timer.progress.lock().cursor * timer.precision_ms - now).clamp(1, 200);
+            let next_tick_ms = (self.progress.lock().cursor * self.precision_ms - now).clamp(1, 200);
             let wait = if failed { 1000 } else { next_tick_ms };
             let wake = notifier.notified();
             tokio::select! {
@@ -244,9 +249,23 @@ impl Broker {
         }
     }
 
+    /// Writes a checkpoint (off the request workers: fsync), then frees delivered slots and
+    /// tells the store how far back the wheel still points.
+    async fn checkpoint_and_reclaim(self: &Arc<Self>) {
+        let this = Arc::clone(self);
+        let _ = tokio::task::spawn_blocking(move || this.checkpoint(false)).await;
+        let cursor_ms = self.progress.lock().cursor * self.precision_ms;
+        let floor = {
+            let mut w = self.wheel.lock();
+            w.reclaim(cursor_ms);
+            w.min_phy()
+        };
+        self.store.set_retention_floor(floor);
+    }
+
     /// Links new timer-topic messages into the wheel; true when more are waiting.
-    async fn timer_enqueue(&self, timer: &TimerService) -> bool {
-        let offset = timer.progress.lock().enqueue_offset.max(self.store.min_offset(system::TIMER, 0));
+    async fn enqueue(&self) -> bool {
+        let offset = self.progress.lock().enqueue_offset.max(self.store.min_offset(system::TIMER, 0));
         let got = self.store.get_messages(system::TIMER, 0, offset, 64, &|_| true);
         let mut next = offset;
         for rec in &got.messages {
@@ -254,59 +273,61 @@ impl Broker {
                 next += 1;
                 continue;
             };
-            let due = property::get(&m.properties, property::TIMER_OUT_MS).and_then(|v| v.parse::<i64>().ok());
-            let Some(due) = due else {
-                tracing::warn!(offset = m.queue_offset, "timer message without TIMER_OUT_MS delivered at once");
-                if !self.timer_put(&m).await {
-                    break;
-                }
-                next = m.queue_offset + 1;
-                continue;
-            };
-            let tick = timer.tick_of(due);
-            let cursor = timer.progress.lock().cursor;
-            if tick < cursor {
-                // Already due (a backlog after a restart): deliver now.
-                if !self.timer_put(&m).await {
-                    break;
-                }
-                timer.progress.lock().delivered += 1;
-            } else {
-                let entry = TimerEntry {
-                    deliver_ms: due,
-                    phy: m.commit_log_offset,
-                    size: i32::try_from(m.store_size).unwrap_or(i32::MAX),
-                };
-                let added = timer.wheel.lock().add(tick, cursor, entry);
-                match added {
-                    Ok(AddOutcome::Added) => {}
-                    Ok(AddOutcome::SlotBusy) => break,
-                    Err(e) => {
-                        tracing::error!(cause = %e, "writing the timer wheel failed");
-                        break;
-                    }
-                }
+            if !self.link(&m).await {
+                break;
             }
-            timer.progress.lock().enqueued += 1;
             next = m.queue_offset + 1;
         }
         if got.messages.is_empty() {
             next = next.max(got.next_begin_offset.min(self.store.max_offset(system::TIMER, 0)));
         }
-        let mut p = timer.progress.lock();
+        let mut p = self.progress.lock();
         let moved = next != p.enqueue_offset;
         p.enqueue_offset = next;
         moved && next < self.store.max_offset(system::TIMER, 0)
     }
 
-    /// Delivers every tick whose time has come; true when a put failed (retry later).
-    async fn timer_deliver(&self, timer: &TimerService) -> bool {
-        loop {
-            let cursor = timer.progress.lock().cursor;
-            if cursor * timer.precision_ms > crate::now_ms() {
+    /// Links one message into the wheel, or delivers it now when it is already due; false when
+    /// that failed (the message is tried again next round).
+    async fn link(&self, m: &MessageExt) -> bool {
+        let due = property::get(&m.properties, property::TIMER_OUT_MS).and_then(|v| v.parse::<i64>().ok());
+        let Some(due) = due else {
+            tracing::warn!(offset = m.queue_offset, "timer message without TIMER_OUT_MS delivered at once");
+            return self.put_back(m).await;
+        };
+        let tick = self.tick_of(due);
+        let cursor = self.progress.lock().cursor;
+        if tick < cursor {
+            // Already due (a backlog after a restart): deliver now.
+            if !self.put_back(m).await {
                 return false;
             }
-            let entries = match timer.wheel.lock().entries(cursor) {
+            self.progress.lock().delivered += 1;
+        } else {
+            let size = i32::try_from(m.store_size).unwrap_or(i32::MAX);
+            let entry = TimerEntry { deliver_ms: due, phy: m.commit_log_offset, size };
+            let added = self.wheel.lock().add(tick, cursor, entry);
+            match added {
+                Ok(AddOutcome::Added) => {}
+                Ok(AddOutcome::SlotBusy) => return false,
+                Err(e) => {
+                    tracing::error!(cause = %e, "writing the timer wheel failed");
+                    return false;
+                }
+            }
+        }
+        self.progress.lock().enqueued += 1;
+        true
+    }
+
+    /// Delivers every tick whose time has come; true when a put failed (retry later).
+    async fn deliver(&self) -> bool {
+        loop {
+            let cursor = self.progress.lock().cursor;
+            if cursor * self.precision_ms > crate::now_ms() {
+                return false;
+            }
+            let entries = match self.wheel.lock().entries(cursor) {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::error!(cause = %e, tick = cursor, "reading the timer wheel failed");
@@ -319,36 +340,38 @@ impl Broker {
                     continue;
                 };
                 let Ok(m) = MessageExt::decode(&rec) else { continue };
-                if !self.timer_put(&m).await {
+                if !self.put_back(&m).await {
                     return true;
                 }
             }
-            if let Err(e) = timer.wheel.lock().clear(cursor) {
+            if let Err(e) = self.wheel.lock().clear(cursor) {
                 tracing::error!(cause = %e, "clearing a timer slot failed");
                 return true;
             }
-            let mut p = timer.progress.lock();
+            let mut p = self.progress.lock();
             p.delivered += entries.len() as u64;
             p.cursor = cursor + 1;
         }
     }
 
     /// Puts a parked message back on its real topic; false on a store failure.
-    async fn timer_put(&self, m: &MessageExt) -> bool {
-        let Some(real) = crate::schedule::unpark(m) else {
+    async fn put_back(&self, m: &MessageExt) -> bool {
+        let Some(real) = crate::services::schedule::unpark(m) else {
             tracing::warn!(offset = m.queue_offset, "timer message without REAL_TOPIC/REAL_QID dropped");
             return true;
         };
         let r = self.store.put_message(real).await;
-        let ok = matches!(
-            r.status,
-            PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable
-        );
+        let ok = crate::services::stored(r.status);
         if !ok {
             tracing::warn!(remark = %r.remark, "delivering a timer message failed; retrying in 1 s");
         }
         ok
     }
+}
+
+#[allow(clippy::cast_precision_loss)] // a rate for display: precision past 2^52 messages is moot
+fn per_second(count: u64, secs: f64) -> f64 {
+    count as f64 / secs
 }
 
 #[cfg(test)]
@@ -373,7 +396,11 @@ mod tests {
     #[test]
     fn ticks_round_up() {
         let dir = tempfile::tempdir().unwrap();
-        let t = TimerService::open(dir.path(), 1000, 10_000).unwrap();
+        let store = MessageStore::open(rmq_store::StoreConfig { root: dir.path().join("store"), ..Default::default() })
+            .unwrap();
+        let handles = TimerHandles { store, parking: Arc::default(), stop: CancellationToken::new() };
+        let layout = TimerLayout { store_root: dir.path(), precision_ms: 1000, max_delay_ms: 10_000 };
+        let t = TimerService::open(layout, handles).unwrap();
         assert_eq!(t.tick_of(5000), 5);
         assert_eq!(t.tick_of(5001), 6);
         assert_eq!(t.tick_of(5999), 6);

@@ -12,11 +12,13 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use rmq_common::message::{MessageExt, StoreMessage};
 use rmq_common::property;
-use rmq_store::PutStatus;
+
+use rmq_store::{GetMessageResult, MessageStore};
+use tokio_util::sync::CancellationToken;
 
 use crate::persist::{load_with_backup, write_atomic};
-use crate::topics::system;
-use crate::Broker;
+use crate::state::parking::PullHold;
+use crate::state::topics::system;
 
 /// Progress of each delay level.
 #[derive(Debug)]
@@ -101,15 +103,6 @@ impl DelayOffsets {
             }
         }
     }
-
-    /// Messages not delivered yet per level (for runtime info).
-    #[must_use]
-    pub fn backlog(&self, broker: &Broker) -> i64 {
-        let t = self.table.lock();
-        (1..=i32::try_from(broker.delay_levels.len()).unwrap_or(0))
-            .map(|level| broker.store.max_offset(system::SCHEDULE, level - 1) - t.get(&level).copied().unwrap_or(0))
-            .sum()
-    }
 }
 
 /// Rebuilds the real message from a parked one.
@@ -123,13 +116,76 @@ pub(crate) fn unpark(m: &MessageExt) -> Option<StoreMessage> {
     Some(StoreMessage { topic, queue_id, properties: props, ..StoreMessage::from(m) })
 }
 
-impl Broker {
-    /// Starts one delivery task per delay level (masters only).
-    pub fn spawn_schedule(self: &Arc<Self>) {
-        if !self.config.is_master() {
-            return;
-        }
-        for (i, delay) in self.delay_levels.iter().enumerate() {
+/// The delay service: one delivery task per level, and the progress table.
+#[derive(Debug)]
+pub struct ScheduleService {
+    levels: Vec<Duration>,
+    offsets: DelayOffsets,
+    store: Arc<MessageStore>,
+    parking: Arc<PullHold>,
+    stop: CancellationToken,
+}
+
+/// What one look at a level's queue found.
+struct LevelScan {
+    /// Offset after the last message handled.
+    advanced: i64,
+    /// How long to wait before looking again when nothing moved.
+    next_wait: Duration,
+}
+
+impl ScheduleService {
+    /// A service over `levels` (`messageDelayLevel`), resuming from `offsets`.
+    #[must_use]
+    pub fn new(
+        levels: Vec<Duration>,
+        offsets: DelayOffsets,
+        store: Arc<MessageStore>,
+        parking: Arc<PullHold>,
+        stop: CancellationToken,
+    ) -> Self {
+        Self { levels, offsets, store, parking, stop }
+    }
+
+    /// The delay of each level (level n at index n − 1).
+    #[must_use]
+    pub fn levels(&self) -> &[Duration] {
+        &self.levels
+    }
+
+    /// The progress table as the official JSON (GET_ALL_DELAY_OFFSET).
+    #[must_use]
+    pub fn offsets_json(&self) -> String {
+        self.offsets.to_json()
+    }
+
+    /// Replaces the progress table with the master's (slave metadata sync) and persists it.
+    pub fn replace_offsets_from_json(&self, text: &str) {
+        self.offsets.replace_from_json(text);
+    }
+
+    /// Writes the progress table if it changed (blocking: file I/O and fsync).
+    pub fn persist(&self) {
+        self.offsets.persist();
+    }
+
+    /// Each level's progress, by level (for runtime info).
+    #[must_use]
+    pub fn level_offsets(&self) -> Vec<(i32, i64)> {
+        self.offsets.levels()
+    }
+
+    /// Messages not delivered yet, all levels together (for runtime info).
+    #[must_use]
+    pub fn backlog(&self) -> i64 {
+        (1..=i32::try_from(self.levels.len()).unwrap_or(0))
+            .map(|level| self.store.max_offset(system::SCHEDULE, level - 1) - self.offsets.get(level))
+            .sum()
+    }
+
+    /// Starts one delivery task per delay level and the progress writer.
+    pub fn spawn(self: &Arc<Self>) {
+        for (i, delay) in self.levels.iter().enumerate() {
             let level = i32::try_from(i + 1).unwrap_or(1);
             let this = Arc::clone(self);
             let delay = *delay;
@@ -141,8 +197,8 @@ impl Broker {
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(1)) => {
                         // File I/O and fsync stay off the request workers.
-                        let b = Arc::clone(&this);
-                        let _ = tokio::task::spawn_blocking(move || b.delay_offsets.persist()).await;
+                        let s = Arc::clone(&this);
+                        let _ = tokio::task::spawn_blocking(move || s.offsets.persist()).await;
                     }
                     () = this.stop.cancelled() => break,
                 }
@@ -153,66 +209,67 @@ impl Broker {
     async fn deliver_level(self: Arc<Self>, level: i32, delay: Duration) {
         let queue = level - 1;
         let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
-        let notifier = self.pull_hold.notifier(system::SCHEDULE, queue);
+        let notifier = self.parking.notifier(system::SCHEDULE, queue);
         loop {
             if self.stop.is_cancelled() {
                 return;
             }
-            let offset = self.delay_offsets.get(level).max(self.store.min_offset(system::SCHEDULE, queue));
+            let offset = self.offsets.get(level).max(self.store.min_offset(system::SCHEDULE, queue));
             let got = self.store.get_messages(system::SCHEDULE, queue, offset, 32, &|_| true);
-            let mut next_wait = Duration::from_millis(100);
-            let mut advanced = offset;
-            let mut blocked = false;
-            for (i, rec) in got.messages.iter().enumerate() {
-                let Ok(m) = MessageExt::decode(rec) else {
-                    advanced = offset + i64::try_from(i).unwrap_or(0) + 1;
-                    continue;
-                };
-                let due = m.store_timestamp + delay_ms;
-                let now = crate::now_ms();
-                if due > now {
-                    next_wait = Duration::from_millis(u64::try_from(due - now).unwrap_or(100).min(1000));
-                    blocked = true;
-                    break;
-                }
-                match unpark(&m) {
-                    Some(real) => {
-                        let r = self.store.put_message(real).await;
-                        if !matches!(
-                            r.status,
-                            PutStatus::Ok
-                                | PutStatus::FlushDiskTimeout
-                                | PutStatus::FlushSlaveTimeout
-                                | PutStatus::SlaveNotAvailable
-                        ) {
-                            tracing::warn!(level, remark = %r.remark, "re-putting a delayed message failed; retrying in 1 s");
-                            next_wait = Duration::from_secs(1);
-                            blocked = true;
-                            break;
-                        }
-                    }
-                    None => tracing::warn!(
-                        level,
-                        offset = m.queue_offset,
-                        "delayed message without REAL_TOPIC/REAL_QID dropped"
-                    ),
-                }
-                advanced = m.queue_offset + 1;
-            }
-            if !blocked && got.messages.is_empty() {
-                advanced = advanced.max(got.next_begin_offset.min(self.store.max_offset(system::SCHEDULE, queue)));
-            }
-            if advanced != offset {
-                self.delay_offsets.set(level, advanced);
+            let scan = self.deliver_due(level, offset, delay_ms, &got).await;
+            if scan.advanced != offset {
+                self.offsets.set(level, scan.advanced);
                 continue;
             }
             let wake = notifier.notified();
             tokio::select! {
                 () = wake => {}
-                () = tokio::time::sleep(next_wait) => {}
+                () = tokio::time::sleep(scan.next_wait) => {}
                 () = self.stop.cancelled() => return,
             }
         }
+    }
+
+    /// Puts back every message of `got` whose time has come, stopping at the first that is not
+    /// due yet or cannot be stored.
+    async fn deliver_due(&self, level: i32, offset: i64, delay_ms: i64, got: &GetMessageResult) -> LevelScan {
+        let mut scan = LevelScan { advanced: offset, next_wait: Duration::from_millis(100) };
+        for (i, rec) in got.messages.iter().enumerate() {
+            let Ok(m) = MessageExt::decode(rec) else {
+                scan.advanced = offset + i64::try_from(i).unwrap_or(0) + 1;
+                continue;
+            };
+            let due = m.store_timestamp + delay_ms;
+            let now = crate::now_ms();
+            if due > now {
+                scan.next_wait = Duration::from_millis(u64::try_from(due - now).unwrap_or(100).min(1000));
+                return scan;
+            }
+            if !self.put_back(level, &m).await {
+                scan.next_wait = Duration::from_secs(1);
+                return scan;
+            }
+            scan.advanced = m.queue_offset + 1;
+        }
+        if got.messages.is_empty() {
+            let end = got.next_begin_offset.min(self.store.max_offset(system::SCHEDULE, level - 1));
+            scan.advanced = scan.advanced.max(end);
+        }
+        scan
+    }
+
+    /// Stores the real message of a parked one; false when the store refused it (retry later).
+    async fn put_back(&self, level: i32, m: &MessageExt) -> bool {
+        let Some(real) = unpark(m) else {
+            tracing::warn!(level, offset = m.queue_offset, "delayed message without REAL_TOPIC/REAL_QID dropped");
+            return true;
+        };
+        let r = self.store.put_message(real).await;
+        let ok = super::stored(r.status);
+        if !ok {
+            tracing::warn!(level, remark = %r.remark, "re-putting a delayed message failed; retrying in 1 s");
+        }
+        ok
     }
 }
 

@@ -14,7 +14,11 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 const SLOT: u64 = 16;
+/// `SLOT` as a buffer length.
+const SLOT_BYTES: usize = 16;
 const ENTRY: u64 = 32;
+/// `ENTRY` as a buffer length.
+const ENTRY_BYTES: usize = 32;
 const MAGIC: i32 = 0x7E1E_0A01;
 /// Entries per timer-log segment (32 MiB files).
 pub const SEGMENT_ENTRIES: u64 = 1 << 20;
@@ -119,7 +123,7 @@ impl TimerWheel {
     fn scan_segment(&self, seg: &mut Segment, entries: u64) -> std::io::Result<()> {
         let mut buf = vec![0u8; usize::try_from(entries * ENTRY).unwrap_or(0)];
         let read = read_fully(&seg.file, &mut buf, 0)?;
-        for chunk in buf[..read].chunks_exact(ENTRY as usize) {
+        for chunk in buf[..read].chunks_exact(ENTRY_BYTES) {
             if read_i32(chunk, 20) == MAGIC {
                 seg.max_deliver_ms = seg.max_deliver_ms.max(read_i64(chunk, 0));
                 seg.min_phy = seg.min_phy.min(read_i64(chunk, 8));
@@ -153,13 +157,13 @@ impl TimerWheel {
     }
 
     fn read_slot(&self, slot: u64) -> std::io::Result<(i64, u64)> {
-        let mut b = [0u8; SLOT as usize];
+        let mut b = [0u8; SLOT_BYTES];
         self.wheel.read_exact_at(&mut b, slot * SLOT)?;
         Ok((read_i64(&b, 0), u64::try_from(read_i64(&b, 8)).unwrap_or(0)))
     }
 
     fn write_slot(&self, slot: u64, tick: i64, head: u64) -> std::io::Result<()> {
-        let mut b = [0u8; SLOT as usize];
+        let mut b = [0u8; SLOT_BYTES];
         b[0..8].copy_from_slice(&tick.to_be_bytes());
         b[8..16].copy_from_slice(&i64::try_from(head).unwrap_or(0).to_be_bytes());
         self.wheel.write_all_at(&b, slot * SLOT)
@@ -169,7 +173,7 @@ impl TimerWheel {
     fn read_entry_any(&self, index: u64) -> std::io::Result<RawEntry> {
         let start = index - index % SEGMENT_ENTRIES;
         let path = self.dir.join("timerlog").join(format!("{start:020}"));
-        let mut b = [0u8; ENTRY as usize];
+        let mut b = [0u8; ENTRY_BYTES];
         let ok = match self.segments.iter().find(|s| s.start == start) {
             Some(s) => s.file.read_exact_at(&mut b, (index - start) * ENTRY).is_ok(),
             None => File::open(&path).and_then(|f| f.read_exact_at(&mut b, (index - start) * ENTRY)).is_ok(),
@@ -190,7 +194,7 @@ impl TimerWheel {
             self.segments.push(Segment { start, path, file, max_deliver_ms: i64::MIN, min_phy: i64::MAX });
         }
         let seg = self.segments.last_mut().ok_or_else(|| std::io::Error::other("no timer log segment"))?;
-        let mut b = [0u8; ENTRY as usize];
+        let mut b = [0u8; ENTRY_BYTES];
         b[0..8].copy_from_slice(&e.deliver_ms.to_be_bytes());
         b[8..16].copy_from_slice(&e.phy.to_be_bytes());
         b[16..20].copy_from_slice(&e.size.to_be_bytes());

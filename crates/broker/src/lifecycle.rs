@@ -1,0 +1,242 @@
+//! Start and stop: opens the store and the tables, builds the request context and each
+//! background service from the handles it uses, binds the ports, and on shutdown stops them in
+//! order.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use rmq_common::msgid::UniqueIdGenerator;
+use rmq_remoting::transport::{ClientConfig, Dispatcher, RemotingClient, RemotingServer};
+use rmq_store::MessageStore;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{delay_levels, BrokerConfig};
+use crate::context::{BrokerContext, BrokerStats};
+use crate::error::StartError;
+use crate::processor::server::start_servers;
+use crate::processor::BrokerProcessor;
+use crate::services::ha::master::HaMaster;
+use crate::services::ha::slave::HaSlave;
+use crate::services::ha::sync::MetadataSync;
+use crate::services::ha::Replication;
+use crate::services::housekeeping::Housekeeping;
+use crate::services::register::Registration;
+use crate::services::schedule::{DelayOffsets, ScheduleService};
+use crate::services::timer::{TimerHandles, TimerLayout, TimerService};
+use crate::services::transaction::{CheckSettings, TransactionHandles, TransactionService};
+use crate::services::Services;
+use crate::state::clients::ClientRegistry;
+use crate::state::groups::GroupTable;
+use crate::state::locks::QueueLocks;
+use crate::state::offsets::ConsumerOffsets;
+use crate::state::parking::PullHold;
+use crate::state::topics::TopicTable;
+use crate::state::Tables;
+
+/// A broker, opened and not yet serving.
+struct Broker {
+    ctx: Arc<BrokerContext>,
+    services: Arc<Services>,
+    registration: Registration,
+    namesrv_client: RemotingClient,
+}
+
+/// Opens the store and the config tables and builds the request context.
+fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
+    let config_dir = config.config_dir();
+    let store =
+        MessageStore::open(crate::store_config::store_config(&config)).map_err(|e| StartError::Store(e.to_string()))?;
+    let tables = Tables {
+        topics: Arc::new(TopicTable::load(&config, &config_dir)?),
+        groups: Arc::new(GroupTable::load(&config_dir)?),
+        offsets: Arc::new(ConsumerOffsets::load(&config_dir)),
+        clients: Arc::new(ClientRegistry::default()),
+        locks: Arc::new(QueueLocks::default()),
+    };
+    let unique_ids = unique_ids(&config);
+    Ok(BrokerContext {
+        config: Arc::new(config),
+        store,
+        tables,
+        parking: Arc::new(PullHold::default()),
+        stats: BrokerStats::default(),
+        stop: CancellationToken::new(),
+        unique_ids,
+    })
+}
+
+/// The generator of unique ids for messages sent without one: this broker's address, counted
+/// from the start of this month.
+fn unique_ids(config: &BrokerConfig) -> UniqueIdGenerator {
+    let ip = config.broker_ip1.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    UniqueIdGenerator::starting_now(ip)
+}
+
+/// Opens the timer wheel when timers are enabled.
+fn open_timer(ctx: &BrokerContext) -> Result<Option<Arc<TimerService>>, StartError> {
+    let config = &ctx.config;
+    if !config.timer_wheel_enable {
+        return Ok(None);
+    }
+    let layout = TimerLayout {
+        store_root: std::path::Path::new(&config.store_path_root_dir),
+        precision_ms: i64::try_from(config.timer_precision_ms).unwrap_or(1000),
+        max_delay_ms: i64::try_from(config.timer_max_delay_sec).unwrap_or(i64::MAX / 2000) * 1000,
+    };
+    let handles =
+        TimerHandles { store: Arc::clone(&ctx.store), parking: Arc::clone(&ctx.parking), stop: ctx.stop.clone() };
+    let timer =
+        TimerService::open(layout, handles).map_err(|e| StartError::Store(format!("opening the timer wheel: {e}")))?;
+    Ok(Some(Arc::new(timer)))
+}
+
+/// Builds the services the request handlers call into.
+fn build_services(ctx: &BrokerContext) -> Result<Services, StartError> {
+    let (store, stop) = (&ctx.store, &ctx.stop);
+    let replication = if ctx.config.is_master() {
+        Replication::Master(Arc::new(HaMaster::new(Arc::clone(store), stop.clone())))
+    } else {
+        let configured = ctx.config.ha_master_address.clone();
+        Replication::Slave(Arc::new(HaSlave::new(configured, Arc::clone(store), stop.clone())))
+    };
+    let levels = delay_levels::parse_delay_levels(&ctx.config.message_delay_level).unwrap_or_default();
+    let delay_offsets = DelayOffsets::load(&ctx.config.config_dir());
+    let schedule =
+        ScheduleService::new(levels, delay_offsets, Arc::clone(store), Arc::clone(&ctx.parking), stop.clone());
+    let handles = TransactionHandles {
+        store: Arc::clone(store),
+        topics: Arc::clone(&ctx.tables.topics),
+        offsets: Arc::clone(&ctx.tables.offsets),
+        clients: Arc::clone(&ctx.tables.clients),
+        replication: replication.clone(),
+        stop: stop.clone(),
+    };
+    let transactions = TransactionService::new(CheckSettings::of(&ctx.config), handles);
+    Ok(Services {
+        schedule: Arc::new(schedule),
+        timer: open_timer(ctx)?,
+        transactions: Arc::new(transactions),
+        replication,
+    })
+}
+
+impl Broker {
+    fn open(config: BrokerConfig) -> Result<Self, StartError> {
+        let ctx = open_context(config)?;
+        let services = build_services(&ctx)?;
+        let namesrv_client = RemotingClient::new(ClientConfig::default(), Dispatcher::new());
+        let registration = Registration {
+            config: Arc::clone(&ctx.config),
+            topics: Arc::clone(&ctx.tables.topics),
+            client: namesrv_client.clone(),
+            replication: services.replication.clone(),
+            stop: ctx.stop.clone(),
+        };
+        Ok(Self { ctx: Arc::new(ctx), services: Arc::new(services), registration, namesrv_client })
+    }
+
+    /// Wakes parked pulls (and, on a master, the senders to slaves) when a message reaches a
+    /// queue. The listener holds only wake-up points, so the store does not keep the broker alive.
+    fn listen_for_arrivals(&self) {
+        let parking = Arc::clone(&self.ctx.parking);
+        let data = match &self.services.replication {
+            Replication::Master(m) => Some(m.data_signal()),
+            Replication::Slave(_) => None,
+        };
+        self.ctx.store.set_arrival_listener(Arc::new(move |topic: &str, queue_id: i32, _offset: i64| {
+            parking.arrived(topic, queue_id);
+            if let Some(d) = &data {
+                d.notify_waiters();
+            }
+        }));
+    }
+
+    /// Starts replication (the HA port on a master; the follower and metadata sync on a slave).
+    async fn start_replication(&self) -> Result<(), StartError> {
+        let config = &self.ctx.config;
+        match &self.services.replication {
+            Replication::Master(master) => {
+                let listener = HaMaster::bind(&config.bind_address, config.ha_port())
+                    .await
+                    .map_err(|cause| StartError::Bind { addr: config.ha_addr(), cause })?;
+                tokio::spawn(Arc::clone(master).serve(listener));
+            }
+            Replication::Slave(slave) => {
+                tokio::spawn(Arc::clone(slave).run());
+                let sync = MetadataSync {
+                    slave: Arc::clone(slave),
+                    client: self.namesrv_client.clone(),
+                    topics: Arc::clone(&self.ctx.tables.topics),
+                    offsets: Arc::clone(&self.ctx.tables.offsets),
+                    groups: Arc::clone(&self.ctx.tables.groups),
+                    schedule: Arc::clone(&self.services.schedule),
+                    stop: self.ctx.stop.clone(),
+                };
+                tokio::spawn(sync.run());
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the background services: housekeeping and registration everywhere; delayed,
+    /// timer and transaction delivery on a master.
+    fn spawn_services(&self) {
+        let ctx = &self.ctx;
+        Housekeeping {
+            offsets: Arc::clone(&ctx.tables.offsets),
+            clients: Arc::clone(&ctx.tables.clients),
+            stop: ctx.stop.clone(),
+        }
+        .spawn();
+        self.registration.spawn();
+        if ctx.config.is_master() {
+            self.services.schedule.spawn();
+            if let Some(timer) = &self.services.timer {
+                timer.spawn();
+            }
+            self.services.transactions.spawn_checker();
+        }
+    }
+
+    /// Stops accepting, answers or fails requests in flight, persists offsets, unregisters,
+    /// flushes and closes the store.
+    async fn shut_down(&self, servers: &[RemotingServer]) {
+        let ctx = &self.ctx;
+        ctx.stop.cancel();
+        ctx.parking.wake_all();
+        for s in servers {
+            s.shutdown().await;
+        }
+        if let Err(e) = ctx.tables.offsets.persist() {
+            tracing::error!(cause = %e, "persisting consumer offsets failed");
+        }
+        self.services.schedule.persist();
+        if let Some(t) = &self.services.timer {
+            t.persist();
+        }
+        self.registration.unregister_all().await;
+        ctx.store.shutdown();
+        self.namesrv_client.shutdown();
+    }
+}
+
+/// Runs a broker until `shutdown` resolves, then stops gracefully: stop accepting, answer or
+/// fail requests in flight, persist offsets, unregister, flush and close the store.
+pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+    let broker = Broker::open(config)?;
+    let processor = BrokerProcessor::new(Arc::clone(&broker.ctx), Arc::clone(&broker.services));
+    let servers = start_servers(&broker.ctx.config, &processor, &broker.ctx.tables.clients).await?;
+    broker.start_replication().await?;
+    broker.listen_for_arrivals();
+    broker.spawn_services();
+    let config = &broker.ctx.config;
+    tracing::info!(
+        name = %config.broker_name, id = config.broker_id, addr = %config.broker_addr(),
+        role = ?config.broker_role, "broker started"
+    );
+    shutdown.await;
+    tracing::info!("broker shutting down");
+    broker.shut_down(&servers).await;
+    tracing::info!("broker stopped");
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! The master side: accepts slaves on the HA port, streams its commit log to each and tracks
+//! what each has acknowledged (SYNC_MASTER waits on that).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rmq_store::{MessageStore, PutStatus};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Notify};
+use tokio_util::sync::CancellationToken;
+
+use super::{HEARTBEAT, TRANSFER_BATCH};
+
+/// A slave more than this far behind does not count for SYNC_MASTER (haSlaveFallbehindMax).
+pub const SLAVE_FALL_BEHIND_MAX: u64 = 256 * 1024 * 1024;
+
+/// The master's replication service: connected slaves and their acknowledged offsets.
+#[derive(Debug)]
+pub struct HaMaster {
+    /// Acknowledged offset per connected slave (by connection id), with its address.
+    slaves: Mutex<HashMap<u64, (String, u64)>>,
+    next_id: AtomicU64,
+    /// A slave acknowledged more.
+    acked: Notify,
+    /// New data to ship (shared with the store's arrival listener).
+    data: Arc<Notify>,
+    store: Arc<MessageStore>,
+    stop: CancellationToken,
+}
+
+impl HaMaster {
+    /// A master with no slave yet.
+    #[must_use]
+    pub fn new(store: Arc<MessageStore>, stop: CancellationToken) -> Self {
+        Self {
+            slaves: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            acked: Notify::new(),
+            data: Arc::new(Notify::new()),
+            store,
+            stop,
+        }
+    }
+
+    /// The wake-up point of the senders, for whoever learns of new data first.
+    #[must_use]
+    pub fn data_signal(&self) -> Arc<Notify> {
+        Arc::clone(&self.data)
+    }
+
+    /// Wakes the senders.
+    pub fn new_data(&self) {
+        self.data.notify_waiters();
+    }
+
+    fn add_slave(&self, addr: String) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.slaves.lock().insert(id, (addr, 0));
+        id
+    }
+
+    fn remove_slave(&self, id: u64) {
+        self.slaves.lock().remove(&id);
+        self.acked.notify_waiters();
+    }
+
+    fn ack(&self, id: u64, offset: u64) {
+        if let Some(s) = self.slaves.lock().get_mut(&id) {
+            s.1 = s.1.max(offset);
+        }
+        self.acked.notify_waiters();
+    }
+
+    /// Connected slaves: address and acknowledged offset.
+    #[must_use]
+    pub fn slaves(&self) -> Vec<(String, u64)> {
+        self.slaves.lock().values().cloned().collect()
+    }
+
+    fn best_ack(&self) -> Option<u64> {
+        self.slaves.lock().values().map(|s| s.1).max()
+    }
+
+    /// SYNC_MASTER: waits until a slave has everything before `end`. SLAVE_NOT_AVAILABLE when no
+    /// slave is connected or the best is too far behind; FLUSH_SLAVE_TIMEOUT after `timeout`.
+    pub async fn wait_for_slave(&self, end: u64, timeout: Duration) -> PutStatus {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.acked.notified();
+            match self.best_ack() {
+                None => return PutStatus::SlaveNotAvailable,
+                Some(a) if a >= end => return PutStatus::Ok,
+                Some(a) if end - a > SLAVE_FALL_BEHIND_MAX => return PutStatus::SlaveNotAvailable,
+                Some(_) => {}
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return PutStatus::FlushSlaveTimeout;
+            }
+        }
+    }
+
+    /// Binds the HA port.
+    pub async fn bind(bind_address: &str, port: u16) -> std::io::Result<TcpListener> {
+        TcpListener::bind((bind_address, port)).await
+    }
+
+    /// Accepts slaves until the broker stops.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        loop {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                () = self.stop.cancelled() => return,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let this = Arc::clone(&self);
+                    tokio::spawn(async move {
+                        let id = this.add_slave(peer.to_string());
+                        tracing::info!(slave = %peer, "slave connected");
+                        if let Err(e) = this.serve_slave(id, stream).await {
+                            tracing::info!(slave = %peer, cause = %e, "slave connection closed");
+                        }
+                        this.remove_slave(id);
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(cause = %e, "accepting a slave failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    /// Reads the slave's reports (8-byte offsets; only the latest complete one matters) until
+    /// the link goes quiet or breaks.
+    fn spawn_report_reader(
+        self: &Arc<Self>,
+        id: u64,
+        mut rd: OwnedReadHalf,
+        first_tx: watch::Sender<Option<u64>>,
+    ) -> tokio::task::JoinHandle<()> {
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut buf = [0u8; 8];
+            while let Ok(Ok(_)) = tokio::time::timeout(HEARTBEAT * 4, rd.read_exact(&mut buf)).await {
+                let offset = u64::try_from(i64::from_be_bytes(buf)).unwrap_or(0);
+                this.ack(id, offset);
+                let _ = first_tx.send(Some(offset));
+            }
+        })
+    }
+
+    async fn serve_slave(self: &Arc<Self>, id: u64, stream: TcpStream) -> std::io::Result<()> {
+        let (rd, mut wr) = stream.into_split();
+        let (first_tx, mut first_rx) = watch::channel::<Option<u64>>(None);
+        let reader = self.spawn_report_reader(id, rd, first_tx);
+        let result = async {
+            let first = first_report(&mut first_rx).await?;
+            let next = if first == 0 { self.store.commit_log_min_offset() } else { first };
+            self.stream_log(&mut wr, next, &reader).await
+        }
+        .await;
+        reader.abort();
+        result
+    }
+
+    /// Ships the commit log from `next` on, with heartbeats when idle, until the broker stops
+    /// or the slave's reports stop.
+    async fn stream_log(
+        &self,
+        wr: &mut OwnedWriteHalf,
+        mut next: u64,
+        reader: &tokio::task::JoinHandle<()>,
+    ) -> std::io::Result<()> {
+        loop {
+            if self.stop.is_cancelled() || reader.is_finished() {
+                return Ok(());
+            }
+            let end = self.store.commit_log_max_offset();
+            if next > end {
+                // The slave has more than we do: tell it where our log ends.
+                wr.write_all(&header(end, 0)).await?;
+                next = end;
+                continue;
+            }
+            let notified = self.data.notified();
+            if next < end {
+                if let Some(data) = self.store.read_commit_log(next, TRANSFER_BATCH) {
+                    let mut frame = Vec::with_capacity(12 + data.len());
+                    frame.extend_from_slice(&header(next, data.len()));
+                    frame.extend_from_slice(&data);
+                    wr.write_all(&frame).await?;
+                    next += data.len() as u64;
+                    continue;
+                }
+            }
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep(HEARTBEAT) => wr.write_all(&header(next, 0)).await?,
+                () = self.stop.cancelled() => return Ok(()),
+            }
+        }
+    }
+}
+
+/// Waits for the slave's first report: where its log ends.
+async fn first_report(first_rx: &mut watch::Receiver<Option<u64>>) -> std::io::Result<u64> {
+    loop {
+        if let Some(v) = *first_rx.borrow_and_update() {
+            return Ok(v);
+        }
+        if tokio::time::timeout(HEARTBEAT * 4, first_rx.changed()).await.map_or(true, |r| r.is_err()) {
+            return Err(std::io::Error::other("slave sent no offset"));
+        }
+    }
+}
+
+fn header(offset: u64, len: usize) -> [u8; 12] {
+    let mut h = [0u8; 12];
+    h[0..8].copy_from_slice(&i64::try_from(offset).unwrap_or(i64::MAX).to_be_bytes());
+    h[8..12].copy_from_slice(&i32::try_from(len).unwrap_or(i32::MAX).to_be_bytes());
+    h
+}

@@ -1,0 +1,87 @@
+//! Slave metadata sync: every 10 s (first after 3 s) the slave copies the master's topic
+//! configs, consumer offsets, delay offsets and subscription groups, so a consumer switched to
+//! the slave continues where it was.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmq_remoting::body::{self, SubscriptionGroupWrapper, TopicConfigSerializeWrapper};
+use rmq_remoting::transport::RemotingClient;
+use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
+use tokio_util::sync::CancellationToken;
+
+use super::slave::HaSlave;
+use crate::services::schedule::ScheduleService;
+use crate::state::groups::GroupTable;
+use crate::state::offsets::ConsumerOffsets;
+use crate::state::topics::TopicTable;
+
+/// Copies the master's tables onto this slave.
+#[derive(Debug)]
+pub struct MetadataSync {
+    /// Where the master is.
+    pub slave: Arc<HaSlave>,
+    /// Client for the master.
+    pub client: RemotingClient,
+    /// Topic configs to overwrite.
+    pub topics: Arc<TopicTable>,
+    /// Consumer offsets to overwrite.
+    pub offsets: Arc<ConsumerOffsets>,
+    /// Subscription groups to overwrite.
+    pub groups: Arc<GroupTable>,
+    /// Delay offsets to overwrite.
+    pub schedule: Arc<ScheduleService>,
+    /// Cancelled at shutdown.
+    pub stop: CancellationToken,
+}
+
+impl MetadataSync {
+    /// Runs until the broker stops.
+    pub async fn run(self) {
+        let mut wait = Duration::from_secs(3);
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.stop.cancelled() => return,
+            }
+            wait = Duration::from_secs(10);
+            let Some(master) = self.slave.master_addr() else { continue };
+            if let Err(e) = self.sync_once(&master).await {
+                tracing::debug!(%master, cause = %e, "metadata sync from the master failed");
+            }
+        }
+    }
+
+    async fn fetch(&self, master: &str, code: RequestCode) -> Result<String, String> {
+        let resp = self
+            .client
+            .invoke(master, RemotingCommand::request(code), Duration::from_secs(3))
+            .await
+            .map_err(|e| e.to_string())?;
+        if resp.response_code() != ResponseCode::Success {
+            return Err(format!("{} answered {}", code.name(), resp.code));
+        }
+        Ok(String::from_utf8_lossy(&resp.body).into_owned())
+    }
+
+    /// One round of copying.
+    pub async fn sync_once(&self, master: &str) -> Result<(), String> {
+        let topics: TopicConfigSerializeWrapper =
+            body::decode(self.fetch(master, RequestCode::GetAllTopicConfig).await?.as_bytes())
+                .map_err(|e| e.to_string())?;
+        if topics.data_version != self.topics.data_version() {
+            self.topics.replace_all(topics).map_err(|e| e.to_string())?;
+        }
+        let offsets = self.fetch(master, RequestCode::GetAllConsumerOffset).await?;
+        if self.offsets.replace_from_json(&offsets) {
+            self.offsets.persist().map_err(|e| e.to_string())?;
+        }
+        let delay = self.fetch(master, RequestCode::GetAllDelayOffset).await?;
+        self.schedule.replace_offsets_from_json(&delay);
+        let groups: SubscriptionGroupWrapper =
+            body::decode(self.fetch(master, RequestCode::GetAllSubscriptiongroupConfig).await?.as_bytes())
+                .map_err(|e| e.to_string())?;
+        self.groups.replace_all(groups).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}

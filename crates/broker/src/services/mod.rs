@@ -1,0 +1,43 @@
+//! Background services. Each owns its state and is built from the few handles it uses (the
+//! store, a table or two, the parking lot, the stop signal); none sees the others' state except
+//! through a handle it was given.
+//!
+//! - [`schedule::ScheduleService`]: delayed delivery by level (SCHEDULE_TOPIC_XXXX).
+//! - [`timer::TimerService`]: delivery at a given time (the timer wheel).
+//! - [`transaction::TransactionService`]: half messages, decisions, the checker.
+//! - [`ha::Replication`]: master or slave replication, and the slave's metadata sync.
+//! - [`register::Registration`]: registration with the name servers.
+//! - [`housekeeping::Housekeeping`]: offset persistence and silent-client expiry.
+
+pub mod ha;
+pub mod housekeeping;
+pub mod register;
+pub mod schedule;
+pub mod timer;
+pub mod transaction;
+
+use std::sync::Arc;
+
+use rmq_store::PutStatus;
+
+/// Whether a put stored the message (the flush or replication may still have timed out).
+#[must_use]
+pub fn stored(status: PutStatus) -> bool {
+    matches!(
+        status,
+        PutStatus::Ok | PutStatus::FlushDiskTimeout | PutStatus::FlushSlaveTimeout | PutStatus::SlaveNotAvailable
+    )
+}
+
+/// The services request handlers call into, by name.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Delay levels and their progress.
+    pub schedule: Arc<schedule::ScheduleService>,
+    /// Timer messages (None when timerWheelEnable=false).
+    pub timer: Option<Arc<timer::TimerService>>,
+    /// Transaction decisions.
+    pub transactions: Arc<transaction::TransactionService>,
+    /// Master or slave replication.
+    pub replication: ha::Replication,
+}

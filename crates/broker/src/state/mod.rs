@@ -1,0 +1,32 @@
+//! The broker's tables: what requests read and change, each behind its own lock, each persisted
+//! (or not) by itself. Nothing here knows about requests or background services.
+
+pub mod clients;
+pub mod groups;
+pub mod locks;
+pub mod offsets;
+pub mod parking;
+pub mod topics;
+
+use std::sync::Arc;
+
+use clients::ClientRegistry;
+use groups::GroupTable;
+use locks::QueueLocks;
+use offsets::ConsumerOffsets;
+use topics::TopicTable;
+
+/// The tables, each shareable on its own so a service holds only those it uses.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// Topic configs (topics.json).
+    pub topics: Arc<TopicTable>,
+    /// Subscription groups (subscriptionGroup.json).
+    pub groups: Arc<GroupTable>,
+    /// Consumer offsets (consumerOffset.json).
+    pub offsets: Arc<ConsumerOffsets>,
+    /// Connected producers and consumers.
+    pub clients: Arc<ClientRegistry>,
+    /// Orderly consumers' queue locks.
+    pub locks: Arc<QueueLocks>,
+}
