@@ -1,5 +1,5 @@
 //! Frame encode/decode and stored-record encoding, per message.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::expect_used)] // a benchmark whose setup fails should stop with its reason
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

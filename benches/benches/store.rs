@@ -1,6 +1,6 @@
 //! Store micro-benchmarks: appending a 1 KiB message to the commit log (ASYNC_FLUSH, the flusher
 //! running behind) and reading 32 messages of a queue through its consume queue.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::expect_used)] // a benchmark whose setup fails should stop with its reason
 
 use std::time::Duration;
 

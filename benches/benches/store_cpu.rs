@@ -3,7 +3,7 @@
 //! by time spent waiting for a CPU: appending a 1 KiB message (ASYNC_FLUSH, appended in the
 //! caller's task) and reading 32 messages of a queue. Same workload as `store.rs`.
 //! `cargo bench -p rmq-benches --bench store_cpu [-- rounds]`
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::expect_used)] // a benchmark whose setup fails should stop with its reason
 
 use std::time::{Duration, Instant};
 

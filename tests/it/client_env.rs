@@ -1,6 +1,8 @@
 //! Name server discovery order (config, then NAMESRV_ADDR, then the HTTP endpoint) and routes
 //! served from cache while every name server is down. One test in its own test binary: it changes
 //! the environment.
+// Process-level scenarios: a failed step panics with its reason, and a scenario reads top to bottom.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::time::Duration;
 

@@ -1,4 +1,6 @@
 //! Process-level integration tests: our binaries started on free loopback ports.
+// Process-level scenarios: a failed step panics with its reason, and a scenario reads top to bottom.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 mod broker;
 mod client;

@@ -3,6 +3,8 @@
 //!
 //! Binaries are found next to the test executable (`target/<profile>/`), or in `RMQ_BIN_DIR`.
 //! `scripts/test.sh` builds them (`cargo build --workspace --bins`) before running tests.
+// A test kit: a setup step that fails should panic with its reason, as a test does.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,15 +1,5 @@
 //! `mqbroker`: starts a broker, as Apache RocketMQ's `bin/mqbroker` is used.
 
-#![warn(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    clippy::too_many_lines
-)]
-
 use std::path::PathBuf;
 
 use anyhow::Context;

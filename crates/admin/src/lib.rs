@@ -15,16 +15,6 @@
 //! - [`message::Messages`]: queries by id, key, unique key; [`pull::Queues`]: queue ranges and
 //!   raw pulls; [`send::Sender`]: raw sends and the send round-trip check.
 
-#![warn(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    clippy::too_many_lines
-)]
-
 pub mod cluster;
 mod error;
 pub mod group;

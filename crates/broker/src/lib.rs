@@ -5,16 +5,6 @@
 //! `state` (the tables), `services` (background services, each owning its state) and
 //! `processor` (request handlers, working on a `context::BrokerContext`).
 
-#![warn(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    clippy::too_many_lines
-)]
-
 pub mod config;
 mod context;
 mod error;

@@ -1,4 +1,6 @@
 //! Validation errors of sends and the admin codes the official mqadmin uses.
+// Test code: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::time::Duration;
 

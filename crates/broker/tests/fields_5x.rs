@@ -1,5 +1,7 @@
 //! The fields Apache RocketMQ 5.x writes in answers (checked against the official broker by
 //! tests/compat/run-fields-compat.sh), here on an in-process broker with exact values.
+// Test and example code: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::time::Duration;
 

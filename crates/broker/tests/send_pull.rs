@@ -1,4 +1,6 @@
 //! In-process broker: raw send and pull over the wire, long polling, tag filter, offsets.
+// Test and example code: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::time::{Duration, Instant};
 

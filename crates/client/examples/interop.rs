@@ -6,6 +6,8 @@
 //! and prints one JSON line per message (msgId, body, tags, keys, idx), exiting after n.
 //! `interop trace <namesrv> <msgId> <timeout-s>`: waits for a send and a consume trace of the
 //! message on RMQ_SYS_TRACE_TOPIC and prints one JSON line per trace record.
+// Test and example code: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

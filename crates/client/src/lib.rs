@@ -6,16 +6,6 @@
 //! producers and consumers created with the same [`ClientConfig`]): it resolves name servers,
 //! caches topic routes (refreshed every 30 s), sends heartbeats and answers the broker's calls.
 
-#![warn(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    clippy::too_many_lines
-)]
-
 mod config;
 pub mod consumer;
 mod error;

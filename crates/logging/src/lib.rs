@@ -2,16 +2,6 @@
 //! Only binaries depend on this crate; libraries emit `tracing` events and leave the
 //! subscriber to whoever runs them.
 
-#![warn(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    clippy::too_many_lines
-)]
-
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

@@ -14,6 +14,16 @@
 //!    our re-encoding of every Java frame (`echo-*`). The Java `RemotingInterop check` reads them.
 //!
 //! Prints `PASS name` / `FAIL name: reason`; exits 1 on any failure.
+// Test and example code: a failed step panics with its reason.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless
+)]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

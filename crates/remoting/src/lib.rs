@@ -9,16 +9,6 @@
 //!
 //! Invariant: this crate depends on nothing else of ours.
 
-#![warn(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    clippy::too_many_lines
-)]
-
 pub mod body;
 pub mod code;
 mod codec;

@@ -5,6 +5,8 @@
 //! Files: `vectors/bodies/<family>/<Code>[-<variant>].json` where `<Code>` is the request code's
 //! variant name, or `<Code>-response` for the body a client answers a broker call with.
 //! `MANIFEST.md` beside them says how each was captured (`tests/kit/capture.rs`).
+// Test code: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,7 @@
 //! Transport over loopback: request/response, timeouts, one-way, correlation by opaque,
 //! connection drops, unknown codes, bad frames, server-to-client calls, graceful shutdown.
+// Test code: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

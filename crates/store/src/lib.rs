@@ -2,16 +2,6 @@
 //! index, with async or sync (group commit) flush and crash recovery.
 //!
 //! Invariant: only `mapped_file` has `unsafe`.
-#![warn(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    clippy::cast_lossless,
-    clippy::too_many_lines
-)]
-
 mod checkpoint;
 mod commit_log;
 mod config;

@@ -2,6 +2,16 @@
 //! parent kills it with SIGKILL at random moments, reopens the store, and checks that every
 //! acknowledged message is there with the same bytes, queue offsets are dense, and the consume
 //! queue agrees with the commit log. Rounds: env STORE_CRASH_ROUNDS (default 20).
+// Test and example code: a failed step panics with its reason.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    clippy::cast_lossless
+)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};

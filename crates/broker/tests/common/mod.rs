@@ -1,4 +1,6 @@
 //! In-process broker harness shared by the integration tests.
+// Test code: a failed step panics with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 use std::time::Duration;
 
