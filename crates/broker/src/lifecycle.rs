@@ -20,6 +20,7 @@ use crate::services::ha::slave::HaSlave;
 use crate::services::ha::sync::MetadataSync;
 use crate::services::ha::Replication;
 use crate::services::housekeeping::Housekeeping;
+use crate::services::pop::{PopHandles, PopService, PopSettings};
 use crate::services::register::Registration;
 use crate::services::schedule::{DelayOffsets, ScheduleService};
 use crate::services::timer::{TimerHandles, TimerLayout, TimerService};
@@ -90,6 +91,26 @@ fn open_timer(ctx: &BrokerContext) -> Result<Option<Arc<TimerService>>, StartErr
     Ok(Some(Arc::new(timer)))
 }
 
+/// Opens the POP service (its journal under the store root).
+fn open_pop(ctx: &BrokerContext) -> Result<PopService, StartError> {
+    let c = &ctx.config;
+    let settings = PopSettings {
+        broker_name: c.broker_name.clone(),
+        revive_queue_num: c.revive_queue_num,
+        pop_from_retry_probability: c.pop_from_retry_probability,
+        revive_interval_ms: c.revive_interval,
+    };
+    let handles = PopHandles {
+        store: Arc::clone(&ctx.store),
+        topics: Arc::clone(&ctx.tables.topics),
+        groups: Arc::clone(&ctx.tables.groups),
+        offsets: Arc::clone(&ctx.tables.offsets),
+        stop: ctx.stop.clone(),
+    };
+    PopService::open(std::path::Path::new(&c.store_path_root_dir), settings, handles)
+        .map_err(|e| StartError::Store(format!("opening the pop journal: {e}")))
+}
+
 /// Builds the services the request handlers call into.
 fn build_services(ctx: &BrokerContext) -> Result<Services, StartError> {
     let (store, stop) = (&ctx.store, &ctx.stop);
@@ -113,6 +134,7 @@ fn build_services(ctx: &BrokerContext) -> Result<Services, StartError> {
     };
     let transactions = TransactionService::new(CheckSettings::of(&ctx.config), handles);
     Ok(Services {
+        pop: Arc::new(open_pop(ctx)?),
         schedule: Arc::new(schedule),
         timer: open_timer(ctx)?,
         transactions: Arc::new(transactions),
@@ -195,6 +217,7 @@ impl Broker {
                 timer.spawn();
             }
             self.services.transactions.spawn_checker();
+            self.services.pop.spawn();
         }
     }
 
@@ -204,6 +227,7 @@ impl Broker {
         let ctx = &self.ctx;
         ctx.stop.cancel();
         ctx.parking.wake_all();
+        self.services.pop.wake().notify_waiters();
         for s in servers {
             s.shutdown().await;
         }

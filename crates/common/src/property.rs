@@ -30,6 +30,10 @@ pub const MAX_RECONSUME_TIMES: &str = "MAX_RECONSUME_TIMES";
 pub const RECONSUME_TIME: &str = "RECONSUME_TIME";
 /// First message id of a retried message.
 pub const ORIGIN_MESSAGE_ID: &str = "ORIGIN_MESSAGE_ID";
+/// POP: the handle (`extraInfo`) of a popped message, set by the broker on retried messages.
+pub const POP_CK: &str = "POP_CK";
+/// POP: when a revived message was first popped, ms.
+pub const FIRST_POP_TIME: &str = "1ST_POP_TIME";
 /// Cluster of the storing broker.
 pub const CLUSTER: &str = "CLUSTER";
 /// Queue min offset (set by the client after a pull).

@@ -52,6 +52,13 @@ pub fn retry_topic(group: &str) -> String {
     format!("{RETRY_PREFIX}{group}")
 }
 
+/// `%RETRY%<group>_<topic>`: a POP consumer group's retry topic for one topic (RocketMQ 5.x
+/// `KeyBuilder.buildPopRetryTopicV1`; the V2 form `%RETRY%<group>+<topic>` is not used here).
+#[must_use]
+pub fn pop_retry_topic(group: &str, topic: &str) -> String {
+    format!("{RETRY_PREFIX}{group}_{topic}")
+}
+
 /// `%DLQ%<group>`: where a group's messages go once their retries are used up.
 #[must_use]
 pub fn dlq_topic(group: &str) -> String {

@@ -197,6 +197,12 @@ rmq_common::properties_config! {
         pub rocketmq_home: Option<String> = "rocketmqHome" => None,
         /// Also listen on listenPort - 2 (the VIP channel of clients up to 4.4).
         pub fast_listen_enable: bool = "fastListenEnable" => true,
+        /// POP: revive queue ids handed out round robin in handles.
+        pub revive_queue_num: i32 = "reviveQueueNum" => 8,
+        /// POP: percent of pops that read the group's retry topic before the topic.
+        pub pop_from_retry_probability: u32 = "popFromRetryProbability" => 20,
+        /// POP: how often invisible times are checked for revive, ms.
+        pub revive_interval: u64 = "reviveInterval" => 1000,
         /// Largest frame accepted, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
     }

@@ -5,6 +5,8 @@
 mod admin;
 mod client;
 mod offset;
+mod pop;
+mod pop_ack;
 mod prepare;
 mod pull;
 mod query;
@@ -147,6 +149,13 @@ impl BrokerProcessor {
             C::QueryTopicConsumeByWho => some(stats::topic_consumed_by(ctx, header(&req)?)),
             C::QueryTopicsByConsumer => some(admin::topics_by_consumer(ctx, header(&req)?)),
             C::GetBrokerConsumeStats => some(stats::broker_consume_stats(ctx)),
+            C::PopMessage => some(pop::pop(ctx, services, header(&req)?).await),
+            C::PeekMessage => some(pop::peek(ctx, services, &header(&req)?)),
+            C::Notification => some(pop::notification(ctx, services, header(&req)?).await),
+            C::PollingInfo => some(pop::polling_info(ctx, services, &header(&req)?)),
+            C::AckMessage => some(pop_ack::ack(ctx, services, &header(&req)?)),
+            C::BatchAckMessage => some(pop_ack::batch_ack(ctx, services, &body(&req)?)),
+            C::ChangeMessageInvisibletime => some(pop_ack::change_invisible(ctx, services, &header(&req)?)),
             code @ (C::QueryBrokerOffset
             | C::UpdateAndCreateTopicList
             | C::GetTopicConfigList
@@ -231,14 +240,7 @@ impl BrokerProcessor {
             | C::CleanBrokerData
             | C::ControllerGetNextBrokerId
             | C::ControllerApplyBrokerId
-            | C::PopMessage
-            | C::AckMessage
-            | C::PeekMessage
-            | C::ChangeMessageInvisibletime
-            | C::Notification
-            | C::PollingInfo
             | C::PopRollback
-            | C::BatchAckMessage
             | C::Unknown(_)) => Ok(Some(not_supported(code))),
         }
     }

@@ -7,10 +7,12 @@
 //! - [`transaction::TransactionService`]: half messages, decisions, the checker.
 //! - [`ha::Replication`]: master or slave replication, and the slave's metadata sync.
 //! - [`register::Registration`]: registration with the name servers.
+//! - [`pop::PopService`]: POP checkpoints, acks, revive (its own journal).
 //! - [`housekeeping::Housekeeping`]: offset persistence and silent-client expiry.
 
 pub mod ha;
 pub mod housekeeping;
+pub mod pop;
 pub mod register;
 pub mod schedule;
 pub mod timer;
@@ -40,4 +42,6 @@ pub struct Services {
     pub transactions: Arc<transaction::TransactionService>,
     /// Master or slave replication.
     pub replication: ha::Replication,
+    /// POP consumption state and revive.
+    pub pop: Arc<pop::PopService>,
 }
