@@ -6,4 +6,5 @@ mod broker;
 mod client;
 mod ha;
 mod namesrv;
+mod pop;
 mod timer;
