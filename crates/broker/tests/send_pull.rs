@@ -239,9 +239,9 @@ async fn a_configured_transfer_limit_applies() {
 async fn unserved_codes_and_missing_headers_are_answered_at_the_edge() {
     let b = start(|_| {}).await;
     let c = RemotingClient::default();
-    // Codes the broker knows but does not serve (name-server and POP codes), and one it does
-    // not know: the same answer, with the official remark.
-    for code in [RequestCode::RegisterBroker, RequestCode::PopMessage, RequestCode::Unknown(424_242)] {
+    // Codes the broker knows but does not serve (a name-server code, POP_ROLLBACK), and one it
+    // does not know: the same answer, with the official remark.
+    for code in [RequestCode::RegisterBroker, RequestCode::PopRollback, RequestCode::Unknown(424_242)] {
         let resp = c.invoke(&b.addr, RemotingCommand::request(code), T).await.unwrap();
         assert_eq!(resp.response_code(), ResponseCode::RequestCodeNotSupported, "{code}");
         assert_eq!(resp.remark_str(), format!(" request type {} not supported", code.value()));
