@@ -40,6 +40,13 @@ pub enum Record {
         /// Checkpoint id.
         id: u64,
     },
+    /// An orderly queue's delivery counts (written by compaction).
+    Counts {
+        /// The queue.
+        key: QueueKey,
+        /// (offset, deliveries before) pairs.
+        counts: Vec<(i64, i32)>,
+    },
     /// A cursor.
     Cur {
         /// The queue.
@@ -63,6 +70,7 @@ pub fn apply(table: &mut PopTable, record: &Record) {
             table.expire_order(*id);
         }
         Record::Cur { key, next } => table.set_cursor(key, *next),
+        Record::Counts { key, counts } => table.set_order_counts(key, counts),
     }
 }
 
@@ -136,6 +144,10 @@ fn compact(path: &Path, table: &PopTable) -> std::io::Result<File> {
             serde_json::to_writer(&mut buf, &Record::Cur { key, next }).map_err(std::io::Error::other)?;
             buf.push(b'\n');
         }
+        for (key, counts) in table.order_counts() {
+            serde_json::to_writer(&mut buf, &Record::Counts { key, counts }).map_err(std::io::Error::other)?;
+            buf.push(b'\n');
+        }
         for ck in cks {
             // Replayed with its acks inside; the cursor is already set above.
             serde_json::to_writer(&mut buf, &Record::Ck { ck, next: None }).map_err(std::io::Error::other)?;
@@ -189,5 +201,42 @@ mod tests {
         // Compacted at open: one cursor line and one checkpoint line.
         let text = std::fs::read_to_string(dir.path().join("journal")).expect("read");
         assert_eq!(text.lines().count(), 2, "{text}");
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn orderly_counts_survive_two_compactions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = QueueKey { group: "g".into(), topic: "T".into(), queue_id: 0 };
+        {
+            let (mut j, mut t) = Journal::open(dir.path()).expect("open");
+            let ck = Checkpoint {
+                id: t.next_id(),
+                key: key.clone(),
+                start: 0,
+                pop_time: 10,
+                invisible_time: 5,
+                revive_qid: 999,
+                order: true,
+                offsets: vec![0, 1],
+                acked: BTreeSet::from([0]),
+            };
+            let records = [Record::Ck { ck, next: Some(2) }, Record::OrderExpired { id: 1 }];
+            for r in &records {
+                apply(&mut t, r);
+            }
+            j.append(&records).expect("append");
+        }
+        for _ in 0..2 {
+            let (_j, t) = Journal::open(dir.path()).expect("reopen");
+            assert_eq!(t.cursor(&key), Some(1));
+            assert_eq!((t.order_count(&key, 0), t.order_count(&key, 1)), (0, 1));
+        }
     }
 }

@@ -129,7 +129,7 @@ impl PopService {
                 Record::Ck { ck, .. } => {
                     keys.insert(ck.key.clone());
                 }
-                Record::Cur { key, .. } => {
+                Record::Cur { key, .. } | Record::Counts { key, .. } => {
                     keys.insert(key.clone());
                 }
                 Record::Ack { id, .. } | Record::End { id } | Record::OrderExpired { id } => {

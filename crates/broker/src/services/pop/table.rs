@@ -239,6 +239,24 @@ impl PopTable {
         self.queues.get(key).and_then(|q| q.order_counts.get(&offset).copied()).unwrap_or(0)
     }
 
+    /// Every orderly queue's delivery counts (for compaction).
+    #[must_use]
+    pub fn order_counts(&self) -> Vec<(QueueKey, Vec<(i64, i32)>)> {
+        let mut out: Vec<(QueueKey, Vec<(i64, i32)>)> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| !q.order_counts.is_empty())
+            .map(|(k, q)| (k.clone(), q.order_counts.iter().map(|(o, c)| (*o, *c)).collect()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Restores an orderly queue's delivery counts.
+    pub fn set_order_counts(&mut self, key: &QueueKey, counts: &[(i64, i32)]) {
+        self.queues.entry(key.clone()).or_default().order_counts = counts.iter().copied().collect();
+    }
+
     /// Every queue with a known cursor, and every live checkpoint (for compaction).
     #[must_use]
     pub fn snapshot(&self) -> (Vec<(QueueKey, i64)>, Vec<Checkpoint>) {
