@@ -99,6 +99,8 @@ fn open_pop(ctx: &BrokerContext) -> Result<PopService, StartError> {
         revive_queue_num: c.revive_queue_num,
         pop_from_retry_probability: c.pop_from_retry_probability,
         revive_interval_ms: c.revive_interval,
+        pop_polling_size: c.pop_polling_size,
+        max_pop_polling_size: c.max_pop_polling_size,
     };
     let handles = PopHandles {
         store: Arc::clone(&ctx.store),

@@ -175,3 +175,31 @@ async fn a_slave_refuses_pop_with_a_clear_error() {
     assert_eq!(r.code, 14, "{:?}", r.remark);
     assert!(r.remark.unwrap_or_default().contains("slave"));
 }
+
+#[tokio::test]
+async fn parked_pops_are_counted_and_limited_by_pop_polling_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec =
+        BrokerSpec { namesrv: None, store: dir.path().join("store"), port: 0, extra: "popPollingSize=0\n".into() };
+    let broker = start_broker(&spec, dir.path());
+    let addr = broker.addr();
+    let c = RemotingClient::default();
+    let (g, topic) = ("fg", "PopF");
+    assert_eq!(send(&c, &addr, topic, "f0", "t").await.code, 0);
+    let f0 = handles(&pop(&c, &addr, &Pop { queue_id: 0, ..Pop::new(g, topic) }).await, topic);
+    assert_eq!(bodies(&f0), ["f0"]);
+    let (c2, addr2) = (c.clone(), addr.clone());
+    let parked =
+        tokio::spawn(async move { pop(&c2, &addr2, &Pop { queue_id: 0, poll: 3000, ..Pop::new("fg", "PopF") }).await });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let info =
+        PollingInfoRequestHeader { consumer_group: g.into(), topic: topic.into(), queue_id: 0, broker_name: None };
+    let r = c.invoke(&addr, RemotingCommand::request_with_header(RequestCode::PollingInfo, &info), T).await.unwrap();
+    assert_eq!((r.code, r.header::<PollingInfoResponseHeader>().unwrap().polling_num), (0, 1));
+    // A second parked pop on the same queue is past popPollingSize=0: POLLING_FULL at once.
+    let r = pop(&c, &addr, &Pop { queue_id: 0, poll: 3000, ..Pop::new(g, topic) }).await;
+    assert_eq!(r.code, 209, "{:?}", r.remark);
+    assert_eq!(parked.await.unwrap().code, 210);
+    let r = c.invoke(&addr, RemotingCommand::request_with_header(RequestCode::PollingInfo, &info), T).await.unwrap();
+    assert_eq!(r.header::<PollingInfoResponseHeader>().unwrap().polling_num, 0);
+}

@@ -203,6 +203,10 @@ rmq_common::properties_config! {
         pub pop_from_retry_probability: u32 = "popFromRetryProbability" => 20,
         /// POP: how often invisible times are checked for revive, ms.
         pub revive_interval: u64 = "reviveInterval" => 1000,
+        /// POP: pops parked on one queue of a group before POLLING_FULL.
+        pub pop_polling_size: i32 = "popPollingSize" => 1024,
+        /// POP: pops parked on the broker before POLLING_FULL.
+        pub max_pop_polling_size: i64 = "maxPopPollingSize" => 100_000,
         /// Largest frame accepted, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
     }

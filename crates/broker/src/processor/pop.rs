@@ -221,11 +221,23 @@ pub async fn pop(ctx: &BrokerContext, services: &Services, h: PopMessageRequestH
         }
     };
     let found = if h.poll_time > 0 {
-        let points = wake_points(ctx, service, &h.consumer_group, &h.topic, h.queue_id);
-        service.polling_enter(&h.topic, &h.consumer_group, h.queue_id);
-        let r = park(ctx, &points, h.born_time + h.poll_time, &mut probe).await;
-        service.polling_leave(&h.topic, &h.consumer_group, h.queue_id);
-        r?
+        match probe()? {
+            Some(batch) => Some(batch),
+            None if !service.polling_enter(&h.topic, &h.consumer_group, h.queue_id) => {
+                let header = pop_header(&h, &last.unwrap_or_default());
+                return Ok(RemotingCommand::response(
+                    ResponseCode::PollingFull,
+                    Some("NO_MESSAGE_IN_QUEUE".to_owned()),
+                )
+                .with_header(&header));
+            }
+            None => {
+                let points = wake_points(ctx, service, &h.consumer_group, &h.topic, h.queue_id);
+                let r = park(ctx, &points, h.born_time + h.poll_time, &mut probe).await;
+                service.polling_leave(&h.topic, &h.consumer_group, h.queue_id);
+                r?
+            }
+        }
     } else {
         probe()?
     };

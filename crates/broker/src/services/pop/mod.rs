@@ -65,6 +65,10 @@ pub struct PopSettings {
     pub pop_from_retry_probability: u32,
     /// `reviveInterval`: how often invisible times are checked, ms.
     pub revive_interval_ms: u64,
+    /// `popPollingSize`: pops parked on one queue of a group beyond which POLLING_FULL answers.
+    pub pop_polling_size: i32,
+    /// `maxPopPollingSize`: pops parked on the whole broker beyond which POLLING_FULL answers.
+    pub max_pop_polling_size: i64,
 }
 
 #[derive(Debug)]
@@ -83,6 +87,7 @@ pub struct PopService {
     wake: Arc<Notify>,
     ck_counter: AtomicU64,
     polling: DashMap<(String, String, i32), i32>,
+    polling_total: std::sync::atomic::AtomicI64,
 }
 
 impl PopService {
@@ -96,6 +101,7 @@ impl PopService {
             wake: Arc::new(Notify::new()),
             ck_counter: AtomicU64::new(0),
             polling: DashMap::new(),
+            polling_total: std::sync::atomic::AtomicI64::new(0),
         };
         service.commit_all();
         Ok(service)
@@ -240,15 +246,26 @@ impl PopService {
         Ok(Some((now, revive_qid)))
     }
 
-    /// Counts a parked pop (POLLING_INFO).
-    pub fn polling_enter(&self, topic: &str, group: &str, queue_id: i32) {
-        *self.polling.entry((topic.to_owned(), group.to_owned(), queue_id)).or_insert(0) += 1;
+    /// Counts a parked pop (POLLING_INFO); `false` (not counted) when the queue's or the
+    /// broker's parked pops are full, as RocketMQ's `popPollingSize` / `maxPopPollingSize`.
+    pub fn polling_enter(&self, topic: &str, group: &str, queue_id: i32) -> bool {
+        if self.polling_total.load(Ordering::Relaxed) >= self.settings.max_pop_polling_size {
+            return false;
+        }
+        let mut n = self.polling.entry((topic.to_owned(), group.to_owned(), queue_id)).or_insert(0);
+        if *n > self.settings.pop_polling_size {
+            return false;
+        }
+        *n += 1;
+        self.polling_total.fetch_add(1, Ordering::Relaxed);
+        true
     }
 
     /// Uncounts a parked pop.
     pub fn polling_leave(&self, topic: &str, group: &str, queue_id: i32) {
         if let Some(mut n) = self.polling.get_mut(&(topic.to_owned(), group.to_owned(), queue_id)) {
             *n -= 1;
+            self.polling_total.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
