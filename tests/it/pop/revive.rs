@@ -174,3 +174,42 @@ async fn popped_but_unacked_messages_survive_sigkill() {
     assert_eq!(r.code, 210, "nothing more after the crash: {:?}", r.remark);
     assert_eq!(committed(&c, &addr, g, topic).await, 20);
 }
+
+#[tokio::test]
+async fn an_offset_reset_moves_a_pop_group_and_drops_its_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start_broker(&spec(dir.path()), dir.path());
+    let addr = broker.addr();
+    let c = RemotingClient::default();
+    let (g, topic) = ("xg", "PopX");
+    for b in ["x0", "x1", "x2"] {
+        assert_eq!(send(&c, &addr, topic, b, "t").await.code, 0);
+    }
+    let first = handles(&pop(&c, &addr, &Pop { invisible: 1000, ..Pop::new(g, topic) }).await, topic);
+    assert_eq!(bodies(&first), ["x0", "x1", "x2"]);
+    ack_msg(&c, &addr, g, topic, &first[0]).await;
+    assert_eq!(committed(&c, &addr, g, topic).await, 1);
+    // Reset to the beginning (timestamp 0, forced): everything is popped again from offset 0,
+    // and the dropped checkpoint revives nothing.
+    let h = rmq_remoting::header::ResetOffsetRequestHeader {
+        topic: topic.into(),
+        group: g.into(),
+        timestamp: 0,
+        is_force: true,
+    };
+    let r = c
+        .invoke(&addr, RemotingCommand::request_with_header(RequestCode::InvokeBrokerToResetOffset, &h), T)
+        .await
+        .unwrap();
+    assert_eq!(r.code, 0, "{:?}", r.remark);
+    assert_eq!(committed(&c, &addr, g, topic).await, 0);
+    let again = handles(&pop(&c, &addr, &Pop::new(g, topic)).await, topic);
+    assert_eq!(bodies(&again), ["x0", "x1", "x2"]);
+    assert!(again.iter().all(|(m, _)| m.reconsume_times == 0));
+    for hm in &again {
+        ack_msg(&c, &addr, g, topic, hm).await;
+    }
+    let r = pop(&c, &addr, &Pop { poll: 2000, ..Pop::new(g, topic) }).await;
+    assert_eq!(r.code, 210, "the dropped checkpoint revived something: {:?}", r.remark);
+    assert_eq!(committed(&c, &addr, g, topic).await, 3);
+}

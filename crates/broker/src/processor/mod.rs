@@ -114,7 +114,7 @@ impl BrokerProcessor {
             C::GetEarliestMsgStoretime => some(offset::earliest_time(ctx, header(&req)?)),
             C::GetAllConsumerOffset => some(offset::all_consumer_offsets(ctx)),
             C::GetAllDelayOffset => some(offset::all_delay_offsets(services)),
-            C::InvokeBrokerToResetOffset => some(offset::reset_offset(ctx, header(&req)?).await),
+            C::InvokeBrokerToResetOffset => some(offset::reset_offset(ctx, services, header(&req)?).await),
             C::InvokeBrokerToGetConsumerStatus => some(offset::consumer_status(ctx, header(&req)?).await),
             C::CloneGroupOffset => some(offset::clone_group_offset(ctx, header(&req)?)),
             C::ViewMessageById => some(query::view_message(ctx, header(&req)?)),

@@ -106,8 +106,10 @@ fn reset_targets(
 
 /// INVOKE_BROKER_TO_RESET_OFFSET: compute offsets for the time, store them for the group, and
 /// tell online consumers (RESET_CONSUMER_CLIENT_OFFSET) so they restart from there.
-pub async fn reset_offset(ctx: &BrokerContext, h: ResetOffsetRequestHeader) -> HandlerResult {
+pub async fn reset_offset(ctx: &BrokerContext, services: &Services, h: ResetOffsetRequestHeader) -> HandlerResult {
     let targets = reset_targets(ctx, &h.topic, h.timestamp, h.is_force, &h.group)?;
+    // A POP group's cursors move too (before the offsets, which the POP service also writes).
+    services.pop.reset(&h.group, &h.topic, &targets)?;
     ctx.tables.offsets.set_queue_offsets(&h.group, &h.topic, targets.clone());
     let body = crate::wire::reset_offset_body(&h.topic, &ctx.config.broker_name, &targets);
     if let Some(group) = ctx.tables.clients.consumer_group(&h.group) {

@@ -246,6 +246,34 @@ impl PopService {
         Ok(Some((now, revive_qid)))
     }
 
+    /// An offset reset of a group on a topic (INVOKE_BROKER_TO_RESET_OFFSET): each queue's
+    /// outstanding checkpoints are dropped (their messages will not be revived) and its cursor
+    /// moves to the new offset, as RocketMQ's `resetPopOffset`.
+    pub fn reset(
+        &self,
+        group: &str,
+        topic: &str,
+        targets: &std::collections::BTreeMap<i32, i64>,
+    ) -> Result<(), BrokerError> {
+        let mut inner = self.inner.lock();
+        let mut records = Vec::new();
+        for (queue_id, next) in targets {
+            let key = QueueKey { group: group.to_owned(), topic: topic.to_owned(), queue_id: *queue_id };
+            let known = inner.table.cursor(&key).is_some() || !inner.table.checkpoints_of(&key).is_empty();
+            if !known {
+                continue;
+            }
+            records.extend(inner.table.checkpoints_of(&key).into_iter().map(|id| Record::End { id }));
+            records.push(Record::Cur { key, next: *next });
+        }
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.record(&mut inner, records)?;
+        self.wake.notify_waiters();
+        Ok(())
+    }
+
     /// Counts a parked pop (POLLING_INFO); `false` (not counted) when the queue's or the
     /// broker's parked pops are full, as RocketMQ's `popPollingSize` / `maxPopPollingSize`.
     pub fn polling_enter(&self, topic: &str, group: &str, queue_id: i32) -> bool {

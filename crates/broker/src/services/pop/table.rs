@@ -189,6 +189,14 @@ impl PopTable {
         Some(ck)
     }
 
+    /// Live checkpoints of a queue.
+    #[must_use]
+    pub fn checkpoints_of(&self, key: &QueueKey) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.cks.values().filter(|c| c.key == *key).map(|c| c.id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// Unordered checkpoints whose invisible time has passed.
     #[must_use]
     pub fn expired(&self, now: i64) -> Vec<u64> {
