@@ -49,8 +49,8 @@ fn pop_filter(
     Ok(Box::new(move |code| i32::try_from(code).is_ok_and(|c| codes.contains(&c))))
 }
 
-/// The checks every POP-family request starts with: master, readable broker, topic, queue id,
-/// group. `queue_code` is the code of a queue id out of range.
+/// The checks every POP-family request starts with: master, readable broker, topic, queue id
+/// (INVALID_PARAMETER past the readable queues), group.
 pub(super) fn check_common(
     ctx: &BrokerContext,
     group: &str,

@@ -177,7 +177,7 @@ impl PopService {
         let mut inner = self.inner.lock();
         let Some(ck) = inner.table.find(&key, info.ck_queue_offset, info.pop_time) else { return Ok(false) };
         let (id, order) = (ck.id, ck.order);
-        match inner.table.clone_ack_probe(id, offset) {
+        match inner.table.ack_probe(id, offset) {
             AckOutcome::Acked { finished, .. } => {
                 let mut records = vec![Record::Ack { id, off: offset }];
                 if finished {
@@ -223,7 +223,7 @@ impl PopService {
             self.record(&mut inner, records)?;
             return Ok(Some((now, POP_ORDER_REVIVE_QUEUE)));
         }
-        let AckOutcome::Acked { finished, .. } = inner.table.clone_ack_probe(old_id, offset) else { return Ok(None) };
+        let AckOutcome::Acked { finished, .. } = inner.table.ack_probe(old_id, offset) else { return Ok(None) };
         let revive_qid = self.next_revive_qid();
         let ck = Checkpoint {
             id: inner.table.next_id(),
@@ -414,19 +414,6 @@ impl PopService {
             Ok(())
         } else {
             Err(BrokerError::System(result.remark))
-        }
-    }
-}
-
-impl PopTable {
-    /// What acking `offset` of checkpoint `id` would do, without doing it.
-    #[must_use]
-    pub fn clone_ack_probe(&self, id: u64, offset: i64) -> AckOutcome {
-        match self.get(id) {
-            None => AckOutcome::Unknown,
-            Some(ck) if !ck.offsets.contains(&offset) => AckOutcome::Unknown,
-            Some(ck) if ck.acked.contains(&offset) => AckOutcome::AlreadyAcked,
-            Some(ck) => AckOutcome::Acked { ck: id, finished: ck.pending().all(|o| o == offset) },
         }
     }
 }

@@ -172,6 +172,17 @@ impl PopTable {
         AckOutcome::Acked { ck: id, finished: ck.pending().next().is_none() }
     }
 
+    /// What acking `offset` of checkpoint `id` would do, without doing it.
+    #[must_use]
+    pub fn ack_probe(&self, id: u64, offset: i64) -> AckOutcome {
+        match self.cks.get(&id) {
+            None => AckOutcome::Unknown,
+            Some(ck) if !ck.offsets.contains(&offset) => AckOutcome::Unknown,
+            Some(ck) if ck.acked.contains(&offset) => AckOutcome::AlreadyAcked,
+            Some(ck) => AckOutcome::Acked { ck: id, finished: ck.pending().all(|o| o == offset) },
+        }
+    }
+
     /// Drops a checkpoint whose messages are all acked or revived.
     pub fn finish(&mut self, id: u64) -> Option<Checkpoint> {
         let ck = self.cks.remove(&id)?;
