@@ -122,7 +122,8 @@ pub fn bodies(hs: &[(MessageExt, String)]) -> Vec<String> {
     hs.iter().map(|(m, _)| String::from_utf8_lossy(&m.body).into_owned()).collect()
 }
 
-/// ACK_MESSAGE of a handle; the offset is the message's own (the handle's last field).
+/// ACK_MESSAGE of a handle, as the Java push consumer sends it: the topic the handle names
+/// (`ExtraInfoUtil.getRealTopic`: the retry topic for a retried message) and its queue id.
 pub async fn ack(
     c: &RemotingClient,
     addr: &str,
@@ -132,9 +133,10 @@ pub async fn ack(
     offset: i64,
 ) -> RemotingCommand {
     let queue_id = handle.split(' ').nth(6).and_then(|q| q.parse().ok()).unwrap_or(0);
+    let real = ExtraInfo::parse(handle).map_or_else(|_| topic.to_owned(), |i| i.retry.real_topic(topic, group));
     let h = AckMessageRequestHeader {
         consumer_group: group.into(),
-        topic: topic.into(),
+        topic: real,
         queue_id,
         extra_info: handle.into(),
         offset,

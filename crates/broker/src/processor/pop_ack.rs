@@ -53,7 +53,7 @@ fn check_offset(
     offset: i64,
     upper_inclusive: bool,
 ) -> Result<(), BrokerError> {
-    let real = info.retry.real_topic(topic, group);
+    let real = crate::services::pop::handle_topic(topic, group, info);
     let (min, max) = (ctx.store.min_offset(&real, info.queue_id), ctx.store.max_offset(&real, info.queue_id));
     let above = if upper_inclusive { offset > max } else { offset >= max };
     if offset < min || above {

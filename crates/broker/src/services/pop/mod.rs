@@ -54,6 +54,18 @@ pub struct PopHandles {
     pub stop: CancellationToken,
 }
 
+/// The topic a handle names: the request's topic when it is already the retry topic (the Java
+/// push consumer sends `ExtraInfoUtil.getRealTopic`, as the official broker expects for
+/// ACK_MESSAGE and CHANGE_MESSAGE_INVISIBLETIME), else the topic the handle's retry mark names.
+#[must_use]
+pub fn handle_topic(topic: &str, group: &str, info: &ExtraInfo) -> String {
+    if system::is_retry(topic) {
+        topic.to_owned()
+    } else {
+        info.retry.real_topic(topic, group)
+    }
+}
+
 /// The settings the service reads from broker.conf.
 #[derive(Debug, Clone)]
 pub struct PopSettings {
@@ -173,7 +185,7 @@ impl PopService {
     /// RocketMQ does).
     pub fn ack(&self, group: &str, topic: &str, info: &ExtraInfo, offset: i64) -> Result<bool, BrokerError> {
         let key =
-            QueueKey { group: group.to_owned(), topic: info.retry.real_topic(topic, group), queue_id: info.queue_id };
+            QueueKey { group: group.to_owned(), topic: handle_topic(topic, group, info), queue_id: info.queue_id };
         let mut inner = self.inner.lock();
         let Some(ck) = inner.table.find(&key, info.ck_queue_offset, info.pop_time) else { return Ok(false) };
         let (id, order) = (ck.id, ck.order);
@@ -205,7 +217,7 @@ impl PopService {
         invisible_time: i64,
     ) -> Result<Option<(i64, i32)>, BrokerError> {
         let key =
-            QueueKey { group: group.to_owned(), topic: info.retry.real_topic(topic, group), queue_id: info.queue_id };
+            QueueKey { group: group.to_owned(), topic: handle_topic(topic, group, info), queue_id: info.queue_id };
         let now = crate::now_ms();
         let mut inner = self.inner.lock();
         let Some(old) = inner.table.find(&key, info.ck_queue_offset, info.pop_time) else { return Ok(None) };
