@@ -429,3 +429,18 @@ impl PopService {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handle_names_the_retry_topic_whichever_topic_the_header_carries() {
+        let retried = ExtraInfo::parse("0 1 2 3 1 broker-a 0 5").expect("handle");
+        let plain = ExtraInfo::parse("0 1 2 3 0 broker-a 0 5").expect("handle");
+        // The Java push consumer sends the real topic; a raw caller may send the original.
+        assert_eq!(handle_topic("%RETRY%g_T", "g", &retried), "%RETRY%g_T");
+        assert_eq!(handle_topic("T", "g", &retried), "%RETRY%g_T");
+        assert_eq!(handle_topic("T", "g", &plain), "T");
+    }
+}
