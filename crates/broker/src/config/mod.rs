@@ -197,6 +197,8 @@ rmq_common::properties_config! {
         pub rocketmq_home: Option<String> = "rocketmqHome" => None,
         /// Also listen on listenPort - 2 (the VIP channel of clients up to 4.4).
         pub fast_listen_enable: bool = "fastListenEnable" => true,
+        /// Also store replies (SEND_REPLY_MESSAGE) on the reply topic, besides pushing them.
+        pub store_reply_message_enable: bool = "storeReplyMessageEnable" => true,
         /// Largest frame accepted, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
     }
