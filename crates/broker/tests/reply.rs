@@ -88,7 +88,7 @@ async fn stored_replies(c: &RemotingClient, addr: &str) -> Vec<MessageExt> {
         queue_id: 0,
         queue_offset: 0,
         max_msg_nums: 32,
-        sys_flag: 0x2,
+        sys_flag: 0x2 | 0x4,
         commit_offset: Some(0),
         suspend_timeout_millis: Some(0),
         subscription: Some("*".into()),
