@@ -163,7 +163,8 @@ mod tests {
 
     #[test]
     fn reply_carries_the_request_identity() {
-        let req = request(&[("CLUSTER", "C1"), ("CORRELATION_ID", "c-1"), ("REPLY_TO_CLIENT", "1.2.3.4@x"), ("TTL", "3000")]);
+        let req =
+            request(&[("CLUSTER", "C1"), ("CORRELATION_ID", "c-1"), ("REPLY_TO_CLIENT", "1.2.3.4@x"), ("TTL", "3000")]);
         let r = create_reply_message(&req, "ok").unwrap();
         assert_eq!(r.topic, "C1_REPLY_TOPIC");
         assert_eq!(&r.body[..], b"ok");

@@ -113,14 +113,16 @@ async fn requests_get_their_replies() {
     for i in 0..N {
         let pick = move |qs: &[rmq_client::MessageQueue], _: &Message| qs.len() - 1 - (i % qs.len());
         let chosen = &queues[queues.len() - 1 - (i % queues.len())];
-        let r = requester.request_with_selector(Message::new(topic, format!("sreq-{i}")), &pick, TIMEOUT).await.unwrap();
+        let r =
+            requester.request_with_selector(Message::new(topic, format!("sreq-{i}")), &pick, TIMEOUT).await.unwrap();
         assert_eq!(text(&r), format!("reply-sreq-{i}@{}", chosen.queue_id));
     }
 
     // Nobody answers on another topic: the request times out after its timeout.
     requester.send(Message::new("rr_rust_silent", "warm-up")).await.unwrap();
     let started = Instant::now();
-    let err = requester.request(Message::new("rr_rust_silent", "hello?"), Duration::from_millis(1500)).await.unwrap_err();
+    let err =
+        requester.request(Message::new("rr_rust_silent", "hello?"), Duration::from_millis(1500)).await.unwrap_err();
     assert!(matches!(err, ClientError::RequestTimeout { .. }), "{err}");
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(1400) && waited < Duration::from_secs(5), "{waited:?}");
