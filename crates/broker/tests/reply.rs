@@ -184,6 +184,13 @@ async fn unreachable_requesters_get_rocketmq_answers() {
     assert_eq!(resp.remark_str(), "push reply message to 127.0.0.1@refuserfail.");
     assert_eq!(pushes.lock().len(), 1);
 
+    // No CORRELATION_ID: pushed all the same (the requester drops what it cannot match), as
+    // RocketMQ does.
+    let (_plain, plain_pushes) = requester(&b.addr, "127.0.0.1@plain", ResponseCode::Success).await;
+    let resp = replier.invoke(&b.addr, reply_v2(&[("REPLY_TO_CLIENT", "127.0.0.1@plain")], "x"), T).await.unwrap();
+    assert_eq!(resp.response_code(), ResponseCode::Success, "{:?}", resp.remark);
+    assert_eq!(plain_pushes.lock().len(), 1);
+
     // A requester whose connection closed.
     let (gone, _) = requester(&b.addr, "127.0.0.1@closed", ResponseCode::Success).await;
     gone.shutdown();
@@ -195,6 +202,6 @@ async fn unreachable_requesters_get_rocketmq_answers() {
 
     // Every reply was still stored (storeReplyMessageEnable defaults to true), as RocketMQ does.
     let bodies: Vec<Vec<u8>> = stored_replies(&replier, &b.addr).await.iter().map(|m| m.body.to_vec()).collect();
-    assert_eq!(bodies, vec![b"x".to_vec(); 4]);
+    assert_eq!(bodies, vec![b"x".to_vec(); 5]);
     b.stop().await;
 }

@@ -84,6 +84,10 @@ async fn push_reply(
         tracing::warn!(from = %rctx.channel.peer_addr(), "{} is null, can not reply message", property::REPLY_TO_CLIENT);
         return Err(remark);
     };
+    if property::get(&msg.properties, property::CORRELATION_ID).is_none() {
+        // RocketMQ pushes it all the same; the requester drops a reply it cannot match.
+        tracing::warn!(%requester, from = %rctx.channel.peer_addr(), "reply message without CORRELATION_ID");
+    }
     let Some(client) = ctx.tables.clients.find_producer_channel(requester) else {
         let remark = format!("push reply message fail, channel of <{requester}> not found.");
         tracing::warn!(from = %rctx.channel.peer_addr(), "{remark}");
