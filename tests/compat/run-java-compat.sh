@@ -85,7 +85,7 @@ if [[ -n "${COMPAT_TABLE:-}" ]]; then
 fi
 if [[ $failed -ne 0 ]]; then
   echo "java compat: FAILED (broker log tails follow)"
-  for f in "$WORK"/broker*.out; do [[ -e "$f" ]] && { echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15; }; done
+  for f in "$WORK"/broker*.out; do [[ -e "$f" ]] && { echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15 || true; }; done
   if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
   exit 1
 fi

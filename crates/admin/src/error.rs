@@ -106,6 +106,7 @@ fn client_kind(e: &ClientError) -> ErrorKind {
             }
             _ => ErrorKind::Failed,
         },
+        ClientError::RequestTimeout { .. } => ErrorKind::Timeout,
         ClientError::Shutdown | ClientError::Io { .. } => ErrorKind::Failed,
     }
 }

@@ -6,6 +6,11 @@
 //! and prints one JSON line per message (msgId, body, tags, keys, idx), exiting after n.
 //! `interop trace <namesrv> <msgId> <timeout-s>`: waits for a send and a consume trace of the
 //! message on RMQ_SYS_TRACE_TOPIC and prints one JSON line per trace record.
+//! `interop request <namesrv> <topic> <n> <timeout-ms>`: sends n requests (`rreq-<i>`), one at a
+//! time, and prints `REPLY <request body> <reply body>` per reply.
+//! `interop reply <namesrv> <topic> <group> <n> <timeout-s>`: answers requests on the topic with
+//! `rust-reply-<request body>` (`reply::create_reply_message`), prints `READY` once consuming and
+//! `REPLIED <request body>` per reply sent, exiting after n.
 // Test and example code: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
@@ -101,9 +106,57 @@ async fn main() -> anyhow::Result<()> {
             }
             instance.shutdown();
         }
+        Some("request") => {
+            let (ns, topic, n, ms) = (arg(1)?, arg(2)?, arg(3)?.parse::<usize>()?, arg(4)?.parse::<u64>()?);
+            let producer = Producer::start(ProducerConfig::new("rust_interop_requester", ns)).await?;
+            for i in 0..n {
+                let body = format!("rreq-{i}");
+                let reply = producer.request(Message::new(&topic, body.clone()), Duration::from_millis(ms)).await?;
+                println!("REPLY {body} {}", String::from_utf8_lossy(&reply.body));
+            }
+            producer.shutdown().await;
+        }
+        Some("reply") => reply(&args).await?,
         _ => anyhow::bail!(
-            "usage: interop send <namesrv> <topic> <n> | consume <namesrv> <topic> <group> <n> <timeout-s>"
+            "usage: interop send <namesrv> <topic> <n> | consume <namesrv> <topic> <group> <n> <timeout-s> \
+             | trace <namesrv> <msgId> <timeout-s> | request <namesrv> <topic> <n> <timeout-ms> \
+             | reply <namesrv> <topic> <group> <n> <timeout-s>"
         ),
     }
+    Ok(())
+}
+
+/// `reply`: a responder answering requests with `rust-reply-<body>`.
+async fn reply(args: &[String]) -> anyhow::Result<()> {
+    let arg = |i: usize| args.get(i).cloned().ok_or_else(|| anyhow::anyhow!("missing argument {i}"));
+    let (ns, topic, group, n, secs) = (arg(1)?, arg(2)?, arg(3)?, arg(4)?.parse::<usize>()?, arg(5)?.parse::<u64>()?);
+    let replier = Producer::start(ProducerConfig::new("rust_interop_replier", ns.clone())).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<rmq_client::MessageExt>();
+    let mut config = ConsumerConfig::new(group, ns);
+    config.from_where = ConsumeFromWhere::FirstOffset;
+    let listener = Listener::concurrent(move |msgs, _| {
+        for m in msgs {
+            if rmq_client::reply::reply_to_client(m).is_some() {
+                let _ = tx.send(m.clone());
+            }
+        }
+        ConsumeStatus::Success
+    });
+    let consumer = PushConsumer::start(config, &[(&topic, "*")], listener).await?;
+    println!("READY");
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut replied = 0;
+    while replied < n {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(Some(req)) = tokio::time::timeout(left, rx.recv()).await else { break };
+        let body = String::from_utf8_lossy(&req.body).into_owned();
+        let reply = rmq_client::reply::create_reply_message(&req, format!("rust-reply-{body}"))?;
+        replier.send(reply).await?;
+        println!("REPLIED {body}");
+        replied += 1;
+    }
+    consumer.shutdown().await;
+    replier.shutdown().await;
+    anyhow::ensure!(replied == n, "replied to {replied} of {n} requests");
     Ok(())
 }

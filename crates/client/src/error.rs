@@ -27,6 +27,14 @@ pub enum ClientError {
     /// Invalid argument or configuration.
     #[error("{0}")]
     Invalid(String),
+    /// A request was sent but its reply did not come in time.
+    #[error("send request message to <{topic}> OK, but wait reply message timeout, {timeout_ms} ms.")]
+    RequestTimeout {
+        /// The request's topic.
+        topic: String,
+        /// The request's timeout.
+        timeout_ms: u128,
+    },
     /// The client was shut down.
     #[error("the client is shut down")]
     Shutdown,

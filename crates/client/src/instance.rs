@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ClientConfig;
 use crate::error::{ClientError, Result};
 use crate::namesrv::NameServerSource;
+use crate::reply::PendingReplies;
 
 /// What a producer or consumer contributes to the instance's periodic work and what it does
 /// when a broker calls.
@@ -55,6 +56,7 @@ pub struct ClientInstance {
     routes: DashMap<String, TopicRouteData>,
     brokers: DashMap<String, BTreeMap<i64, String>>,
     members: DashMap<String, Weak<dyn Member>>,
+    replies: PendingReplies,
     stop: CancellationToken,
 }
 
@@ -102,6 +104,7 @@ impl ClientInstance {
             routes: DashMap::new(),
             brokers: DashMap::new(),
             members: DashMap::new(),
+            replies: PendingReplies::default(),
             stop: CancellationToken::new(),
             config,
         });
@@ -334,7 +337,15 @@ impl ClientInstance {
         }
     }
 
+    /// Requests of this client's producers waiting for their reply.
+    pub(crate) fn replies(&self) -> &PendingReplies {
+        &self.replies
+    }
+
     fn on_broker_request(&self, req: &RemotingCommand) -> Option<RemotingCommand> {
+        if req.request_code() == RequestCode::PushReplyMessageToClient {
+            return Some(self.replies.on_push(req));
+        }
         let mut group =
             ["consumerGroup", "group", "producerGroup"].iter().find_map(|k| req.ext_fields.get(k)).map(str::to_owned);
         if req.request_code() == RequestCode::CheckTransactionState {

@@ -13,6 +13,7 @@ mod instance;
 mod message;
 mod namesrv;
 pub mod producer;
+pub mod reply;
 pub mod trace;
 
 pub use config::ClientConfig;

@@ -44,6 +44,20 @@ pub const MAX_OFFSET: &str = "MAX_OFFSET";
 pub const MSG_REGION: &str = "MSG_REGION";
 /// Trace switch.
 pub const TRACE_ON: &str = "TRACE_ON";
+/// Request-reply: the id pairing a reply with its request.
+pub const CORRELATION_ID: &str = "CORRELATION_ID";
+/// Request-reply: client id of the requester, where the broker pushes the reply.
+pub const REPLY_TO_CLIENT: &str = "REPLY_TO_CLIENT";
+/// Request-reply: the request's timeout, ms.
+pub const MESSAGE_TTL: &str = "TTL";
+/// Request-reply: when the requester received the reply, ms.
+pub const REPLY_MESSAGE_ARRIVE_TIME: &str = "ARRIVE_TIME";
+/// Request-reply: when the broker pushed the reply, ms.
+pub const PUSH_REPLY_TIME: &str = "PUSH_REPLY_TIME";
+/// Message type; `reply` ([`REPLY_MESSAGE_FLAG`]) marks a reply, sent with SEND_REPLY_MESSAGE.
+pub const MESSAGE_TYPE: &str = "MSG_TYPE";
+/// The [`MESSAGE_TYPE`] value of a reply.
+pub const REPLY_MESSAGE_FLAG: &str = "reply";
 /// 5.x timer: absolute delivery time, ms.
 pub const TIMER_DELIVER_MS: &str = "TIMER_DELIVER_MS";
 /// 5.x timer: delay in seconds.

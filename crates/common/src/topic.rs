@@ -31,6 +31,15 @@ pub const RETRY_PREFIX: &str = "%RETRY%";
 /// Dead-letter topic prefix.
 pub const DLQ_PREFIX: &str = "%DLQ%";
 
+/// Suffix of a cluster's reply topic (`<cluster>_REPLY_TOPIC`).
+pub const REPLY_TOPIC_POSTFIX: &str = "REPLY_TOPIC";
+
+/// `<cluster>_REPLY_TOPIC`: where repliers send replies to requests stored in `cluster`.
+#[must_use]
+pub fn reply_topic(cluster: &str) -> String {
+    format!("{cluster}_{REPLY_TOPIC_POSTFIX}")
+}
+
 /// Topics producers may not send to.
 #[must_use]
 pub fn is_not_sendable(topic: &str) -> bool {

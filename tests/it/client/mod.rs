@@ -2,5 +2,6 @@
 
 mod admin_cli;
 mod api;
+mod request_reply;
 mod trace;
 mod transaction;

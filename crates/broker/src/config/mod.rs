@@ -207,6 +207,8 @@ rmq_common::properties_config! {
         pub pop_polling_size: i32 = "popPollingSize" => 1024,
         /// POP: pops parked on the broker before POLLING_FULL.
         pub max_pop_polling_size: i64 = "maxPopPollingSize" => 100_000,
+        /// Also store replies (SEND_REPLY_MESSAGE) on the reply topic, besides pushing them.
+        pub store_reply_message_enable: bool = "storeReplyMessageEnable" => true,
         /// Largest frame accepted, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
     }

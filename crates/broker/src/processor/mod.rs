@@ -10,6 +10,7 @@ mod pop_ack;
 mod prepare;
 mod pull;
 mod query;
+mod reply;
 mod runtime;
 mod send;
 pub mod server;
@@ -88,11 +89,16 @@ impl BrokerProcessor {
         use RequestCode as C;
         let (ctx, services) = (&*self.ctx, &*self.services);
         match req.request_code() {
-            C::SendMessage | C::SendReplyMessage => {
+            C::SendMessage => {
                 let h = header(&req)?;
                 some(send::send(ctx, services, rctx, h, send::Payload::single(req.body)).await)
             }
-            code @ (C::SendMessageV2 | C::SendReplyMessageV2 | C::SendBatchMessage) => {
+            C::SendReplyMessage => some(reply::send_reply(ctx, rctx, header(&req)?, req.body).await),
+            C::SendReplyMessageV2 => {
+                let h = header::<rmq_remoting::header::SendMessageRequestHeaderV2>(&req)?.into();
+                some(reply::send_reply(ctx, rctx, h, req.body).await)
+            }
+            code @ (C::SendMessageV2 | C::SendBatchMessage) => {
                 let h = header::<rmq_remoting::header::SendMessageRequestHeaderV2>(&req)?.into();
                 let payload = send::Payload { body: req.body, batch: code == C::SendBatchMessage };
                 some(send::send(ctx, services, rctx, h, payload).await)

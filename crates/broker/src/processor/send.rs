@@ -63,7 +63,7 @@ fn check_writable(ctx: &BrokerContext) -> Result<(), BrokerError> {
 }
 
 /// Checks shared by single and batch sends; returns the topic config and the queue id.
-fn check(ctx: &BrokerContext, h: &SendMessageRequestHeader) -> Result<(TopicConfig, i32), BrokerError> {
+pub(super) fn check(ctx: &BrokerContext, h: &SendMessageRequestHeader) -> Result<(TopicConfig, i32), BrokerError> {
     check_writable(ctx)?;
     validate_topic_name(&h.topic).map_err(BrokerError::MessageIllegal)?;
     if system::is_not_sendable(&h.topic) {
@@ -89,7 +89,7 @@ fn check(ctx: &BrokerContext, h: &SendMessageRequestHeader) -> Result<(TopicConf
     Ok((topic, queue_id.abs()))
 }
 
-fn check_size(ctx: &BrokerContext, body_len: usize, properties: &str) -> Result<(), BrokerError> {
+pub(super) fn check_size(ctx: &BrokerContext, body_len: usize, properties: &str) -> Result<(), BrokerError> {
     let max = usize::try_from(ctx.config.max_message_size).unwrap_or(usize::MAX);
     if body_len > max {
         return Err(BrokerError::MessageIllegal(format!("the message body size {body_len} is over the limit {max}")));

@@ -208,6 +208,19 @@ impl ClientRegistry {
         self.producers.read().get(group).map(|g| g.values().cloned().collect()).unwrap_or_default()
     }
 
+    /// The connection of the producer client `client_id` (any group): the one that sent the
+    /// latest heartbeat, as RocketMQ's `ProducerManager.findChannel`.
+    #[must_use]
+    pub fn find_producer_channel(&self, client_id: &str) -> Option<ClientChannel> {
+        self.producers
+            .read()
+            .values()
+            .flat_map(HashMap::values)
+            .filter(|c| c.client_id == client_id && !c.channel.is_closed())
+            .max_by_key(|c| c.last_update)
+            .cloned()
+    }
+
     /// The connection of a consumer client in `group`.
     #[must_use]
     pub fn find_consumer(&self, group: &str, client_id: &str) -> Option<ClientChannel> {

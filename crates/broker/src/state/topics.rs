@@ -191,7 +191,7 @@ fn system_topics(cfg: &BrokerConfig) -> Vec<TopicConfig> {
         topic_config(system::OFFSET_MOVED_EVENT, 1, 1, rw),
         topic_config(system::SCHEDULE, 18, 18, rw),
         topic_config(system::TIMER, 1, 1, rw),
-        topic_config(&format!("{}_REPLY_TOPIC", cfg.broker_cluster_name), 1, 1, rw),
+        topic_config(&rmq_common::topic::reply_topic(&cfg.broker_cluster_name), 1, 1, rw),
     ];
     if cfg.auto_create_topic_enable {
         let n = cfg.default_topic_queue_nums;

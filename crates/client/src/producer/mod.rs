@@ -4,8 +4,9 @@
 //! Files by concern: `handle` ([`Producer`] and its send paths), `config` (settings), `prepare`
 //! (a message made ready for the wire and its request), `outcome` (the broker's answer,
 //! retryable failures), `publish` (a topic's writable queues), `fault` (latency fault
-//! tolerance), `select` (queue selectors), `trace_hook` (the `Pub` trace records), `check` and
-//! `transaction` (half messages, the local transaction and the broker's checks).
+//! tolerance), `select` (queue selectors), `request` (request-reply), `trace_hook` (the `Pub`
+//! trace records), `check` and `transaction` (half messages, the local transaction and the
+//! broker's checks).
 
 mod check;
 mod config;
@@ -14,6 +15,7 @@ mod handle;
 mod outcome;
 mod prepare;
 mod publish;
+mod request;
 mod select;
 mod trace_hook;
 mod transaction;

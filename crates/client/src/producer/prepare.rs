@@ -105,7 +105,7 @@ impl Prepared {
         Ok(Self { topic, body, props: Vec::new(), sys_flag: 0, flag: 0, id: all_ids.join(","), batch: true })
     }
 
-    /// The SEND_MESSAGE_V2 (or SEND_BATCH_MESSAGE) request for queue `mq`.
+    /// The SEND_MESSAGE_V2 (SEND_BATCH_MESSAGE, SEND_REPLY_MESSAGE_V2) request for queue `mq`.
     pub fn command(&self, mq: &MessageQueue, config: &ProducerConfig) -> RemotingCommand {
         let h = SendMessageRequestHeader {
             producer_group: config.group.clone(),
@@ -123,7 +123,15 @@ impl Prepared {
             batch: Some(self.batch),
             broker_name: Some(mq.broker_name.clone()),
         };
-        let code = if self.batch { RequestCode::SendBatchMessage } else { RequestCode::SendMessageV2 };
+        let code = if self.batch {
+            RequestCode::SendBatchMessage
+        } else if property::get(&self.props, property::MESSAGE_TYPE) == Some(property::REPLY_MESSAGE_FLAG) {
+            // A reply (built by `reply::create_reply_message`): the broker pushes it to the
+            // requester.
+            RequestCode::SendReplyMessageV2
+        } else {
+            RequestCode::SendMessageV2
+        };
         RemotingCommand::request_with_header(code, &SendMessageRequestHeaderV2::from(h)).with_body(self.body.to_vec())
     }
 }

@@ -133,3 +133,38 @@ command_header! {
         pub trace_on: Option<String> = "TRACE_ON",
     }
 }
+
+command_header! {
+    /// PUSH_REPLY_MESSAGE_TO_CLIENT (326), broker to requester: the reply's send header, with
+    /// where it came from and when the broker took it.
+    pub struct ReplyMessageRequestHeader {
+        /// Producer group of the replier.
+        pub producer_group: String = "producerGroup",
+        /// Reply topic (`<cluster>_REPLY_TOPIC`).
+        pub topic: String = "topic",
+        /// Default topic of the replier's send.
+        pub default_topic: String = "defaultTopic",
+        /// Default topic queue nums of the replier's send.
+        pub default_topic_queue_nums: i32 = "defaultTopicQueueNums",
+        /// Queue id the replier asked for.
+        pub queue_id: i32 = "queueId",
+        /// Sys flag (compression).
+        pub sys_flag: i32 = "sysFlag",
+        /// Born timestamp of the reply, ms.
+        pub born_timestamp: i64 = "bornTimestamp",
+        /// User flag.
+        pub flag: i32 = "flag",
+        /// Property string (with PUSH_REPLY_TIME).
+        pub properties: Option<String> = "properties",
+        /// Reconsume times.
+        pub reconsume_times: Option<i32> = "reconsumeTimes",
+        /// Unit mode.
+        pub unit_mode: Option<bool> = "unitMode",
+        /// The replier's address, `ip:port`.
+        pub born_host: String = "bornHost",
+        /// The broker's address, `ip:port`.
+        pub store_host: String = "storeHost",
+        /// When the broker took the reply, ms.
+        pub store_timestamp: i64 = "storeTimestamp",
+    }
+}
