@@ -53,6 +53,7 @@ fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
         offsets: Arc::new(ConsumerOffsets::load(&config_dir)),
         clients: Arc::new(ClientRegistry::default()),
         locks: Arc::new(QueueLocks::default()),
+        filters: Arc::default(),
     };
     let unique_ids = unique_ids(&config);
     Ok(BrokerContext {

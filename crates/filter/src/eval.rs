@@ -24,6 +24,12 @@ impl Properties for BTreeMap<String, String> {
     }
 }
 
+impl Properties for [(String, String)] {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
 impl Properties for [(&str, &str)] {
     fn get(&self, name: &str) -> Option<&str> {
         self.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)

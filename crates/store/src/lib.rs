@@ -22,4 +22,4 @@ pub use config::{
 pub use offset::PhyOffset;
 pub use result::{GetMessageResult, GetMessageStatus, PutMessageResult, PutStatus, QueryResult};
 pub use rmq_common::message::StoreMessage;
-pub use store::{ArrivalListener, MessageStore, RecoveryStats, StoreError};
+pub use store::{ArrivalListener, MessageStore, ReadFilter, RecoveryStats, StoreError};

@@ -211,6 +211,13 @@ rmq_common::properties_config! {
         pub store_reply_message_enable: bool = "storeReplyMessageEnable" => true,
         /// Largest frame accepted, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
+        // wt-sql keys
+        /// Serve SQL92 subscriptions (`MessageSelector.bySql`); off, they are refused with
+        /// SYSTEM_ERROR as the official broker does. Default false.
+        pub enable_property_filter: bool = "enablePropertyFilter" => false,
+        /// Apply a group's filter (tag or SQL92) of the original topic to the messages of its
+        /// retry topic too. Default false, as the official broker.
+        pub filter_support_retry: bool = "filterSupportRetry" => false,
     }
 }
 

@@ -1,14 +1,17 @@
 //! HEART_BEAT, UNREGISTER_CLIENT, GET_CONSUMER_LIST_BY_GROUP, LOCK/UNLOCK_BATCH_MQ and
 //! CHECK_CLIENT_CONFIG.
 
-use rmq_remoting::body::{ConsumerListBody, HeartbeatData, LockBatchRequestBody, LockBatchResponseBody, MessageQueue};
+use rmq_remoting::body::{
+    CheckClientRequestBody, ConsumerListBody, HeartbeatData, LockBatchRequestBody, LockBatchResponseBody, MessageQueue,
+};
 use rmq_remoting::header::{ConsumerGroupRequestHeader, UnregisterClientRequestHeader};
 use rmq_remoting::transport::{Channel, RequestContext};
-use rmq_remoting::{LanguageCode, RemotingCommand, ResponseCode};
+use rmq_remoting::{LanguageCode, RemotingCommand};
 
 use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
 use crate::state::clients::ClientIdentity;
+use crate::state::filters::{is_tag_type, sql_disabled, SubscriptionFilter};
 use crate::state::topics::{perm, system};
 
 /// The connection a request came on, with the client's language and version.
@@ -109,14 +112,21 @@ pub fn unlock_batch(ctx: &BrokerContext, body: LockBatchRequestBody) -> HandlerR
     Ok(RemotingCommand::success())
 }
 
-/// CHECK_CLIENT_CONFIG: only TAG subscriptions are supported.
-pub fn check_client_config(body: &[u8]) -> HandlerResult {
-    let text = String::from_utf8_lossy(body);
-    if text.contains("\"SQL92\"") {
-        return Err(BrokerError::Code(
-            ResponseCode::SubscriptionParseFailed,
-            "The broker does not support consumer to filter message by SQL92".into(),
-        ));
+/// CHECK_CLIENT_CONFIG: TAG subscriptions pass; SQL92 ones are SYSTEM_ERROR unless
+/// enablePropertyFilter, then compiled: a bad expression is SUBSCRIPTION_PARSE_FAILED with the
+/// parser's line, column and reason.
+pub fn check_client_config(ctx: &BrokerContext, body: &CheckClientRequestBody) -> HandlerResult {
+    let Some(sub) = &body.subscription_data else { return Ok(RemotingCommand::success()) };
+    let t = Some(sub.expression_type.as_str());
+    if is_tag_type(t) {
+        return Ok(RemotingCommand::success());
+    }
+    if !ctx.config.enable_property_filter {
+        return Err(sql_disabled(&sub.expression_type));
+    }
+    if let Err(e) = SubscriptionFilter::compile(t, &sub.sub_string) {
+        tracing::warn!(client = %body.client_id, group = %body.group, expression = %sub.sub_string, "subscription check failed: {e}");
+        return Err(e);
     }
     Ok(RemotingCommand::success())
 }

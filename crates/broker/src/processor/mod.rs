@@ -110,7 +110,7 @@ impl BrokerProcessor {
             C::GetConsumerListByGroup => some(client::consumer_list(ctx, header(&req)?)),
             C::LockBatchMq => some(client::lock_batch(ctx, body(&req)?)),
             C::UnlockBatchMq => some(client::unlock_batch(ctx, body(&req)?)),
-            C::CheckClientConfig => some(client::check_client_config(&req.body)),
+            C::CheckClientConfig => some(client::check_client_config(ctx, &body(&req)?)),
             C::EndTransaction => some(self.end_transaction(&req).await),
             C::QueryConsumerOffset => some(offset::query_consumer_offset(ctx, header(&req)?)),
             C::UpdateConsumerOffset => some(offset::update_consumer_offset(ctx, header(&req)?)),

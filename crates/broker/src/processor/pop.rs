@@ -15,11 +15,13 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, ResponseCode};
 use tokio::sync::Notify;
 
+use super::pull::expression_filter;
 use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
 use crate::services::pop::read::{PopBatch, PopRequest};
 use crate::services::pop::PopService;
 use crate::services::Services;
+use crate::state::filters::SubscriptionFilter;
 use crate::state::topics::perm;
 
 /// Most messages one pop may ask for (as RocketMQ).
@@ -27,26 +29,11 @@ const MAX_POP_NUMS: i32 = 32;
 /// A parked pop re-checks at least this often (orderly expiries wake nobody).
 const RECHECK: Duration = Duration::from_millis(1000);
 
-/// The tag filter of a pop: `None` when the expression type is not served.
-///
-/// This is the one place a subscription filter is built for POP; SQL92 plugs in here.
-fn pop_filter(
-    exp_type: Option<&str>,
-    exp: Option<&str>,
-) -> Result<Box<dyn Fn(i64) -> bool + Send + Sync>, BrokerError> {
-    if exp_type.is_some_and(|t| !t.is_empty() && !t.eq_ignore_ascii_case("TAG")) {
-        return Err(BrokerError::Code(
-            ResponseCode::SubscriptionParseFailed,
-            format!("expression type {} is not supported for POP on this broker", exp_type.unwrap_or_default()),
-        ));
-    }
-    let e = exp.map_or("", str::trim);
-    if e.is_empty() || e == "*" {
-        return Ok(Box::new(|_| true));
-    }
-    let codes: Vec<i32> =
-        e.split("||").map(str::trim).filter(|t| !t.is_empty()).map(rmq_common::hash::java_hash).collect();
-    Ok(Box::new(move |code| i32::try_from(code).is_ok_and(|c| codes.contains(&c))))
+/// The filter of a pop (TAG, or SQL92 when enablePropertyFilter), compiled once per group,
+/// topic and expression; a bad expression is SUBSCRIPTION_PARSE_FAILED with its position.
+fn pop_filter(ctx: &BrokerContext, h: &PopMessageRequestHeader) -> Result<Arc<SubscriptionFilter>, BrokerError> {
+    let expression = h.exp.as_deref().unwrap_or("*");
+    expression_filter(ctx, &h.consumer_group, &h.topic, h.exp_type.as_deref(), expression)
 }
 
 /// The checks every POP-family request starts with: master, readable broker, topic, queue id
@@ -198,7 +185,7 @@ pub async fn pop(ctx: &BrokerContext, services: &Services, h: PopMessageRequestH
     if let Some(refused) = check_pop(ctx, &h)? {
         return Ok(refused);
     }
-    let filter = pop_filter(h.exp_type.as_deref(), h.exp.as_deref())?;
+    let filter = pop_filter(ctx, &h)?;
     let req = PopRequest {
         group: &h.consumer_group,
         topic: &h.topic,
@@ -207,7 +194,7 @@ pub async fn pop(ctx: &BrokerContext, services: &Services, h: PopMessageRequestH
         invisible_time: h.invisible_time,
         init_mode: h.init_mode,
         order: h.order.unwrap_or(false),
-        filter: &*filter,
+        filter: &filter,
     };
     let service = &services.pop;
     let mut last = None;

@@ -1,55 +1,23 @@
 //! PULL_MESSAGE with long polling and server-side tag filtering.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use rmq_common::message::MessageExt;
+use rmq_common::{property, topic as system};
 use rmq_remoting::body::{SubscriptionData, SubscriptionGroupConfig, TopicConfig};
 use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use rmq_remoting::{RemotingCommand, ResponseCode};
-use rmq_store::{GetMessageResult, GetMessageStatus};
+use rmq_store::{GetMessageResult, GetMessageStatus, ReadFilter};
 
 use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
+use crate::state::filters::{is_tag_type, sql_disabled, SubscriptionFilter};
 use crate::state::topics::perm;
 
 use rmq_common::pullflag as flag;
-
-/// Tag filter of a subscription: every tag, or a set of Java hash codes.
-#[derive(Debug, Clone)]
-enum TagFilter {
-    All,
-    Codes(Vec<i32>),
-}
-
-impl TagFilter {
-    fn of(sub: &SubscriptionData) -> Self {
-        if sub.is_all() {
-            return Self::All;
-        }
-        let mut codes = sub.code_set.clone();
-        if codes.is_empty() {
-            codes = sub.tags_set.iter().map(|t| rmq_common::hash::java_hash(t)).collect();
-        }
-        Self::Codes(codes)
-    }
-
-    fn parse(expression: &str) -> Self {
-        let e = expression.trim();
-        if e.is_empty() || e == "*" {
-            return Self::All;
-        }
-        Self::Codes(e.split("||").map(str::trim).filter(|t| !t.is_empty()).map(rmq_common::hash::java_hash).collect())
-    }
-
-    fn accepts(&self, tag_code: i64) -> bool {
-        match self {
-            Self::All => true,
-            // The consume queue stores the int hash sign-extended to 8 bytes.
-            Self::Codes(codes) => i32::try_from(tag_code).is_ok_and(|c| codes.contains(&c)),
-        }
-    }
-}
 
 struct PullAnswer {
     code: ResponseCode,
@@ -88,11 +56,45 @@ fn answer(result: GetMessageResult, request_offset: i64) -> PullAnswer {
     }
 }
 
-fn is_tag_type(expression_type: Option<&str>) -> bool {
-    expression_type.is_none_or(|t| t.is_empty() || t.eq_ignore_ascii_case("TAG"))
+/// The filter of `group` on `topic` for an expression (SQL92 only when enablePropertyFilter),
+/// compiled once and cached.
+pub(crate) fn expression_filter(
+    ctx: &BrokerContext,
+    group: &str,
+    topic: &str,
+    expression_type: Option<&str>,
+    expression: &str,
+) -> Result<Arc<SubscriptionFilter>, BrokerError> {
+    if !is_tag_type(expression_type) && !ctx.config.enable_property_filter {
+        return Err(sql_disabled(expression_type.unwrap_or_default()));
+    }
+    ctx.tables.filters.get(group, topic, expression_type, expression)
 }
 
-/// The tag filter of a pull: the expression the request carries (subscription bit; none means
+/// The filter of a heartbeat's subscription (TAG ones by their code set).
+fn registered_filter(
+    ctx: &BrokerContext,
+    group: &str,
+    sub: &SubscriptionData,
+) -> Result<Arc<SubscriptionFilter>, BrokerError> {
+    if is_tag_type(Some(&sub.expression_type)) {
+        return Ok(Arc::new(SubscriptionFilter::tags_of(sub)));
+    }
+    expression_filter(ctx, group, &sub.topic, Some(&sub.expression_type), &sub.sub_string)
+}
+
+/// filterSupportRetry: a message of the group's retry topic passes the group's filter of the
+/// topic it was first sent to (its RETRY_TOPIC property); without that subscription, it passes.
+fn retry_accepts(ctx: &BrokerContext, group: &str, record: &[u8]) -> bool {
+    let Ok(m) = MessageExt::decode(record) else { return false };
+    let Some(real) = property::get(&m.properties, property::RETRY_TOPIC) else { return true };
+    match ctx.tables.clients.subscription(group, real) {
+        Some(sub) => registered_filter(ctx, group, &sub).map_or(true, |f| f.accepts_properties(&m.properties)),
+        None => true,
+    }
+}
+
+/// The filter of a pull: the expression the request carries (subscription bit; none means
 /// every tag, as RocketMQ reads it), else the subscription the group's heartbeats registered.
 ///
 /// A pull whose `subVersion` is newer than the registered one is served without a broker-side
@@ -103,14 +105,18 @@ fn is_tag_type(expression_type: Option<&str>) -> bool {
 /// later, and RocketMQ's refusal stalls the consumer that long. Sending every tag is safe: the
 /// client filters what it receives by its own, current tag set, so a stale broker-side filter
 /// can neither drop nor leak a message.
-fn subscription_filter(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Result<TagFilter, BrokerError> {
+fn subscription_filter(
+    ctx: &BrokerContext,
+    h: &PullMessageRequestHeader,
+) -> Result<Arc<SubscriptionFilter>, BrokerError> {
     let carried =
         h.sys_flag & flag::SUBSCRIPTION != 0 || (h.sys_flag & flag::LITE_PULL != 0 && h.subscription.is_some());
     if carried {
-        return Ok(TagFilter::parse(h.subscription.as_deref().unwrap_or("*")));
+        let expression = h.subscription.as_deref().unwrap_or("*");
+        return expression_filter(ctx, &h.consumer_group, &h.topic, h.expression_type.as_deref(), expression);
     }
     match ctx.tables.clients.subscription(&h.consumer_group, &h.topic) {
-        Some(sub) if sub.sub_version >= h.sub_version.unwrap_or(0) => Ok(TagFilter::of(&sub)),
+        Some(sub) if sub.sub_version >= h.sub_version.unwrap_or(0) => registered_filter(ctx, &h.consumer_group, &sub),
         Some(sub) if is_tag_type(h.expression_type.as_deref()) && is_tag_type(Some(&sub.expression_type)) => {
             tracing::debug!(
                 group = %h.consumer_group,
@@ -119,7 +125,7 @@ fn subscription_filter(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Res
                 requested = h.sub_version.unwrap_or(0),
                 "pull with a newer subscription than the heartbeat's: served without tag filter"
             );
-            Ok(TagFilter::All)
+            Ok(Arc::new(SubscriptionFilter::All))
         }
         Some(_) => {
             Err(BrokerError::Code(ResponseCode::SubscriptionNotLatest, "the consumer's subscription not latest".into()))
@@ -180,14 +186,17 @@ fn hold_time(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Duration {
 
 /// Reads the queue; a suspendable pull that finds nothing waits (parked) for an arrival or its
 /// hold time, reading again after each wake-up.
-async fn read_or_wait(ctx: &BrokerContext, h: &PullMessageRequestHeader, filter: &TagFilter) -> PullAnswer {
+async fn read_or_wait(ctx: &BrokerContext, h: &PullMessageRequestHeader, filter: &SubscriptionFilter) -> PullAnswer {
     let max_msgs = u32::try_from(h.max_msg_nums.clamp(1, 1024)).unwrap_or(32);
     let suspend = h.sys_flag & flag::SUSPEND != 0;
     let deadline = tokio::time::Instant::now() + hold_time(ctx, h);
     let notifier = ctx.parking.notifier(&h.topic, h.queue_id);
+    let retry = ctx.config.filter_support_retry && system::is_retry(&h.topic);
+    let tag_code = |code: i64| filter.accepts_tag_code(code);
+    let record = |rec: &[u8]| filter.accepts_record(rec) && (!retry || retry_accepts(ctx, &h.consumer_group, rec));
     let read = |offset: i64| {
-        let got = ctx.store.get_messages(&h.topic, h.queue_id, offset, max_msgs, &|tag| filter.accepts(tag));
-        answer(got, offset)
+        let f = ReadFilter { tag_code: &tag_code, record: &record };
+        answer(ctx.store.get_messages_filtered(&h.topic, h.queue_id, offset, max_msgs, f), offset)
     };
     let started = std::time::Instant::now();
     let mut outcome = read(h.queue_offset);

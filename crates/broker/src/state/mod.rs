@@ -2,6 +2,7 @@
 //! (or not) by itself. Nothing here knows about requests or background services.
 
 pub mod clients;
+pub mod filters;
 pub mod groups;
 pub mod locks;
 pub mod offsets;
@@ -11,6 +12,7 @@ pub mod topics;
 use std::sync::Arc;
 
 use clients::ClientRegistry;
+use filters::FilterCache;
 use groups::GroupTable;
 use locks::QueueLocks;
 use offsets::ConsumerOffsets;
@@ -29,4 +31,6 @@ pub struct Tables {
     pub clients: Arc<ClientRegistry>,
     /// Orderly consumers' queue locks.
     pub locks: Arc<QueueLocks>,
+    /// Compiled subscription filters (TAG and SQL92).
+    pub filters: Arc<FilterCache>,
 }

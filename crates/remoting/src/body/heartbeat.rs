@@ -73,6 +73,19 @@ impl SubscriptionData {
     }
 }
 
+/// CHECK_CLIENT_CONFIG request body: a consumer asks whether the broker can serve a
+/// subscription (the Java client sends it at start for SQL92 selectors).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CheckClientRequestBody {
+    /// Client id.
+    pub client_id: String,
+    /// Consumer group.
+    pub group: String,
+    /// The subscription to check.
+    pub subscription_data: Option<SubscriptionData>,
+}
+
 /// GET_CONSUMER_LIST_BY_GROUP response body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

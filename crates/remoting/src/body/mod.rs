@@ -15,7 +15,9 @@ mod topic;
 
 pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnection};
 pub use enums::{ConsumeFromWhere, ConsumeType, MessageModel, TopicFilterType};
-pub use heartbeat::{ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData};
+pub use heartbeat::{
+    CheckClientRequestBody, ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData,
+};
 pub use lenient::{decode, BodyError};
 pub use lock::{LockBatchRequestBody, LockBatchResponseBody};
 pub use pop::{AckBits, BatchAck, BatchAckMessageRequestBody};

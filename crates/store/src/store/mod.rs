@@ -39,6 +39,7 @@ use self::flush::signal::FlushSignal;
 use self::lifecycle::Lifecycle;
 pub use self::lifecycle::StoreError;
 use self::parts::Parts;
+pub use self::read::ReadFilter;
 pub use self::recover::RecoveryStats;
 use self::writer::{AppendJob, Appended, Writer};
 use crate::checkpoint::Checkpoint;
@@ -217,6 +218,21 @@ impl MessageStore {
         offset: i64,
         max_msgs: u32,
         filter: &dyn Fn(i64) -> bool,
+    ) -> GetMessageResult {
+        let filter = ReadFilter { tag_code: filter, record: &|_| true };
+        self.reader.get_messages(topic, queue_id, offset, max_msgs, filter)
+    }
+
+    /// As [`MessageStore::get_messages`], also checking each record whose tag code passes
+    /// (RocketMQ's `isMatchedByCommitLog`, used by SQL92 filters): a refused record is skipped
+    /// and counted as scanned, so the next offset moves past it.
+    pub fn get_messages_filtered(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+        max_msgs: u32,
+        filter: ReadFilter<'_>,
     ) -> GetMessageResult {
         self.reader.get_messages(topic, queue_id, offset, max_msgs, filter)
     }

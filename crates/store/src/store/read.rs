@@ -16,6 +16,22 @@ use crate::index::IndexService;
 use crate::offset::PhyOffset;
 use crate::result::{GetMessageResult, GetMessageStatus, QueryResult};
 
+/// What a read keeps: a check of the consume-queue tag code, then (for filters that need the
+/// message, as SQL92 does) a check of the stored record.
+#[derive(Clone, Copy)]
+pub struct ReadFilter<'a> {
+    /// Passed the unit's tag code.
+    pub tag_code: &'a dyn Fn(i64) -> bool,
+    /// Passed the record of a unit whose tag code passed.
+    pub record: &'a dyn Fn(&[u8]) -> bool,
+}
+
+impl std::fmt::Debug for ReadFilter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReadFilter")
+    }
+}
+
 /// Units scanned at most per get (so a filtered pull cannot scan forever).
 const MAX_SCAN_UNITS: usize = 16_000;
 
@@ -92,7 +108,7 @@ impl Reader {
         queue_id: i32,
         offset: i64,
         max_msgs: u32,
-        filter: &dyn Fn(i64) -> bool,
+        filter: ReadFilter<'_>,
     ) -> GetMessageResult {
         let empty = |status, next, min, max| GetMessageResult {
             status,
@@ -143,7 +159,7 @@ impl Reader {
 
     /// Reads units from `offset` in small chunks (a pull usually needs a few dozen) and the
     /// records they point at.
-    fn scan(&self, cq: &ConsumeQueue, offset: i64, max_msgs: usize, filter: &dyn Fn(i64) -> bool) -> Scan {
+    fn scan(&self, cq: &ConsumeQueue, offset: i64, max_msgs: usize, filter: ReadFilter<'_>) -> Scan {
         let log_min = self.log.min_offset();
         let end = self.marks.end();
         let left = usize::try_from(cq.max_offset().saturating_sub(offset)).unwrap_or(0);
@@ -167,7 +183,7 @@ impl Reader {
     }
 
     /// Counts unit `u` as scanned and takes its record if it passes.
-    fn take(&self, s: &mut Scan, u: &CqUnit, log_min: PhyOffset, filter: &dyn Fn(i64) -> bool) {
+    fn take(&self, s: &mut Scan, u: &CqUnit, log_min: PhyOffset, filter: ReadFilter<'_>) {
         s.first_phy.get_or_insert(PhyOffset::from_wire(u.phy_offset).unwrap_or(PhyOffset::ZERO));
         s.scanned += 1;
         if u.size == i32::MAX {
@@ -178,10 +194,11 @@ impl Reader {
             s.removed = true;
             return;
         }
-        if !filter(u.tag_code) {
+        if !(filter.tag_code)(u.tag_code) {
             return;
         }
         match self.log.read(phy, len) {
+            Some(rec) if !(filter.record)(&rec) => {}
             Some(rec) => {
                 s.bytes += rec.len();
                 s.last_end = Some(phy.plus_len(rec.len()));

@@ -7,15 +7,13 @@ use bytes::Bytes;
 use rmq_common::message::{patch_record, MessageExt};
 use rmq_common::{property, topic as system};
 use rmq_remoting::header::pop_info::{ExtraInfo, PopOffsetInfo, RetryMark, POP_ORDER_REVIVE_QUEUE};
-use rmq_store::{GetMessageStatus, StoreMessage};
+use rmq_store::{GetMessageStatus, ReadFilter, StoreMessage};
 
 use super::journal::Record;
 use super::table::{Checkpoint, OrderState, QueueKey};
 use super::{Inner, PopService};
 use crate::error::BrokerError;
-
-/// What a consume-queue tag code must satisfy (the subscription's tag filter).
-pub type TagCodeFilter<'a> = &'a (dyn Fn(i64) -> bool + Sync);
+use crate::state::filters::SubscriptionFilter;
 
 /// One POP_MESSAGE as the service sees it.
 pub struct PopRequest<'a> {
@@ -33,8 +31,8 @@ pub struct PopRequest<'a> {
     pub init_mode: i32,
     /// Orderly pop.
     pub order: bool,
-    /// Tag filter.
-    pub filter: TagCodeFilter<'a>,
+    /// The subscription's filter (TAG or SQL92), for the topic and its POP retry topic alike.
+    pub filter: &'a SubscriptionFilter,
 }
 
 /// What a pop took.
@@ -140,10 +138,13 @@ impl PopService {
         }
         let want_u32 = u32::try_from(want).unwrap_or(32);
         let mut start = cursor;
-        let mut got = store.get_messages(topic, queue_id, start, want_u32, req.filter);
+        let tag_code = |code: i64| req.filter.accepts_tag_code(code);
+        let record = |rec: &[u8]| req.filter.accepts_record(rec);
+        let filter = ReadFilter { tag_code: &tag_code, record: &record };
+        let mut got = store.get_messages_filtered(topic, queue_id, start, want_u32, filter);
         if matches!(got.status, GetMessageStatus::OffsetTooSmall | GetMessageStatus::OffsetOverflowBadly) {
             start = got.next_begin_offset;
-            got = store.get_messages(topic, queue_id, start, want_u32, req.filter);
+            got = store.get_messages_filtered(topic, queue_id, start, want_u32, filter);
         }
         let next = match got.status {
             GetMessageStatus::Found
