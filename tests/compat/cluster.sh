@@ -62,6 +62,8 @@ maxHashSlotNum=500000
 maxIndexNum=2000000
 diskMaxUsedSpaceRatio=95
 messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s
+enablePropertyFilter=true
+filterSupportRetry=true
 ${CLUSTER_EXTRA_CONF:-}
 CONF
       ROCKETMQ_LOG_DIR="$WORK/logs/$set-$role" sh "$ROOT/scripts/mqbroker" -c "$WORK/broker-$set-$role.conf" \
