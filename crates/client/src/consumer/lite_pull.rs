@@ -15,7 +15,7 @@ use super::allocate::AllocateStrategy;
 use super::offset_store::OffsetStore;
 use super::pull_api::{pull, PullRequest, PullStatus};
 use super::rebalance;
-use super::subscription::Subscription;
+use super::subscription::{check_in_brokers, MessageSelector, Subscription};
 use super::types::{ConsumeFromWhere, MessageModel};
 use crate::config::ClientConfig;
 use crate::error::{ClientError, Result};
@@ -83,7 +83,11 @@ impl std::fmt::Debug for LitePullConsumer {
 }
 
 impl LitePullConsumer {
-    async fn start(config: LitePullConfig, subs: &[(&str, &str)], assigned: Option<Vec<MessageQueue>>) -> Result<Self> {
+    async fn start(
+        config: LitePullConfig,
+        subs: &[(&str, MessageSelector)],
+        assigned: Option<Vec<MessageQueue>>,
+    ) -> Result<Self> {
         if config.group.is_empty() {
             return Err(ClientError::Invalid("a consumer needs a group".into()));
         }
@@ -96,7 +100,7 @@ impl LitePullConsumer {
             queues.insert(mq.clone(), Cursor { sub: Subscription::new(&mq.topic, "*"), next: None });
         }
         let inner = Arc::new(Inner {
-            subs: Mutex::new(subs.iter().map(|(t, e)| ((*t).to_owned(), Subscription::new(t, e))).collect()),
+            subs: Mutex::new(subs.iter().map(|(t, e)| ((*t).to_owned(), Subscription::with_selector(t, e))).collect()),
             queues: Mutex::new(queues),
             config,
             instance,
@@ -122,8 +126,24 @@ impl LitePullConsumer {
 
     /// Subscribe mode: the group's instances share the topics' queues.
     pub async fn subscribe(config: LitePullConfig, subscriptions: &[(&str, &str)]) -> Result<Self> {
+        let selectors: Vec<(&str, MessageSelector)> =
+            subscriptions.iter().map(|(t, e)| (*t, MessageSelector::by_tag(e))).collect();
+        Self::subscribe_with_selector(config, &selectors).await
+    }
+
+    /// Subscribe mode with a [`MessageSelector`] per topic (tags or SQL92); SQL92 selectors are
+    /// checked by the topic's brokers first (CHECK_CLIENT_CONFIG) and fail here with the
+    /// broker's reason.
+    pub async fn subscribe_with_selector(
+        config: LitePullConfig,
+        subscriptions: &[(&str, MessageSelector)],
+    ) -> Result<Self> {
         if subscriptions.is_empty() {
             return Err(ClientError::Invalid("no subscription".into()));
+        }
+        let instance = ClientInstance::get_or_create(&config.client).await?;
+        for (t, sel) in subscriptions {
+            check_in_brokers(&instance, &config.group, &Subscription::with_selector(t, sel)).await?;
         }
         Self::start(config, subscriptions, None).await
     }

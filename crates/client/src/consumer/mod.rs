@@ -15,5 +15,5 @@ pub use allocate::AllocateStrategy;
 pub use lite_pull::{LitePullConfig, LitePullConsumer};
 pub use pull_api::{pull, PullRequest, PullResult, PullStatus};
 pub use push::{ConsumeContext, ConsumeSettings, ConsumerConfig, Listener, PullSettings, PushConsumer};
-pub use subscription::Subscription;
+pub use subscription::{MessageSelector, Subscription};
 pub use types::{ConsumeFromWhere, ConsumeStatus, MessageModel, OrderlyStatus};

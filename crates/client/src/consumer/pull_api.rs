@@ -119,7 +119,7 @@ impl PullRequest<'_> {
             suspend_timeout_millis: Some(i64::try_from(self.suspend.as_millis()).unwrap_or(i64::MAX)),
             subscription: Some(self.subscription.expression.clone()),
             sub_version: Some(self.subscription.version),
-            expression_type: Some("TAG".into()),
+            expression_type: Some(self.subscription.expression_type().into()),
             max_msg_bytes: None,
             broker_name: Some(self.queue.broker_name.clone()),
         };

@@ -28,7 +28,7 @@ use tokio_util::task::TaskTracker;
 use super::offset_store::OffsetStore;
 use super::process_queue::ProcessQueue;
 use super::rebalance;
-use super::subscription::Subscription;
+use super::subscription::{check_in_brokers, MessageSelector, Subscription};
 use super::types::MessageModel;
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, Member};
@@ -70,11 +70,11 @@ impl std::fmt::Debug for PushConsumer {
 /// The subscriptions (plus the group's retry topic when clustering) and the offset store.
 fn subscriptions_and_offsets(
     config: &ConsumerConfig,
-    subscriptions: &[(&str, &str)],
+    subscriptions: &[(&str, MessageSelector)],
     instance: &Arc<ClientInstance>,
 ) -> (BTreeMap<String, Subscription>, OffsetStore) {
     let mut subs: BTreeMap<String, Subscription> =
-        subscriptions.iter().map(|(t, e)| ((*t).to_owned(), Subscription::new(t, e))).collect();
+        subscriptions.iter().map(|(t, e)| ((*t).to_owned(), Subscription::with_selector(t, e))).collect();
     let offsets = match config.model {
         MessageModel::Clustering => {
             let retry = rmq_common::topic::retry_topic(&config.group);
@@ -91,11 +91,27 @@ fn subscriptions_and_offsets(
 impl PushConsumer {
     /// Subscribes to `subscriptions` (topic, tag expression) and starts consuming with `listener`.
     pub async fn start(config: ConsumerConfig, subscriptions: &[(&str, &str)], listener: Listener) -> Result<Self> {
+        let selectors: Vec<(&str, MessageSelector)> =
+            subscriptions.iter().map(|(t, e)| (*t, MessageSelector::by_tag(e))).collect();
+        Self::start_with_selectors(config, &selectors, listener).await
+    }
+
+    /// As [`PushConsumer::start`] with a [`MessageSelector`] per topic (tags or SQL92); SQL92
+    /// selectors are checked by the topic's brokers first (CHECK_CLIENT_CONFIG), so a malformed
+    /// one or a broker without `enablePropertyFilter` fails here with the broker's reason.
+    pub async fn start_with_selectors(
+        config: ConsumerConfig,
+        subscriptions: &[(&str, MessageSelector)],
+        listener: Listener,
+    ) -> Result<Self> {
         if config.group.is_empty() || subscriptions.is_empty() {
             return Err(ClientError::Invalid("a consumer needs a group and at least one subscription".into()));
         }
         let instance = ClientInstance::get_or_create(&config.client).await?;
         let (subs, offsets) = subscriptions_and_offsets(&config, subscriptions, &instance);
+        for sub in subs.values() {
+            check_in_brokers(&instance, &config.group, sub).await?;
+        }
         let tracer = if config.trace.enabled {
             let d = crate::producer::Producer::start_trace_dispatcher(
                 &config.client,
