@@ -3,5 +3,6 @@
 mod admin_cli;
 mod api;
 mod request_reply;
+mod sql;
 mod trace;
 mod transaction;
