@@ -33,7 +33,8 @@ async fn sql92_selectors_on_push_and_lite_pull() {
     std::thread::sleep(Duration::from_millis(800));
     let mut pcfg = ProducerConfig::new("sql_pg", ns.addr());
     pcfg.client.instance_name = "sql_p".into();
-    pcfg.default_topic_queue_nums = 1;
+    // Four queues, two of them holding no match first: every queue must be polled.
+    pcfg.default_topic_queue_nums = 4;
     let p = Producer::start(pcfg).await.unwrap();
     let topic = "SqlClientT";
     for i in 0..6 {

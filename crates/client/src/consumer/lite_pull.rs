@@ -171,8 +171,11 @@ impl LitePullConsumer {
         loop {
             let mqs: Vec<MessageQueue> = self.inner.queues.lock().keys().cloned().collect();
             let n = mqs.len();
+            // One rotation step per round: adding the step and `i` per queue visited only every
+            // other queue when `n` is even.
+            let first = self.inner.rotate.fetch_add(1, Ordering::Relaxed);
             for i in 0..n {
-                let mq = &mqs[(self.inner.rotate.fetch_add(1, Ordering::Relaxed) + i) % n];
+                let mq = &mqs[first.wrapping_add(i) % n];
                 let got = self.poll_queue(mq).await?;
                 if !got.is_empty() {
                     return Ok(got);
