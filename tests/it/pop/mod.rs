@@ -2,6 +2,7 @@
 //! batch ack, change invisible time, peek, notification, polling info, revive to the POP retry
 //! topic and the DLQ, orderly pops, and a SIGKILL with popped-but-unacked messages.
 
+mod assignment;
 mod kit;
 mod orderly;
 mod revive;

@@ -6,6 +6,7 @@ pub mod groups;
 pub mod locks;
 pub mod offsets;
 pub mod parking;
+pub mod request_modes;
 pub mod topics;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use clients::ClientRegistry;
 use groups::GroupTable;
 use locks::QueueLocks;
 use offsets::ConsumerOffsets;
+use request_modes::RequestModeTable;
 use topics::TopicTable;
 
 /// The tables, each shareable on its own so a service holds only those it uses.
@@ -29,4 +31,6 @@ pub struct Tables {
     pub clients: Arc<ClientRegistry>,
     /// Orderly consumers' queue locks.
     pub locks: Arc<QueueLocks>,
+    /// PULL/POP modes of groups on topics (messageRequestMode.json).
+    pub request_modes: Arc<RequestModeTable>,
 }
