@@ -117,3 +117,42 @@ async fn query_assignment_follows_the_mode_set_by_mqadmin() {
 fn spec_port(addr: &str) -> u16 {
     addr.rsplit(':').next().unwrap().parse().unwrap()
 }
+
+async fn modes_of(c: &RemotingClient, addr: &str) -> MessageRequestModeSerializeWrapper {
+    let r = c.invoke(addr, RemotingCommand::request(RequestCode::GetAllMessageRequestMode), T).await.unwrap();
+    assert_eq!(r.code, 0, "{:?}", r.remark);
+    rmq_remoting::body::decode(&r.body).unwrap()
+}
+
+#[tokio::test]
+async fn a_slave_copies_the_masters_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = start_namesrv(dir.path());
+    for d in ["m", "s"] {
+        std::fs::create_dir_all(dir.path().join(d)).unwrap();
+    }
+    let spec = |d: &str, extra: &str| BrokerSpec {
+        namesrv: Some(ns.addr()),
+        store: dir.path().join(d).join("store"),
+        port: 0,
+        extra: extra.into(),
+    };
+    let master = start_broker(&spec("m", ""), &dir.path().join("m"));
+    let slave = start_broker(&spec("s", "brokerId=1\nbrokerRole=SLAVE\n"), &dir.path().join("s"));
+    let (nsa, addr) = (ns.addr(), master.addr());
+    assert_eq!(mqadmin(&["-n", &nsa, "updateTopic", "-b", &addr, "-t", TOPIC, "-r", "4", "-w", "4"]).code, Some(0));
+    assert_eq!(mqadmin(&["-n", &nsa, "updateSubGroup", "-b", &addr, "-g", GROUP]).code, Some(0));
+    let c = RemotingClient::default();
+    assert!(modes_of(&c, &slave.addr()).await.message_request_mode_map.is_empty());
+    assert_eq!(set_mode(&nsa, &addr, "POP", "2").code, Some(0));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let table = modes_of(&c, &slave.addr()).await;
+        if let Some(m) = table.message_request_mode_map.get(TOPIC).and_then(|g| g.get(GROUP)) {
+            assert_eq!((m.mode, m.pop_share_queue_num), (MessageRequestMode::Pop, 2));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the slave never copied the mode");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
