@@ -1,5 +1,5 @@
 //! Our POP consumer against a name server and a broker: two members of a group switched to POP
-//! with `mqadmin setConsumeMode` both get the broker's whole topic from QUERY_ASSIGNMENT, every
+//! with `mqadmin setConsumeMode` are listed by `consumerConnection`, both get the broker's whole topic from QUERY_ASSIGNMENT, every
 //! message is consumed, and a RECONSUME_LATER comes back (CHANGE_MESSAGE_INVISIBLETIME) and is
 //! then acked.
 
@@ -55,6 +55,10 @@ async fn pop_consumers_share_a_topic_and_redeliver_reconsume_later() {
         let q: Vec<(String, i32)> = c.assignment().into_iter().map(|q| (q.broker_name, q.queue_id)).collect();
         assert_eq!(q, [("broker-a".to_owned(), -1)]);
     }
+    // Both are members of the group, as the official broker lists POP consumers.
+    let out = mqadmin(&["-n", &nsa, "consumerConnection", "-g", GROUP]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("pop_a_") && out.stdout.contains("pop_b_"), "{}", out.stdout);
     let mut pcfg = ProducerConfig::new(format!("pop_client_pg_{}", std::process::id()), nsa.clone());
     pcfg.client.instance_name = format!("pop_client_p_{}", std::process::id());
     let producer = Producer::start(pcfg).await.unwrap();
