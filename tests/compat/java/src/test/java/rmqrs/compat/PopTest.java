@@ -44,7 +44,7 @@ class PopTest {
         Assumptions.assumeTrue("rmq5".equals(CompatSupport.clientProfile()), "POP needs the 5.x client");
     }
 
-    private static Object call(Object target, String name, Object... args) throws Exception {
+    static Object call(Object target, String name, Object... args) throws Exception {
         for (Method m : target.getClass().getMethods()) {
             if (m.getName().equals(name) && m.getParameterCount() == args.length) {
                 return m.invoke(target, args);
@@ -53,7 +53,7 @@ class PopTest {
         throw new NoSuchMethodException(name);
     }
 
-    private static DefaultMQAdminExt admin() throws Exception {
+    static DefaultMQAdminExt admin() throws Exception {
         DefaultMQAdminExt admin = new DefaultMQAdminExt();
         admin.setNamesrvAddr(CompatSupport.namesrv());
         admin.setInstanceName(CompatSupport.uniqueInstanceName("pa"));
@@ -62,7 +62,7 @@ class PopTest {
     }
 
     /** The masters' addresses. */
-    private static List<String> masters(DefaultMQAdminExt admin) throws Exception {
+    static List<String> masters(DefaultMQAdminExt admin) throws Exception {
         List<String> out = new CopyOnWriteArrayList<>();
         for (var b : admin.examineBrokerClusterInfo().getBrokerAddrTable().values()) {
             String addr = b.getBrokerAddrs().get(0L);
@@ -74,7 +74,7 @@ class PopTest {
     }
 
     /** A 4-queue topic on every master, and the group (POP when asked) on each. */
-    private static void prepare(String topic, String group, boolean pop) throws Exception {
+    static void prepare(String topic, String group, boolean pop) throws Exception {
         DefaultMQAdminExt admin = admin();
         try {
             for (String addr : masters(admin)) {
@@ -141,7 +141,7 @@ class PopTest {
         return bodies;
     }
 
-    private static DefaultMQPushConsumer consumer(String group, String topic) throws Exception {
+    static DefaultMQPushConsumer consumer(String group, String topic) throws Exception {
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
         c.setNamesrvAddr(CompatSupport.namesrv());
         c.setInstanceName(CompatSupport.uniqueInstanceName("pc"));
@@ -168,9 +168,12 @@ class PopTest {
         String group = CompatSupport.uniqueConsumerGroup(pop ? "popall" : "sbal");
         prepare(topic, group, pop);
         Set<String> got = ConcurrentHashMap.newKeySet();
+        Set<Boolean> popped = ConcurrentHashMap.newKeySet();
         DefaultMQPushConsumer c = consumer(group, topic);
         c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
             msgs.forEach(m -> got.add(body(m)));
+            // A popped message carries its receipt handle (POP_CK); a pulled one does not.
+            msgs.forEach(m -> popped.add(m.getProperty("POP_CK") != null));
             return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
         });
         c.start();
@@ -178,6 +181,7 @@ class PopTest {
             Set<String> sent = produce(topic, 40, false);
             waitFor(() -> got.containsAll(sent), 60);
             assertEquals(sent, got);
+            assertEquals(Set.of(pop), popped, pop ? "every message popped" : "every message pulled");
         } finally {
             c.shutdown();
         }
