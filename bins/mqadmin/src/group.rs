@@ -1,10 +1,12 @@
 //! Group commands: updateSubGroup, deleteSubGroup, consumerProgress, consumerConnection,
-//! producerConnection, consumerStatus.
+//! producerConnection, consumerStatus, setConsumeMode.
 
 use clap::{Args, Subcommand};
 use rmq_admin::group::Groups;
 use rmq_admin::group::{ConsumerProgress, ConsumerRunningInfo, GroupOnBroker, GroupSpec, GroupSummary};
+use rmq_admin::mode::{parse_mode, ModeOnBroker, Modes};
 use rmq_admin::Admin;
+use rmq_remoting::body::SetMessageRequestModeRequestBody;
 use rmq_remoting::body::{Connection, ConsumerConnection};
 use serde_json::json;
 
@@ -72,6 +74,24 @@ pub enum Cmd {
         /// Only this client id.
         #[arg(short = 'i', long = "clientId")]
         client_id: Option<String>,
+    },
+    /// Set how a group reads a topic: PULL, or POP with the broker spreading the queues.
+    #[command(name = "setConsumeMode")]
+    SetConsumeMode {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Topic name.
+        #[arg(short = 't', long = "topicName")]
+        topic: String,
+        /// Consumer group name.
+        #[arg(short = 'g', long = "groupName")]
+        group: String,
+        /// Consume mode: PULL or POP.
+        #[arg(short = 'm', long = "mode")]
+        mode: String,
+        /// POP: how many following consumers' queues each consumer also pops (0: every queue).
+        #[arg(short = 'q', long = "popShareQueueNum", default_value_t = 0)]
+        pop_share_queue_num: i32,
     },
 }
 
@@ -160,12 +180,32 @@ impl Cmd {
                 let c = Groups::new(admin).producer_connection(group.trim(), topic.trim()).await?;
                 out.print(&c, || connections(&c.connection_set))
             }
+            Self::SetConsumeMode { target, topic, group, mode, pop_share_queue_num } => {
+                let mode = SetMessageRequestModeRequestBody {
+                    topic: topic.trim().to_owned(),
+                    consumer_group: group.trim().to_owned(),
+                    mode: parse_mode(&mode)?,
+                    pop_share_queue_num,
+                };
+                let done = Modes::new(admin).set_consume_mode(&target.target(), &mode).await?;
+                out.print(&done, || consume_mode_text(&done, &mode))
+            }
             Self::ConsumerStatus { group, client_id } => {
                 let infos = Groups::new(admin).consumer_status(group.trim(), client_id.as_deref()).await?;
                 out.print(&infos, || infos.iter().map(running_info_text).collect())
             }
         }
     }
+}
+
+/// setConsumeMode's text, as the official tool prints it.
+fn consume_mode_text(done: &[ModeOnBroker], m: &SetMessageRequestModeRequestBody) -> String {
+    let mut text: String = done.iter().map(|d| format!("set consume mode to {} success.\n", d.broker.addr)).collect();
+    text.push_str(&format!(
+        "topic[{}] group[{}] consume mode[{}] popShareQueueNum[{}]\n",
+        m.topic, m.consumer_group, m.mode, m.pop_share_queue_num
+    ));
+    text
 }
 
 /// updateSubGroup's text for one broker.

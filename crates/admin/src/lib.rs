@@ -19,6 +19,7 @@ pub mod cluster;
 mod error;
 pub mod group;
 pub mod message;
+pub mod mode;
 pub mod offset;
 pub mod pull;
 pub mod send;

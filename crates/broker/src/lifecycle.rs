@@ -22,6 +22,7 @@ use crate::services::ha::Replication;
 use crate::services::housekeeping::Housekeeping;
 use crate::services::pop::{PopHandles, PopService, PopSettings};
 use crate::services::register::Registration;
+use crate::services::routes::TopicRoutes;
 use crate::services::schedule::{DelayOffsets, ScheduleService};
 use crate::services::timer::{TimerHandles, TimerLayout, TimerService};
 use crate::services::transaction::{CheckSettings, TransactionHandles, TransactionService};
@@ -31,6 +32,7 @@ use crate::state::groups::GroupTable;
 use crate::state::locks::QueueLocks;
 use crate::state::offsets::ConsumerOffsets;
 use crate::state::parking::PullHold;
+use crate::state::request_modes::RequestModeTable;
 use crate::state::topics::TopicTable;
 use crate::state::Tables;
 
@@ -54,6 +56,7 @@ fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
         clients: Arc::new(ClientRegistry::default()),
         locks: Arc::new(QueueLocks::default()),
         filters: Arc::default(),
+        request_modes: Arc::new(RequestModeTable::load(&config_dir)),
     };
     let unique_ids = unique_ids(&config);
     Ok(BrokerContext {
@@ -115,7 +118,7 @@ fn open_pop(ctx: &BrokerContext) -> Result<PopService, StartError> {
 }
 
 /// Builds the services the request handlers call into.
-fn build_services(ctx: &BrokerContext) -> Result<Services, StartError> {
+fn build_services(ctx: &BrokerContext, namesrv_client: &RemotingClient) -> Result<Services, StartError> {
     let (store, stop) = (&ctx.store, &ctx.stop);
     let replication = if ctx.config.is_master() {
         Replication::Master(Arc::new(HaMaster::new(Arc::clone(store), stop.clone())))
@@ -142,14 +145,19 @@ fn build_services(ctx: &BrokerContext) -> Result<Services, StartError> {
         timer: open_timer(ctx)?,
         transactions: Arc::new(transactions),
         replication,
+        routes: Arc::new(TopicRoutes::new(
+            Arc::clone(&ctx.config),
+            Arc::clone(&ctx.tables.topics),
+            namesrv_client.clone(),
+        )),
     })
 }
 
 impl Broker {
     fn open(config: BrokerConfig) -> Result<Self, StartError> {
         let ctx = open_context(config)?;
-        let services = build_services(&ctx)?;
         let namesrv_client = RemotingClient::new(ClientConfig::default(), Dispatcher::new());
+        let services = build_services(&ctx, &namesrv_client)?;
         let registration = Registration {
             config: Arc::clone(&ctx.config),
             topics: Arc::clone(&ctx.tables.topics),
@@ -194,6 +202,7 @@ impl Broker {
                     topics: Arc::clone(&self.ctx.tables.topics),
                     offsets: Arc::clone(&self.ctx.tables.offsets),
                     groups: Arc::clone(&self.ctx.tables.groups),
+                    request_modes: Arc::clone(&self.ctx.tables.request_modes),
                     schedule: Arc::clone(&self.services.schedule),
                     stop: self.ctx.stop.clone(),
                 };

@@ -97,6 +97,20 @@ fn check(kind: &str, bytes: &[u8]) -> Result<String, String> {
             let r = ResetOffsetBody::parse(bytes).map_err(|e| e.to_string())?;
             Ok(format!("{} queues", r.offset_table.len()))
         }
+        "QueryAssignment" => {
+            let q: body::QueryAssignmentRequestBody = body::decode(bytes).map_err(e)?;
+            if q.topic.is_empty() || q.consumer_group.is_empty() || q.client_id.is_empty() {
+                return Err(format!("incomplete assignment query: {q:?}"));
+            }
+            Ok(format!("{} by {}", q.topic, q.strategy_name))
+        }
+        "SetMessageRequestMode" => {
+            let m: body::SetMessageRequestModeRequestBody = body::decode(bytes).map_err(e)?;
+            if m.topic.is_empty() || m.consumer_group.is_empty() {
+                return Err(format!("incomplete mode: {m:?}"));
+            }
+            Ok(format!("{} {}", m.mode, m.pop_share_queue_num))
+        }
         // Kinds the servers do not read as a typed body: they must still be JSON.
         _ => body::lenient::parse(bytes).map(|_| "JSON".to_owned()).map_err(e),
     }

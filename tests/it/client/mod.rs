@@ -2,6 +2,7 @@
 
 mod admin_cli;
 mod api;
+mod pop;
 mod request_reply;
 mod sql;
 mod trace;

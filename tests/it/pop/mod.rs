@@ -3,6 +3,7 @@
 //! topic and the DLQ, orderly pops, and a SIGKILL with popped-but-unacked messages.
 
 pub(crate) mod kit;
+mod assignment;
 mod orderly;
 mod revive;
 

@@ -218,6 +218,15 @@ rmq_common::properties_config! {
         /// Apply a group's filter (tag or SQL92) of the original topic to the messages of its
         /// retry topic too. Default false, as the official broker.
         pub filter_support_retry: bool = "filterSupportRetry" => false,
+        // wt-popc keys
+        /// QUERY_ASSIGNMENT spreads a topic's queues over the group's consumers (false: every
+        /// consumer gets every queue). Default true.
+        pub server_load_balancer_enable: bool = "serverLoadBalancerEnable" => true,
+        /// Mode of a group with no mode set on a topic: PULL or POP. Default PULL.
+        pub default_message_request_mode: String = "defaultMessageRequestMode" => "PULL".to_owned(),
+        /// popShareQueueNum of a group with no mode set when the default mode is POP. Default -1
+        /// (every consumer pops every queue).
+        pub default_pop_share_queue_num: i32 = "defaultPopShareQueueNum" => -1,
     }
 }
 
@@ -300,7 +309,17 @@ impl BrokerConfig {
         }
         delay_levels::parse_delay_levels(&self.message_delay_level)
             .map_err(|reason| ConfigError::Invalid { key: "messageDelayLevel".into(), reason })?;
+        if self.default_request_mode().is_none() {
+            let mode = &self.default_message_request_mode;
+            return invalid("defaultMessageRequestMode", format!("{mode} is not PULL or POP"));
+        }
         Ok(())
+    }
+
+    /// `defaultMessageRequestMode` as a mode (`None` when it names none; `validate` refuses that).
+    #[must_use]
+    pub fn default_request_mode(&self) -> Option<rmq_remoting::body::MessageRequestMode> {
+        rmq_remoting::body::MessageRequestMode::from_name(self.default_message_request_mode.trim())
     }
 
     /// `ip:listenPort` as registered and embedded in offset message ids.

@@ -3,6 +3,8 @@
 //! header and body decoded at the edge so handlers receive typed input.
 
 mod admin;
+mod allocate;
+mod assignment;
 mod client;
 mod offset;
 mod pop;
@@ -162,6 +164,9 @@ impl BrokerProcessor {
             C::AckMessage => some(pop_ack::ack(ctx, services, &header(&req)?)),
             C::BatchAckMessage => some(pop_ack::batch_ack(ctx, services, &body(&req)?)),
             C::ChangeMessageInvisibletime => some(pop_ack::change_invisible(ctx, services, &header(&req)?)),
+            C::QueryAssignment => some(assignment::query_assignment(ctx, services, body(&req)?).await),
+            C::SetMessageRequestMode => some(assignment::set_request_mode(ctx, body(&req)?)),
+            C::GetAllMessageRequestMode => some(assignment::all_request_modes(ctx)),
             code @ (C::QueryBrokerOffset
             | C::UpdateAndCreateTopicList
             | C::GetTopicConfigList
@@ -221,9 +226,6 @@ impl BrokerProcessor {
             | C::ExportRocksdbConfigToJson
             | C::QuerySubscriptionByConsumer
             | C::RecallMessage
-            | C::QueryAssignment
-            | C::SetMessageRequestMode
-            | C::GetAllMessageRequestMode
             | C::UpdateAndCreateStaticTopic
             | C::GetBrokerMemberGroup
             | C::AddBroker

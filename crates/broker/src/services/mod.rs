@@ -7,6 +7,7 @@
 //! - [`transaction::TransactionService`]: half messages, decisions, the checker.
 //! - [`ha::Replication`]: master or slave replication, and the slave's metadata sync.
 //! - [`register::Registration`]: registration with the name servers.
+//! - [`routes::TopicRoutes`]: topic routes from the name servers (server load balancing).
 //! - [`pop::PopService`]: POP checkpoints, acks, revive (its own journal).
 //! - [`housekeeping::Housekeeping`]: offset persistence and silent-client expiry.
 
@@ -14,6 +15,7 @@ pub mod ha;
 pub mod housekeeping;
 pub mod pop;
 pub mod register;
+pub mod routes;
 pub mod schedule;
 pub mod timer;
 pub mod transaction;
@@ -44,4 +46,6 @@ pub struct Services {
     pub replication: ha::Replication,
     /// POP consumption state and revive.
     pub pop: Arc<pop::PopService>,
+    /// Topic routes for QUERY_ASSIGNMENT.
+    pub routes: Arc<routes::TopicRoutes>,
 }

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod locks;
 pub mod offsets;
 pub mod parking;
+pub mod request_modes;
 pub mod topics;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use filters::FilterCache;
 use groups::GroupTable;
 use locks::QueueLocks;
 use offsets::ConsumerOffsets;
+use request_modes::RequestModeTable;
 use topics::TopicTable;
 
 /// The tables, each shareable on its own so a service holds only those it uses.
@@ -33,4 +35,6 @@ pub struct Tables {
     pub locks: Arc<QueueLocks>,
     /// Compiled subscription filters (TAG and SQL92).
     pub filters: Arc<FilterCache>,
+    /// PULL/POP modes of groups on topics (messageRequestMode.json).
+    pub request_modes: Arc<RequestModeTable>,
 }

@@ -95,3 +95,15 @@ wire_enum! {
         MultiTag => "MULTI_TAG",
     }
 }
+
+wire_enum! {
+    /// How a group reads a topic's queues (`org.apache.rocketmq.common.message.MessageRequestMode`):
+    /// PULL (client-side queues and offsets) or POP (the broker hands out messages).
+    pub enum MessageRequestMode {
+        /// Pull consumption.
+        #[default]
+        Pull => "PULL",
+        /// POP consumption.
+        Pop => "POP",
+    }
+}

@@ -1,6 +1,7 @@
 //! JSON bodies of the protocol (route data, cluster info, registration, heartbeat, stats), in
 //! the shapes fastjson writes and reads.
 
+mod assignment;
 mod connection;
 mod enums;
 pub mod fastjson;
@@ -13,11 +14,15 @@ mod stats;
 mod subscription;
 mod topic;
 
+pub use assignment::{
+    MessageQueueAssignment, MessageRequestModeSerializeWrapper, QueryAssignmentRequestBody,
+    QueryAssignmentResponseBody, SetMessageRequestModeRequestBody,
+};
 pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnection};
-pub use enums::{ConsumeFromWhere, ConsumeType, MessageModel, TopicFilterType};
 pub use heartbeat::{
     CheckClientRequestBody, ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData,
 };
+pub use enums::{ConsumeFromWhere, ConsumeType, MessageModel, MessageRequestMode, TopicFilterType};
 pub use lenient::{decode, BodyError};
 pub use lock::{LockBatchRequestBody, LockBatchResponseBody};
 pub use pop::{AckBits, BatchAck, BatchAckMessageRequestBody};

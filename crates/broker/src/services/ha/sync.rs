@@ -1,5 +1,5 @@
 //! Slave metadata sync: every 10 s (first after 3 s) the slave copies the master's topic
-//! configs, consumer offsets, delay offsets and subscription groups, so a consumer switched to
+//! configs, consumer offsets, delay offsets, subscription groups and message request modes, so a consumer switched to
 //! the slave continues where it was.
 
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use super::slave::HaSlave;
 use crate::services::schedule::ScheduleService;
 use crate::state::groups::GroupTable;
 use crate::state::offsets::ConsumerOffsets;
+use crate::state::request_modes::RequestModeTable;
 use crate::state::topics::TopicTable;
 
 /// Copies the master's tables onto this slave.
@@ -29,6 +30,8 @@ pub struct MetadataSync {
     pub offsets: Arc<ConsumerOffsets>,
     /// Subscription groups to overwrite.
     pub groups: Arc<GroupTable>,
+    /// PULL/POP modes to overwrite.
+    pub request_modes: Arc<RequestModeTable>,
     /// Delay offsets to overwrite.
     pub schedule: Arc<ScheduleService>,
     /// Cancelled at shutdown.
@@ -82,6 +85,9 @@ impl MetadataSync {
             body::decode(self.fetch(master, RequestCode::GetAllSubscriptiongroupConfig).await?.as_bytes())
                 .map_err(|e| e.to_string())?;
         self.groups.replace_all(groups).map_err(|e| e.to_string())?;
+        let modes = body::decode(self.fetch(master, RequestCode::GetAllMessageRequestMode).await?.as_bytes())
+            .map_err(|e| e.to_string())?;
+        self.request_modes.replace_all(modes).map_err(|e| e.to_string())?;
         Ok(())
     }
 }
