@@ -211,6 +211,14 @@ rmq_common::properties_config! {
         pub store_reply_message_enable: bool = "storeReplyMessageEnable" => true,
         /// Largest frame accepted, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
+        // wt-meta keys
+        /// Longest a change of topics.json or subscriptionGroup.json may wait before the
+        /// metadata writer saves it, ms (changes within the window are saved in one write; a send
+        /// to a topic just created asks for the save at once).
+        pub metadata_persist_max_delay_ms: u64 = "metadataPersistMaxDelayMs" => 1000,
+        /// Most subscription groups one HEART_BEAT may create; the groups past it are created by
+        /// the client's next heartbeats.
+        pub heartbeat_max_new_groups: usize = "heartbeatMaxNewGroups" => 1000,
     }
 }
 

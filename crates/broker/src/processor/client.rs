@@ -37,17 +37,17 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
         version: caller.version,
     };
     let (cfg, tables) = (&ctx.config, &ctx.tables);
+    let (mut may_create, mut skipped) = (cfg.heartbeat_max_new_groups, 0usize);
     for consumer in &data.consumer_data_set {
-        let group = tables.groups.get_or_create(&consumer.group_name, cfg.auto_create_subscription_group)?;
-        if let Some(group_cfg) = &group {
-            let retry = system::retry_topic(&consumer.group_name);
-            if cfg.is_master() {
-                tables.topics.get_or_create_system(
-                    &retry,
-                    group_cfg.retry_queue_nums.max(1),
-                    perm::READ | perm::WRITE,
-                )?;
-            }
+        let name = &consumer.group_name;
+        let known = tables.groups.get(name);
+        let create = known.is_none() && cfg.auto_create_subscription_group && may_create > 0;
+        may_create -= usize::from(create);
+        skipped += usize::from(known.is_none() && cfg.auto_create_subscription_group && !create);
+        let group = known.or_else(|| tables.groups.get_or_create(name, create));
+        if let (Some(group_cfg), true) = (&group, cfg.is_master()) {
+            let queues = group_cfg.retry_queue_nums.max(1);
+            tables.topics.get_or_create_system(&system::retry_topic(name), queues, perm::READ | perm::WRITE);
         }
         let changed = tables.clients.register_consumer(consumer, &who);
         let notify = group.as_ref().is_none_or(|g| g.notify_consumer_ids_changed_enable);
@@ -57,6 +57,15 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
     }
     for producer in &data.producer_data_set {
         tables.clients.register_producer(&producer.group_name, &who);
+    }
+    if skipped > 0 {
+        let (client, max) = (&data.client_id, cfg.heartbeat_max_new_groups);
+        tracing::warn!(
+            client,
+            max,
+            skipped,
+            "heartbeat names more new groups than heartbeatMaxNewGroups; the rest wait for the next heartbeats"
+        );
     }
     Ok(RemotingCommand::success())
 }

@@ -9,9 +9,11 @@
 //! - [`register::Registration`]: registration with the name servers.
 //! - [`pop::PopService`]: POP checkpoints, acks, revive (its own journal).
 //! - [`housekeeping::Housekeeping`]: offset persistence and silent-client expiry.
+//! - [`meta_writer::MetaWriter`]: the one thread that saves changed tables in batches.
 
 pub mod ha;
 pub mod housekeeping;
+pub mod meta_writer;
 pub mod pop;
 pub mod register;
 pub mod schedule;

@@ -2,6 +2,7 @@
 //! (or not) by itself. Nothing here knows about requests or background services.
 
 pub mod clients;
+pub mod dirty;
 pub mod groups;
 pub mod locks;
 pub mod offsets;
@@ -29,4 +30,6 @@ pub struct Tables {
     pub clients: Arc<ClientRegistry>,
     /// Orderly consumers' queue locks.
     pub locks: Arc<QueueLocks>,
+    /// Wakes the metadata writer when a persisted table changes.
+    pub wake: Arc<dirty::Wake>,
 }

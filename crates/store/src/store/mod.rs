@@ -221,6 +221,13 @@ impl MessageStore {
         self.reader.get_messages(topic, queue_id, offset, max_msgs, filter)
     }
 
+    /// How many consume queues `topic` has (highest queue id + 1), if records of it were
+    /// dispatched; a slave learns topics it has data of from this.
+    #[must_use]
+    pub fn queue_count(&self, topic: &str) -> Option<i32> {
+        self.reader.queue_count(topic)
+    }
+
     /// Max logical offset of a queue (0 if none).
     #[must_use]
     pub fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {

@@ -42,6 +42,11 @@ impl QueueTable {
         ConsumeQueue::open(dir, self.units_per_file, PhyOffset::MAX)
     }
 
+    /// How many queues `topic` has (highest queue id + 1), if any was dispatched to.
+    pub(crate) fn queue_count(&self, topic: &str) -> Option<i32> {
+        self.queues.read().get(topic).and_then(|m| m.keys().max()).map(|q| q.saturating_add(1))
+    }
+
     /// A queue, if it exists.
     pub(crate) fn get(&self, topic: &str, queue_id: i32) -> Option<Arc<ConsumeQueue>> {
         self.queues.read().get(topic).and_then(|m| m.get(&queue_id)).cloned()

@@ -70,7 +70,7 @@ impl MetadataSync {
             body::decode(self.fetch(master, RequestCode::GetAllTopicConfig).await?.as_bytes())
                 .map_err(|e| e.to_string())?;
         if topics.data_version != self.topics.data_version() {
-            self.topics.replace_all(topics).map_err(|e| e.to_string())?;
+            self.topics.replace_all(topics);
         }
         let offsets = self.fetch(master, RequestCode::GetAllConsumerOffset).await?;
         if self.offsets.replace_from_json(&offsets) {
@@ -81,7 +81,7 @@ impl MetadataSync {
         let groups: SubscriptionGroupWrapper =
             body::decode(self.fetch(master, RequestCode::GetAllSubscriptiongroupConfig).await?.as_bytes())
                 .map_err(|e| e.to_string())?;
-        self.groups.replace_all(groups).map_err(|e| e.to_string())?;
+        self.groups.replace_all(groups);
         Ok(())
     }
 }
