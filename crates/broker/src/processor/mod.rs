@@ -15,6 +15,7 @@ mod runtime;
 mod send;
 pub mod server;
 mod stats;
+mod validate;
 
 use std::sync::Arc;
 

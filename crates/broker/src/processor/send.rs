@@ -13,6 +13,7 @@ use rmq_remoting::{RemotingCommand, ResponseCode};
 use rmq_store::{PutMessageResult, PutStatus, StoreMessage};
 
 use super::prepare::prepare;
+use super::validate;
 use crate::config::BrokerRole;
 use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
@@ -200,10 +201,12 @@ pub async fn send(
 ) -> HandlerResult {
     redirect_exhausted_retry(ctx, &mut h)?;
     let (_topic, queue_id) = check(ctx, &h)?;
+    let is_batch = payload.batch || h.batch.unwrap_or(false);
+    validate::sys_flag(h.sys_flag, &payload.body, is_batch)?;
+    validate::properties(h.properties.as_deref().unwrap_or_default())?;
     ensure_durable(ctx, &h.topic).await?;
     let mut base = base_message(ctx, &h, queue_id, rctx);
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
-    let is_batch = payload.batch || h.batch.unwrap_or(false);
     let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
     let mut result = if is_batch {
         if system::is_retry(&h.topic) {
