@@ -273,3 +273,44 @@ async fn nonsense_sys_flags_and_properties_are_refused_at_send() {
     assert_eq!(send(&c, &addr, "FlagTopic", "plain").await.code, 0);
     assert_eq!(pull_all(&c, &addr, "FlagTopic").await.unwrap().len(), 2);
 }
+
+/// A number from the broker's runtime info table.
+async fn runtime_number(c: &RemotingClient, addr: &str, key: &str) -> i64 {
+    let resp = c.invoke(addr, RemotingCommand::request(RequestCode::GetBrokerRuntimeInfo), T).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    v["table"][key].as_str().and_then(|s| s.parse().ok()).unwrap_or(-1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn retention_under_disk_pressure_warns_about_and_counts_unconsumed_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    // Any used disk counts as pressure: unexpired files go at once, small files so several do.
+    let extra = "diskMaxUsedSpaceRatio=1\ndiskSpaceCleanForciblyRatio=1\nmappedFileSizeCommitLog=8192\n";
+    let broker = start_broker(&spec(&dir.path().join("store"), None, extra), dir.path());
+    let (c, addr) = (RemotingClient::default(), broker.addr());
+    assert_eq!(runtime_number(&c, &addr, "retentionUnconsumedMessages").await, 0);
+    let upd = rmq_remoting::header::UpdateConsumerOffsetRequestHeader {
+        consumer_group: "slow_cg".into(),
+        topic: "PressTopic".into(),
+        queue_id: 0,
+        commit_offset: 0,
+    };
+    assert_eq!(send(&c, &addr, "PressTopic", "first").await.code, 0);
+    let req = RemotingCommand::request_with_header(RequestCode::UpdateConsumerOffset, &upd);
+    assert_eq!(c.invoke(&addr, req, T).await.unwrap().code, 0);
+    let body = "p".repeat(1000);
+    for _ in 0..60 {
+        assert_eq!(send(&c, &addr, "PressTopic", &body).await.code, 0);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while runtime_number(&c, &addr, "retentionUnconsumedMessages").await <= 0 {
+        assert!(Instant::now() < deadline, "no unconsumed message deletion was counted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(runtime_number(&c, &addr, "retentionUnconsumedFiles").await >= 1);
+    let log = std::fs::read_to_string(dir.path().join("mqbroker.out")).unwrap_or_default();
+    assert!(
+        log.lines().any(|l| l.contains("holding unconsumed messages") && l.contains("PressTopic/slow_cg")),
+        "no warning naming the topic and group"
+    );
+}

@@ -12,6 +12,7 @@ use rmq_store::MessageStore;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::BrokerConfig;
+use crate::services::retention_watch::RetentionLosses;
 use crate::state::parking::PullHold;
 use crate::state::Tables;
 
@@ -32,6 +33,8 @@ pub struct BrokerStats {
     pub put_failed: AtomicU64,
     /// When the broker started.
     pub started: Instant,
+    /// Unconsumed messages retention deleted.
+    pub retention: Arc<RetentionLosses>,
 }
 
 impl Default for BrokerStats {
@@ -44,6 +47,7 @@ impl Default for BrokerStats {
             get_time_max_ms: AtomicU64::new(0),
             put_failed: AtomicU64::new(0),
             started: Instant::now(),
+            retention: Arc::default(),
         }
     }
 }

@@ -188,6 +188,8 @@ impl Broker {
                 d.notify_waiters();
             }
         }));
+        let (offsets, losses) = (Arc::clone(&self.ctx.tables.offsets), Arc::clone(&self.ctx.stats.retention));
+        self.ctx.store.set_retention_listener(crate::services::retention_watch::listener(offsets, losses));
     }
 
     /// Starts replication (the HA port on a master; the follower and metadata sync on a slave).

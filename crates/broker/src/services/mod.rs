@@ -9,6 +9,7 @@
 //! - [`register::Registration`]: registration with the name servers.
 //! - [`pop::PopService`]: POP checkpoints, acks, revive (its own journal).
 //! - [`housekeeping::Housekeeping`]: offset persistence and silent-client expiry.
+//! - [`retention_watch`]: warnings and counters when retention deletes unconsumed messages.
 //! - [`meta_writer::MetaWriter`]: the one thread that saves changed tables in batches.
 
 pub mod ha;
@@ -16,6 +17,7 @@ pub mod housekeeping;
 pub mod meta_writer;
 pub mod pop;
 pub mod register;
+pub mod retention_watch;
 pub mod schedule;
 pub mod timer;
 pub mod transaction;

@@ -39,7 +39,9 @@ use self::flush::signal::FlushSignal;
 use self::lifecycle::Lifecycle;
 pub use self::lifecycle::StoreError;
 use self::parts::Parts;
+pub use self::queues::QueueCut;
 pub use self::recover::RecoveryStats;
+pub use self::retention::RetentionListener;
 use self::writer::{AppendJob, Appended, Writer};
 use crate::checkpoint::Checkpoint;
 use crate::config::StoreConfig;
@@ -117,6 +119,12 @@ impl MessageStore {
         let (log, marks, stop) = (self.reader.log_handle(), self.reader.marks_handle(), self.life.stop_flag());
         spawn("store-warm", move || warm::warm_loop(&log, &marks, &stop))?;
         Ok(())
+    }
+
+    /// Sets the listener told of every commit-log file retention deletes, with the units each
+    /// consume queue lost (the broker warns when they were not consumed).
+    pub fn set_retention_listener(&self, listener: RetentionListener) {
+        self.retention.set_listener(listener);
     }
 
     /// Sets the listener told of every dispatched message (long-poll wake-ups).
