@@ -119,6 +119,7 @@ async fn a_heartbeat_naming_3000_new_groups_is_answered_while_others_are_served_
     done.store(true, Ordering::Release);
     prober.await.unwrap();
     assert!(during > 0, "no other request was served while the heartbeat was processed");
+    eprintln!("a heartbeat naming 3000 new groups answered in {took:?}; {during} other requests served meanwhile");
 
     // heartbeatMaxNewGroups=2000: 2000 groups now, on disk within the writer's bound.
     wait_until("2000 groups on disk", 15, || {
@@ -199,19 +200,46 @@ async fn a_slave_serves_a_topic_created_just_before_its_master_died() {
     for i in 0..50 {
         assert_eq!(send(&c, &master.addr(), "FreshTopic", &format!("m{i}")).await.code, 0);
     }
+    // An empty topic, created on the master (which registers it with the name server at once).
+    let h = rmq_remoting::header::CreateTopicRequestHeader {
+        topic: "EmptyFresh".into(),
+        default_topic: rmq_common::topic::AUTO_CREATE.into(),
+        read_queue_nums: 2,
+        write_queue_nums: 2,
+        perm: 6,
+        topic_filter_type: "SINGLE_TAG".into(),
+        ..rmq_remoting::header::CreateTopicRequestHeader::default()
+    };
+    let req = RemotingCommand::request_with_header(RequestCode::UpdateAndCreateTopic, &h);
+    assert_eq!(c.invoke(&master.addr(), req, T).await.unwrap().code, 0);
     let end = max_offset(&c, &master.addr(), "FreshTopic").await;
     assert_eq!(end, 50);
     wait_until("replication", 20, || slave_caught_up(&c, &master.addr(), 1)).await;
     let known = c.invoke(&slave.addr(), RemotingCommand::request(RequestCode::GetAllTopicConfig), T).await.unwrap();
+    let known = String::from_utf8_lossy(&known.body);
     assert!(
-        !String::from_utf8_lossy(&known.body).contains("FreshTopic"),
-        "precondition: the slave's metadata copy already has the topic"
+        !known.contains("FreshTopic") && !known.contains("EmptyFresh"),
+        "precondition: the slave's metadata copy already has the topics"
     );
     master.kill();
 
     let got = pull_all(&c, &slave.addr(), "FreshTopic").await.map_err(|r| r.remark).unwrap();
     let bodies: Vec<String> = got.iter().map(|m| String::from_utf8_lossy(&m.body).into_owned()).collect();
     assert_eq!(bodies, (0..50).map(|i| format!("m{i}")).collect::<Vec<_>>());
+
+    // The empty topic is learned from the name server once the slave finds its master gone.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let req = RemotingCommand::request(RequestCode::GetAllTopicConfig);
+        let all = c.invoke(&slave.addr(), req, T).await.unwrap();
+        if String::from_utf8_lossy(&all.body).contains("EmptyFresh") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the slave never learned the empty topic from the name server");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let got = pull_all(&c, &slave.addr(), "EmptyFresh").await.map_err(|r| r.remark).unwrap();
+    assert!(got.is_empty());
 }
 
 /// The master's runtime info says a slave is connected and (when `behind_zero` is 1) has

@@ -15,6 +15,7 @@ use crate::context::{BrokerContext, BrokerStats};
 use crate::error::StartError;
 use crate::processor::server::start_servers;
 use crate::processor::BrokerProcessor;
+use crate::services::ha::learn::NamesrvTopics;
 use crate::services::ha::master::HaMaster;
 use crate::services::ha::slave::HaSlave;
 use crate::services::ha::sync::MetadataSync;
@@ -211,6 +212,11 @@ impl Broker {
                     offsets: Arc::clone(&self.ctx.tables.offsets),
                     groups: Arc::clone(&self.ctx.tables.groups),
                     schedule: Arc::clone(&self.services.schedule),
+                    namesrv: NamesrvTopics {
+                        client: self.namesrv_client.clone(),
+                        namesrv: config.namesrv_list(),
+                        broker_name: config.broker_name.clone(),
+                    },
                     stop: self.ctx.stop.clone(),
                 };
                 tokio::spawn(sync.run());

@@ -10,6 +10,7 @@ use rmq_remoting::transport::RemotingClient;
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use tokio_util::sync::CancellationToken;
 
+use super::learn::NamesrvTopics;
 use super::slave::HaSlave;
 use crate::services::schedule::ScheduleService;
 use crate::state::groups::GroupTable;
@@ -31,6 +32,8 @@ pub struct MetadataSync {
     pub groups: Arc<GroupTable>,
     /// Delay offsets to overwrite.
     pub schedule: Arc<ScheduleService>,
+    /// Where topics are learned while the master cannot be reached.
+    pub namesrv: NamesrvTopics,
     /// Cancelled at shutdown.
     pub stop: CancellationToken,
 }
@@ -45,9 +48,13 @@ impl MetadataSync {
                 () = self.stop.cancelled() => return,
             }
             wait = Duration::from_secs(10);
-            let Some(master) = self.slave.master_addr() else { continue };
+            let Some(master) = self.slave.master_addr() else {
+                self.namesrv.learn(&self.topics).await;
+                continue;
+            };
             if let Err(e) = self.sync_once(&master).await {
                 tracing::debug!(%master, cause = %e, "metadata sync from the master failed");
+                self.namesrv.learn(&self.topics).await;
             }
         }
     }
