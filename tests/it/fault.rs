@@ -97,6 +97,19 @@ async fn send(c: &RemotingClient, addr: &str, body: &str, queue: i32) -> bool {
     matches!(c.invoke(addr, req, T).await, Ok(r) if r.code == 0)
 }
 
+/// A pull, retried while the restarted broker is slow to answer (shared machines).
+async fn pull_retrying(c: &RemotingClient, addr: &str, h: &PullMessageRequestHeader) -> RemotingCommand {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let req = RemotingCommand::request_with_header(RequestCode::PullMessage, h);
+        match c.invoke(addr, req, T).await {
+            Ok(resp) => return resp,
+            Err(e) => assert!(std::time::Instant::now() < deadline, "pull failed: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Every body stored on the topic.
 async fn stored(c: &RemotingClient, addr: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -113,8 +126,7 @@ async fn stored(c: &RemotingClient, addr: &str) -> BTreeSet<String> {
                 subscription: Some("*".into()),
                 ..PullMessageRequestHeader::default()
             };
-            let req = RemotingCommand::request_with_header(RequestCode::PullMessage, &h);
-            let resp = c.invoke(addr, req, T).await.unwrap();
+            let resp = pull_retrying(c, addr, &h).await;
             if resp.response_code() != ResponseCode::Success {
                 break;
             }

@@ -1,7 +1,9 @@
 //! HEART_BEAT, UNREGISTER_CLIENT, GET_CONSUMER_LIST_BY_GROUP, LOCK/UNLOCK_BATCH_MQ and
 //! CHECK_CLIENT_CONFIG.
 
-use rmq_remoting::body::{ConsumerListBody, HeartbeatData, LockBatchRequestBody, LockBatchResponseBody, MessageQueue};
+use rmq_remoting::body::{
+    ConsumerListBody, HeartbeatData, LockBatchRequestBody, LockBatchResponseBody, MessageQueue, SubscriptionGroupConfig,
+};
 use rmq_remoting::header::{ConsumerGroupRequestHeader, UnregisterClientRequestHeader};
 use rmq_remoting::transport::{Channel, RequestContext};
 use rmq_remoting::{LanguageCode, RemotingCommand, ResponseCode};
@@ -27,8 +29,39 @@ impl<'a> Caller<'a> {
     }
 }
 
-/// HEART_BEAT: record producers and consumers, create groups and retry topics, notify groups
-/// whose membership changed.
+/// How many more groups this heartbeat may create (`heartbeatMaxNewGroups`), and how many it
+/// could not.
+#[derive(Debug)]
+struct NewGroups {
+    left: usize,
+    skipped: usize,
+}
+
+/// The group's config, created when auto-creation and the heartbeat's budget allow; on a master
+/// its retry topic too.
+fn group_of(ctx: &BrokerContext, name: &str, budget: &mut NewGroups) -> Option<SubscriptionGroupConfig> {
+    let (cfg, tables) = (&ctx.config, &ctx.tables);
+    let group = match tables.groups.get(name) {
+        Some(g) => g,
+        None if !cfg.auto_create_subscription_group => return None,
+        None if budget.left == 0 => {
+            budget.skipped += 1;
+            return None;
+        }
+        None => {
+            budget.left -= 1;
+            tables.groups.get_or_create(name, true)?
+        }
+    };
+    if cfg.is_master() {
+        let queues = group.retry_queue_nums.max(1);
+        tables.topics.get_or_create_system(&system::retry_topic(name), queues, perm::READ | perm::WRITE);
+    }
+    Some(group)
+}
+
+/// HEART_BEAT: record producers and consumers, create groups and retry topics (at most
+/// `heartbeatMaxNewGroups` groups per heartbeat), notify groups whose membership changed.
 pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) -> HandlerResult {
     let who = ClientIdentity {
         channel: caller.channel,
@@ -37,18 +70,9 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
         version: caller.version,
     };
     let (cfg, tables) = (&ctx.config, &ctx.tables);
-    let (mut may_create, mut skipped) = (cfg.heartbeat_max_new_groups, 0usize);
+    let mut budget = NewGroups { left: cfg.heartbeat_max_new_groups, skipped: 0 };
     for consumer in &data.consumer_data_set {
-        let name = &consumer.group_name;
-        let known = tables.groups.get(name);
-        let create = known.is_none() && cfg.auto_create_subscription_group && may_create > 0;
-        may_create -= usize::from(create);
-        skipped += usize::from(known.is_none() && cfg.auto_create_subscription_group && !create);
-        let group = known.or_else(|| tables.groups.get_or_create(name, create));
-        if let (Some(group_cfg), true) = (&group, cfg.is_master()) {
-            let queues = group_cfg.retry_queue_nums.max(1);
-            tables.topics.get_or_create_system(&system::retry_topic(name), queues, perm::READ | perm::WRITE);
-        }
+        let group = group_of(ctx, &consumer.group_name, &mut budget);
         let changed = tables.clients.register_consumer(consumer, &who);
         let notify = group.as_ref().is_none_or(|g| g.notify_consumer_ids_changed_enable);
         if changed && notify && cfg.notify_consumer_ids_changed_enable {
@@ -58,13 +82,13 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
     for producer in &data.producer_data_set {
         tables.clients.register_producer(&producer.group_name, &who);
     }
-    if skipped > 0 {
-        let (client, max) = (&data.client_id, cfg.heartbeat_max_new_groups);
+    if budget.skipped > 0 {
+        let (client, max, skipped) = (&data.client_id, cfg.heartbeat_max_new_groups, budget.skipped);
         tracing::warn!(
             client,
             max,
             skipped,
-            "heartbeat names more new groups than heartbeatMaxNewGroups; the rest wait for the next heartbeats"
+            "heartbeat names more new groups than heartbeatMaxNewGroups; the rest come with the next heartbeats"
         );
     }
     Ok(RemotingCommand::success())

@@ -81,7 +81,7 @@ impl MetadataSync {
         }
         let offsets = self.fetch(master, RequestCode::GetAllConsumerOffset).await?;
         if self.offsets.replace_from_json(&offsets) {
-            self.offsets.persist().map_err(|e| e.to_string())?;
+            self.offsets.schedule_save();
         }
         let delay = self.fetch(master, RequestCode::GetAllDelayOffset).await?;
         self.schedule.replace_offsets_from_json(&delay);
