@@ -4,8 +4,10 @@
 
 mod broker;
 mod client;
+mod fault;
 mod ha;
 mod namesrv;
 mod pop;
 mod sql;
+mod robust;
 mod timer;

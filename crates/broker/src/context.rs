@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rmq_common::msgid::UniqueIdGenerator;
+use rmq_remoting::body::TopicConfig;
 use rmq_store::MessageStore;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::BrokerConfig;
+use crate::services::retention_watch::RetentionLosses;
 use crate::state::parking::PullHold;
 use crate::state::Tables;
 
@@ -31,6 +33,8 @@ pub struct BrokerStats {
     pub put_failed: AtomicU64,
     /// When the broker started.
     pub started: Instant,
+    /// Unconsumed messages retention deleted.
+    pub retention: Arc<RetentionLosses>,
 }
 
 impl Default for BrokerStats {
@@ -43,6 +47,7 @@ impl Default for BrokerStats {
             get_time_max_ms: AtomicU64::new(0),
             put_failed: AtomicU64::new(0),
             started: Instant::now(),
+            retention: Arc::default(),
         }
     }
 }
@@ -64,4 +69,24 @@ pub struct BrokerContext {
     pub stop: CancellationToken,
     /// Unique ids for messages sent without one (raw senders), in the client's layout.
     pub unique_ids: UniqueIdGenerator,
+}
+
+impl BrokerContext {
+    /// The config of `topic`. A slave that does not know it yet (its copy of the master's table
+    /// comes every 10 s) learns it from the replicated records it dispatched, so it serves a
+    /// topic created just before its master died.
+    #[must_use]
+    pub fn topic(&self, topic: &str) -> Option<TopicConfig> {
+        if let Some(t) = self.tables.topics.get(topic) {
+            return Some(t);
+        }
+        if self.config.is_master() {
+            return None;
+        }
+        let queues = self.store.queue_count(topic)?;
+        let rw = crate::state::topics::perm::READ | crate::state::topics::perm::WRITE;
+        tracing::info!(topic, queues, "slave learned a topic from replicated records");
+        self.tables.topics.add_missing([crate::state::topics::topic_config(topic, queues, queues, rw)]);
+        self.tables.topics.get(topic)
+    }
 }

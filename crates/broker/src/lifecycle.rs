@@ -15,11 +15,13 @@ use crate::context::{BrokerContext, BrokerStats};
 use crate::error::StartError;
 use crate::processor::server::start_servers;
 use crate::processor::BrokerProcessor;
+use crate::services::ha::learn::NamesrvTopics;
 use crate::services::ha::master::HaMaster;
 use crate::services::ha::slave::HaSlave;
 use crate::services::ha::sync::MetadataSync;
 use crate::services::ha::Replication;
 use crate::services::housekeeping::Housekeeping;
+use crate::services::meta_writer::MetaWriter;
 use crate::services::pop::{PopHandles, PopService, PopSettings};
 use crate::services::register::Registration;
 use crate::services::routes::TopicRoutes;
@@ -28,6 +30,7 @@ use crate::services::timer::{TimerHandles, TimerLayout, TimerService};
 use crate::services::transaction::{CheckSettings, TransactionHandles, TransactionService};
 use crate::services::Services;
 use crate::state::clients::ClientRegistry;
+use crate::state::dirty::{Persisted, Wake};
 use crate::state::groups::GroupTable;
 use crate::state::locks::QueueLocks;
 use crate::state::offsets::ConsumerOffsets;
@@ -42,6 +45,16 @@ struct Broker {
     services: Arc<Services>,
     registration: Registration,
     namesrv_client: RemotingClient,
+    meta_writer: MetaWriter,
+}
+
+/// Starts the metadata writer over the persisted tables.
+fn start_meta_writer(ctx: &BrokerContext) -> Result<MetaWriter, StartError> {
+    let t = &ctx.tables;
+    let tables: Vec<Arc<dyn Persisted>> = vec![t.topics.clone(), t.groups.clone(), t.offsets.clone()];
+    let delay = std::time::Duration::from_millis(ctx.config.metadata_persist_max_delay_ms);
+    MetaWriter::start(Arc::clone(&t.wake), tables, delay)
+        .map_err(|e| StartError::Store(format!("starting the metadata writer: {e}")))
 }
 
 /// Opens the store and the config tables and builds the request context.
@@ -49,14 +62,16 @@ fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
     let config_dir = config.config_dir();
     let store =
         MessageStore::open(crate::store_config::store_config(&config)).map_err(|e| StartError::Store(e.to_string()))?;
+    let wake = Arc::new(Wake::default());
     let tables = Tables {
-        topics: Arc::new(TopicTable::load(&config, &config_dir)?),
-        groups: Arc::new(GroupTable::load(&config_dir)?),
-        offsets: Arc::new(ConsumerOffsets::load(&config_dir)),
+        topics: Arc::new(TopicTable::load(&config, &config_dir, Arc::clone(&wake))?),
+        groups: Arc::new(GroupTable::load(&config_dir, Arc::clone(&wake))?),
+        offsets: Arc::new(ConsumerOffsets::load(&config_dir, Arc::clone(&wake))),
         clients: Arc::new(ClientRegistry::default()),
         locks: Arc::new(QueueLocks::default()),
         filters: Arc::default(),
         request_modes: Arc::new(RequestModeTable::load(&config_dir)),
+        wake,
     };
     let unique_ids = unique_ids(&config);
     Ok(BrokerContext {
@@ -156,6 +171,7 @@ fn build_services(ctx: &BrokerContext, namesrv_client: &RemotingClient) -> Resul
 impl Broker {
     fn open(config: BrokerConfig) -> Result<Self, StartError> {
         let ctx = open_context(config)?;
+        let meta_writer = start_meta_writer(&ctx)?;
         let namesrv_client = RemotingClient::new(ClientConfig::default(), Dispatcher::new());
         let services = build_services(&ctx, &namesrv_client)?;
         let registration = Registration {
@@ -165,7 +181,7 @@ impl Broker {
             replication: services.replication.clone(),
             stop: ctx.stop.clone(),
         };
-        Ok(Self { ctx: Arc::new(ctx), services: Arc::new(services), registration, namesrv_client })
+        Ok(Self { ctx: Arc::new(ctx), services: Arc::new(services), registration, namesrv_client, meta_writer })
     }
 
     /// Wakes parked pulls (and, on a master, the senders to slaves) when a message reaches a
@@ -182,6 +198,8 @@ impl Broker {
                 d.notify_waiters();
             }
         }));
+        let (offsets, losses) = (Arc::clone(&self.ctx.tables.offsets), Arc::clone(&self.ctx.stats.retention));
+        self.ctx.store.set_retention_listener(crate::services::retention_watch::listener(offsets, losses));
     }
 
     /// Starts replication (the HA port on a master; the follower and metadata sync on a slave).
@@ -204,6 +222,11 @@ impl Broker {
                     groups: Arc::clone(&self.ctx.tables.groups),
                     request_modes: Arc::clone(&self.ctx.tables.request_modes),
                     schedule: Arc::clone(&self.services.schedule),
+                    namesrv: NamesrvTopics {
+                        client: self.namesrv_client.clone(),
+                        namesrv: config.namesrv_list(),
+                        broker_name: config.broker_name.clone(),
+                    },
                     stop: self.ctx.stop.clone(),
                 };
                 tokio::spawn(sync.run());
@@ -243,9 +266,8 @@ impl Broker {
         for s in servers {
             s.shutdown().await;
         }
-        if let Err(e) = ctx.tables.offsets.persist() {
-            tracing::error!(cause = %e, "persisting consumer offsets failed");
-        }
+        ctx.tables.offsets.schedule_save();
+        self.meta_writer.stop();
         self.services.schedule.persist();
         if let Some(t) = &self.services.timer {
             t.persist();

@@ -41,7 +41,9 @@ pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
         },
         access_message_in_memory_max_ratio: cfg.access_message_in_memory_max_ratio.min(100),
         retention: RetentionConfig {
-            disk_full_ratio: 95,
+            disk_full_ratio: cfg.disk_space_warning_level_ratio,
+            clean_forcibly_ratio: cfg.disk_space_clean_forcibly_ratio,
+            clean_forcibly: cfg.clean_file_forcibly_enable,
             file_reserved_time: Duration::from_secs(cfg.file_reserved_time.saturating_mul(3600)),
             delete_when: cfg.delete_when.split(';').filter_map(|h| h.trim().parse().ok()).collect(),
             disk_max_used_ratio: cfg.disk_max_used_space_ratio,

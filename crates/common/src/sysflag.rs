@@ -18,10 +18,20 @@ pub const TRANSACTION_ROLLBACK: i32 = 0xC;
 pub const BORNHOST_V6: i32 = 0x10;
 /// Store host is IPv6.
 pub const STOREHOST_V6: i32 = 0x20;
+/// The record wraps an inner batch to unwrap on read (5.x).
+pub const NEED_UNWRAP: i32 = 0x40;
+/// The record is an inner batch (5.x auto batch).
+pub const INNER_BATCH: i32 = 0x80;
 /// Compression type mask (bits 8–10).
 pub const COMPRESSION_TYPE_MASK: i32 = 0x700;
+/// LZ4 compression type.
+pub const COMPRESSION_LZ4: i32 = 0x100;
+/// Zstandard compression type.
+pub const COMPRESSION_ZSTD: i32 = 0x200;
 /// zlib compression type.
 pub const COMPRESSION_ZLIB: i32 = 0x300;
+/// Every bit a message sys flag may carry.
+pub const KNOWN_BITS: i32 = 0x7FF;
 
 /// The transaction type bits of `flag`.
 #[must_use]

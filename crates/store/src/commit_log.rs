@@ -283,32 +283,29 @@ impl CommitLog {
         Ok(pos)
     }
 
-    /// Deletes the oldest files (only those wholly before `write_pos`) for which
-    /// `expired(modified)` holds, or the oldest one regardless when `force`; returns the new
-    /// min offset when any went.
-    pub fn delete_oldest(
+    /// Deletes the oldest file when it lies wholly before `write_pos` and `expired(modified)`
+    /// holds or `force`; says which file went and the new min offset.
+    pub fn delete_first(
         &self,
         write_pos: PhyOffset,
         force: bool,
         expired: impl Fn(std::time::SystemTime) -> bool,
-    ) -> Option<PhyOffset> {
-        let mut min = None;
-        loop {
-            let files = self.files.files();
-            let Some(first) = files.first().filter(|_| files.len() >= 2) else { break };
-            // Never the file being written, nor the pre-allocated ones after it.
-            if first.start() + self.file_size() > write_pos.get() {
-                break;
-            }
-            let modified = std::fs::metadata(first.path()).and_then(|m| m.modified()).ok()?;
-            let forced = force && min.is_none();
-            if !forced && !expired(modified) {
-                break;
-            }
-            tracing::info!(file = %first.path().display(), force, "deleting commit log file");
-            min = self.files.remove_first().and_then(PhyOffset::new);
+    ) -> Option<DeletedLogFile> {
+        let files = self.files.files();
+        let first = files.first().filter(|_| files.len() >= 2)?;
+        // Never the file being written, nor the pre-allocated ones after it.
+        if first.start() + self.file_size() > write_pos.get() {
+            return None;
         }
-        min
+        let modified = std::fs::metadata(first.path()).and_then(|m| m.modified()).ok()?;
+        let expired = expired(modified);
+        if !force && !expired {
+            return None;
+        }
+        let path = first.path().display().to_string();
+        tracing::info!(file = %path, forced = !expired, "deleting commit log file");
+        let new_min = self.files.remove_first().and_then(PhyOffset::new)?;
+        Some(DeletedLogFile { path, forced: !expired, new_min })
     }
 
     /// Flushes `[from, to)`.
@@ -378,4 +375,15 @@ mod tests {
         assert_eq!(&blank[0..4], &56i32.to_be_bytes());
         assert_eq!(&log.read(at, 8).expect("record")[..], &256i64.to_be_bytes());
     }
+}
+
+/// A commit-log file retention deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedLogFile {
+    /// Its path.
+    pub path: String,
+    /// Deleted before it expired (disk pressure).
+    pub forced: bool,
+    /// The commit log's min offset after it went.
+    pub new_min: PhyOffset,
 }

@@ -110,9 +110,16 @@ pub struct RetentionConfig {
     pub file_reserved_time: Duration,
     /// Hours of the day (local clock of the process, UTC here) when expired files are deleted.
     pub delete_when: Vec<u32>,
-    /// Delete the oldest files at once, expired or not, past this disk usage percentage.
+    /// Past this disk usage percentage expired files are deleted at once, not at a delete hour
+    /// (`diskMaxUsedSpaceRatio`, default 75).
     pub disk_max_used_ratio: u32,
-    /// Refuse appends when the disk is fuller than this percentage (default 95).
+    /// Past this percentage the oldest files are deleted even when not expired, if
+    /// `clean_forcibly` (`diskSpaceCleanForciblyRatio`, default 85).
+    pub clean_forcibly_ratio: u32,
+    /// Whether retention may delete files that have not expired (`cleanFileForciblyEnable`).
+    pub clean_forcibly: bool,
+    /// Refuse appends when the disk is fuller than this percentage
+    /// (`diskSpaceWarningLevelRatio`, default 90).
     pub disk_full_ratio: u32,
 }
 
@@ -122,7 +129,9 @@ impl Default for RetentionConfig {
             file_reserved_time: Duration::from_secs(72 * 3600),
             delete_when: vec![4],
             disk_max_used_ratio: 75,
-            disk_full_ratio: 95,
+            clean_forcibly_ratio: 85,
+            clean_forcibly: true,
+            disk_full_ratio: 90,
         }
     }
 }

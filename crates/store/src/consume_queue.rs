@@ -221,9 +221,10 @@ impl ConsumeQueue {
 
     /// Moves the min offset past units pointing below `log_min` (deleted commit log), and
     /// deletes queue files that hold only such units.
-    pub fn correct_min(&self, log_min: PhyOffset) {
+    pub fn correct_min(&self, log_min: PhyOffset) -> (i64, i64) {
         let max = self.max_offset();
-        let mut min = self.min_offset();
+        let old = self.min_offset();
+        let mut min = old;
         while min < max {
             match self.unit(min) {
                 Some(u) if u.phy_offset < log_min.to_wire() || u.is_blank() => min += 1,
@@ -235,6 +236,7 @@ impl ConsumeQueue {
         while self.files.files().len() > 1 && self.files.files().get(1).is_some_and(|f| f.start() <= first_kept) {
             self.files.remove_first();
         }
+        (old, min)
     }
 
     /// Flushes what was written since the last flush (nothing, not even a disk cache flush,

@@ -15,6 +15,7 @@ mod result;
 mod store;
 
 pub use checkpoint::Checkpoint;
+pub use commit_log::DeletedLogFile;
 pub use config::{
     FileConfig, FlushConfig, FlushMode, IndexConfig, RetentionConfig, StoreConfig, TopicRules, TransferLimit,
     TransferLimits,
@@ -22,4 +23,6 @@ pub use config::{
 pub use offset::PhyOffset;
 pub use result::{GetMessageResult, GetMessageStatus, PutMessageResult, PutStatus, QueryResult};
 pub use rmq_common::message::StoreMessage;
-pub use store::{ArrivalListener, MessageStore, ReadFilter, RecoveryStats, StoreError};
+pub use store::{
+    ArrivalListener, MessageStore, QueueCut, ReadFilter, RecoveryStats, RetentionListener, StoreError,
+};

@@ -33,7 +33,12 @@ fn config(dir: &std::path::Path) -> StoreConfig {
         index: IndexConfig { max_hash_slot_num: 128, max_index_num: 400, ..IndexConfig::default() },
         // The test must not depend on how full the host's disk is: at the default 75% retention
         // deletes the oldest commit-log file every second (and queue min offsets follow).
-        retention: RetentionConfig { disk_max_used_ratio: 100, disk_full_ratio: 100, ..RetentionConfig::default() },
+        retention: RetentionConfig {
+            disk_max_used_ratio: 100,
+            clean_forcibly_ratio: 100,
+            disk_full_ratio: 100,
+            ..RetentionConfig::default()
+        },
         ..StoreConfig::default()
     }
 }

@@ -17,7 +17,12 @@ fn config(dir: &std::path::Path, file_size: usize) -> StoreConfig {
         files: FileConfig { commit_log_file_size: file_size, cq_units_per_file: 64, ..FileConfig::default() },
         index: IndexConfig { max_hash_slot_num: 64, max_index_num: 100, ..IndexConfig::default() },
         // Tests must not depend on how full the host's disk is.
-        retention: RetentionConfig { disk_max_used_ratio: 100, disk_full_ratio: 100, ..RetentionConfig::default() },
+        retention: RetentionConfig {
+            disk_max_used_ratio: 100,
+            clean_forcibly_ratio: 100,
+            disk_full_ratio: 100,
+            ..RetentionConfig::default()
+        },
         ..StoreConfig::default()
     }
 }
@@ -187,6 +192,38 @@ async fn retention_deletes_expired_files_and_moves_queue_min_offsets() {
     let store = MessageStore::open(config(dir.path(), 4096)).unwrap();
     assert_eq!(store.min_offset("T", 0), min);
     assert_eq!(store.max_offset("T", 0), 21);
+}
+
+#[tokio::test]
+async fn forced_retention_under_disk_pressure_reports_what_each_queue_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), 4096);
+    // Any disk in use counts as pressure here; no delete hour, nothing expired.
+    cfg.retention.delete_when = Vec::new();
+    cfg.retention.disk_max_used_ratio = 0;
+    cfg.retention.clean_forcibly_ratio = 0;
+    let store = MessageStore::open(cfg).unwrap();
+    type Heard = parking_lot::Mutex<Vec<(bool, Vec<rmq_store::QueueCut>)>>;
+    let heard: Arc<Heard> = Arc::default();
+    let h = Arc::clone(&heard);
+    store.set_retention_listener(Arc::new(move |file: &rmq_store::DeletedLogFile, cuts: &[rmq_store::QueueCut]| {
+        h.lock().push((file.forced, cuts.to_vec()));
+    }));
+    let body = "y".repeat(700);
+    for _ in 0..20 {
+        put(&store, msg("T", 0, &body, "t")).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while heard.lock().is_empty() {
+        store.delete_expired_files(std::time::SystemTime::now());
+        assert!(std::time::Instant::now() < deadline, "no forced deletion");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (forced, cuts) = heard.lock()[0].clone();
+    assert!(forced, "the file had not expired");
+    let cut = cuts.iter().find(|c| c.topic == "T" && c.queue_id == 0).expect("queue T/0 lost units");
+    assert_eq!(cut.from, 0);
+    assert!(cut.to > 0 && cut.to <= store.min_offset("T", 0), "{cut:?}");
 }
 
 #[tokio::test]

@@ -141,7 +141,8 @@ rmq_common::properties_config! {
         pub file_reserved_time: u64 = "fileReservedTime" => 72,
         /// Hour(s) of day when expired files are deleted, e.g. `04` or `01;04`.
         pub delete_when: String = "deleteWhen" => "04".to_owned(),
-        /// Disk usage ratio (%) that triggers deletion at once.
+        /// Disk usage ratio (%) past which expired commit-log files are deleted at once, without
+        /// waiting for deleteWhen.
         pub disk_max_used_space_ratio: u32 = "diskMaxUsedSpaceRatio" => 75,
         /// Delay levels.
         pub message_delay_level: String = "messageDelayLevel" => "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h".to_owned(),
@@ -227,6 +228,23 @@ rmq_common::properties_config! {
         /// popShareQueueNum of a group with no mode set when the default mode is POP. Default -1
         /// (every consumer pops every queue).
         pub default_pop_share_queue_num: i32 = "defaultPopShareQueueNum" => -1,
+        // wt-meta keys
+        /// Longest a change of topics.json or subscriptionGroup.json may wait before the
+        /// metadata writer saves it, ms (changes within the window are saved in one write; a send
+        /// to a topic just created asks for the save at once).
+        pub metadata_persist_max_delay_ms: u64 = "metadataPersistMaxDelayMs" => 1000,
+        /// Most subscription groups one HEART_BEAT may create; the groups past it are created by
+        /// the client's next heartbeats.
+        pub heartbeat_max_new_groups: usize = "heartbeatMaxNewGroups" => 1000,
+        /// Disk usage percentage past which retention deletes the oldest commit-log files even
+        /// when they have not expired (with cleanFileForciblyEnable), warning about each file
+        /// that held unconsumed messages. Past diskMaxUsedSpaceRatio it only deletes expired
+        /// files at once, without waiting for deleteWhen.
+        pub disk_space_clean_forcibly_ratio: u32 = "diskSpaceCleanForciblyRatio" => 85,
+        /// Disk usage percentage past which sends are refused (the disk counts as full).
+        pub disk_space_warning_level_ratio: u32 = "diskSpaceWarningLevelRatio" => 90,
+        /// Whether retention may delete unexpired files under disk pressure.
+        pub clean_file_forcibly_enable: bool = "cleanFileForciblyEnable" => true,
     }
 }
 

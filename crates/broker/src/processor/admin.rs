@@ -13,7 +13,7 @@ use crate::error::{BrokerError, HandlerResult};
 use crate::state::topics::{system, topic_config, validate_topic_name};
 
 /// UPDATE_AND_CREATE_TOPIC.
-pub fn create_topic(ctx: &BrokerContext, h: CreateTopicRequestHeader) -> HandlerResult {
+pub async fn create_topic(ctx: &BrokerContext, h: CreateTopicRequestHeader) -> HandlerResult {
     validate_topic_name(&h.topic).map_err(BrokerError::Invalid)?;
     if h.topic == ctx.config.broker_cluster_name {
         return Err(BrokerError::Invalid(format!("the topic[{}] is conflict with system reserved words", h.topic)));
@@ -25,7 +25,12 @@ pub fn create_topic(ctx: &BrokerContext, h: CreateTopicRequestHeader) -> Handler
     cfg.topic_filter_type = TopicFilterType::from_name(&h.topic_filter_type).unwrap_or_default();
     cfg.topic_sys_flag = h.topic_sys_flag.unwrap_or(0);
     cfg.order = h.order;
-    ctx.tables.topics.upsert(cfg)?;
+    let generation = ctx.tables.topics.upsert(cfg);
+    ctx.tables
+        .topics
+        .saved(generation)
+        .await
+        .map_err(|e| BrokerError::System(format!("topics.json not saved: {e}")))?;
     Ok(RemotingCommand::success())
 }
 
@@ -34,7 +39,7 @@ pub fn delete_topic(ctx: &BrokerContext, h: TopicRequestHeader) -> HandlerResult
     if system::is_not_sendable(&h.topic) {
         return Err(BrokerError::Invalid(format!("system topic {} cannot be deleted", h.topic)));
     }
-    ctx.tables.topics.delete(&h.topic)?;
+    ctx.tables.topics.delete(&h.topic);
     ctx.tables.offsets.remove_topic(&h.topic);
     ctx.store.delete_topic(&h.topic);
     Ok(RemotingCommand::success())
@@ -59,15 +64,17 @@ pub fn topic_names(ctx: &BrokerContext, system_only: bool) -> HandlerResult {
 }
 
 /// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP.
-pub fn create_group(ctx: &BrokerContext, cfg: SubscriptionGroupConfig) -> HandlerResult {
+pub async fn create_group(ctx: &BrokerContext, cfg: SubscriptionGroupConfig) -> HandlerResult {
     validate_topic_name(&cfg.group_name).map_err(|e| BrokerError::Invalid(e.replace("topic", "group")))?;
-    ctx.tables.groups.upsert(cfg)?;
+    let generation = ctx.tables.groups.upsert(cfg);
+    let saved = ctx.tables.groups.saved(generation).await;
+    saved.map_err(|e| BrokerError::System(format!("subscriptionGroup.json not saved: {e}")))?;
     Ok(RemotingCommand::success())
 }
 
 /// DELETE_SUBSCRIPTIONGROUP.
 pub fn delete_group(ctx: &BrokerContext, h: DeleteSubscriptionGroupRequestHeader) -> HandlerResult {
-    ctx.tables.groups.delete(&h.group_name)?;
+    ctx.tables.groups.delete(&h.group_name);
     if h.remove_offset.unwrap_or(false) {
         ctx.tables.offsets.remove_group(&h.group_name);
     }

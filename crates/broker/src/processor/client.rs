@@ -3,6 +3,7 @@
 
 use rmq_remoting::body::{
     CheckClientRequestBody, ConsumerListBody, HeartbeatData, LockBatchRequestBody, LockBatchResponseBody, MessageQueue,
+    SubscriptionGroupConfig,
 };
 use rmq_remoting::header::{ConsumerGroupRequestHeader, UnregisterClientRequestHeader};
 use rmq_remoting::transport::{Channel, RequestContext};
@@ -30,8 +31,39 @@ impl<'a> Caller<'a> {
     }
 }
 
-/// HEART_BEAT: record producers and consumers, create groups and retry topics, notify groups
-/// whose membership changed.
+/// How many more groups this heartbeat may create (`heartbeatMaxNewGroups`), and how many it
+/// could not.
+#[derive(Debug)]
+struct NewGroups {
+    left: usize,
+    skipped: usize,
+}
+
+/// The group's config, created when auto-creation and the heartbeat's budget allow; on a master
+/// its retry topic too.
+fn group_of(ctx: &BrokerContext, name: &str, budget: &mut NewGroups) -> Option<SubscriptionGroupConfig> {
+    let (cfg, tables) = (&ctx.config, &ctx.tables);
+    let group = match tables.groups.get(name) {
+        Some(g) => g,
+        None if !cfg.auto_create_subscription_group => return None,
+        None if budget.left == 0 => {
+            budget.skipped += 1;
+            return None;
+        }
+        None => {
+            budget.left -= 1;
+            tables.groups.get_or_create(name, true)?
+        }
+    };
+    if cfg.is_master() {
+        let queues = group.retry_queue_nums.max(1);
+        tables.topics.get_or_create_system(&system::retry_topic(name), queues, perm::READ | perm::WRITE);
+    }
+    Some(group)
+}
+
+/// HEART_BEAT: record producers and consumers, create groups and retry topics (at most
+/// `heartbeatMaxNewGroups` groups per heartbeat), notify groups whose membership changed.
 pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) -> HandlerResult {
     let who = ClientIdentity {
         channel: caller.channel,
@@ -40,18 +72,9 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
         version: caller.version,
     };
     let (cfg, tables) = (&ctx.config, &ctx.tables);
+    let mut budget = NewGroups { left: cfg.heartbeat_max_new_groups, skipped: 0 };
     for consumer in &data.consumer_data_set {
-        let group = tables.groups.get_or_create(&consumer.group_name, cfg.auto_create_subscription_group)?;
-        if let Some(group_cfg) = &group {
-            let retry = system::retry_topic(&consumer.group_name);
-            if cfg.is_master() {
-                tables.topics.get_or_create_system(
-                    &retry,
-                    group_cfg.retry_queue_nums.max(1),
-                    perm::READ | perm::WRITE,
-                )?;
-            }
-        }
+        let group = group_of(ctx, &consumer.group_name, &mut budget);
         let changed = tables.clients.register_consumer(consumer, &who);
         let notify = group.as_ref().is_none_or(|g| g.notify_consumer_ids_changed_enable);
         if changed && notify && cfg.notify_consumer_ids_changed_enable {
@@ -60,6 +83,15 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
     }
     for producer in &data.producer_data_set {
         tables.clients.register_producer(&producer.group_name, &who);
+    }
+    if budget.skipped > 0 {
+        let (client, max, skipped) = (&data.client_id, cfg.heartbeat_max_new_groups, budget.skipped);
+        tracing::warn!(
+            client,
+            max,
+            skipped,
+            "heartbeat names more new groups than heartbeatMaxNewGroups; the rest come with the next heartbeats"
+        );
     }
     Ok(RemotingCommand::success())
 }

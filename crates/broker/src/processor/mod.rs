@@ -17,6 +17,7 @@ mod runtime;
 mod send;
 pub mod server;
 mod stats;
+mod validate;
 
 use std::sync::Arc;
 
@@ -128,14 +129,14 @@ impl BrokerProcessor {
             C::ViewMessageById => some(query::view_message(ctx, header(&req)?)),
             C::QueryMessage => some(query::query_message(ctx, header(&req)?)),
             C::QueryConsumeQueue => some(query::query_consume_queue(ctx, header(&req)?)),
-            C::UpdateAndCreateTopic => some(admin::create_topic(ctx, header(&req)?)),
+            C::UpdateAndCreateTopic => some(admin::create_topic(ctx, header(&req)?).await),
             C::DeleteTopicInBroker => some(admin::delete_topic(ctx, header(&req)?)),
             C::GetAllTopicConfig => some(admin::all_topic_config(ctx)),
             C::GetTopicConfig => some(admin::one_topic_config(ctx, header(&req)?)),
             C::GetSubscriptiongroupConfig => some(admin::group_config(ctx, header(&req)?)),
             C::GetTopicNameList => some(admin::topic_names(ctx, false)),
             C::GetSystemTopicListFromBroker => some(admin::topic_names(ctx, true)),
-            C::UpdateAndCreateSubscriptiongroup => some(admin::create_group(ctx, body(&req)?)),
+            C::UpdateAndCreateSubscriptiongroup => some(admin::create_group(ctx, body(&req)?).await),
             C::DeleteSubscriptiongroup => some(admin::delete_group(ctx, header(&req)?)),
             C::GetAllSubscriptiongroupConfig => some(admin::all_groups(ctx)),
             C::GetBrokerConfig => some(admin::broker_config(ctx)),

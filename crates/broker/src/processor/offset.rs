@@ -88,7 +88,7 @@ fn reset_targets(
     force: bool,
     group: &str,
 ) -> Result<BTreeMap<i32, i64>, BrokerError> {
-    let cfg = ctx.tables.topics.get(topic).ok_or_else(|| BrokerError::TopicNotExist(topic.to_owned()))?;
+    let cfg = ctx.topic(topic).ok_or_else(|| BrokerError::TopicNotExist(topic.to_owned()))?;
     let mut out = BTreeMap::new();
     for q in 0..cfg.read_queue_nums.max(cfg.write_queue_nums) {
         let target =

@@ -55,7 +55,7 @@ pub(super) fn check_common(
     if !perm::readable(cfg.broker_permission) {
         return Err(BrokerError::NoPermission(format!("the broker[{}] pop message is forbidden", cfg.broker_ip1)));
     }
-    let t = ctx.tables.topics.get(topic).ok_or_else(|| BrokerError::TopicNotExist(topic.to_owned()))?;
+    let t = ctx.topic(topic).ok_or_else(|| BrokerError::TopicNotExist(topic.to_owned()))?;
     if !perm::readable(t.perm) {
         return Err(BrokerError::NoPermission(format!("the topic[{topic}] peeking message is forbidden")));
     }
@@ -71,7 +71,7 @@ pub(super) fn check_common(
     let g = ctx
         .tables
         .groups
-        .get_or_create(group, cfg.auto_create_subscription_group)?
+        .get_or_create(group, cfg.auto_create_subscription_group)
         .ok_or_else(|| BrokerError::GroupNotExist(group.to_owned()))?;
     if !g.consume_enable {
         return Err(BrokerError::NoPermission(format!("subscription group no permission, {group}")));

@@ -157,12 +157,12 @@ fn check(
     let group = ctx
         .tables
         .groups
-        .get_or_create(&h.consumer_group, cfg.auto_create_subscription_group)?
+        .get_or_create(&h.consumer_group, cfg.auto_create_subscription_group)
         .ok_or_else(|| BrokerError::GroupNotExist(h.consumer_group.clone()))?;
     if !group.consume_enable {
         return Err(BrokerError::NoPermission(format!("subscription group no permission, {}", h.consumer_group)));
     }
-    let topic = ctx.tables.topics.get(&h.topic).ok_or_else(|| BrokerError::TopicNotExist(h.topic.clone()))?;
+    let topic = ctx.topic(&h.topic).ok_or_else(|| BrokerError::TopicNotExist(h.topic.clone()))?;
     if !perm::readable(topic.perm) {
         return Err(BrokerError::NoPermission(format!("the topic[{}] pulling message is forbidden", h.topic)));
     }

@@ -57,6 +57,9 @@ fn counters(ctx: &BrokerContext, t: &mut Table) {
     set(t, "getTransferedTps", tps3(per_second(get, uptime)));
     set(t, "msgPutTotalTodayNow", put.to_string());
     set(t, "msgGetTotalTodayNow", get.to_string());
+    let lost = &ctx.stats.retention;
+    set(t, "retentionUnconsumedFiles", lost.files.load(Ordering::Relaxed).to_string());
+    set(t, "retentionUnconsumedMessages", lost.messages.load(Ordering::Relaxed).to_string());
     for zero in [
         "msgPutTotalYesterdayMorning",
         "msgPutTotalTodayMorning",

@@ -13,6 +13,7 @@ use rmq_remoting::{RemotingCommand, ResponseCode};
 use rmq_store::{PutMessageResult, PutStatus, StoreMessage};
 
 use super::prepare::prepare;
+use super::validate;
 use crate::config::BrokerRole;
 use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
@@ -70,9 +71,9 @@ pub(super) fn check(ctx: &BrokerContext, h: &SendMessageRequestHeader) -> Result
         return Err(BrokerError::NoPermission(format!("Sending message to topic[{}] is forbidden.", h.topic)));
     }
     let topics = &ctx.tables.topics;
-    let topic = match topics.get_or_create_on_send(&h.topic, &h.default_topic, h.default_topic_queue_nums, 0)? {
+    let topic = match topics.get_or_create_on_send(&h.topic, &h.default_topic, h.default_topic_queue_nums, 0) {
         Some(t) => t,
-        None if system::is_retry(&h.topic) => topics.get_or_create_system(&h.topic, 1, perm::READ | perm::WRITE)?,
+        None if system::is_retry(&h.topic) => topics.get_or_create_system(&h.topic, 1, perm::READ | perm::WRITE),
         None => return Err(BrokerError::TopicNotExist(h.topic.clone())),
     };
     if !perm::writable(topic.perm) {
@@ -150,7 +151,7 @@ fn redirect_exhausted_retry(ctx: &BrokerContext, h: &mut SendMessageRequestHeade
     let max = h.max_reconsume_times.unwrap_or_else(|| ctx.tables.groups.get(group).map_or(16, |g| g.retry_max_times));
     if h.reconsume_times.unwrap_or(0) >= max {
         let dlq = system::dlq_topic(group);
-        ctx.tables.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
+        ctx.tables.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE);
         h.topic = dlq;
         h.queue_id = 0;
     }
@@ -182,6 +183,14 @@ fn base_message(
     base
 }
 
+/// Refuses a send to a topic whose creation is not on disk yet and cannot be saved: an
+/// acknowledged message on a topic a restart forgets could never be read.
+pub(super) async fn ensure_durable(ctx: &BrokerContext, topic: &str) -> Result<(), BrokerError> {
+    ctx.tables.topics.durable(topic).await.map_err(|cause| {
+        BrokerError::System(format!("the topic[{topic}] could not be persisted, the message is not stored: {cause}"))
+    })
+}
+
 /// Sends of every kind.
 pub async fn send(
     ctx: &BrokerContext,
@@ -192,9 +201,12 @@ pub async fn send(
 ) -> HandlerResult {
     redirect_exhausted_retry(ctx, &mut h)?;
     let (_topic, queue_id) = check(ctx, &h)?;
+    let is_batch = payload.batch || h.batch.unwrap_or(false);
+    validate::sys_flag(h.sys_flag, &payload.body, is_batch)?;
+    validate::properties(h.properties.as_deref().unwrap_or_default())?;
+    ensure_durable(ctx, &h.topic).await?;
     let mut base = base_message(ctx, &h, queue_id, rctx);
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
-    let is_batch = payload.batch || h.batch.unwrap_or(false);
     let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
     let mut result = if is_batch {
         if system::is_retry(&h.topic) {
@@ -254,7 +266,8 @@ async fn store_single(
             ctx.config.broker_addr()
         )));
     }
-    ctx.tables.topics.get_or_create_system(system::TRANS_HALF, 1, perm::READ | perm::WRITE)?;
+    ctx.tables.topics.get_or_create_system(system::TRANS_HALF, 1, perm::READ | perm::WRITE);
+    ensure_durable(ctx, system::TRANS_HALF).await?;
     let half = crate::services::transaction::park_half(prepare(ctx, services, m)?);
     Ok(ctx.store.put_message(half).await)
 }
@@ -281,12 +294,12 @@ fn send_back_target(
 ) -> Result<(String, i32, i32), BrokerError> {
     if exhausted || h.delay_level < 0 {
         let dlq = system::dlq_topic(&h.group);
-        ctx.tables.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE)?;
+        ctx.tables.topics.get_or_create_system(&dlq, 1, perm::READ | perm::WRITE);
         return Ok((dlq, 0, 0));
     }
     let retry = system::retry_topic(&h.group);
     let queues = retry_queue_nums.max(1);
-    ctx.tables.topics.get_or_create_system(&retry, queues, perm::READ | perm::WRITE)?;
+    ctx.tables.topics.get_or_create_system(&retry, queues, perm::READ | perm::WRITE);
     let delay = if h.delay_level == 0 { 3 + reconsume } else { h.delay_level };
     Ok((retry, random_queue(queues), delay))
 }
@@ -318,7 +331,7 @@ pub async fn send_back(ctx: &BrokerContext, services: &Services, h: ConsumerSend
     let group = ctx
         .tables
         .groups
-        .get_or_create(&h.group, ctx.config.auto_create_subscription_group)?
+        .get_or_create(&h.group, ctx.config.auto_create_subscription_group)
         .ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
     let record = ctx
         .store
@@ -328,6 +341,7 @@ pub async fn send_back(ctx: &BrokerContext, services: &Services, h: ConsumerSend
     let reconsume = msg.reconsume_times;
     let exhausted = reconsume >= h.max_reconsume_times.unwrap_or(group.retry_max_times);
     let (topic, queue_id, delay) = send_back_target(ctx, &h, group.retry_queue_nums, reconsume, exhausted)?;
+    ensure_durable(ctx, &topic).await?;
     let m = StoreMessage {
         topic,
         queue_id,

@@ -14,7 +14,7 @@ use crate::error::{BrokerError, HandlerResult};
 use crate::wire::{consume_stats as consume_stats_body, topic_stats_table, ConsumeRow, TopicOffsetRow};
 
 fn queue_count(ctx: &BrokerContext, topic: &str) -> Option<i32> {
-    ctx.tables.topics.get(topic).map(|t| t.read_queue_nums.max(t.write_queue_nums))
+    ctx.topic(topic).map(|t| t.read_queue_nums.max(t.write_queue_nums))
 }
 
 /// GET_TOPIC_STATS_INFO.

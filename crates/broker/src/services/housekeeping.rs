@@ -1,4 +1,4 @@
-//! Periodic chores: consumer offsets to disk every 5 s, silent clients dropped every 10 s.
+//! Periodic chores: consumer offsets handed to the metadata writer every 5 s, silent clients dropped every 10 s.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,11 +35,8 @@ impl Housekeeping {
                 _ = tick.tick() => {}
                 () = self.stop.cancelled() => break,
             }
-            // File I/O and fsync stay off the request workers.
-            let offsets = Arc::clone(&self.offsets);
-            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || offsets.persist()).await {
-                tracing::error!(cause = %e, "persisting consumer offsets failed");
-            }
+            // The metadata writer does the file I/O, off the request workers.
+            self.offsets.schedule_save();
         }
     }
 

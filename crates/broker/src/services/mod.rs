@@ -10,12 +10,16 @@
 //! - [`routes::TopicRoutes`]: topic routes from the name servers (server load balancing).
 //! - [`pop::PopService`]: POP checkpoints, acks, revive (its own journal).
 //! - [`housekeeping::Housekeeping`]: offset persistence and silent-client expiry.
+//! - [`retention_watch`]: warnings and counters when retention deletes unconsumed messages.
+//! - [`meta_writer::MetaWriter`]: the one thread that saves changed tables in batches.
 
 pub mod ha;
 pub mod housekeeping;
+pub mod meta_writer;
 pub mod pop;
 pub mod register;
 pub mod routes;
+pub mod retention_watch;
 pub mod schedule;
 pub mod timer;
 pub mod transaction;

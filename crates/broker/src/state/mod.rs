@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod filters;
+pub mod dirty;
 pub mod groups;
 pub mod locks;
 pub mod offsets;
@@ -37,4 +38,6 @@ pub struct Tables {
     pub filters: Arc<FilterCache>,
     /// PULL/POP modes of groups on topics (messageRequestMode.json).
     pub request_modes: Arc<RequestModeTable>,
+    /// Wakes the metadata writer when a persisted table changes.
+    pub wake: Arc<dirty::Wake>,
 }

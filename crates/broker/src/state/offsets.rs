@@ -3,11 +3,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
 use crate::persist::{load_with_backup, write_atomic, PersistError};
+use crate::state::dirty::{Dirty, Persisted, Wake};
 
 #[derive(Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -24,6 +26,8 @@ pub struct ConsumerOffsets {
     table: RwLock<HashMap<String, BTreeMap<i32, i64>>>,
     pulled: RwLock<HashMap<String, BTreeMap<i32, i64>>>,
     dirty: AtomicBool,
+    /// Saves asked of the metadata writer (`schedule_save`).
+    saves: Dirty,
     /// Data version: commits so far and the time of the last one (ms).
     version_counter: AtomicI64,
     version_timestamp: AtomicI64,
@@ -40,7 +44,7 @@ fn split_key(key: &str) -> Option<(&str, &str)> {
 impl ConsumerOffsets {
     /// Loads `<config dir>/consumerOffset.json` (or its backup), or starts empty.
     #[must_use]
-    pub fn load(config_dir: &Path) -> Self {
+    pub fn load(config_dir: &Path, wake: Arc<Wake>) -> Self {
         let path = config_dir.join("consumerOffset.json");
         let table = load_with_backup(&path, |text| {
             let file: OffsetFile = rmq_remoting::body::decode(text.as_bytes()).ok()?;
@@ -57,6 +61,7 @@ impl ConsumerOffsets {
             table: RwLock::new(table),
             pulled: RwLock::new(HashMap::new()),
             dirty: AtomicBool::new(false),
+            saves: Dirty::new(wake),
             version_counter: AtomicI64::new(0),
             version_timestamp: AtomicI64::new(crate::now_ms()),
         }
@@ -208,6 +213,29 @@ impl ConsumerOffsets {
     }
 }
 
+impl ConsumerOffsets {
+    /// Asks the metadata writer to save the offsets if any changed (housekeeping, every 5 s).
+    pub fn schedule_save(&self) {
+        if self.dirty.load(Ordering::Acquire) {
+            self.saves.mark();
+        }
+    }
+}
+
+impl Persisted for ConsumerOffsets {
+    fn name(&self) -> &'static str {
+        "consumerOffset.json"
+    }
+
+    fn dirty(&self) -> &Dirty {
+        &self.saves
+    }
+
+    fn save(&self, _generation: u64) -> Result<(), PersistError> {
+        self.persist()
+    }
+}
+
 /// `{"topic@group":{0:1,...}}`, keys sorted, bare numeric queue keys (as fastjson writes).
 fn queue_table_json(table: &HashMap<String, BTreeMap<i32, i64>>) -> String {
     let mut keys: Vec<&String> = table.keys().collect();
@@ -238,7 +266,7 @@ mod tests {
     #[test]
     fn survives_reload_in_official_shape() {
         let dir = tempfile::tempdir().unwrap();
-        let offsets = ConsumerOffsets::load(dir.path());
+        let offsets = ConsumerOffsets::load(dir.path(), Arc::default());
         offsets.commit("g", "T", 0, 10);
         offsets.commit("g", "T", 3, 7);
         offsets.commit("g2", "T", 0, 1);
@@ -255,7 +283,7 @@ mod tests {
         assert_eq!(offsets.query_pull("g", "T", 0), 12);
         assert_eq!(offsets.query_pull("g", "T", 3), 7);
         assert_eq!(offsets.query_pull("g", "T", 1), -1);
-        let again = ConsumerOffsets::load(dir.path());
+        let again = ConsumerOffsets::load(dir.path(), Arc::default());
         assert_eq!(again.query("g", "T", 3), Some(7));
         assert_eq!(again.query("g", "T", 1), None);
         let mut groups = again.groups_of_topic("T");
@@ -266,7 +294,7 @@ mod tests {
     #[test]
     fn clone_and_remove() {
         let dir = tempfile::tempdir().unwrap();
-        let offsets = ConsumerOffsets::load(dir.path());
+        let offsets = ConsumerOffsets::load(dir.path(), Arc::default());
         offsets.commit("a", "T", 0, 5);
         offsets.clone_group("a", "b", None);
         assert_eq!(offsets.query("b", "T", 0), Some(5));

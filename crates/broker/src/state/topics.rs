@@ -1,7 +1,8 @@
 //! Topic configurations: system topics, auto-creation from TBW102, topics.json.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use parking_lot::RwLock;
 use rmq_remoting::body::{DataVersion, TopicConfig, TopicConfigSerializeWrapper};
@@ -10,6 +11,7 @@ use tokio::sync::Notify;
 use crate::config::BrokerConfig;
 use crate::now_ms;
 use crate::persist::{load_with_backup, write_atomic, PersistError};
+use crate::state::dirty::{Dirty, Persisted, Wake};
 
 /// Permission bits (their one home is rmq-common).
 pub use rmq_common::perm;
@@ -44,11 +46,14 @@ pub fn topic_config(name: &str, read: i32, write: i32, perm: i32) -> TopicConfig
     }
 }
 
-/// All topics of this broker.
+/// All topics of this broker. Changes are made in memory and saved by the metadata writer; a
+/// topic created here stays *pending* until a save covering it succeeds, and sends to a pending
+/// topic wait for that save (`durable`), so no send is acknowledged for a topic a restart loses.
 #[derive(Debug)]
 pub struct TopicTable {
     path: PathBuf,
     inner: RwLock<Inner>,
+    dirty: Dirty,
     /// Signalled on every change (registration with name servers follows at once).
     pub changed: Notify,
 }
@@ -57,11 +62,13 @@ pub struct TopicTable {
 struct Inner {
     topics: BTreeMap<String, TopicConfig>,
     version: DataVersion,
+    /// Topics created and not saved yet, with the generation of their creation.
+    pending: HashMap<String, u64>,
 }
 
 impl TopicTable {
-    /// Loads topics.json and adds the system topics the config asks for.
-    pub fn load(cfg: &BrokerConfig, config_dir: &Path) -> Result<Self, PersistError> {
+    /// Loads topics.json, adds the system topics the config asks for and saves the result.
+    pub fn load(cfg: &BrokerConfig, config_dir: &Path, wake: Arc<Wake>) -> Result<Self, PersistError> {
         let path = config_dir.join("topics.json");
         let wrapper =
             load_with_backup(&path, |t| rmq_remoting::body::decode::<TopicConfigSerializeWrapper>(t.as_bytes()).ok());
@@ -70,23 +77,22 @@ impl TopicTable {
             inner.topics = w.topic_config_table.into_iter().collect();
             inner.version = w.data_version;
         }
-        let table = Self { path, inner: RwLock::new(inner), changed: Notify::new() };
         for t in system_topics(cfg) {
-            table.inner.write().topics.entry(t.topic_name.clone()).or_insert(t);
+            inner.topics.entry(t.topic_name.clone()).or_insert(t);
         }
-        table.bump_and_persist()?;
+        let table = Self { path, inner: RwLock::new(inner), dirty: Dirty::new(wake), changed: Notify::new() };
+        table.bump(&mut table.inner.write());
+        table.save(table.dirty.changed())?;
+        table.dirty.record(table.dirty.changed(), Ok(()));
         Ok(table)
     }
 
-    fn bump_and_persist(&self) -> Result<(), PersistError> {
-        let text = {
-            let mut inner = self.inner.write();
-            inner.version.counter += 1;
-            inner.version.timestamp = now_ms();
-            serde_json::to_string_pretty(&Self::wrapper_of(&inner)).unwrap_or_default()
-        };
+    /// A change made under the write lock: new data version, a generation for the writer.
+    fn bump(&self, inner: &mut Inner) -> u64 {
+        inner.version.counter += 1;
+        inner.version.timestamp = now_ms();
         self.changed.notify_one();
-        write_atomic(&self.path, &text)
+        self.dirty.mark()
     }
 
     fn wrapper_of(inner: &Inner) -> TopicConfigSerializeWrapper {
@@ -120,31 +126,67 @@ impl TopicTable {
         self.inner.read().version.clone()
     }
 
-    /// Creates or replaces a topic.
-    pub fn upsert(&self, cfg: TopicConfig) -> Result<(), PersistError> {
-        self.inner.write().topics.insert(cfg.topic_name.clone(), cfg);
-        self.bump_and_persist()
+    /// Creates or replaces a topic; returns the generation of the change.
+    pub fn upsert(&self, cfg: TopicConfig) -> u64 {
+        let mut inner = self.inner.write();
+        let name = cfg.topic_name.clone();
+        let is_new = inner.topics.insert(name.clone(), cfg).is_none();
+        let generation = self.bump(&mut inner);
+        if is_new {
+            inner.pending.insert(name, generation);
+        }
+        generation
+    }
+
+    /// Adds topics not known yet (a slave learning them from replicated records or the name
+    /// server before its next copy of the master's table); returns how many were new.
+    pub fn add_missing(&self, configs: impl IntoIterator<Item = TopicConfig>) -> usize {
+        let mut inner = self.inner.write();
+        let before = inner.topics.len();
+        for cfg in configs {
+            inner.topics.entry(cfg.topic_name.clone()).or_insert(cfg);
+        }
+        let added = inner.topics.len() - before;
+        if added > 0 {
+            self.bump(&mut inner);
+        }
+        added
     }
 
     /// Deletes a topic; true if it existed.
-    pub fn delete(&self, topic: &str) -> Result<bool, PersistError> {
-        let existed = self.inner.write().topics.remove(topic).is_some();
+    pub fn delete(&self, topic: &str) -> bool {
+        let mut inner = self.inner.write();
+        let existed = inner.topics.remove(topic).is_some();
+        inner.pending.remove(topic);
         if existed {
-            self.bump_and_persist()?;
+            self.bump(&mut inner);
         }
-        Ok(existed)
+        existed
     }
 
     /// Replaces the whole table (a slave copying its master).
-    pub fn replace_all(&self, wrapper: TopicConfigSerializeWrapper) -> Result<(), PersistError> {
-        {
-            let mut inner = self.inner.write();
-            inner.topics = wrapper.topic_config_table.into_iter().collect();
-            inner.version = wrapper.data_version;
-        }
-        let text = serde_json::to_string_pretty(&self.wrapper()).unwrap_or_default();
+    pub fn replace_all(&self, wrapper: TopicConfigSerializeWrapper) {
+        let mut inner = self.inner.write();
+        inner.topics = wrapper.topic_config_table.into_iter().collect();
+        inner.version = wrapper.data_version;
+        inner.pending.clear();
         self.changed.notify_one();
-        write_atomic(&self.path, &text)
+        self.dirty.mark();
+    }
+
+    /// Waits until the change of `generation` is on disk.
+    pub async fn saved(&self, generation: u64) -> Result<(), String> {
+        self.dirty.wait(generation).await
+    }
+
+    /// Waits until `topic` is on disk when it was created and not saved yet; the cause when the
+    /// save failed.
+    pub async fn durable(&self, topic: &str) -> Result<(), String> {
+        let pending = self.inner.read().pending.get(topic).copied();
+        match pending {
+            Some(generation) => self.dirty.wait(generation).await,
+            None => Ok(()),
+        }
     }
 
     /// The topic, auto-created from `template` on send when allowed (official rules: the
@@ -156,30 +198,47 @@ impl TopicTable {
         template: &str,
         queue_nums: i32,
         topic_sys_flag: i32,
-    ) -> Result<Option<TopicConfig>, PersistError> {
+    ) -> Option<TopicConfig> {
         if let Some(t) = self.get(topic) {
-            return Ok(Some(t));
+            return Some(t);
         }
-        let Some(tpl) = self.get(template) else { return Ok(None) };
+        let tpl = self.get(template)?;
         if tpl.perm & perm::INHERIT == 0 {
-            return Ok(None);
+            return None;
         }
         let queues = queue_nums.clamp(1, tpl.write_queue_nums.max(1));
         let mut cfg = topic_config(topic, queues, queues, tpl.perm & !perm::INHERIT);
         cfg.topic_sys_flag = topic_sys_flag;
         tracing::info!(topic, template, queues, "auto-creating topic");
-        self.upsert(cfg.clone())?;
-        Ok(Some(cfg))
+        self.upsert(cfg.clone());
+        Some(cfg)
     }
 
     /// A system-managed topic (retry, DLQ, schedule, transaction), created if absent.
-    pub fn get_or_create_system(&self, topic: &str, queues: i32, perm: i32) -> Result<TopicConfig, PersistError> {
+    pub fn get_or_create_system(&self, topic: &str, queues: i32, perm: i32) -> TopicConfig {
         if let Some(t) = self.get(topic) {
-            return Ok(t);
+            return t;
         }
         let cfg = topic_config(topic, queues, queues, perm);
-        self.upsert(cfg.clone())?;
-        Ok(cfg)
+        self.upsert(cfg.clone());
+        cfg
+    }
+}
+
+impl Persisted for TopicTable {
+    fn name(&self) -> &'static str {
+        "topics.json"
+    }
+
+    fn dirty(&self) -> &Dirty {
+        &self.dirty
+    }
+
+    fn save(&self, generation: u64) -> Result<(), PersistError> {
+        let text = serde_json::to_string_pretty(&self.wrapper()).unwrap_or_default();
+        write_atomic(&self.path, &text)?;
+        self.inner.write().pending.retain(|_, g| *g > generation);
+        Ok(())
     }
 }
 

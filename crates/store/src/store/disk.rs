@@ -12,13 +12,15 @@ pub(crate) struct DiskGuard {
     used_permille: AtomicU64,
     /// Appends are refused past this percentage.
     full_ratio: u32,
-    /// Retention deletes at once past this percentage.
+    /// Retention deletes expired files at once past this percentage.
     max_used_ratio: u32,
+    /// Retention deletes files that have not expired past this percentage (`None`: never).
+    force_ratio: Option<u32>,
 }
 
 impl DiskGuard {
-    pub(crate) fn new(path: PathBuf, full_ratio: u32, max_used_ratio: u32) -> Self {
-        Self { path, used_permille: AtomicU64::new(0), full_ratio, max_used_ratio }
+    pub(crate) fn new(path: PathBuf, full_ratio: u32, max_used_ratio: u32, force_ratio: Option<u32>) -> Self {
+        Self { path, used_permille: AtomicU64::new(0), full_ratio, max_used_ratio, force_ratio }
     }
 
     /// The directory whose disk is watched.
@@ -48,8 +50,13 @@ impl DiskGuard {
         })
     }
 
-    /// Whether retention must delete the oldest files now, expired or not.
+    /// Whether retention must delete expired files now, not at a delete hour.
     pub(crate) fn under_pressure(&self) -> bool {
         self.used_permille() > u64::from(self.max_used_ratio) * 10
+    }
+
+    /// Whether retention must delete the oldest files now, expired or not.
+    pub(crate) fn must_force(&self) -> bool {
+        self.force_ratio.is_some_and(|r| self.used_permille() > u64::from(r) * 10)
     }
 }

@@ -40,7 +40,9 @@ use self::lifecycle::Lifecycle;
 pub use self::lifecycle::StoreError;
 use self::parts::Parts;
 pub use self::read::ReadFilter;
+pub use self::queues::QueueCut;
 pub use self::recover::RecoveryStats;
+pub use self::retention::RetentionListener;
 use self::writer::{AppendJob, Appended, Writer};
 use crate::checkpoint::Checkpoint;
 use crate::config::StoreConfig;
@@ -118,6 +120,12 @@ impl MessageStore {
         let (log, marks, stop) = (self.reader.log_handle(), self.reader.marks_handle(), self.life.stop_flag());
         spawn("store-warm", move || warm::warm_loop(&log, &marks, &stop))?;
         Ok(())
+    }
+
+    /// Sets the listener told of every commit-log file retention deletes, with the units each
+    /// consume queue lost (the broker warns when they were not consumed).
+    pub fn set_retention_listener(&self, listener: RetentionListener) {
+        self.retention.set_listener(listener);
     }
 
     /// Sets the listener told of every dispatched message (long-poll wake-ups).
@@ -235,6 +243,13 @@ impl MessageStore {
         filter: ReadFilter<'_>,
     ) -> GetMessageResult {
         self.reader.get_messages(topic, queue_id, offset, max_msgs, filter)
+    }
+
+    /// How many consume queues `topic` has (highest queue id + 1), if records of it were
+    /// dispatched; a slave learns topics it has data of from this.
+    #[must_use]
+    pub fn queue_count(&self, topic: &str) -> Option<i32> {
+        self.reader.queue_count(topic)
     }
 
     /// Max logical offset of a queue (0 if none).

@@ -97,7 +97,8 @@ impl Parts {
 
     pub(super) fn disk(config: &StoreConfig) -> DiskGuard {
         let r = &config.retention;
-        DiskGuard::new(config.commit_log_path(), r.disk_full_ratio, r.disk_max_used_ratio)
+        let force = r.clean_forcibly.then_some(r.clean_forcibly_ratio);
+        DiskGuard::new(config.commit_log_path(), r.disk_full_ratio, r.disk_max_used_ratio, force)
     }
 
     pub(super) fn retention(&self, config: &StoreConfig, disk: &Arc<DiskGuard>) -> Retention {

@@ -42,6 +42,11 @@ impl QueueTable {
         ConsumeQueue::open(dir, self.units_per_file, PhyOffset::MAX)
     }
 
+    /// How many queues `topic` has (highest queue id + 1), if any was dispatched to.
+    pub(crate) fn queue_count(&self, topic: &str) -> Option<i32> {
+        self.queues.read().get(topic).and_then(|m| m.keys().max()).map(|q| q.saturating_add(1))
+    }
+
     /// A queue, if it exists.
     pub(crate) fn get(&self, topic: &str, queue_id: i32) -> Option<Arc<ConsumeQueue>> {
         self.queues.read().get(topic).and_then(|m| m.get(&queue_id)).cloned()
@@ -82,11 +87,21 @@ impl QueueTable {
         }
     }
 
-    /// Moves every queue's min past units pointing below `log_min`.
-    pub(crate) fn correct_min(&self, log_min: PhyOffset) {
-        for q in self.all() {
-            q.correct_min(log_min);
+    /// Moves every queue's min past units pointing below `log_min`; returns what each queue
+    /// lost.
+    pub(crate) fn correct_min(&self, log_min: PhyOffset) -> Vec<QueueCut> {
+        let named: Vec<(String, i32, Arc<ConsumeQueue>)> = {
+            let queues = self.queues.read();
+            queues.iter().flat_map(|(t, m)| m.iter().map(|(q, cq)| (t.clone(), *q, Arc::clone(cq)))).collect()
+        };
+        let mut cuts = Vec::new();
+        for (topic, queue_id, q) in named {
+            let (from, to) = q.correct_min(log_min);
+            if to > from {
+                cuts.push(QueueCut { topic, queue_id, from, to });
+            }
         }
+        cuts
     }
 
     /// Flushes every queue; stops at the first failure.
@@ -103,4 +118,17 @@ impl QueueTable {
         }
         let _ = std::fs::remove_dir_all(self.dir.join(topic));
     }
+}
+
+/// The units of one queue that retention removed: logical offsets `from..to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCut {
+    /// Topic.
+    pub topic: String,
+    /// Queue id.
+    pub queue_id: i32,
+    /// The queue's min offset before.
+    pub from: i64,
+    /// The queue's min offset after.
+    pub to: i64,
 }

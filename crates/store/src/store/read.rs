@@ -220,6 +220,11 @@ impl Reader {
         s.bytes + size > limit.bytes || s.messages.len() >= limit.count
     }
 
+    /// How many consume queues `topic` has, if any.
+    pub(crate) fn queue_count(&self, topic: &str) -> Option<i32> {
+        self.queues.queue_count(topic)
+    }
+
     /// Max logical offset of a queue (0 if none).
     pub(crate) fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
         self.queues.get(topic, queue_id).map_or(0, |q| q.max_offset())

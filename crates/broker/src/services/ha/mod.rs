@@ -7,8 +7,10 @@
 //! A broker is one or the other, so the state is too: [`master::HaMaster`] serves slaves and
 //! tracks their acknowledgements for SYNC_MASTER; [`slave::HaSlave`] follows the master,
 //! appends at the same offsets and knows where the master is; [`sync::MetadataSync`] copies the
-//! master's metadata every 10 s.
+//! master's metadata every 10 s, and while the master cannot be reached
+//! [`learn::NamesrvTopics`] adds the topics the name servers route to this broker set.
 
+pub mod learn;
 pub mod master;
 pub mod slave;
 pub mod sync;

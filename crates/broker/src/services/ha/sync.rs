@@ -10,6 +10,7 @@ use rmq_remoting::transport::RemotingClient;
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use tokio_util::sync::CancellationToken;
 
+use super::learn::NamesrvTopics;
 use super::slave::HaSlave;
 use crate::services::schedule::ScheduleService;
 use crate::state::groups::GroupTable;
@@ -34,6 +35,8 @@ pub struct MetadataSync {
     pub request_modes: Arc<RequestModeTable>,
     /// Delay offsets to overwrite.
     pub schedule: Arc<ScheduleService>,
+    /// Where topics are learned while the master cannot be reached.
+    pub namesrv: NamesrvTopics,
     /// Cancelled at shutdown.
     pub stop: CancellationToken,
 }
@@ -48,9 +51,13 @@ impl MetadataSync {
                 () = self.stop.cancelled() => return,
             }
             wait = Duration::from_secs(10);
-            let Some(master) = self.slave.master_addr() else { continue };
+            let Some(master) = self.slave.master_addr() else {
+                self.namesrv.learn(&self.topics).await;
+                continue;
+            };
             if let Err(e) = self.sync_once(&master).await {
                 tracing::debug!(%master, cause = %e, "metadata sync from the master failed");
+                self.namesrv.learn(&self.topics).await;
             }
         }
     }
@@ -73,18 +80,18 @@ impl MetadataSync {
             body::decode(self.fetch(master, RequestCode::GetAllTopicConfig).await?.as_bytes())
                 .map_err(|e| e.to_string())?;
         if topics.data_version != self.topics.data_version() {
-            self.topics.replace_all(topics).map_err(|e| e.to_string())?;
+            self.topics.replace_all(topics);
         }
         let offsets = self.fetch(master, RequestCode::GetAllConsumerOffset).await?;
         if self.offsets.replace_from_json(&offsets) {
-            self.offsets.persist().map_err(|e| e.to_string())?;
+            self.offsets.schedule_save();
         }
         let delay = self.fetch(master, RequestCode::GetAllDelayOffset).await?;
         self.schedule.replace_offsets_from_json(&delay);
         let groups: SubscriptionGroupWrapper =
             body::decode(self.fetch(master, RequestCode::GetAllSubscriptiongroupConfig).await?.as_bytes())
                 .map_err(|e| e.to_string())?;
-        self.groups.replace_all(groups).map_err(|e| e.to_string())?;
+        self.groups.replace_all(groups);
         let modes = body::decode(self.fetch(master, RequestCode::GetAllMessageRequestMode).await?.as_bytes())
             .map_err(|e| e.to_string())?;
         self.request_modes.replace_all(modes).map_err(|e| e.to_string())?;

@@ -401,7 +401,8 @@ impl PopService {
         } else {
             system::pop_retry_topic(&key.group, &key.topic)
         };
-        self.handles.topics.get_or_create_system(&target, 1, rw)?;
+        self.handles.topics.get_or_create_system(&target, 1, rw);
+        self.handles.topics.durable(&target).await.map_err(BrokerError::System)?;
         let mut props = msg.properties.clone();
         if msg.reconsume_times == 0 || property::get(&props, property::FIRST_POP_TIME).is_none() {
             property::set(&mut props, property::FIRST_POP_TIME, &ck.pop_time.to_string());
