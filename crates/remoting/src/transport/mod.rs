@@ -5,6 +5,7 @@
 //! calls consumers with NOTIFY_CONSUMER_IDS_CHANGED, producers with CHECK_TRANSACTION_STATE),
 //! and responses are matched to calls by opaque.
 
+mod budget;
 mod channel;
 mod client;
 mod dispatch;
@@ -13,4 +14,6 @@ mod server;
 pub use channel::Channel;
 pub use client::{ClientConfig, RemotingClient};
 pub use dispatch::{ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor};
-pub use server::{RemotingServer, ServerConfig};
+pub use server::{
+    RemotingServer, ServerConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TOTAL_WRITE_BUDGET, DEFAULT_WRITE_BUDGET,
+};
