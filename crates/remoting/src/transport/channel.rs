@@ -227,8 +227,7 @@ impl Channel {
     /// Whether the reader should pause: this connection is over its budget, or the server is
     /// over its total and this connection has answers of its own waiting.
     fn over_budget(&self) -> bool {
-        self.inner.queued.over()
-            || self.inner.shared.as_ref().is_some_and(|s| s.over() && self.inner.queued.used() > 0)
+        self.inner.queued.over() || self.inner.shared.as_ref().is_some_and(|s| s.over() && self.inner.queued.used() > 0)
     }
 
     /// Resolves when the connection is within its budgets.

@@ -15,5 +15,6 @@ pub use channel::Channel;
 pub use client::{ClientConfig, RemotingClient};
 pub use dispatch::{ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor};
 pub use server::{
-    RemotingServer, ServerConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TOTAL_WRITE_BUDGET, DEFAULT_WRITE_BUDGET,
+    RemotingServer, ServerConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TOTAL_WRITE_BUDGET,
+    DEFAULT_WRITE_BUDGET,
 };
