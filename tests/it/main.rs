@@ -5,6 +5,7 @@
 mod broker;
 mod client;
 mod ha;
+mod limits;
 mod namesrv;
 mod pop;
 mod timer;
