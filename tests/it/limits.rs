@@ -108,32 +108,57 @@ async fn a_client_that_never_reads_leaves_the_broker_bounded() {
     broker.terminate();
 }
 
-#[tokio::test]
-async fn idle_connections_cost_little_and_are_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let ns = rmq_tests::start_namesrv_with(dir.path(), "serverChannelMaxIdleTimeSeconds=2\n");
-    let before = rss_mib(ns.pid());
-    let n = 2000;
-    let mut idle: Vec<TcpStream> = (0..n).map(|_| TcpStream::connect(ns.addr()).unwrap()).collect();
-    // One request each, so every connection has read (and answered) once.
+/// One request on each of `idle` and its answer read, so every connection has been used.
+fn use_once(idle: &mut [TcpStream]) {
     let frame = RemotingCommand::request(RequestCode::GetAllTopicListFromNameserver).encode_frame().unwrap();
-    for s in &mut idle {
+    for s in idle.iter_mut() {
         s.write_all(&frame).unwrap();
     }
-    for s in &mut idle {
+    for s in idle.iter_mut() {
         let mut len = [0u8; 4];
         s.read_exact(&mut len).unwrap();
         let mut rest = vec![0u8; u32::from_be_bytes(len) as usize];
         s.read_exact(&mut rest).unwrap();
     }
+}
+
+#[tokio::test]
+async fn idle_connections_cost_little() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = rmq_tests::start_namesrv(dir.path());
+    let before = rss_mib(ns.pid());
+    let n = 2000;
+    let mut idle: Vec<TcpStream> = (0..n).map(|_| TcpStream::connect(ns.addr()).unwrap()).collect();
+    use_once(&mut idle);
     let after = rss_mib(ns.pid());
     let per_conn_kib = (after - before) * 1024.0 / f64::from(n);
     eprintln!("{n} idle connections: RSS {before:.1} -> {after:.1} MiB, {per_conn_kib:.1} KiB each");
     assert!(per_conn_kib < 48.0, "{per_conn_kib:.1} KiB per idle connection");
-    // After the idle time every one of them is closed by the server.
-    std::thread::sleep(Duration::from_secs(4));
+    drop(idle);
+    ns.terminate();
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_after_server_channel_max_idle_time_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = rmq_tests::start_namesrv_with(dir.path(), "serverChannelMaxIdleTimeSeconds=2\n");
+    let mut idle: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(ns.addr()).unwrap()).collect();
+    use_once(&mut idle);
+    // A client that keeps calling is kept.
+    let busy = RemotingClient::default();
+    let addr = ns.addr();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(4) {
+        let r = busy.invoke(
+            &addr,
+            RemotingCommand::request(RequestCode::GetAllTopicListFromNameserver),
+            Duration::from_secs(3),
+        );
+        assert_eq!(r.await.expect("a busy connection is kept").code, 0);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     for s in &mut idle {
-        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
         let mut b = [0u8; 1];
         assert_eq!(s.read(&mut b).unwrap(), 0, "closed after serverChannelMaxIdleTimeSeconds");
     }
