@@ -135,3 +135,24 @@ async fn connections_over_the_limit_are_refused() {
     drop(c2);
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn one_way_calls_to_a_peer_that_does_not_read_fail_busy() {
+    let config = ServerConfig { write_budget: BUDGET, ..ServerConfig::default() };
+    let s = server(config, Arc::new(AtomicUsize::new(0))).await;
+    let _silent = TcpStream::connect(s.local_addr()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ch = s.channels().pop().expect("the connection");
+    let big = || RemotingCommand::request(RequestCode::NotifyConsumerIdsChanged).with_body(vec![0u8; ANSWER]);
+    let mut sent = 0;
+    let outcome = loop {
+        match ch.invoke_oneway(big()).await {
+            Ok(()) => sent += 1,
+            Err(e) => break e,
+        }
+        assert!(sent < 10_000, "the budget never filled");
+    };
+    assert!(matches!(outcome, rmq_remoting::RemotingError::Busy { .. }), "{outcome}");
+    assert!(ch.queued_bytes() <= BUDGET + ANSWER + 1024, "{} bytes queued", ch.queued_bytes());
+    s.shutdown().await;
+}

@@ -29,6 +29,9 @@ const READ_BUFFER_INITIAL: usize = 4 * 1024;
 /// Buffers larger than this are given back once the connection has nothing more to move.
 const BUFFER_KEEP: usize = 16 * 1024;
 
+/// How long a one-way call waits for a connection over its write budget to drain.
+pub const ONEWAY_WAIT: Duration = Duration::from_secs(3);
+
 /// A frame waiting for the writer, with the bytes it is counted for.
 type Queued = (RemotingCommand, usize);
 
@@ -395,15 +398,15 @@ impl Channel {
         }
     }
 
-    /// Sends a one-way request (no response expected), once the connection is within its
-    /// write budget.
+    /// Sends a one-way request (no response expected). While the connection is over its write
+    /// budget it waits, at most [`ONEWAY_WAIT`], then fails with [`RemotingError::Busy`]: a
+    /// caller (a notification, a transaction check) never waits long on a peer that does not read.
     pub async fn invoke_oneway(&self, request: RemotingCommand) -> Result<(), RemotingError> {
         if self.is_closed() {
             return Err(self.closed_error());
         }
-        tokio::select! {
-            () = self.wait_for_room() => {},
-            () = self.closed() => return Err(self.closed_error()),
+        if tokio::time::timeout(ONEWAY_WAIT, self.wait_for_room()).await.is_err() {
+            return Err(RemotingError::Busy { addr: self.inner.peer.to_string() });
         }
         if self.enqueue(request.oneway()) {
             Ok(())

@@ -11,7 +11,7 @@ mod client;
 mod dispatch;
 mod server;
 
-pub use channel::Channel;
+pub use channel::{Channel, ONEWAY_WAIT};
 pub use client::{ClientConfig, RemotingClient};
 pub use dispatch::{ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor};
 pub use server::{
