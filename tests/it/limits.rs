@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use rmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
 use rmq_remoting::transport::RemotingClient;
 use rmq_remoting::{RemotingCommand, RequestCode};
 
@@ -41,16 +42,16 @@ fn flood(addr: &str, frame: Vec<u8>, time: Duration) -> std::thread::JoinHandle<
 
 /// While `addr` is flooded for 4 s: the RSS of `pid` grows less than the bound and another
 /// client is answered. Returns (RSS before, peak RSS, requests the flooder wrote, slowest answer).
-async fn flood_and_probe(pid: u32, addr: &str, code: RequestCode) -> (f64, f64, usize, Duration) {
+async fn flood_and_probe(pid: u32, addr: &str, request: &RemotingCommand) -> (f64, f64, usize, Duration) {
     let before = rss_mib(pid);
-    let frame = RemotingCommand::request(code).encode_frame().unwrap().to_vec();
+    let frame = request.encode_frame().unwrap().to_vec();
     let flooder = flood(addr, frame, Duration::from_secs(4));
     let probe = RemotingClient::default();
     let (mut peak, mut slowest) = (before, Duration::ZERO);
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(4) {
         let t = Instant::now();
-        let r = probe.invoke(addr, RemotingCommand::request(code), Duration::from_secs(3)).await;
+        let r = probe.invoke(addr, request.clone(), Duration::from_secs(3)).await;
         assert_eq!(r.expect("another client is answered during the flood").code, 0);
         slowest = slowest.max(t.elapsed());
         peak = peak.max(rss_mib(pid));
@@ -59,8 +60,9 @@ async fn flood_and_probe(pid: u32, addr: &str, code: RequestCode) -> (f64, f64, 
     let (stream, sent) = flooder.join().unwrap();
     peak = peak.max(rss_mib(pid));
     drop(stream);
+    let code = request.code;
     eprintln!(
-        "{code:?}: RSS {before:.1} MiB -> peak {peak:.1} MiB, {sent} requests written, slowest probe {slowest:?}"
+        "code {code}: RSS {before:.1} MiB -> peak {peak:.1} MiB, {sent} requests written, slowest probe {slowest:?}"
     );
     assert!(peak - before < RSS_GROWTH_BOUND_MIB, "RSS grew from {before:.1} to {peak:.1} MiB");
     (before, peak, sent, slowest)
@@ -95,7 +97,8 @@ async fn a_client_that_never_reads_leaves_the_name_server_bounded() {
     let ns = rmq_tests::start_namesrv(dir.path());
     // 2,000 topics: each topic-list answer is ~60 KB, as in a large cluster.
     register_many_topics(&ns.addr(), 2000);
-    flood_and_probe(ns.pid(), &ns.addr(), RequestCode::GetAllTopicListFromNameserver).await;
+    let request = RemotingCommand::request(RequestCode::GetAllTopicListFromNameserver);
+    flood_and_probe(ns.pid(), &ns.addr(), &request).await;
     ns.terminate();
 }
 
@@ -104,7 +107,32 @@ async fn a_client_that_never_reads_leaves_the_broker_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let spec = rmq_tests::BrokerSpec { namesrv: None, store: dir.path().join("store"), port: 0, extra: String::new() };
     let broker = rmq_tests::start_broker(&spec, dir.path());
-    flood_and_probe(broker.pid(), &broker.addr(), RequestCode::GetAllTopicConfig).await;
+    // 64 messages of 60 KB: every pull answers ~256 KB (maxTransferBytesOnMessageInMemory).
+    let c = RemotingClient::default();
+    for _ in 0..64 {
+        let h = SendMessageRequestHeaderV2 {
+            a: "pg".into(),
+            b: "Flood".into(),
+            c: rmq_common::topic::AUTO_CREATE.into(),
+            d: 1,
+            e: 0,
+            ..SendMessageRequestHeaderV2::default()
+        };
+        let send = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(vec![b'x'; 60_000]);
+        assert_eq!(c.invoke(&broker.addr(), send, Duration::from_secs(5)).await.unwrap().code, 0);
+    }
+    let h = PullMessageRequestHeader {
+        consumer_group: "cg".into(),
+        topic: "Flood".into(),
+        queue_id: 0,
+        queue_offset: 0,
+        max_msg_nums: 32,
+        sys_flag: 0x4,
+        subscription: Some("*".into()),
+        ..PullMessageRequestHeader::default()
+    };
+    let request = RemotingCommand::request_with_header(RequestCode::PullMessage, &h);
+    flood_and_probe(broker.pid(), &broker.addr(), &request).await;
     broker.terminate();
 }
 
