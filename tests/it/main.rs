@@ -6,6 +6,7 @@ mod broker;
 mod client;
 mod fault;
 mod ha;
+mod limits;
 mod namesrv;
 mod pop;
 mod sql;

@@ -133,11 +133,20 @@ impl Drop for Process {
 /// Starts a name server on a free port, state in `dir`.
 #[must_use]
 pub fn start_namesrv(dir: &Path) -> Process {
+    start_namesrv_with(dir, "")
+}
+
+/// Starts a name server on a free port with `extra` `key=value` lines in its config.
+#[must_use]
+pub fn start_namesrv_with(dir: &Path, extra: &str) -> Process {
     let port = free_port();
     let conf = dir.join("namesrv.conf");
     std::fs::write(
         &conf,
-        format!("listenPort={port}\nbindAddress=127.0.0.1\nkvConfigPath={}\n", dir.join("kvConfig.json").display()),
+        format!(
+            "listenPort={port}\nbindAddress=127.0.0.1\nkvConfigPath={}\n{extra}",
+            dir.join("kvConfig.json").display()
+        ),
     )
     .expect("write config");
     Process::spawn("mqnamesrv", &["-c", conf.to_str().expect("utf-8 path")], dir, port)

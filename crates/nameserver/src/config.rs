@@ -31,10 +31,37 @@ rmq_common::properties_config! {
         pub cluster_test: bool = "clusterTest" => false,
         /// Largest frame, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
+        // wt-net keys
+        /// Close a connection when no frame arrives for this many seconds (or its answers
+        /// cannot be written for as long); 0 never closes. Default 120, as RocketMQ.
+        pub server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds" => 120,
+        /// Open connections beyond which new ones are closed at once, with a log line; 0: no
+        /// limit. Default 10,000.
+        pub server_max_connections: usize = "serverMaxConnections" => 10_000,
+        /// Bytes of answers queued for one connection above which its requests are not read
+        /// until they drain (back-pressure); 0: no limit. Default 4 MiB.
+        pub write_buffer_high_water_mark: usize = "writeBufferHighWaterMark" => 4 * 1024 * 1024,
+        /// Bytes of answers queued for all connections of a port above which every connection
+        /// with answers waiting is paused; 0: no limit. Default 256 MiB.
+        pub server_total_write_buffer_bytes: usize = "serverTotalWriteBufferBytes" => 256 * 1024 * 1024,
     }
 }
 
 impl NamesrvConfig {
+    /// The transport settings these keys give.
+    #[must_use]
+    pub fn server_config(&self) -> rmq_remoting::transport::ServerConfig {
+        let idle = self.server_channel_max_idle_time_seconds;
+        rmq_remoting::transport::ServerConfig {
+            max_frame_size: self.max_frame_size,
+            write_budget: self.write_buffer_high_water_mark,
+            total_write_budget: self.server_total_write_buffer_bytes,
+            idle_timeout: (idle > 0).then(|| std::time::Duration::from_secs(idle)),
+            max_connections: self.server_max_connections,
+            ..rmq_remoting::transport::ServerConfig::default()
+        }
+    }
+
     /// Loads a properties file over the defaults; unknown keys are an error.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
@@ -73,5 +100,20 @@ mod tests {
         let err = NamesrvConfig::default().apply(&parse_properties("listenPort=99999\n")).unwrap_err();
         assert!(err.to_string().contains("listenPort"), "{err}");
         assert!(render(&NamesrvConfig::default().to_pairs()).contains("listenPort=9876"));
+    }
+
+    #[test]
+    fn transport_keys_reach_the_server_config() {
+        let mut cfg = NamesrvConfig::default();
+        let defaults = cfg.server_config();
+        assert_eq!(defaults.idle_timeout, Some(std::time::Duration::from_secs(120)));
+        assert_eq!(defaults.write_budget, 4 * 1024 * 1024);
+        let pairs = parse_properties(
+            "serverChannelMaxIdleTimeSeconds=0\nserverMaxConnections=7\nwriteBufferHighWaterMark=1024\nserverTotalWriteBufferBytes=2048\n",
+        );
+        cfg.apply(&pairs).unwrap();
+        let server = cfg.server_config();
+        assert_eq!(server.idle_timeout, None);
+        assert_eq!((server.max_connections, server.write_budget, server.total_write_budget), (7, 1024, 2048));
     }
 }

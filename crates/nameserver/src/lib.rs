@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::RwLock;
-use rmq_remoting::transport::{Channel, ChannelEventListener, Dispatcher, RemotingServer, ServerConfig};
+use rmq_remoting::transport::{Channel, ChannelEventListener, Dispatcher, RemotingServer};
 
 pub use config::NamesrvConfig;
 pub use error::NamesrvError;
@@ -53,12 +53,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
         .processor(Arc::new(processor::Processor { ns: Arc::clone(&ns) }))
         .listener(Arc::new(CloseWatch(Arc::clone(&ns))));
     let addr = format!("{}:{}", ns.config.bind_address, ns.config.listen_port);
-    let server = RemotingServer::bind(
-        &addr,
-        dispatcher,
-        ServerConfig { max_frame_size: ns.config.max_frame_size, ..ServerConfig::default() },
-    )
-    .await?;
+    let server = RemotingServer::bind(&addr, dispatcher, ns.config.server_config()).await?;
     tracing::info!(addr = %server.local_addr(), "The Name Server boot success. serializeType=JSON");
     let scan = {
         let ns = Arc::clone(&ns);

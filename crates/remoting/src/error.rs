@@ -115,6 +115,12 @@ pub enum RemotingError {
     /// A JSON body was malformed.
     #[error("invalid body: {0}")]
     Body(String),
+    /// The peer does not read what is sent to it: its connection is over its write budget.
+    #[error("connection to {addr} is over its write budget: the peer is not reading")]
+    Busy {
+        /// Peer address.
+        addr: String,
+    },
     /// The transport is shutting down.
     #[error("remoting client or server is shut down")]
     Shutdown,

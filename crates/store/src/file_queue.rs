@@ -31,6 +31,14 @@ impl FileQueue {
             })
             .collect();
         starts.sort_unstable();
+        // Trailing files that were never allocated are removed, not allocated again.
+        while let Some(&last) = starts.last() {
+            let path = dir.join(format!("{last:020}"));
+            if !crate::leftover::is_failed_allocation(&path, file_size) || !crate::leftover::remove(&path, "log") {
+                break;
+            }
+            starts.pop();
+        }
         let mut files = Vec::with_capacity(starts.len());
         for s in starts {
             files.push(Arc::new(AppendFile::open(&dir.join(format!("{s:020}")), s, file_size, Published::Whole)?));

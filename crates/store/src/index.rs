@@ -239,7 +239,12 @@ impl IndexService {
         names.sort();
         let mut files = Vec::with_capacity(names.len());
         for n in names {
-            files.push(Arc::new(IndexFile::open(&dir.join(n), shape)?));
+            let path = dir.join(n);
+            if crate::leftover::is_failed_allocation(&path, shape.file_size()) {
+                crate::leftover::remove(&path, "index");
+                continue;
+            }
+            files.push(Arc::new(IndexFile::open(&path, shape)?));
         }
         Ok(Self { dir: dir.to_owned(), shape, files: RwLock::new(files), flushed: Mutex::new((0, 0)) })
     }

@@ -8,6 +8,7 @@ mod config;
 mod consume_queue;
 mod file_queue;
 mod index;
+mod leftover;
 mod mapped_file;
 mod metrics;
 mod offset;

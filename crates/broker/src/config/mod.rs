@@ -245,6 +245,19 @@ rmq_common::properties_config! {
         pub disk_space_warning_level_ratio: u32 = "diskSpaceWarningLevelRatio" => 90,
         /// Whether retention may delete unexpired files under disk pressure.
         pub clean_file_forcibly_enable: bool = "cleanFileForciblyEnable" => true,
+        // wt-net keys
+        /// Close a connection when no frame arrives for this many seconds (or its answers
+        /// cannot be written for as long); 0 never closes. Default 120, as RocketMQ.
+        pub server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds" => 120,
+        /// Open connections beyond which new ones are closed at once, with a log line; 0: no
+        /// limit. Default 10,000.
+        pub server_max_connections: usize = "serverMaxConnections" => 10_000,
+        /// Bytes of answers queued for one connection above which its requests are not read
+        /// until they drain (back-pressure); 0: no limit. Default 4 MiB.
+        pub write_buffer_high_water_mark: usize = "writeBufferHighWaterMark" => 4 * 1024 * 1024,
+        /// Bytes of answers queued for all connections of a port above which every connection
+        /// with answers waiting is paused; 0: no limit. Default 256 MiB.
+        pub server_total_write_buffer_bytes: usize = "serverTotalWriteBufferBytes" => 256 * 1024 * 1024,
     }
 }
 

@@ -12,7 +12,15 @@ use crate::state::clients::ClientRegistry;
 /// Server settings from the broker config.
 #[must_use]
 pub fn server_config(config: &BrokerConfig) -> ServerConfig {
-    ServerConfig { max_frame_size: config.max_frame_size, ..ServerConfig::default() }
+    let idle = config.server_channel_max_idle_time_seconds;
+    ServerConfig {
+        max_frame_size: config.max_frame_size,
+        write_budget: config.write_buffer_high_water_mark,
+        total_write_budget: config.server_total_write_buffer_bytes,
+        idle_timeout: (idle > 0).then(|| std::time::Duration::from_secs(idle)),
+        max_connections: config.server_max_connections,
+        ..ServerConfig::default()
+    }
 }
 
 /// Binds the main port (and the VIP port, listenPort − 2, when enabled).
@@ -49,5 +57,23 @@ impl ChannelEventListener for ConnectionWatch {
         for group in self.clients.channel_closed(channel) {
             self.clients.notify_consumer_ids_changed(&group);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_keys_reach_the_server_config() {
+        let mut config = BrokerConfig::default();
+        assert_eq!(server_config(&config).idle_timeout, Some(std::time::Duration::from_secs(120)));
+        config.server_channel_max_idle_time_seconds = 0;
+        config.server_max_connections = 3;
+        config.write_buffer_high_water_mark = 10;
+        config.server_total_write_buffer_bytes = 20;
+        let server = server_config(&config);
+        assert_eq!(server.idle_timeout, None);
+        assert_eq!((server.max_connections, server.write_budget, server.total_write_budget), (3, 10, 20));
     }
 }

@@ -17,13 +17,23 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
+use super::budget::{frame_cost, ByteBudget, ChannelLimits};
 use super::Dispatcher;
 use crate::{RemotingCodec, RemotingCommand, RemotingError};
 
-/// Frames queued for writing per connection before senders wait.
-const WRITE_QUEUE: usize = 8192;
 /// Stop coalescing frames into one write once this many bytes are buffered.
 const WRITE_BATCH_BYTES: usize = 256 * 1024;
+/// Initial read buffer of a connection: small, so idle connections cost little; it grows to
+/// the frame being read (the codec reserves a frame's announced length, up to the limit).
+const READ_BUFFER_INITIAL: usize = 4 * 1024;
+/// Buffers larger than this are given back once the connection has nothing more to move.
+const BUFFER_KEEP: usize = 16 * 1024;
+
+/// How long a one-way call waits for a connection over its write budget to drain.
+pub const ONEWAY_WAIT: Duration = Duration::from_secs(3);
+
+/// A frame waiting for the writer, with the bytes it is counted for.
+type Queued = (RemotingCommand, usize);
 
 static NEXT_CHANNEL_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -46,7 +56,12 @@ struct Inner {
     id: u64,
     peer: SocketAddr,
     local: SocketAddr,
-    tx: mpsc::Sender<RemotingCommand>,
+    tx: mpsc::UnboundedSender<Queued>,
+    /// Bytes queued for writing on this connection, against its budget.
+    queued: ByteBudget,
+    /// The server-wide budget this connection also counts against.
+    shared: Option<Arc<ByteBudget>>,
+    idle_timeout: Option<Duration>,
     pending: Mutex<HashMap<i32, oneshot::Sender<RemotingCommand>>>,
     closed: CancellationToken,
     /// Requests from the peer being processed (their answers are still to come).
@@ -83,18 +98,22 @@ impl Channel {
         codec: RemotingCodec,
         dispatcher: Arc<Dispatcher>,
         stop: CancellationToken,
+        limits: ChannelLimits,
     ) -> std::io::Result<Self> {
         let peer = stream.peer_addr()?;
         let local = stream.local_addr()?;
         stream.set_nodelay(true)?;
         let (read_half, write_half) = stream.into_split();
-        let (tx, rx) = mpsc::channel::<RemotingCommand>(WRITE_QUEUE);
+        let (tx, rx) = mpsc::unbounded_channel::<Queued>();
         let channel = Self {
             inner: Arc::new(Inner {
                 id: NEXT_CHANNEL_ID.fetch_add(1, Ordering::Relaxed),
                 peer,
                 local,
                 tx,
+                queued: ByteBudget::new(limits.write_budget),
+                shared: limits.shared,
+                idle_timeout: limits.idle_timeout,
                 pending: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
                 in_flight: AtomicUsize::new(0),
@@ -105,7 +124,7 @@ impl Channel {
 
         tokio::spawn(channel.clone().write_loop(rx, write_half));
         tokio::spawn(channel.clone().read_loop(
-            FramedRead::with_capacity(read_half, codec, 64 * 1024),
+            FramedRead::with_capacity(read_half, codec, READ_BUFFER_INITIAL),
             dispatcher,
             stop,
         ));
@@ -113,37 +132,46 @@ impl Channel {
     }
 
     /// Writer: takes everything queued, encodes it into one buffer, one write.
-    async fn write_loop(self, mut rx: mpsc::Receiver<RemotingCommand>, mut write_half: OwnedWriteHalf) {
-        let mut buf = BytesMut::with_capacity(64 * 1024);
+    async fn write_loop(self, mut rx: mpsc::UnboundedReceiver<Queued>, mut write_half: OwnedWriteHalf) {
+        let mut buf = BytesMut::new();
         loop {
             let first = tokio::select! {
                 cmd = rx.recv() => cmd,
                 () = self.inner.closed.cancelled() => None,
             };
             let Some(first) = first else { break };
-            self.encode_frame(&first, &mut buf);
-            self.drain_into(&mut rx, &mut buf);
+            let mut cost = self.encode_frame(first, &mut buf);
+            cost += self.drain_into(&mut rx, &mut buf);
             if self.inner.in_flight.load(Ordering::Acquire) > 0 && buf.len() < WRITE_BATCH_BYTES {
                 // More answers on this connection are being worked on: give those tasks a
                 // turn first and send what they produce in the same write (under load one
                 // syscall instead of several). With nothing in flight the answer goes at once.
                 tokio::task::yield_now().await;
-                self.drain_into(&mut rx, &mut buf);
+                cost += self.drain_into(&mut rx, &mut buf);
             }
-            if let Err(e) = write_half.write_all(&buf).await {
+            let written = write_half.write_all(&buf).await;
+            self.release(cost);
+            if let Err(e) = written {
                 tracing::debug!(peer = %self.inner.peer, cause = %e, "write failed");
                 break;
             }
             buf.clear();
-            if buf.capacity() > 4 * WRITE_BATCH_BYTES {
-                buf = BytesMut::with_capacity(64 * 1024);
+            if buf.capacity() > BUFFER_KEEP && rx.is_empty() {
+                buf = BytesMut::new();
             }
         }
         let _ = write_half.shutdown().await;
         self.close();
+        // Frames that will never be written give their bytes back to the budgets.
+        rx.close();
+        while let Ok((_, cost)) = rx.try_recv() {
+            self.release(cost);
+        }
     }
 
-    /// Reader: responses complete pending calls, requests go to the dispatcher.
+    /// Reader: responses complete pending calls, requests go to the dispatcher. Before each
+    /// frame it waits while the connection is over its write budget (back-pressure); it closes
+    /// the connection when nothing arrives, or nothing drains, for the idle timeout.
     async fn read_loop(
         self,
         mut frames: FramedRead<OwnedReadHalf, RemotingCodec>,
@@ -152,7 +180,7 @@ impl Channel {
     ) {
         loop {
             let next = tokio::select! {
-                next = frames.next() => next,
+                next = self.next_frame(&mut frames) => next,
                 () = self.inner.closed.cancelled() => break,
                 () = stop.cancelled() => break,
             };
@@ -165,6 +193,10 @@ impl Channel {
                 }
                 None => break,
             }
+            let read_buf = frames.read_buffer_mut();
+            if read_buf.is_empty() && read_buf.capacity() > BUFFER_KEEP {
+                *read_buf = BytesMut::new();
+            }
         }
         if !stop.is_cancelled() {
             self.close();
@@ -172,18 +204,94 @@ impl Channel {
         dispatcher.on_close(&self);
     }
 
-    fn encode_frame(&self, cmd: &RemotingCommand, buf: &mut BytesMut) {
-        if let Err(e) = cmd.encode_into(buf) {
-            tracing::warn!(peer = %self.inner.peer, cause = %e, "dropping unencodable frame");
+    /// The next frame once there is room to answer it; `None` at EOF or idle timeout.
+    async fn next_frame(
+        &self,
+        frames: &mut FramedRead<OwnedReadHalf, RemotingCodec>,
+    ) -> Option<Result<RemotingCommand, RemotingError>> {
+        let Some(idle) = self.inner.idle_timeout else {
+            self.wait_for_room().await;
+            return frames.next().await;
+        };
+        if tokio::time::timeout(idle, self.wait_for_room()).await.is_err() {
+            tracing::info!(peer = %self.inner.peer, idle_secs = idle.as_secs(), queued = self.inner.queued.used(),
+                "closing connection: its answers were not read for the idle time");
+            return None;
+        }
+        match tokio::time::timeout(idle, frames.next()).await {
+            Ok(next) => next,
+            Err(_) => {
+                tracing::info!(peer = %self.inner.peer, idle_secs = idle.as_secs(), "closing idle connection");
+                None
+            }
         }
     }
 
-    /// Encodes queued frames into `buf` until the queue is empty or the batch is full.
-    fn drain_into(&self, rx: &mut mpsc::Receiver<RemotingCommand>, buf: &mut BytesMut) {
-        while buf.len() < WRITE_BATCH_BYTES {
-            let Ok(cmd) = rx.try_recv() else { break };
-            self.encode_frame(&cmd, buf);
+    /// Whether the reader should pause: this connection is over its budget, or the server is
+    /// over its total and this connection has answers of its own waiting.
+    fn over_budget(&self) -> bool {
+        self.inner.queued.over() || self.inner.shared.as_ref().is_some_and(|s| s.over() && self.inner.queued.used() > 0)
+    }
+
+    /// Resolves when the connection is within its budgets.
+    async fn wait_for_room(&self) {
+        loop {
+            let own = self.inner.queued.drained().notified();
+            let shared = self.inner.shared.as_ref().map(|s| s.drained().notified());
+            tokio::pin!(own);
+            own.as_mut().enable();
+            let mut shared = shared.map(Box::pin);
+            if let Some(s) = shared.as_mut() {
+                s.as_mut().enable();
+            }
+            if !self.over_budget() {
+                return;
+            }
+            match shared {
+                Some(s) => tokio::select! { () = own => {}, () = s => {} },
+                None => own.await,
+            }
         }
+    }
+
+    /// Counts a frame against the budgets and queues it; false if the connection is closed.
+    fn enqueue(&self, cmd: RemotingCommand) -> bool {
+        let cost = frame_cost(&cmd);
+        self.inner.queued.add(cost);
+        if let Some(s) = &self.inner.shared {
+            s.add(cost);
+        }
+        if self.inner.tx.send((cmd, cost)).is_err() {
+            self.release(cost);
+            return false;
+        }
+        true
+    }
+
+    fn release(&self, cost: usize) {
+        self.inner.queued.release(cost);
+        if let Some(s) = &self.inner.shared {
+            s.release(cost);
+        }
+    }
+
+    /// Encodes a queued frame into `buf`; returns the bytes it was counted for.
+    fn encode_frame(&self, (cmd, cost): Queued, buf: &mut BytesMut) -> usize {
+        if let Err(e) = cmd.encode_into(buf) {
+            tracing::warn!(peer = %self.inner.peer, cause = %e, "dropping unencodable frame");
+        }
+        cost
+    }
+
+    /// Encodes queued frames into `buf` until the queue is empty or the batch is full; returns
+    /// the bytes they were counted for.
+    fn drain_into(&self, rx: &mut mpsc::UnboundedReceiver<Queued>, buf: &mut BytesMut) -> usize {
+        let mut cost = 0;
+        while buf.len() < WRITE_BATCH_BYTES {
+            let Ok(queued) = rx.try_recv() else { break };
+            cost += self.encode_frame(queued, buf);
+        }
+        cost
     }
 
     /// Counts a request from the peer as being processed until the guard drops (after its
@@ -268,7 +376,11 @@ impl Channel {
             return Err(self.closed_error());
         }
         let outcome = tokio::time::timeout(timeout, async {
-            self.inner.tx.send(request).await.map_err(|_| self.closed_error())?;
+            // A peer that does not read its answers gets no further calls until it drains.
+            self.wait_for_room().await;
+            if !self.enqueue(request) {
+                return Err(self.closed_error());
+            }
             rx.await.map_err(|_| self.closed_error())
         })
         .await;
@@ -286,29 +398,34 @@ impl Channel {
         }
     }
 
-    /// Sends a one-way request (no response expected).
+    /// Sends a one-way request (no response expected). While the connection is over its write
+    /// budget it waits, at most [`ONEWAY_WAIT`], then fails with [`RemotingError::Busy`]: a
+    /// caller (a notification, a transaction check) never waits long on a peer that does not read.
     pub async fn invoke_oneway(&self, request: RemotingCommand) -> Result<(), RemotingError> {
         if self.is_closed() {
             return Err(self.closed_error());
         }
-        self.inner.tx.send(request.oneway()).await.map_err(|_| self.closed_error())
+        if tokio::time::timeout(ONEWAY_WAIT, self.wait_for_room()).await.is_err() {
+            return Err(RemotingError::Busy { addr: self.inner.peer.to_string() });
+        }
+        if self.enqueue(request.oneway()) {
+            Ok(())
+        } else {
+            Err(self.closed_error())
+        }
     }
 
-    /// Queues a response without waiting; dropped (with a log line) if the queue is full.
+    /// Queues a response without waiting. The queue is unbounded, but the reader stops taking
+    /// requests while the connection is over its budget, so answers cannot pile up.
     pub(crate) fn send_response_nowait(&self, response: RemotingCommand) {
-        if let Err(e) = self.inner.tx.try_send(response) {
-            match e {
-                mpsc::error::TrySendError::Full(response) => {
-                    // Back-pressure: wait for room in a task rather than dropping an answer.
-                    let tx = self.inner.tx.clone();
-                    tokio::spawn(async move {
-                        let _ = tx.send(response).await;
-                    });
-                }
-                mpsc::error::TrySendError::Closed(_) => {
-                    tracing::debug!(peer = %self.inner.peer, "response dropped: connection closed");
-                }
-            }
+        if !self.enqueue(response) {
+            tracing::debug!(peer = %self.inner.peer, "response dropped: connection closed");
         }
+    }
+
+    /// Bytes queued for writing on this connection.
+    #[must_use]
+    pub fn queued_bytes(&self) -> usize {
+        self.inner.queued.used()
     }
 }

@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
+use super::budget::ChannelLimits;
 use super::{Channel, Dispatcher};
 use crate::{RemotingCodec, RemotingCommand, RemotingError, DEFAULT_MAX_FRAME_SIZE};
 
@@ -19,11 +20,18 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Largest accepted frame (default 16 MiB).
     pub max_frame_size: usize,
+    /// Bytes queued for one connection above which calls wait and the peer's requests are not
+    /// read until they drain (default 4 MiB; 0: no limit).
+    pub write_budget: usize,
 }
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        Self { connect_timeout: Duration::from_secs(3), max_frame_size: DEFAULT_MAX_FRAME_SIZE }
+        Self {
+            connect_timeout: Duration::from_secs(3),
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            write_budget: super::server::DEFAULT_WRITE_BUDGET,
+        }
     }
 }
 
@@ -96,7 +104,8 @@ impl RemotingClient {
             }
         };
         let codec = RemotingCodec::new(self.inner.config.max_frame_size);
-        let ch = Channel::spawn(stream, codec, Arc::clone(&self.inner.dispatcher), self.inner.stop.clone())?;
+        let limits = ChannelLimits { write_budget: self.inner.config.write_budget, ..ChannelLimits::default() };
+        let ch = Channel::spawn(stream, codec, Arc::clone(&self.inner.dispatcher), self.inner.stop.clone(), limits)?;
         *guard = Some(ch.clone());
         Ok(ch)
     }

@@ -5,12 +5,16 @@
 //! calls consumers with NOTIFY_CONSUMER_IDS_CHANGED, producers with CHECK_TRANSACTION_STATE),
 //! and responses are matched to calls by opaque.
 
+mod budget;
 mod channel;
 mod client;
 mod dispatch;
 mod server;
 
-pub use channel::Channel;
+pub use channel::{Channel, ONEWAY_WAIT};
 pub use client::{ClientConfig, RemotingClient};
 pub use dispatch::{ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor};
-pub use server::{RemotingServer, ServerConfig};
+pub use server::{
+    RemotingServer, ServerConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TOTAL_WRITE_BUDGET,
+    DEFAULT_WRITE_BUDGET,
+};

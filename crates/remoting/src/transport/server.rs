@@ -8,6 +8,7 @@ use parking_lot::Mutex;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::budget::{ByteBudget, ChannelLimits};
 use super::{Channel, Dispatcher};
 use crate::{RemotingCodec, DEFAULT_MAX_FRAME_SIZE};
 
@@ -18,11 +19,38 @@ pub struct ServerConfig {
     pub max_frame_size: usize,
     /// How long shutdown waits for requests in flight before closing connections (default 5 s).
     pub shutdown_grace: Duration,
+    /// Bytes of answers queued for one connection above which the server stops reading its
+    /// requests until they drain (default 4 MiB; 0: no limit).
+    pub write_budget: usize,
+    /// Bytes of answers queued for all connections above which every connection that has
+    /// answers waiting stops being read (default 256 MiB; 0: no limit).
+    pub total_write_budget: usize,
+    /// Close a connection when no frame arrives for this long, or when its answers cannot be
+    /// written for this long (default 120 s; `None`: never).
+    pub idle_timeout: Option<Duration>,
+    /// Open connections beyond which new ones are closed at once (default 10,000; 0: no limit).
+    pub max_connections: usize,
 }
+
+/// Default per-connection write budget: 4 MiB.
+pub const DEFAULT_WRITE_BUDGET: usize = 4 * 1024 * 1024;
+/// Default total write budget of a server: 256 MiB.
+pub const DEFAULT_TOTAL_WRITE_BUDGET: usize = 256 * 1024 * 1024;
+/// Default idle timeout: 120 s, as RocketMQ's `serverChannelMaxIdleTimeSeconds`.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default connection limit of a server.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { max_frame_size: DEFAULT_MAX_FRAME_SIZE, shutdown_grace: Duration::from_secs(5) }
+        Self {
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            shutdown_grace: Duration::from_secs(5),
+            write_budget: DEFAULT_WRITE_BUDGET,
+            total_write_budget: DEFAULT_TOTAL_WRITE_BUDGET,
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
     }
 }
 
@@ -54,40 +82,20 @@ impl RemotingServer {
         let stop = CancellationToken::new();
         let dispatcher = Arc::new(dispatcher);
         let channels = Arc::new(Mutex::new(Vec::<Channel>::new()));
-        let codec = RemotingCodec::new(config.max_frame_size);
-        {
-            let stop = stop.clone();
-            let dispatcher = Arc::clone(&dispatcher);
-            let channels = Arc::clone(&channels);
-            tokio::spawn(async move {
-                let mut backoff = Duration::from_millis(5);
-                loop {
-                    let accepted = tokio::select! {
-                        r = listener.accept() => r,
-                        () = stop.cancelled() => break,
-                    };
-                    match accepted {
-                        Ok((stream, _)) => {
-                            backoff = Duration::from_millis(5);
-                            match Channel::spawn(stream, codec, Arc::clone(&dispatcher), stop.clone()) {
-                                Ok(ch) => {
-                                    let mut list = channels.lock();
-                                    list.retain(|c| !c.is_closed());
-                                    list.push(ch);
-                                }
-                                Err(e) => tracing::debug!(cause = %e, "accepted connection failed"),
-                            }
-                        }
-                        Err(e) => {
-                            // Out of file descriptors and the like: back off, keep serving.
-                            tracing::warn!(cause = %e, "accept failed");
-                            tokio::time::sleep(backoff).await;
-                            backoff = (backoff * 2).min(Duration::from_secs(1));
-                        }
-                    }
-                }
-            });
-        }
+        let acceptor = Acceptor {
+            codec: RemotingCodec::new(config.max_frame_size),
+            limits: ChannelLimits {
+                write_budget: config.write_budget,
+                idle_timeout: config.idle_timeout,
+                shared: Some(Arc::new(ByteBudget::new(config.total_write_budget))),
+            },
+            max_connections: config.max_connections,
+            dispatcher: Arc::clone(&dispatcher),
+            channels: Arc::clone(&channels),
+            stop: stop.clone(),
+            refused: 0,
+        };
+        tokio::spawn(acceptor.run(listener));
         Self { local_addr, stop, dispatcher, channels, config }
     }
 
@@ -114,5 +122,70 @@ impl RemotingServer {
         for ch in self.channels.lock().drain(..) {
             ch.close();
         }
+    }
+}
+
+/// The accept loop and what it gives each connection.
+struct Acceptor {
+    codec: RemotingCodec,
+    limits: ChannelLimits,
+    max_connections: usize,
+    dispatcher: Arc<Dispatcher>,
+    channels: Arc<Mutex<Vec<Channel>>>,
+    stop: CancellationToken,
+    /// Connections refused over the limit since the last log line.
+    refused: u64,
+}
+
+impl Acceptor {
+    async fn run(mut self, listener: TcpListener) {
+        let mut backoff = Duration::from_millis(5);
+        loop {
+            let accepted = tokio::select! {
+                r = listener.accept() => r,
+                () = self.stop.cancelled() => break,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    backoff = Duration::from_millis(5);
+                    self.accept(stream, peer);
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(cause = %e, "accept failed");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+
+    fn accept(&mut self, stream: tokio::net::TcpStream, peer: SocketAddr) {
+        let mut list = self.channels.lock();
+        list.retain(|c| !c.is_closed());
+        if self.max_connections > 0 && list.len() >= self.max_connections {
+            drop(list);
+            self.refuse(stream, peer);
+            return;
+        }
+        if self.refused > 0 {
+            tracing::warn!(refused = self.refused, "connections were refused over the connection limit");
+            self.refused = 0;
+        }
+        let dispatcher = Arc::clone(&self.dispatcher);
+        match Channel::spawn(stream, self.codec, dispatcher, self.stop.clone(), self.limits.clone()) {
+            Ok(ch) => list.push(ch),
+            Err(e) => tracing::debug!(cause = %e, "accepted connection failed"),
+        }
+    }
+
+    /// Closes a connection over the limit: one log line for the first, then a count.
+    fn refuse(&mut self, stream: tokio::net::TcpStream, peer: SocketAddr) {
+        if self.refused == 0 {
+            tracing::warn!(%peer, max = self.max_connections,
+                "connection refused: the server has its maximum of open connections (serverMaxConnections)");
+        }
+        self.refused += 1;
+        drop(stream);
     }
 }

@@ -61,7 +61,13 @@ impl MappedFile {
         let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
         let current = file.metadata()?.len();
         if current < size as u64 {
-            allocate(&file, size)?;
+            if let Err(e) = allocate(&file, size) {
+                // Leave no empty file behind for the next start to trip on.
+                if current == 0 {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(e);
+            }
         }
         // SAFETY: the file is open read-write and at least `size` bytes long (allocated above),
         // so every byte of the mapping is backed by the file. Other processes of ours cannot

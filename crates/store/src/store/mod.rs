@@ -104,6 +104,10 @@ impl MessageStore {
     /// Starts the flusher (which also runs disk checks and retention), append and warmer threads.
     fn start_threads(&self, jobs: Receiver<AppendJob>) -> Result<(), StoreError> {
         self.disk.refresh();
+        if let Some(reason) = self.disk.full() {
+            tracing::warn!(path = %self.disk.path().display(),
+                "message store started READ-ONLY: {reason}; messages can be read, sends are refused until space frees");
+        }
         let (flusher, disk, retention) =
             (Arc::clone(&self.flusher), Arc::clone(&self.disk), Arc::clone(&self.retention));
         let handle = spawn("store-flush", move || {
@@ -126,6 +130,12 @@ impl MessageStore {
     /// consume queue lost (the broker warns when they were not consumed).
     pub fn set_retention_listener(&self, listener: RetentionListener) {
         self.retention.set_listener(listener);
+    }
+
+    /// Why the store refuses sends now (its disk is fuller than the full ratio), or `None` when it takes them: a store opened on a full disk is read-only.
+    #[must_use]
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.disk.full()
     }
 
     /// Sets the listener told of every dispatched message (long-poll wake-ups).
