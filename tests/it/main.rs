@@ -7,4 +7,5 @@ mod client;
 mod ha;
 mod namesrv;
 mod pop;
+mod shutdown;
 mod timer;

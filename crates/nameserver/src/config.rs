@@ -31,6 +31,13 @@ rmq_common::properties_config! {
         pub cluster_test: bool = "clusterTest" => false,
         /// Largest frame, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
+        // wt-admin keys
+        /// Log line format: `text` or `json` (JSON lines). Default `text`.
+        pub log_format: String = "logFormat" => "text".to_owned(),
+        /// The log file rolls before passing this many bytes. Default 128 MiB.
+        pub log_max_file_size: u64 = "logMaxFileSize" => 128 * 1024 * 1024,
+        /// Rolled log files kept (`<name>.1` .. `<name>.N`). Default 10.
+        pub log_max_files: usize = "logMaxFiles" => 10,
     }
 }
 
