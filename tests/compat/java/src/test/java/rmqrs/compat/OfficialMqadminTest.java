@@ -305,7 +305,7 @@ class OfficialMqadminTest {
     @Test
     void messageCommands() {
         SendResult r = RESULTS.get(0);
-        String byId = mqadmin("queryMsgById", "-i", r.getOffsetMsgId());
+        String byId = mqadmin("queryMsgById", "-t", topic, "-i", r.getOffsetMsgId());
         assertTrue(line(byId, "Topic:", topic) != null && byId.contains("key-first-0"), byId);
         String byKey = mqadmin("queryMsgByKey", "-t", topic, "-k", "key-first-3");
         assertTrue(byKey.contains("#Message ID") && byKey.contains(RESULTS.get(3).getMsgId()), byKey);
