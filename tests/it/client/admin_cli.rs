@@ -6,17 +6,17 @@ use std::time::{Duration, Instant};
 use rmq_tests::{mqadmin, mqadmin_env, start_broker, start_namesrv, BrokerSpec, CommandOutput, Process};
 use serde_json::Value;
 
-const CLUSTER: &str = "DefaultCluster";
+pub(super) const CLUSTER: &str = "DefaultCluster";
 
-struct Cluster {
+pub(super) struct Cluster {
     _ns: Process,
     broker: Process,
-    ns: String,
+    pub(super) ns: String,
     _dir: tempfile::TempDir,
 }
 
 impl Cluster {
-    fn start() -> Self {
+    pub(super) fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ns = start_namesrv(dir.path());
         let spec =
@@ -30,37 +30,37 @@ impl Cluster {
     }
 
     /// Runs `mqadmin args -n <ns>`.
-    fn run(&self, args: &[&str]) -> CommandOutput {
+    pub(super) fn run(&self, args: &[&str]) -> CommandOutput {
         let mut all = args.to_vec();
         all.extend(["-n", &self.ns]);
         mqadmin(&all)
     }
 
     /// Runs and requires exit 0.
-    fn ok(&self, args: &[&str]) -> CommandOutput {
+    pub(super) fn ok(&self, args: &[&str]) -> CommandOutput {
         let out = self.run(args);
         assert_eq!(out.code, Some(0), "mqadmin {args:?} failed: {out:?}");
         out
     }
 
     /// Runs with `--json`, requires exit 0, parses stdout.
-    fn json(&self, args: &[&str]) -> Value {
+    pub(super) fn json(&self, args: &[&str]) -> Value {
         let mut all = args.to_vec();
         all.push("--json");
         self.ok(&all).json()
     }
 
-    fn broker_addr(&self) -> String {
+    pub(super) fn broker_addr(&self) -> String {
         self.broker.addr()
     }
 
     /// Creates a topic with 4 queues and waits for its route.
-    fn topic(&self, topic: &str) {
+    pub(super) fn topic(&self, topic: &str) {
         self.ok(&["updateTopic", "-c", CLUSTER, "-t", topic, "-r", "4", "-w", "4"]);
         wait_for("topic route", || self.run(&["topicRoute", "-t", topic]).code == Some(0));
     }
 
-    fn send(&self, topic: &str, body: &str, key: &str, tag: &str) -> Value {
+    pub(super) fn send(&self, topic: &str, body: &str, key: &str, tag: &str) -> Value {
         self.json(&["sendMessage", "-t", topic, "-p", body, "-k", key, "-c", tag])
     }
 }

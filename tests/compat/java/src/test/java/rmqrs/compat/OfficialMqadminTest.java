@@ -106,6 +106,13 @@ class OfficialMqadminTest {
         if (admin != null) {
             admin.shutdown();
         }
+        try {
+            if (exportDir != null) {
+                deleteTree(exportDir);
+            }
+        } catch (java.io.IOException ignored) {
+            // a temp dir left behind
+        }
     }
 
     private static void sendBatch(String tag) throws Exception {
@@ -292,6 +299,14 @@ class OfficialMqadminTest {
         assertTrue(prod.contains("0001  "), prod);
         String status = mqadmin("consumerStatus", "-g", group);
         assertTrue(status.contains("#ClientId") || status.contains("Rebalance OK"), status);
+        // consumerStatus writes each client's running info under ./<now ms>/: remove it.
+        Matcher written = Pattern.compile("(?m)\\s(\\d{13})/").matcher(status);
+        boolean any = false;
+        while (written.find()) {
+            any = true;
+            deleteTree(Path.of(written.group(1)));
+        }
+        assertTrue(any, "a running-info row per client (GET_CONSUMER_RUNNING_INFO through the broker): " + status);
         String other = CompatSupport.uniqueConsumerGroup("offadm_sub");
         assertTrue(mqadmin("updateSubGroup", "-c", cluster, "-g", other).contains("create subscription group to"));
         String cloned = mqadmin("cloneGroupOffset", "-s", group, "-d", other, "-t", topic);
@@ -300,6 +315,17 @@ class OfficialMqadminTest {
         assertTrue(del.contains("delete subscription group [" + other + "] from broker ["), del);
         String reset = mqadmin("resetOffsetByTime", "-g", group, "-t", topic, "-s", "now");
         assertTrue(reset.contains("#queueId") || reset.contains("reset consumer offset"), reset);
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     @Test
