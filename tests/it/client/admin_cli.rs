@@ -341,7 +341,10 @@ fn offsets_and_groups_without_consumers() {
     );
     let progress = c.ok(&["consumerProgress", "-g", "g_off"]).stdout;
     assert!(
-        progress.contains("Consume Diff Total: 6") && progress.lines().filter(|l| l.starts_with("Orders")).count() == 4
+        progress.contains("Consume Diff Total: 6")
+            && progress.contains("Consume Inflight Total: 0")
+            && progress.lines().filter(|l| l.starts_with("Orders")).count() == 4,
+        "{progress}"
     );
     let progress = c.json(&["consumerProgress", "-g", "g_off", "-t", "Orders"]);
     assert_eq!((progress["diffTotal"].as_i64(), progress["queues"].as_array().map(Vec::len)), (Some(6), Some(4)));
