@@ -75,21 +75,23 @@ impl Cmd {
                         anyhow::bail!(rmq_admin::AdminError::Invalid("give -c clusterName or -b brokerAddr".into()))
                     }
                 };
-                let data = export_metadata(admin, &target).await?;
-                let (file, data) = match (topics_only, groups_only) {
-                    (true, _) => (
-                        "topic.json",
-                        json!({"topicConfigTable": data["topicConfigTable"], "exportTime": data["exportTime"]}),
-                    ),
-                    (false, true) => (
-                        "subscriptionGroup.json",
-                        json!({"subscriptionGroupTable": data["subscriptionGroupTable"], "exportTime": data["exportTime"]}),
-                    ),
-                    _ => ("metadata.json", data),
-                };
+                let (file, data) = metadata_file(export_metadata(admin, &target).await?, topics_only, groups_only);
                 write(out, &dir.join(file), &data)
             }
         }
+    }
+}
+
+/// The file name and content: `topic.json` (`-t`), `subscriptionGroup.json` (`-g`) or `metadata.json`.
+fn metadata_file(data: Value, topics_only: bool, groups_only: bool) -> (&'static str, Value) {
+    let time = data["exportTime"].clone();
+    match (topics_only, groups_only) {
+        (true, _) => ("topic.json", json!({"topicConfigTable": data["topicConfigTable"], "exportTime": time})),
+        (false, true) => (
+            "subscriptionGroup.json",
+            json!({"subscriptionGroupTable": data["subscriptionGroupTable"], "exportTime": time}),
+        ),
+        _ => ("metadata.json", data),
     }
 }
 

@@ -147,22 +147,8 @@ impl Cmd {
         match self {
             Self::WipeWritePerm { broker_name } => write_perm(ops, out, &broker_name, true).await,
             Self::AddWritePerm { broker_name } => write_perm(ops, out, &broker_name, false).await,
-            Self::UpdateKvConfig { namespace, key, value } => {
-                ops.put_kv(&namespace, &key, &value).await?;
-                out.print(&json!({"namespace": namespace, "key": key, "value": value}), || {
-                    "create or update kv config to namespace success.\n".to_owned()
-                })
-            }
-            Self::GetKvConfig { namespace, key } => {
-                let value = ops.get_kv(&namespace, &key).await?;
-                let text = value.clone().unwrap_or_default() + "\n";
-                out.print(&json!({"namespace": namespace, "key": key, "value": value}), || text)
-            }
-            Self::DeleteKvConfig { namespace, key } => {
-                ops.delete_kv(&namespace, &key).await?;
-                out.print(&json!({"namespace": namespace, "key": key}), || {
-                    "delete kv config from namespace success.\n".to_owned()
-                })
+            kv @ (Self::UpdateKvConfig { .. } | Self::GetKvConfig { .. } | Self::DeleteKvConfig { .. }) => {
+                kv.run_kv(ops, out).await
             }
             Self::UpdateOrderConf { topic, method, order_conf } => {
                 order_conf_cmd(ops, out, &topic, method, order_conf).await
@@ -186,6 +172,28 @@ impl Cmd {
                 let data = ops.query_cq(&addr, &topic, queue, index, count).await?;
                 out.print(&data, || cq_text(&data, index))
             }
+        }
+    }
+
+    /// updateKvConfig, getKvConfig, deleteKvConfig.
+    async fn run_kv(self, ops: Ops<'_>, out: Output) -> anyhow::Result<()> {
+        match self {
+            Self::UpdateKvConfig { namespace, key, value } => {
+                ops.put_kv(&namespace, &key, &value).await?;
+                let data = json!({"namespace": namespace, "key": key, "value": value});
+                out.print(&data, || "create or update kv config to namespace success.\n".to_owned())
+            }
+            Self::GetKvConfig { namespace, key } => {
+                let value = ops.get_kv(&namespace, &key).await?;
+                let text = value.clone().unwrap_or_default() + "\n";
+                out.print(&json!({"namespace": namespace, "key": key, "value": value}), || text)
+            }
+            Self::DeleteKvConfig { namespace, key } => {
+                ops.delete_kv(&namespace, &key).await?;
+                let data = json!({"namespace": namespace, "key": key});
+                out.print(&data, || "delete kv config from namespace success.\n".to_owned())
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -251,39 +259,61 @@ async fn ha_status(admin: &Admin, ops: Ops<'_>, out: Output, target: &TargetArgs
 
 /// haStatus's text for one broker, as the official tool prints it.
 fn ha_text(addr: &str, s: &Value) -> String {
-    let n = |v: &Value| v.as_i64().unwrap_or(0);
     if s["master"].as_bool().unwrap_or(false) {
-        let conns = s["haConnectionInfo"].as_array().cloned().unwrap_or_default();
-        let mut t = format!(
-            "\n#MasterAddr\t{addr}\n#MasterCommitLogMaxOffset\t{}\n#SlaveNum\t{}\n#InSyncSlaveNum\t{}\n",
-            n(&s["masterCommitLogMaxOffset"]),
-            conns.len(),
-            n(&s["inSyncSlaveNums"])
+        ha_master_text(addr, s)
+    } else {
+        ha_slave_text(&s["haClientRuntimeInfo"])
+    }
+}
+
+fn num(v: &Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}
+
+#[allow(clippy::cast_precision_loss)] // a speed for display
+fn kib(v: &Value) -> f64 {
+    num(v) as f64 / 1024.0
+}
+
+/// A master's slaves.
+fn ha_master_text(addr: &str, s: &Value) -> String {
+    let conns = s["haConnectionInfo"].as_array().cloned().unwrap_or_default();
+    let (max, in_sync) = (num(&s["masterCommitLogMaxOffset"]), num(&s["inSyncSlaveNums"]));
+    let mut t = format!(
+        "\n#MasterAddr\t{addr}\n#MasterCommitLogMaxOffset\t{max}\n#SlaveNum\t{}\n#InSyncSlaveNum\t{in_sync}\n",
+        conns.len()
+    );
+    let heads = ["#SlaveAddr", "#SlaveAckOffset", "#Diff", "#TransferSpeed(KB/s)", "#Status", "#TransferFromWhere"];
+    t += &format!(
+        "{:<32}  {:<16} {:>16} {:>16} {:>16} {:>16}\n",
+        heads[0], heads[1], heads[2], heads[3], heads[4], heads[5]
+    );
+    for c in &conns {
+        let status = if c["inSync"].as_bool().unwrap_or(false) { "OK" } else { "Fall Behind" };
+        let (ack, diff, from, speed) = (
+            num(&c["slaveAckOffset"]),
+            num(&c["diff"]),
+            num(&c["transferFromWhere"]),
+            kib(&c["transferredByteInSecond"]),
         );
         t += &format!(
-            "{:<32}  {:<16} {:>16} {:>16} {:>16} {:>16}\n",
-            "#SlaveAddr", "#SlaveAckOffset", "#Diff", "#TransferSpeed(KB/s)", "#Status", "#TransferFromWhere"
+            "{:<32}  {ack:<16} {diff:>16} {speed:>16.2} {status:>16} {from:>16}\n",
+            c["addr"].as_str().unwrap_or("")
         );
-        for c in &conns {
-            let status = if c["inSync"].as_bool().unwrap_or(false) { "OK" } else { "Fall Behind" };
-            #[allow(clippy::cast_precision_loss)]
-            let speed = n(&c["transferredByteInSecond"]) as f64 / 1024.0;
-            let (addr, ack, diff, from) =
-                (c["addr"].as_str().unwrap_or(""), n(&c["slaveAckOffset"]), n(&c["diff"]), n(&c["transferFromWhere"]));
-            t += &format!("{addr:<32}  {ack:<16} {diff:>16} {speed:>16.2} {status:>16} {from:>16}\n");
-        }
-        return t;
     }
-    let c = &s["haClientRuntimeInfo"];
-    #[allow(clippy::cast_precision_loss)]
-    let speed = n(&c["transferredByteInSecond"]) as f64 / 1024.0;
+    t
+}
+
+/// A slave's link to its master.
+fn ha_slave_text(c: &Value) -> String {
     format!(
-        "\n#MasterAddr\t{}\n#CommitLogMaxOffset\t{}\n#TransferSpeed(KB/s)\t{speed:.2}\n#LastReadTime\t{}\n#LastWriteTime\t{}\n#MasterFlushOffset\t{}\n",
+        "\n#MasterAddr\t{}\n#CommitLogMaxOffset\t{}\n#TransferSpeed(KB/s)\t{:.2}\n#LastReadTime\t{}\n#LastWriteTime\t{}\n#MasterFlushOffset\t{}\n",
         c["masterAddr"].as_str().unwrap_or(""),
-        n(&c["maxOffset"]),
-        time(n(&c["lastReadTimestamp"])),
-        time(n(&c["lastWriteTimestamp"])),
-        n(&c["masterFlushOffset"])
+        num(&c["maxOffset"]),
+        kib(&c["transferredByteInSecond"]),
+        time(num(&c["lastReadTimestamp"])),
+        time(num(&c["lastWriteTimestamp"])),
+        num(&c["masterFlushOffset"])
     )
 }
 
