@@ -5,6 +5,7 @@
 mod broker;
 mod client;
 mod ha;
+mod logs;
 mod namesrv;
 mod pop;
 mod shutdown;
