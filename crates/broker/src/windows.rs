@@ -125,39 +125,59 @@ pub struct ItemStats {
     pub day: Snapshot,
 }
 
-/// Every stats item, by name and key.
-#[derive(Debug, Default)]
+/// The names kept, in table order.
+const NAMES: [&str; 6] = [
+    names::TOPIC_PUT_NUMS,
+    names::TOPIC_PUT_SIZE,
+    names::GROUP_GET_NUMS,
+    names::GROUP_GET_SIZE,
+    names::BROKER_PUT_NUMS,
+    names::BROKER_GET_NUMS,
+];
+
+/// Every stats item: one table per name, items by key (looked up without allocating once
+/// the key exists: this runs on every send and pull).
+#[derive(Debug)]
 pub struct StatsTable {
-    items: DashMap<(&'static str, String), Item>,
+    tables: [DashMap<String, Item>; 6],
+}
+
+impl Default for StatsTable {
+    fn default() -> Self {
+        Self { tables: std::array::from_fn(|_| DashMap::new()) }
+    }
 }
 
 impl StatsTable {
-    /// Adds `value` (one event) to the item `name`/`key` at `now_ms`.
+    fn table(&self, name: &str) -> Option<&DashMap<String, Item>> {
+        NAMES.iter().position(|n| *n == name).and_then(|i| self.tables.get(i))
+    }
+
+    /// Adds `value` (one event) to the item `name`/`key` at `now_ms` (names outside
+    /// [`names`] are ignored).
     pub fn add(&self, name: &'static str, key: &str, value: u64, now_ms: u64) {
-        let mut item = self.items.entry((name, key.to_owned())).or_insert_with(Item::new);
-        item.minute.add(now_ms, value);
-        item.hour.add(now_ms, value);
-        item.day.add(now_ms, value);
+        let Some(table) = self.table(name) else { return };
+        let add = |item: &mut Item| {
+            item.minute.add(now_ms, value);
+            item.hour.add(now_ms, value);
+            item.day.add(now_ms, value);
+        };
+        if let Some(mut item) = table.get_mut(key) {
+            add(&mut item);
+            return;
+        }
+        add(&mut table.entry(key.to_owned()).or_insert_with(Item::new));
     }
 
     /// The item's windows, `None` for an item never counted (as RocketMQ answers "not exist").
     pub fn get(&self, name: &str, key: &str, now_ms: u64) -> Option<ItemStats> {
-        let name = names_lookup(name)?;
-        let item = self.items.get(&(name, key.to_owned()))?;
+        let item = self.table(name)?.get(key)?;
         Some(ItemStats {
             minute: item.minute.snapshot(now_ms),
             hour: item.hour.snapshot(now_ms),
             day: item.day.snapshot(now_ms),
         })
     }
-}
-
-/// The static name for a requested stats name.
-fn names_lookup(name: &str) -> Option<&'static str> {
-    use names::*;
-    [TOPIC_PUT_NUMS, TOPIC_PUT_SIZE, GROUP_GET_NUMS, GROUP_GET_SIZE, BROKER_PUT_NUMS, BROKER_GET_NUMS]
-        .into_iter()
-        .find(|n| *n == name)
 }
 
 /// A broker-wide rate: one-second buckets over 10 minutes.
