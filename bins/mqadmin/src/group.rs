@@ -221,7 +221,16 @@ fn sub_group_text(d: &GroupOnBroker) -> String {
 
 /// consumerProgress -g's table and totals.
 fn progress_text(p: &ConsumerProgress) -> String {
-    let mut t = Table::new(&["Topic", "Broker Name", "QID", "Broker Offset", "Consumer Offset", "Diff", "LastTime"]);
+    let mut t = Table::new(&[
+        "Topic",
+        "Broker Name",
+        "QID",
+        "Broker Offset",
+        "Consumer Offset",
+        "Diff",
+        "Inflight",
+        "LastTime",
+    ]);
     for q in &p.queues {
         t.row(vec![
             q.topic.clone(),
@@ -230,10 +239,17 @@ fn progress_text(p: &ConsumerProgress) -> String {
             q.broker_offset.to_string(),
             q.consumer_offset.to_string(),
             q.diff.to_string(),
+            q.inflight.to_string(),
             time(q.last_timestamp),
         ]);
     }
-    format!("{}\nConsume TPS: {:.2}\nConsume Diff Total: {}\n", t.render(), p.consume_tps, p.diff_total)
+    format!(
+        "{}\nConsume TPS: {:.2}\nConsume Diff Total: {}\nConsume Inflight Total: {}\n",
+        t.render(),
+        p.consume_tps,
+        p.diff_total,
+        p.inflight_total
+    )
 }
 
 /// consumerProgress's table of all groups.

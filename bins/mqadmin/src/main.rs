@@ -2,9 +2,11 @@
 //! Each command lives in the module of its group; output and exit codes in `output`.
 
 mod cluster;
+mod export;
 mod group;
 mod message;
 mod offset;
+mod ops;
 mod output;
 mod topic;
 
@@ -46,6 +48,10 @@ enum Command {
     Offset(offset::Cmd),
     #[command(flatten)]
     Message(message::Cmd),
+    #[command(flatten)]
+    Ops(ops::Cmd),
+    #[command(flatten)]
+    Export(export::Cmd),
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -60,6 +66,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Group(c) => c.run(&admin, out).await,
         Command::Offset(c) => c.run(&admin, out).await,
         Command::Message(c) => c.run(&admin, out).await,
+        Command::Ops(c) => c.run(&admin, out).await,
+        Command::Export(c) => c.run(&admin, out).await,
     };
     admin.shutdown();
     result

@@ -448,7 +448,7 @@ fn trace_table(records: &[TraceRecord]) -> String {
         s.push_str(&format!(
             "{kind:<10} {:<30} {:<26} {cost:>8} {status:<7} {detail}\n",
             r.group,
-            rmq_common::time::display_millis(r.timestamp)
+            rmq_admin::time::display(r.timestamp)
         ));
     }
     s

@@ -135,7 +135,7 @@ pub fn time(ms: i64) -> String {
     if ms <= 0 {
         "N/A".to_owned()
     } else {
-        rmq_common::time::display_millis(ms)
+        rmq_admin::time::display(ms)
     }
 }
 

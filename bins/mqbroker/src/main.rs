@@ -47,7 +47,11 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
-    rmq_logging::init(&log_dir, "broker.log")?;
+    let format = rmq_logging::LogFormat::parse(&config.log_format)
+        .with_context(|| format!("logFormat={}: expected text or json", config.log_format))?;
+    let opts =
+        rmq_logging::LogOptions { format, max_file_size: config.log_max_file_size, max_files: config.log_max_files };
+    rmq_logging::init_with(&log_dir, "broker.log", opts)?;
     if !ignored.is_empty() {
         tracing::warn!(keys = ?ignored, "config keys not supported yet (ignored)");
     }

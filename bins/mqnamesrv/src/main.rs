@@ -49,7 +49,11 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
-    rmq_logging::init(&log_dir, "namesrv.log")?;
+    let format = rmq_logging::LogFormat::parse(&config.log_format)
+        .with_context(|| format!("logFormat={}: expected text or json", config.log_format))?;
+    let opts =
+        rmq_logging::LogOptions { format, max_file_size: config.log_max_file_size, max_files: config.log_max_files };
+    rmq_logging::init_with(&log_dir, "namesrv.log", opts)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(rmq_nameserver::run(config, shutdown_signal())).context("name server failed")
 }

@@ -79,6 +79,9 @@ pub struct ProgressRow {
     pub consumer_offset: i64,
     /// Lag: broker offset − consumer offset.
     pub diff: i64,
+    /// Pulled but not yet committed: pull offset − consumer offset (5.x `pullOffset`; 0 from
+    /// brokers that do not report it).
+    pub inflight: i64,
     /// Store time of the last consumed message, ms (0 = none).
     pub last_timestamp: i64,
 }
@@ -93,6 +96,7 @@ impl ProgressRow {
             broker_offset: o.broker_offset,
             consumer_offset: o.consumer_offset,
             diff: o.broker_offset - o.consumer_offset,
+            inflight: if o.pull_offset > 0 { (o.pull_offset - o.consumer_offset).max(0) } else { 0 },
             last_timestamp: o.last_timestamp,
         }
     }
@@ -108,6 +112,8 @@ pub struct ConsumerProgress {
     pub queues: Vec<ProgressRow>,
     /// Sum of the lags.
     pub diff_total: i64,
+    /// Sum of the in-flight counts.
+    pub inflight_total: i64,
     /// Messages consumed per second.
     pub consume_tps: f64,
 }
@@ -281,6 +287,7 @@ impl<'a> Groups<'a> {
         Ok(ConsumerProgress {
             group: group.to_owned(),
             diff_total: stats.total_diff(),
+            inflight_total: queues.iter().map(|q| q.inflight).sum(),
             consume_tps: stats.consume_tps,
             queues,
         })

@@ -11,18 +11,23 @@
 //! - [`cluster::Cluster`]: brokers and their runtime stats, broker config.
 //! - [`topic::Topics`]: create, delete, list, route, status, permissions.
 //! - [`group::Groups`]: subscription groups, consume progress, connections, consumer running info.
+//! - [`ops::Ops`]: write permission on the name servers, KV config, stats windows, broker
+//!   consume stats, HA status, consume-queue housekeeping and units.
 //! - [`offset::Offsets`]: queue offsets; reset by time, skip the backlog, clone a group's offsets.
 //! - [`message::Messages`]: queries by id, key, unique key; [`pull::Queues`]: queue ranges and
 //!   raw pulls; [`send::Sender`]: raw sends and the send round-trip check.
 
 pub mod cluster;
 mod error;
+pub mod export;
 pub mod group;
 pub mod message;
 pub mod mode;
 pub mod offset;
+pub mod ops;
 pub mod pull;
 pub mod send;
+pub mod stats_all;
 pub mod time;
 pub mod topic;
 

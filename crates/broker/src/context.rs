@@ -2,7 +2,7 @@
 //! long polls, the counters and the stop signal. Background services are not reachable from
 //! here; the few handlers that need one get it from the dispatcher by name.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,6 +15,7 @@ use crate::config::BrokerConfig;
 use crate::services::retention_watch::RetentionLosses;
 use crate::state::parking::PullHold;
 use crate::state::Tables;
+use crate::windows::{names, Rate, StatsTable};
 
 /// Counters for runtime info and admin tools.
 #[derive(Debug)]
@@ -35,6 +36,40 @@ pub struct BrokerStats {
     pub started: Instant,
     /// Unconsumed messages retention deleted.
     pub retention: Arc<RetentionLosses>,
+    /// Per-item minute/hour/day windows (VIEW_BROKER_STATS_DATA).
+    pub windows: StatsTable,
+    /// Messages stored per second, recent windows (`putTps`).
+    pub put_rate: Rate,
+    /// Messages pulled per second, recent windows (`getTransferredTps`).
+    pub get_rate: Rate,
+}
+
+impl BrokerStats {
+    /// Counts `msgs` messages (`bytes` long in all) stored on `topic`.
+    pub fn count_put(&self, cluster: &str, topic: &str, msgs: u64, bytes: u64) {
+        let now = now_u64();
+        self.put_total.fetch_add(msgs, Ordering::Relaxed);
+        self.put_rate.add(msgs, now);
+        self.windows.add(names::TOPIC_PUT_NUMS, topic, msgs, now);
+        self.windows.add(names::TOPIC_PUT_SIZE, topic, bytes, now);
+        self.windows.add(names::BROKER_PUT_NUMS, cluster, msgs, now);
+    }
+
+    /// Counts `msgs` messages (`bytes` long in all) that `group` pulled from `topic`.
+    pub fn count_get(&self, cluster: &str, topic: &str, group: &str, msgs: u64, bytes: u64) {
+        let now = now_u64();
+        self.get_total.fetch_add(msgs, Ordering::Relaxed);
+        self.get_rate.add(msgs, now);
+        let key = format!("{topic}@{group}");
+        self.windows.add(names::GROUP_GET_NUMS, &key, msgs, now);
+        self.windows.add(names::GROUP_GET_SIZE, &key, bytes, now);
+        self.windows.add(names::BROKER_GET_NUMS, cluster, msgs, now);
+    }
+}
+
+/// Wall-clock ms as the windows count them.
+pub fn now_u64() -> u64 {
+    u64::try_from(crate::now_ms()).unwrap_or(0)
 }
 
 impl Default for BrokerStats {
@@ -48,6 +83,9 @@ impl Default for BrokerStats {
             put_failed: AtomicU64::new(0),
             started: Instant::now(),
             retention: Arc::default(),
+            windows: StatsTable::default(),
+            put_rate: Rate::default(),
+            get_rate: Rate::default(),
         }
     }
 }

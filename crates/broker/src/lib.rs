@@ -14,6 +14,7 @@ mod processor;
 mod services;
 mod state;
 mod store_config;
+mod windows;
 mod wire;
 
 pub use config::{BrokerConfig, BrokerRole, FlushDiskType};

@@ -1,6 +1,7 @@
 //! The Rust client (`rmq-client`) and `mqadmin` against our name server and broker processes.
 
 mod admin_cli;
+mod admin_ops;
 mod api;
 mod pop;
 mod request_reply;

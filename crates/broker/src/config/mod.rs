@@ -258,6 +258,13 @@ rmq_common::properties_config! {
         /// Bytes of answers queued for all connections of a port above which every connection
         /// with answers waiting is paused; 0: no limit. Default 256 MiB.
         pub server_total_write_buffer_bytes: usize = "serverTotalWriteBufferBytes" => 256 * 1024 * 1024,
+        // wt-admin keys
+        /// Log line format: `text` or `json` (JSON lines). Default `text`.
+        pub log_format: String = "logFormat" => "text".to_owned(),
+        /// The log file rolls before passing this many bytes. Default 128 MiB.
+        pub log_max_file_size: u64 = "logMaxFileSize" => 128 * 1024 * 1024,
+        /// Rolled log files kept (`<name>.1` .. `<name>.N`). Default 10.
+        pub log_max_files: usize = "logMaxFiles" => 10,
     }
 }
 

@@ -7,6 +7,7 @@ mod allocate;
 mod assignment;
 mod client;
 mod offset;
+mod ops;
 mod pop;
 mod pop_ack;
 mod prepare;
@@ -157,7 +158,10 @@ impl BrokerProcessor {
             }
             C::QueryTopicConsumeByWho => some(stats::topic_consumed_by(ctx, header(&req)?)),
             C::QueryTopicsByConsumer => some(admin::topics_by_consumer(ctx, header(&req)?)),
-            C::GetBrokerConsumeStats => some(stats::broker_consume_stats(ctx)),
+            C::GetBrokerConsumeStats => some(stats::broker_consume_stats(ctx, &req)),
+            C::ViewBrokerStatsData => some(ops::view_broker_stats(ctx, &header(&req)?)),
+            C::CleanExpiredConsumequeue => some(ops::clean_expired_consume_queue(ctx)),
+            C::GetBrokerHaStatus => some(ops::ha_status(ctx, &services.replication)),
             C::PopMessage => some(pop::pop(ctx, services, header(&req)?).await),
             C::PeekMessage => some(pop::peek(ctx, services, &header(&req)?)),
             C::Notification => some(pop::notification(ctx, services, header(&req)?).await),
@@ -207,12 +211,10 @@ impl BrokerProcessor {
             | C::RegisterMessageFilterClass
             | C::QueryConsumeTimeSpan
             | C::GetSystemTopicListFromNs
-            | C::CleanExpiredConsumequeue
             | C::QueryCorrectionOffset
             | C::GetUnitTopicList
             | C::GetHasUnitSubTopicList
             | C::GetHasUnitSubUnunitTopicList
-            | C::ViewBrokerStatsData
             | C::CleanUnusedTopic
             | C::UpdateNamesrvConfig
             | C::GetNamesrvConfig
@@ -234,7 +236,6 @@ impl BrokerProcessor {
             | C::BrokerHeartbeat
             | C::NotifyMinBrokerIdChange
             | C::ExchangeBrokerHaInfo
-            | C::GetBrokerHaStatus
             | C::ResetMasterFlushOffset
             | C::ControllerAlterSyncStateSet
             | C::ControllerElectMaster

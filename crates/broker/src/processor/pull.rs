@@ -254,8 +254,9 @@ pub async fn pull(ctx: &BrokerContext, h: PullMessageRequestHeader) -> HandlerRe
     let mut resp = RemotingCommand::response(outcome.code, Some(outcome.remark.to_owned())).with_header(&header);
     if outcome.code == ResponseCode::Success {
         let messages = &outcome.result.messages;
-        ctx.stats.get_total.fetch_add(messages.len() as u64, Ordering::Relaxed);
         let total: usize = messages.iter().map(bytes::Bytes::len).sum();
+        let cluster = &ctx.config.broker_cluster_name;
+        ctx.stats.count_get(cluster, &h.topic, &h.consumer_group, messages.len() as u64, total as u64);
         let mut body = BytesMut::with_capacity(total);
         for m in messages {
             body.extend_from_slice(m);

@@ -48,13 +48,14 @@ pub fn runtime_info(ctx: &BrokerContext, services: &Services) -> HandlerResult {
 
 /// Version, throughput and the 4.x counters (zero where we keep none).
 fn counters(ctx: &BrokerContext, t: &mut Table) {
-    let uptime = ctx.stats.started.elapsed().as_secs_f64().max(1.0);
     let put = ctx.stats.put_total.load(Ordering::Relaxed);
     let get = ctx.stats.get_total.load(Ordering::Relaxed);
     set(t, "brokerVersionDesc", "V4_9_8".into());
     set(t, "brokerVersion", rmq_remoting::CURRENT_VERSION.to_string());
-    set(t, "putTps", tps3(per_second(put, uptime)));
-    set(t, "getTransferedTps", tps3(per_second(get, uptime)));
+    let now = crate::context::now_u64();
+    set(t, "putTps", ctx.stats.put_rate.tps3(now));
+    // The 4.x spelling, which 4.x tools read; 5.x tools read `getTransferredTps` (keys_5x).
+    set(t, "getTransferedTps", ctx.stats.get_rate.tps3(now));
     set(t, "msgPutTotalTodayNow", put.to_string());
     set(t, "msgGetTotalTodayNow", get.to_string());
     let lost = &ctx.stats.retention;
@@ -105,7 +106,7 @@ fn keys_5x(ctx: &BrokerContext, t: &mut Table) {
     set(t, "brokerActive", "true".into());
     set(t, "startAcceptSendRequestTimeStamp", "0".into());
     let uptime = stats.started.elapsed().as_secs_f64().max(1.0);
-    set(t, "getTransferredTps", tps3(per_second(stats.get_total.load(Ordering::Relaxed), uptime)));
+    set(t, "getTransferredTps", stats.get_rate.tps3(crate::context::now_u64()));
     let found_tps = per_second(stats.pulls_found.load(Ordering::Relaxed), uptime);
     let miss_tps = per_second(stats.pulls_missed.load(Ordering::Relaxed), uptime);
     set(t, "getFoundTps", tps3(found_tps));

@@ -115,7 +115,13 @@ fn ensure_unique_id(ctx: &BrokerContext, properties: &mut Vec<(String, String)>)
     id
 }
 
-fn put_response(ctx: &BrokerContext, result: &PutMessageResult, queue_id: i32) -> RemotingCommand {
+fn put_response(
+    ctx: &BrokerContext,
+    result: &PutMessageResult,
+    topic: &str,
+    queue_id: i32,
+    bytes: usize,
+) -> RemotingCommand {
     if !stored(result.status) {
         ctx.stats.put_failed.fetch_add(1, Ordering::Relaxed);
     }
@@ -132,7 +138,7 @@ fn put_response(ctx: &BrokerContext, result: &PutMessageResult, queue_id: i32) -
         }
         PutStatus::Error => return RemotingCommand::error(ResponseCode::SystemError, result.remark.clone()),
     };
-    ctx.stats.put_total.fetch_add(result.msg_ids.len() as u64, Ordering::Relaxed);
+    ctx.stats.count_put(&ctx.config.broker_cluster_name, topic, result.msg_ids.len() as u64, bytes as u64);
     let header = SendMessageResponseHeader {
         msg_id: result.msg_ids.join(","),
         queue_id,
@@ -207,6 +213,7 @@ pub async fn send(
     ensure_durable(ctx, &h.topic).await?;
     let mut base = base_message(ctx, &h, queue_id, rctx);
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
+    let bytes = payload.body.len();
     let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
     let mut result = if is_batch {
         if system::is_retry(&h.topic) {
@@ -221,7 +228,7 @@ pub async fn send(
     if result.transaction_id.is_none() {
         result.transaction_id = unique_id;
     }
-    Ok(put_response(ctx, &result, queue_id))
+    Ok(put_response(ctx, &result, &h.topic, queue_id, bytes))
 }
 
 /// Stores each message of a batch, with the batch's properties where a message has none.

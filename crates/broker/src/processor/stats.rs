@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use rmq_remoting::body::{Connection, ConsumerConnection, GroupList, ProducerConnection};
 use rmq_remoting::header::{
-    ConsumerGroupRequestHeader, GetConsumeStatsRequestHeader, ProducerGroupRequestHeader,
-    QueryTopicConsumeByWhoRequestHeader, TopicRequestHeader,
+    ConsumerGroupRequestHeader, GetConsumeStatsInBrokerHeader, GetConsumeStatsRequestHeader,
+    ProducerGroupRequestHeader, QueryTopicConsumeByWhoRequestHeader, TopicRequestHeader,
 };
 use rmq_remoting::{RemotingCommand, ResponseCode};
 
@@ -88,28 +88,45 @@ pub fn consume_stats(ctx: &BrokerContext, h: GetConsumeStatsRequestHeader) -> Ha
     Ok(RemotingCommand::success().with_body(consume_stats_body(&rows, 0.0)))
 }
 
-/// GET_BROKER_CONSUME_STATS: consume stats of every online group.
-pub fn broker_consume_stats(ctx: &BrokerContext) -> HandlerResult {
+/// GET_BROKER_CONSUME_STATS (`mqadmin brokerConsumeStats`): per subscription group, the
+/// consume stats of each topic it has offsets on, keyed by the group as the official broker
+/// writes them (`[{group:[stats,..]},..]`), with the total lag; `isOrder` keeps ordered topics.
+pub fn broker_consume_stats(ctx: &BrokerContext, req: &RemotingCommand) -> HandlerResult {
+    let only_order = req.header::<GetConsumeStatsInBrokerHeader>().is_ok_and(|h| h.is_order);
+    let mut groups: Vec<String> = ctx.tables.groups.wrapper().subscription_group_table.into_keys().collect();
+    groups.extend(ctx.tables.clients.consumer_group_names());
+    groups.sort();
+    groups.dedup();
     let mut parts = Vec::new();
-    for group in ctx.tables.clients.consumer_group_names() {
-        let topics = ctx
-            .tables
-            .clients
-            .consumer_group(&group)
-            .map(|g| g.subscriptions.keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default();
-        for topic in topics {
+    let mut total_diff = 0i64;
+    for group in groups {
+        let mut list = Vec::new();
+        for topic in group_topics(ctx, &group, only_order) {
             let rows = group_rows(ctx, &group, &topic);
-            let stats = String::from_utf8(consume_stats_body(&rows, 0.0)).unwrap_or_default();
-            parts.push(format!("{{{}:[{stats}]}}", serde_json::Value::from(topic.as_str())));
+            total_diff += rows.iter().map(|r| r.broker_offset - r.consumer_offset).sum::<i64>();
+            list.push(String::from_utf8(consume_stats_body(&rows, 0.0)).unwrap_or_default());
         }
+        parts.push(format!("{{{}:[{}]}}", serde_json::Value::from(group.as_str()), list.join(",")));
     }
     let body = format!(
-        "{{\"brokerAddr\":{},\"consumeStatsList\":[{}],\"totalDiff\":0}}",
+        "{{\"brokerAddr\":{},\"consumeStatsList\":[{}],\"totalDiff\":{total_diff},\"totalInflightDiff\":0}}",
         serde_json::Value::from(ctx.config.broker_addr()),
         parts.join(",")
     );
     Ok(RemotingCommand::success().with_body(body.into_bytes()))
+}
+
+/// The topics a group has offsets on that still exist (ordered ones only when asked), minus
+/// those its online members do not subscribe to (as `whichTopicByConsumer` plus the filter).
+fn group_topics(ctx: &BrokerContext, group: &str, only_order: bool) -> Vec<String> {
+    let online = ctx.tables.clients.consumer_group(group).map(|g| g.subscriptions.keys().cloned().collect::<Vec<_>>());
+    ctx.tables
+        .offsets
+        .topics_of_group(group)
+        .into_iter()
+        .filter(|t| ctx.tables.topics.get(t).is_some_and(|c| !only_order || c.order))
+        .filter(|t| online.as_ref().is_none_or(|subs| subs.is_empty() || subs.contains(t)))
+        .collect()
 }
 
 fn connection(c: &crate::state::clients::ClientChannel) -> Connection {

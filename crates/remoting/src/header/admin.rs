@@ -147,3 +147,14 @@ command_header! {
         pub group: String = "group",
     }
 }
+
+command_header! {
+    /// VIEW_BROKER_STATS_DATA (315): one stats item, e.g. `TOPIC_PUT_NUMS` of a topic or
+    /// `GROUP_GET_NUMS` of `topic@group`.
+    pub struct ViewBrokerStatsDataRequestHeader {
+        /// Stats name (`TOPIC_PUT_NUMS`, `GROUP_GET_NUMS`, ...).
+        pub stats_name: String = "statsName",
+        /// Stats key (a topic, `topic@group`, or the cluster name for `BROKER_*`).
+        pub stats_key: String = "statsKey",
+    }
+}

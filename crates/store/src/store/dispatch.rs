@@ -71,6 +71,11 @@ impl Dispatcher {
         self.queues.delete_topic(topic);
     }
 
+    /// The topics that have consume queues.
+    pub(crate) fn queue_topics(&self) -> Vec<String> {
+        self.queues.topics()
+    }
+
     /// Indexes the keys of the record at `phy` (`topic#key` for each of KEYS and UNIQ_KEY).
     pub(crate) fn index_keys(&self, topic: &str, props: &[(String, String)], phy: PhyOffset, ts: i64) {
         if !self.index_keys {

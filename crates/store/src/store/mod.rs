@@ -322,6 +322,12 @@ impl MessageStore {
         self.dispatch.delete_topic(topic);
     }
 
+    /// The topics that have consume queues (CLEAN_EXPIRED_CONSUMEQUEUE walks them).
+    #[must_use]
+    pub fn queue_topics(&self) -> Vec<String> {
+        self.dispatch.queue_topics()
+    }
+
     /// Store time of the oldest message in the commit log (0 when empty).
     #[must_use]
     pub fn earliest_store_time(&self) -> i64 {

@@ -67,6 +67,11 @@ impl QueueTable {
         Ok(cq)
     }
 
+    /// The topics that have consume queues.
+    pub(crate) fn topics(&self) -> Vec<String> {
+        self.queues.read().keys().cloned().collect()
+    }
+
     /// Every queue.
     pub(crate) fn all(&self) -> Vec<Arc<ConsumeQueue>> {
         self.queues.read().values().flat_map(|m| m.values().cloned()).collect()
