@@ -38,10 +38,7 @@ impl GroupTable {
         let text = {
             let mut inner = self.inner.write();
             inner.1.counter += 1;
-            inner.1.timestamp = i64::try_from(
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis()),
-            )
-            .unwrap_or(0);
+            inner.1.timestamp = crate::now_ms();
             serde_json::to_string_pretty(&SubscriptionGroupWrapper {
                 subscription_group_table: inner.0.clone(),
                 data_version: inner.1.clone(),
