@@ -260,11 +260,44 @@ def check(root, verbose):
     return found
 
 
+def self_test():
+    """Checks the checker on two tiny crates: one with a sibling circle, one without."""
+    import contextlib
+    import io
+    import tempfile
+
+    files = {
+        "Cargo.toml": "[package]\nname = \"t\"\n",
+        "src/lib.rs": "mod a;\nmod b;\n#[cfg(test)]\nmod tests;\n",
+        "src/a.rs": "use crate::b::{self, Thing as T};\npub fn f() {}\nmod inner;\n",
+        "src/a/inner.rs": "use super::super::b::Thing; // crate::a::inner -> crate::b\n",
+        "src/b.rs": "pub struct Thing;\nfn g() { let s = \"crate::a::f\"; }\n",
+        "src/tests.rs": "use super::a::f;\nuse super::b::Thing;\n",
+    }
+    for circle in (False, True):
+        with tempfile.TemporaryDirectory() as d:
+            for name, text in files.items():
+                os.makedirs(os.path.dirname(os.path.join(d, "c", name)), exist_ok=True)
+                if circle and name == "src/b.rs":
+                    text += "fn h() { crate::a::f(); }\n"
+                with open(os.path.join(d, "c", name), "w", encoding="utf-8") as f:
+                    f.write(text)
+            with contextlib.redirect_stdout(io.StringIO()):
+                found = check(d, False)
+            if found != int(circle):
+                print(f"modgraph self-test failed: {found} cycle(s) found, {int(circle)} expected")
+                return 1
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--self-test", action="store_true", help="check the checker on two tiny crates first")
     args = ap.parse_args()
+    if args.self_test and self_test():
+        sys.exit(2)
     sys.exit(1 if check(os.path.abspath(args.root), args.verbose) else 0)
 
 
