@@ -11,6 +11,8 @@ step() { printf '\n==> %s\n' "$*"; }
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+scripts/check-module-cycles.sh
+scripts/function-lengths.sh
 
 step "build (all binaries and examples)"
 cargo build --workspace --bins --examples

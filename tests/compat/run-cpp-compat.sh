@@ -16,17 +16,9 @@
 # RMQ_COMPAT_CACHE (default ~/.cache/rmq-rs-compat), COMPAT_TABLE, COMPAT_CPP_RUN (regexp on
 # scenario names), COMPAT_KEEP_LOGS (copy the servers' and the core's logs there on failure).
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+compat_workdir
 
 WRAPPER_VERSION=2.0.0
 WRAPPER_SHA256=692324adaa8107eebd0369117043871d90035ddb1562f9999c5681136f16f738
@@ -54,27 +46,17 @@ install_sdk() {
 [[ -f "$CACHE/ok" ]] || install_sdk
 PY="$CACHE/venv/bin/python"
 
-(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqadmin)
+compat_build -p mqadmin -p mqnamesrv -p mqbroker
 export MQADMIN_BIN="$TARGET/debug/mqadmin"
-if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  # shellcheck source=cluster.sh
-  source "$HERE/cluster.sh"
-  # Transaction checks every second (the default is 60 s); consumers run with message trace on
-  # (see harness.py), so the trace topic is created at start.
-  CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
-  start_cluster
-fi
-export NAMESRV_ADDR
+# Transaction checks every second (the default is 60 s); consumers run with message trace on
+# (see harness.py), so the trace topic is created at start.
+CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
+compat_cluster
 
 # The core writes its logs under $HOME/logs/rocketmq-cpp and broadcasting offsets under
 # $HOME/.rocketmq_offsets: keep both in the temp dir.
 mkdir -p "$WORK/home"
 failed=0
 HOME="$WORK/home" "$PY" "$HERE/cpp/scenarios.py" || failed=1
-if [[ $failed -ne 0 ]]; then
-  echo "cpp compat: FAILED (broker log tails follow)"
-  for f in "$WORK"/broker*.out; do [[ -e "$f" ]] && { echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15; }; done
-  if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
-  exit 1
-fi
+if [[ $failed -ne 0 ]]; then compat_failed "cpp compat"; fi
 echo "cpp compat: all passed"

@@ -7,14 +7,13 @@
 # Keys allowed to be absent, with the reason: tests/compat/fields-allowed-absent.txt.
 # Env: FIELDS_DUMP=<dir> keeps both sides' answers there; MVN_ARGS extra Maven arguments.
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 JAVA_DIR="$HERE/java"
 read -r -a MVN_EXTRA <<<"${MVN_ARGS:-}"
 
 BENCH_ROOT=$ROOT
-export RMQ_BIN_DIR="$TARGET/debug"          # our debug binaries (lib.sh defaults to release)
+export RMQ_BIN_DIR="$TARGET/debug"          # our debug binaries (scripts/bench/lib.sh defaults to release)
 export BENCH_BROKER_HEAP_SINGLE="${BENCH_BROKER_HEAP_SINGLE:-1g}"
 # shellcheck source=../../scripts/bench/lib.sh
 . "$ROOT/scripts/bench/lib.sh"
@@ -22,7 +21,7 @@ trap 'bench_cleanup' EXIT
 say() { printf 'fields: %s\n' "$*"; }
 
 say "building our name server and broker; resolving the official 5.5.0 servers; building the Java side"
-(cd "$ROOT" && cargo build -q -p mqnamesrv -p mqbroker)
+compat_build -p mqnamesrv -p mqbroker
 ensure_official_classpath
 if ! mvn -B -q -Dstyle.color=never "${MVN_EXTRA[@]}" -f "$JAVA_DIR/pom.xml" -P rmq5 -DskipTests compile \
     > "$TARGET/fields-mvn.log" 2>&1; then

@@ -10,34 +10,20 @@
 # COMPAT_GO_LOG_LEVEL (Go client log level, default error), COMPAT_KEEP_LOGS (copy the servers'
 # logs and the go test output to this directory when something fails).
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+compat_workdir
 
 # Our admin CLI: the scenarios check traces, queries and offset resets with it (the Go client has
 # no API for them, or only writes what they read).
-(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqadmin)
+compat_build -p mqadmin -p mqnamesrv -p mqbroker
 export MQADMIN_BIN="$TARGET/debug/mqadmin"
-if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  # Two broker sets, each a master and a slave, plus broker-c on a name server of its own for the
-  # failover scenario, which kills its master (tests/compat/cluster.sh exports FAILOVER_NAMESRV,
-  # FAILOVER_MASTER_ADDR, FAILOVER_MASTER_PID). Transaction checks every second (the default is
-  # 60 s), and the trace topic created at start, as the Java runner does.
-  CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
-  # shellcheck source=cluster.sh
-  source "$HERE/cluster.sh"
-  CLUSTER_FAILOVER=1 start_cluster
-fi
-export NAMESRV_ADDR
+# Two broker sets, each a master and a slave, plus broker-c on a name server of its own for the
+# failover scenario, which kills its master (tests/compat/cluster.sh exports FAILOVER_NAMESRV,
+# FAILOVER_MASTER_ADDR, FAILOVER_MASTER_PID). Transaction checks every second (the default is
+# 60 s), and the trace topic created at start, as the Java runner does.
+CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
+CLUSTER_FAILOVER=1 compat_cluster
 
 cd "$HERE/go"
 go mod download  # a fresh machine fetches the client (versions pinned by go.mod/go.sum)
@@ -101,10 +87,5 @@ for n in order:
 PY
 if [[ -n "${COMPAT_TABLE:-}" ]]; then cp "$WORK/table.md" "$COMPAT_TABLE"; fi
 if [[ -s "$WORK/go-test.err" ]]; then cat "$WORK/go-test.err" >&2; fi
-if [[ $failed -ne 0 ]]; then
-  echo "go compat: FAILED (broker log tails follow)"
-  for f in "$WORK"/broker*.out; do [[ -e "$f" ]] && { echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15; }; done
-  if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
-  exit 1
-fi
+if [[ $failed -ne 0 ]]; then compat_failed "go compat"; fi
 echo "go compat: all passed"

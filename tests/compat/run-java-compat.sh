@@ -7,35 +7,22 @@
 # CLUSTER_SETS (broker sets, default "a b"), COMPAT_TEST (surefire -Dtest filter, e.g.
 # 'TraceTest,ConsumeModesTest#orderly*'), COMPAT_TABLE (write the result table as Markdown to this file).
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 PROFILES="${COMPAT_PROFILES:-rmq4 rmq5}"
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
+compat_workdir
 
 # Our Rust client's interop driver (RustClientInteropTest runs it).
-(cd "$ROOT" && cargo build -q -p rmq-client --example interop)
+compat_build -p rmq-client --example interop
 export RUST_INTEROP="$TARGET/debug/examples/interop"
-# Our admin CLI (MqadminCliTest compares it with the official mqadmin).
-(cd "$ROOT" && cargo build -q -p mqadmin)
+# Our admin CLI (MqadminCliTest compares it with the official mqadmin), name server and broker.
+compat_build -p mqadmin -p mqnamesrv -p mqbroker
 export MQADMIN_BIN="$TARGET/debug/mqadmin"
-if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  # Two broker sets (master + slave each) for the scenarios, plus broker-c for the failover
-  # scenario (tests/compat/cluster.sh); CLUSTER_SETS=a runs a single set.
-  export CLUSTER_SETS="${CLUSTER_SETS:-a b}"
-  CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
-  # shellcheck source=cluster.sh
-  source "$HERE/cluster.sh"
-  CLUSTER_FAILOVER=1 start_cluster
-fi
+# Two broker sets (master + slave each) for the scenarios, plus broker-c for the failover
+# scenario (tests/compat/cluster.sh); CLUSTER_SETS=a runs a single set.
+export CLUSTER_SETS="${CLUSTER_SETS:-a b}"
+CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\ntraceTopicEnable=true'
+CLUSTER_FAILOVER=1 compat_cluster
 
 cd "$HERE/java"
 declare -A RESULT
@@ -83,10 +70,5 @@ if [[ -n "${COMPAT_TABLE:-}" ]]; then
     done
   } > "$COMPAT_TABLE"
 fi
-if [[ $failed -ne 0 ]]; then
-  echo "java compat: FAILED (broker log tails follow)"
-  for f in "$WORK"/broker*.out; do [[ -e "$f" ]] && { echo "== $f"; grep -E "WARN|ERROR" "$f" | tail -15 || true; }; done
-  if [[ -n "${COMPAT_KEEP_LOGS:-}" ]]; then cp -r "$WORK" "$COMPAT_KEEP_LOGS"; fi
-  exit 1
-fi
+if [[ $failed -ne 0 ]]; then compat_failed "java compat"; fi
 echo "java compat: all passed"

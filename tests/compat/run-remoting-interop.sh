@@ -13,7 +13,8 @@
 #        CARGO_TARGET_DIR              honoured as usual
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 JAVA_DIR="$ROOT/tests/compat/java"
 PROFILES="${COMPAT_PROFILES:-rmq4}"
 read -r -a MVN_EXTRA <<<"${MVN_ARGS:-}"
@@ -31,7 +32,7 @@ trap cleanup EXIT
 say() { printf 'interop: %s\n' "$*"; }
 
 say "building the Rust example"
-(cd "$ROOT" && cargo build -q -p rmq-remoting --example interop)
+compat_build -p rmq-remoting --example interop
 
 status=0
 summary=()

@@ -10,19 +10,11 @@
 # servers instead), COMPAT_RUST_RUN (run only the scenarios whose name contains this),
 # COMPAT_KEEP_LOGS (copy the servers' logs, stores and the scenarios' output to this directory).
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 CLIENT_VERSION=1.0.0
 CLIENT_TARGET="${RUST_CLIENT_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rmq-rs-compat/rust-client-$CLIENT_VERSION}"
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+compat_workdir
 
 grep -q "^version = \"$CLIENT_VERSION\"" <(grep -A1 '^name = "rocketmq-client-rust"' "$HERE/rust-client/Cargo.lock") ||
   { echo "tests/compat/rust-client/Cargo.lock does not pin rocketmq-client-rust $CLIENT_VERSION" >&2; exit 1; }
@@ -32,17 +24,13 @@ echo "building the rocketmq-client-rust $CLIENT_VERSION scenarios (target dir $C
 SCENARIOS_BIN="$CLIENT_TARGET/debug/rmq-rust-client-compat"
 
 # Our admin CLI: the scenarios create topics and read routes with it.
-(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqadmin)
+compat_build -p mqadmin -p mqnamesrv -p mqbroker
 export MQADMIN_BIN="$TARGET/debug/mqadmin"
-if [[ -z "${NAMESRV_ADDR:-}" ]]; then
-  # One broker set (master + slave) is all the scenarios need; every delay level is 1 s, and
-  # transactions are checked back every second (the default is 60 s).
-  CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000'
-  # shellcheck source=cluster.sh
-  source "$HERE/cluster.sh"
-  CLUSTER_SETS=a start_cluster
-fi
-export NAMESRV_ADDR BROKER_ADDR
+# One broker set (master + slave) is all the scenarios need; every delay level is 1 s, and
+# transactions are checked back every second (the default is 60 s).
+CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000'
+CLUSTER_SETS=a compat_cluster
+export BROKER_ADDR
 
 failed=0
 # Broadcasting consumers keep offsets in a local file: keep it in the temp dir, not in $HOME.

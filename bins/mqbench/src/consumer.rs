@@ -71,14 +71,7 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
     });
     let consumer =
         PushConsumer::start(config, &[(&a.topic, &a.expression)], listener).await.context("starting the consumer")?;
-    if a.duration > 0 {
-        let stop = stop.clone();
-        let secs = a.duration;
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(secs)).await;
-            stop.trigger();
-        });
-    }
+    stop.after(a.duration);
     let reporter =
         tokio::spawn(crate::progress::report(Arc::clone(&stats), Kind::Consume, 0, a.duration, a.count, stop.clone()));
     stop.wait().await;

@@ -81,6 +81,17 @@ pub mod stop {
         pub fn is_stopped(&self) -> bool {
             *self.0.borrow()
         }
+
+        /// Stops the run `secs` seconds from now (0: never).
+        pub fn after(&self, secs: u64) {
+            if secs > 0 {
+                let stop = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+                    stop.trigger();
+                });
+            }
+        }
     }
 
     /// Triggers `stop` on SIGTERM or SIGINT.

@@ -212,34 +212,10 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
         count,
         stop.clone(),
     ));
-    if duration > 0 {
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(duration)).await;
-            stop.trigger();
-        });
-    }
+    stop.after(duration);
     let permits = Arc::new(Semaphore::new(inflight));
     let workers = spawn_workers(&sender, &factory, &stats, async_send.then_some(&permits), threads, &stop);
-    let all_done = async {
-        for w in workers {
-            let _ = w.await;
-        }
-        // async sends still in flight hold permits
-        let _ = permits.acquire_many(u32::try_from(inflight).unwrap_or(u32::MAX)).await;
-    };
-    tokio::pin!(all_done);
-    let finished = tokio::select! {
-        () = &mut all_done => true,
-        () = stop.wait() => false,
-    };
-    // A count run has drained its sends; a stopped run reports at once (the runner's clock) and
-    // then lets the sends in flight finish.
-    stop.trigger();
-    println!("{}", stats.total_line());
-    if !finished {
-        let _ = tokio::time::timeout(Duration::from_secs(5), all_done).await;
-    }
+    drain(workers, &permits, inflight, &stop, &stats).await;
     if let Ok(progress) = reporter.await {
         progress.clear();
     }
@@ -249,6 +225,34 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
         summary["transaction_checks"] = listener.checks.load(Ordering::Relaxed).into();
     }
     crate::stats::finish(&summary, json.as_deref())
+}
+
+/// Waits for the workers and the async sends in flight (they hold `permits`), or for `stop`.
+/// A count run has drained its sends; a stopped run prints its total at once (the runner's
+/// clock) and then gives the sends in flight 5 s to finish.
+async fn drain(
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    permits: &Semaphore,
+    inflight: usize,
+    stop: &Stop,
+    stats: &Stats,
+) {
+    let all_done = async {
+        for w in workers {
+            let _ = w.await;
+        }
+        let _ = permits.acquire_many(u32::try_from(inflight).unwrap_or(u32::MAX)).await;
+    };
+    tokio::pin!(all_done);
+    let finished = tokio::select! {
+        () = &mut all_done => true,
+        () = stop.wait() => false,
+    };
+    stop.trigger();
+    println!("{}", stats.total_line());
+    if !finished {
+        let _ = tokio::time::timeout(Duration::from_secs(5), all_done).await;
+    }
 }
 
 /// One async sender bounded by `permits`, or `threads` synchronous senders.

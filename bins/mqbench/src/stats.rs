@@ -225,6 +225,20 @@ pub struct Reporter {
     reset_done: bool,
 }
 
+impl Snap {
+    /// The counters of `s` at `ms`.
+    fn of(s: &Stats, ms: u64) -> Self {
+        Self {
+            ms,
+            requests: s.requests.load(Ordering::Relaxed),
+            messages: s.messages.load(Ordering::Relaxed),
+            failed: s.failed.load(Ordering::Relaxed),
+            sum_us: s.sum_us.load(Ordering::Relaxed),
+            sum2_us: s.sum2_us.load(Ordering::Relaxed),
+        }
+    }
+}
+
 impl Reporter {
     /// A reporter; with a producer, the measured window starts `warmup_ms` after the first send.
     pub fn new(kind: Kind, warmup_ms: u64) -> Self {
@@ -234,15 +248,7 @@ impl Reporter {
     /// The lines for this second.
     pub fn tick(&mut self, s: &Stats) -> Vec<String> {
         let now = now_ms();
-        let snap = Snap {
-            ms: now,
-            requests: s.requests.load(Ordering::Relaxed),
-            messages: s.messages.load(Ordering::Relaxed),
-            failed: s.failed.load(Ordering::Relaxed),
-            sum_us: s.sum_us.load(Ordering::Relaxed),
-            sum2_us: s.sum2_us.load(Ordering::Relaxed),
-        };
-        self.snaps.push_back(snap);
+        self.snaps.push_back(Snap::of(s, now));
         if self.snaps.len() > WINDOW {
             self.snaps.pop_front();
         }

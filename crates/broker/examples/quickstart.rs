@@ -34,7 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let header = SendMessageRequestHeaderV2 {
             a: "quickstart_producer".into(),
             b: topic.into(),
-            c: "TBW102".into(),
+            c: rmq_common::topic::AUTO_CREATE.into(),
             d: 4,
             e: 0,
             i: Some("TAGS\u{1}TagA".into()),
@@ -54,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         queue_id: 0,
         queue_offset: 0,
         max_msg_nums: 32,
-        sys_flag: 0x4,
+        sys_flag: rmq_common::pullflag::SUBSCRIPTION,
         subscription: Some("*".into()),
         expression_type: Some("TAG".into()),
         ..PullMessageRequestHeader::default()

@@ -62,10 +62,23 @@ pub fn retry_topic(group: &str) -> String {
 }
 
 /// `%RETRY%<group>_<topic>`: a POP consumer group's retry topic for one topic (RocketMQ 5.x
-/// `KeyBuilder.buildPopRetryTopicV1`; the V2 form `%RETRY%<group>+<topic>` is not used here).
+/// `KeyBuilder.buildPopRetryTopicV1`, the form our broker creates).
 #[must_use]
 pub fn pop_retry_topic(group: &str, topic: &str) -> String {
     format!("{RETRY_PREFIX}{group}_{topic}")
+}
+
+/// `%RETRY%<group>+<topic>`: the V2 form of a POP retry topic (`KeyBuilder.buildPopRetryTopicV2`),
+/// named by handles whose retry mark is `2`.
+#[must_use]
+pub fn pop_retry_topic_v2(group: &str, topic: &str) -> String {
+    format!("{RETRY_PREFIX}{group}+{topic}")
+}
+
+/// Whether a retry topic is a V2 POP retry topic (`%RETRY%<group>+<topic>`).
+#[must_use]
+pub fn is_pop_retry_v2(topic: &str) -> bool {
+    retry_group(topic).is_some_and(|rest| rest.contains('+'))
 }
 
 /// `%DLQ%<group>`: where a group's messages go once their retries are used up.
@@ -108,6 +121,9 @@ mod tests {
         assert_eq!(dlq_topic("g1"), "%DLQ%g1");
         assert_eq!(retry_group("%RETRY%g1"), Some("g1"));
         assert_eq!(retry_group("%DLQ%g1"), None);
+        assert_eq!(pop_retry_topic("g", "T"), "%RETRY%g_T");
+        assert_eq!(pop_retry_topic_v2("g", "T"), "%RETRY%g+T");
+        assert!(is_pop_retry_v2("%RETRY%g+T") && !is_pop_retry_v2("%RETRY%g_T") && !is_pop_retry_v2("g+T"));
         assert_eq!(dlq_group("%DLQ%g1"), Some("g1"));
         assert!(is_retry("%RETRY%x") && !is_retry("x%RETRY%"));
         assert!(is_dlq("%DLQ%x") && !is_dlq("%RETRY%x"));

@@ -13,8 +13,16 @@ use rmq_remoting::{RemotingCommand, RequestCode};
 
 pub const T: Duration = Duration::from_secs(10);
 
-pub fn now_ms() -> i64 {
-    rmq_common::time::now_ms()
+pub use rmq_common::time::now_ms;
+
+/// The topic a handle's retry mark names (the broker's `services::pop::marked_topic`; this
+/// crate does not link the broker).
+fn marked_topic(mark: RetryMark, topic: &str, group: &str) -> String {
+    match mark {
+        RetryMark::Normal => topic.to_owned(),
+        RetryMark::RetryV1 => rmq_common::topic::pop_retry_topic(group, topic),
+        RetryMark::RetryV2 => rmq_common::topic::pop_retry_topic_v2(group, topic),
+    }
 }
 
 pub async fn send(c: &RemotingClient, addr: &str, topic: &str, body: &str, tag: &str) -> RemotingCommand {
@@ -133,7 +141,7 @@ pub async fn ack(
     offset: i64,
 ) -> RemotingCommand {
     let queue_id = handle.split(' ').nth(6).and_then(|q| q.parse().ok()).unwrap_or(0);
-    let real = ExtraInfo::parse(handle).map_or_else(|_| topic.to_owned(), |i| i.retry.real_topic(topic, group));
+    let real = ExtraInfo::parse(handle).map_or_else(|_| topic.to_owned(), |i| marked_topic(i.retry, topic, group));
     let h = AckMessageRequestHeader {
         consumer_group: group.into(),
         topic: real,

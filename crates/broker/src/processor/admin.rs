@@ -56,9 +56,7 @@ pub fn all_topic_config(ctx: &BrokerContext) -> HandlerResult {
 
 /// GET_TOPIC_NAME_LIST / GET_SYSTEM_TOPIC_LIST_FROM_BROKER.
 pub fn topic_names(ctx: &BrokerContext, system_only: bool) -> HandlerResult {
-    let names = ctx.tables.topics.names().into_iter().filter(|t| {
-        !system_only || system::is_not_sendable(t) || t.starts_with("rmq_sys_") || t == system::AUTO_CREATE
-    });
+    let names = ctx.tables.topics.names().into_iter().filter(|t| !system_only || system::is_system(t));
     let list = TopicList { topic_list: names.collect(), broker_addr: Some(ctx.config.broker_addr()) };
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&list).unwrap_or_default()))
 }

@@ -265,3 +265,15 @@ fn system_topics(cfg: &BrokerConfig) -> Vec<TopicConfig> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// rmq-remoting depends on nothing of ours, so its `TopicConfig` default spells the
+    /// permission as a number; this pins it to the one definition.
+    #[test]
+    fn a_default_topic_config_reads_and_writes() {
+        assert_eq!(TopicConfig::default().perm, perm::READ_WRITE);
+    }
+}

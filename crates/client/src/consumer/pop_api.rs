@@ -107,7 +107,14 @@ fn with_handles(resp: &RemotingCommand, r: &PopRequest) -> Result<Vec<Popped>> {
 /// retried message).
 fn handle_target(group: &str, topic: &str, p: &Popped) -> (String, i32) {
     match ExtraInfo::parse(&p.handle) {
-        Ok(i) => (i.retry.real_topic(topic, group), i.queue_id),
+        Ok(i) => {
+            let real = match i.retry {
+                RetryMark::Normal => topic.to_owned(),
+                RetryMark::RetryV1 => rmq_common::topic::pop_retry_topic(group, topic),
+                RetryMark::RetryV2 => rmq_common::topic::pop_retry_topic_v2(group, topic),
+            };
+            (real, i.queue_id)
+        }
         Err(_) => (topic.to_owned(), p.message.queue_id),
     }
 }

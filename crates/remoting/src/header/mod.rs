@@ -23,8 +23,8 @@ pub use pull::*;
 pub use send::*;
 pub use transaction::*;
 
-use crate::command::ExtFields;
 use crate::error::HeaderError;
+use crate::ext_fields::ExtFields;
 
 /// A typed view of a command's extFields.
 pub trait CommandHeader: Sized {

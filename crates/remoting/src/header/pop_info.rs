@@ -23,19 +23,6 @@ pub enum RetryMark {
 }
 
 impl RetryMark {
-    /// The mark of a topic name, as `ExtraInfoUtil.getRetry(topic)`.
-    pub fn of_topic(topic: &str) -> Self {
-        if topic.starts_with("%RETRY%") {
-            if topic.contains('+') {
-                Self::RetryV2
-            } else {
-                Self::RetryV1
-            }
-        } else {
-            Self::Normal
-        }
-    }
-
     /// Parses `0`, `1` or `2`.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
@@ -52,15 +39,6 @@ impl RetryMark {
             Self::Normal => "0",
             Self::RetryV1 => "1",
             Self::RetryV2 => "2",
-        }
-    }
-
-    /// The topic the mark names for `topic` and `group`.
-    pub fn real_topic(self, topic: &str, group: &str) -> String {
-        match self {
-            Self::Normal => topic.to_owned(),
-            Self::RetryV1 => format!("%RETRY%{group}_{topic}"),
-            Self::RetryV2 => format!("%RETRY%{group}+{topic}"),
         }
     }
 }
@@ -155,17 +133,18 @@ pub struct PopOffsetInfo {
 }
 
 impl PopOffsetInfo {
-    /// Adds one queue's batch: its start offset and the offsets of the messages returned.
-    pub fn add_queue(&mut self, topic: &str, queue_id: i32, start_offset: i64, offsets: &[i64]) {
-        let mark = RetryMark::of_topic(topic).as_str();
+    /// Adds one queue's batch: its start offset and the offsets of the messages returned;
+    /// `mark` tells which topic the queue belongs to.
+    pub fn add_queue(&mut self, mark: RetryMark, queue_id: i32, start_offset: i64, offsets: &[i64]) {
+        let mark = mark.as_str();
         self.start.push(format!("{mark} {queue_id} {start_offset}"));
         let list: Vec<String> = offsets.iter().map(i64::to_string).collect();
         self.msgs.push(format!("{mark} {queue_id} {}", list.join(",")));
     }
 
     /// Adds an orderly pop's reconsume count of one message (`retry qo<queueId>%<offset> count`).
-    pub fn add_order_count(&mut self, topic: &str, queue_id: i32, offset: i64, count: i32) {
-        let mark = RetryMark::of_topic(topic).as_str();
+    pub fn add_order_count(&mut self, mark: RetryMark, queue_id: i32, offset: i64, count: i32) {
+        let mark = mark.as_str();
         self.order.push(format!("{mark} qo{queue_id}%{offset} {count}"));
     }
 
@@ -252,21 +231,12 @@ mod tests {
     }
 
     #[test]
-    fn retry_marks_follow_the_topic_name() {
-        assert_eq!(RetryMark::of_topic("T"), RetryMark::Normal);
-        assert_eq!(RetryMark::of_topic("%RETRY%g_T"), RetryMark::RetryV1);
-        assert_eq!(RetryMark::of_topic("%RETRY%g+T"), RetryMark::RetryV2);
-        assert_eq!(RetryMark::RetryV1.real_topic("T", "g"), "%RETRY%g_T");
-        assert_eq!(RetryMark::RetryV2.real_topic("T", "g"), "%RETRY%g+T");
-    }
-
-    #[test]
     fn offset_info_fields_have_the_official_layout() {
         let mut info = PopOffsetInfo::default();
-        info.add_queue("T", 1, 10, &[10, 11, 12]);
-        info.add_queue("%RETRY%g_T", 0, 4, &[4]);
-        info.add_order_count("T", 1, 10, 0);
-        info.add_order_count("T", 1, 11, 2);
+        info.add_queue(RetryMark::Normal, 1, 10, &[10, 11, 12]);
+        info.add_queue(RetryMark::RetryV1, 0, 4, &[4]);
+        info.add_order_count(RetryMark::Normal, 1, 10, 0);
+        info.add_order_count(RetryMark::Normal, 1, 11, 2);
         assert_eq!(info.start_offset_info(), "0 1 10;1 0 4");
         assert_eq!(info.msg_offset_info(), "0 1 10,11,12;1 0 4");
         assert_eq!(info.order_count_info(), "0 qo1%10 0;0 qo1%11 2");

@@ -22,7 +22,7 @@ use dashmap::DashMap;
 use parking_lot::Mutex;
 use rmq_common::message::MessageExt;
 use rmq_common::{property, topic as system};
-use rmq_remoting::header::pop_info::{ExtraInfo, POP_ORDER_REVIVE_QUEUE};
+use rmq_remoting::header::pop_info::{ExtraInfo, RetryMark, POP_ORDER_REVIVE_QUEUE};
 use rmq_store::{MessageStore, StoreMessage};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -62,7 +62,29 @@ pub fn handle_topic(topic: &str, group: &str, info: &ExtraInfo) -> String {
     if system::is_retry(topic) {
         topic.to_owned()
     } else {
-        info.retry.real_topic(topic, group)
+        marked_topic(info.retry, topic, group)
+    }
+}
+
+/// The retry mark of the topic a message is popped from (`ExtraInfoUtil.getRetry`).
+#[must_use]
+pub fn retry_mark(topic: &str) -> RetryMark {
+    if !system::is_retry(topic) {
+        RetryMark::Normal
+    } else if system::is_pop_retry_v2(topic) {
+        RetryMark::RetryV2
+    } else {
+        RetryMark::RetryV1
+    }
+}
+
+/// The topic a retry mark names for `topic` and `group` (`ExtraInfoUtil.getRealTopic`).
+#[must_use]
+pub fn marked_topic(mark: RetryMark, topic: &str, group: &str) -> String {
+    match mark {
+        RetryMark::Normal => topic.to_owned(),
+        RetryMark::RetryV1 => system::pop_retry_topic(group, topic),
+        RetryMark::RetryV2 => system::pop_retry_topic_v2(group, topic),
     }
 }
 
@@ -434,6 +456,16 @@ impl PopService {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_marks_follow_the_topic_name() {
+        assert_eq!(retry_mark("T"), RetryMark::Normal);
+        assert_eq!(retry_mark("%RETRY%g_T"), RetryMark::RetryV1);
+        assert_eq!(retry_mark("%RETRY%g+T"), RetryMark::RetryV2);
+        assert_eq!(marked_topic(RetryMark::Normal, "T", "g"), "T");
+        assert_eq!(marked_topic(RetryMark::RetryV1, "T", "g"), "%RETRY%g_T");
+        assert_eq!(marked_topic(RetryMark::RetryV2, "T", "g"), "%RETRY%g+T");
+    }
 
     #[test]
     fn a_handle_names_the_retry_topic_whichever_topic_the_header_carries() {

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use rmq_common::message::{patch_record, MessageExt};
 use rmq_common::{property, topic as system};
-use rmq_remoting::header::pop_info::{ExtraInfo, PopOffsetInfo, RetryMark, POP_ORDER_REVIVE_QUEUE};
+use rmq_remoting::header::pop_info::{ExtraInfo, PopOffsetInfo, POP_ORDER_REVIVE_QUEUE};
 use rmq_store::{GetMessageStatus, ReadFilter, StoreMessage};
 
 use super::journal::Record;
@@ -172,10 +172,11 @@ impl PopService {
             offsets: offsets.clone(),
             acked: std::collections::BTreeSet::new(),
         };
-        batch.info.add_queue(topic, queue_id, start, &offsets);
+        let mark = super::retry_mark(topic);
+        batch.info.add_queue(mark, queue_id, start, &offsets);
         if req.order {
             for off in &offsets {
-                batch.info.add_order_count(topic, queue_id, *off, inner.table.order_count(&key, *off));
+                batch.info.add_order_count(mark, queue_id, *off, inner.table.order_count(&key, *off));
             }
         }
         self.record(inner, vec![Record::Ck { ck, next: Some(next) }])?;
@@ -202,7 +203,7 @@ impl PopService {
                 pop_time: batch.pop_time,
                 invisible_time: req.invisible_time,
                 revive_qid: batch.revive_qid,
-                retry: RetryMark::of_topic(topic),
+                retry: super::retry_mark(topic),
                 broker_name: self.settings.broker_name.clone(),
                 queue_id,
                 queue_offset: Some(queue_offset_of(&record)),
