@@ -1,0 +1,62 @@
+//! Starts the proxy: a client of the cluster and the gRPC server on `grpcServerPort`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use rmq_client::{ClientConfig, ClientInstance};
+use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::config::ProxyConfig;
+use crate::pb::messaging_service_server::MessagingServiceServer;
+use crate::service::Proxy;
+
+/// Why the proxy could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// The gRPC address could not be bound.
+    #[error("cannot bind {addr}: {cause}")]
+    Bind {
+        /// Address.
+        addr: String,
+        /// Cause.
+        cause: std::io::Error,
+    },
+    /// The client of the cluster could not start.
+    #[error("cluster client: {0}")]
+    Client(#[from] rmq_client::ClientError),
+    /// The gRPC server failed.
+    #[error("grpc server: {0}")]
+    Serve(#[from] tonic::transport::Error),
+}
+
+/// Binds the gRPC port and returns the bound address and the future serving it until `shutdown`.
+pub async fn bind(
+    config: ProxyConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(SocketAddr, impl Future<Output = Result<(), ProxyError>>), ProxyError> {
+    let addr = format!("{}:{}", config.grpc_bind_address, config.grpc_server_port);
+    let listener =
+        tokio::net::TcpListener::bind(&addr).await.map_err(|cause| ProxyError::Bind { addr: addr.clone(), cause })?;
+    let local = listener.local_addr().map_err(|cause| ProxyError::Bind { addr, cause })?;
+    let mut client = ClientConfig::with_namesrv(config.namesrv_addr.clone());
+    client.instance_name = format!("proxy-{}", local.port());
+    let cluster = ClientInstance::start(client).await?;
+    let mut config = config;
+    config.grpc_server_port = local.port();
+    let service = MessagingServiceServer::new(Proxy::new(config, cluster));
+    let serve = async move {
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+            .await
+            .map_err(ProxyError::from)
+    };
+    Ok((local, serve))
+}
+
+/// Runs the proxy until `shutdown`.
+pub async fn run(config: ProxyConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ProxyError> {
+    let (addr, serve) = bind(config, shutdown).await?;
+    tracing::info!(%addr, "proxy gRPC server listening");
+    serve.await
+}

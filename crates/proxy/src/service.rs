@@ -1,0 +1,172 @@
+//! `MessagingService` over the cluster: each RPC in RocketMQ's meaning, answered with a protocol
+//! status. RPCs not served yet answer gRPC UNIMPLEMENTED.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use rmq_client::{ClientError, ClientInstance};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status as GrpcStatus, Streaming};
+
+use crate::config::ProxyConfig;
+use crate::pb::messaging_service_server::MessagingService;
+use crate::pb::{self, Code, Endpoints, Resource};
+use crate::{assignment, route, status, telemetry};
+
+type Rpc<T> = Result<Response<T>, GrpcStatus>;
+type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, GrpcStatus>> + Send + 'static>>;
+
+/// The service: the proxy's config and its client of name servers and brokers.
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    config: Arc<ProxyConfig>,
+    cluster: Arc<ClientInstance>,
+}
+
+impl Proxy {
+    /// A proxy over `cluster`.
+    #[must_use]
+    pub fn new(config: ProxyConfig, cluster: Arc<ClientInstance>) -> Self {
+        Self { config: Arc::new(config), cluster }
+    }
+
+    /// The endpoints routes name: the client's own access point, else `localServeAddr`.
+    fn endpoints(&self, asked: Option<Endpoints>) -> Endpoints {
+        asked.filter(|e| !e.addresses.is_empty()).unwrap_or_else(|| {
+            let host =
+                if self.config.local_serve_addr.is_empty() { "127.0.0.1" } else { &self.config.local_serve_addr };
+            Endpoints {
+                scheme: pb::AddressScheme::IPv4 as i32,
+                addresses: vec![pb::Address { host: host.to_owned(), port: i32::from(self.config.grpc_server_port) }],
+            }
+        })
+    }
+
+    /// The topic's route from the name servers, or the status to answer.
+    async fn route_of(&self, topic: Option<&Resource>) -> Result<(Resource, rmq_client::TopicRouteData), pb::Status> {
+        let Some(topic) = topic.filter(|t| !t.name.is_empty()) else {
+            return Err(status::status(Code::IllegalTopic, "topic is required"));
+        };
+        match self.cluster.update_route(&topic.name).await {
+            Ok(r) => Ok((topic.clone(), r)),
+            Err(ClientError::NoRoute(_)) => {
+                Err(status::status(Code::TopicNotFound, format!("topic {} not found", topic.name)))
+            }
+            Err(e) => Err(status::status(Code::InternalServerError, e.to_string())),
+        }
+    }
+}
+
+fn unimplemented<T>(what: &str) -> Rpc<T> {
+    Err(GrpcStatus::unimplemented(format!("{what} is not served by this proxy yet")))
+}
+
+#[tonic::async_trait]
+impl MessagingService for Proxy {
+    async fn query_route(&self, req: Request<pb::QueryRouteRequest>) -> Rpc<pb::QueryRouteResponse> {
+        let req = req.into_inner();
+        let endpoints = self.endpoints(req.endpoints);
+        let resp = match self.route_of(req.topic.as_ref()).await {
+            Ok((topic, r)) => pb::QueryRouteResponse {
+                status: Some(status::ok()),
+                message_queues: route::message_queues(&topic, &r, &endpoints),
+            },
+            Err(s) => pb::QueryRouteResponse { status: Some(s), message_queues: Vec::new() },
+        };
+        Ok(Response::new(resp))
+    }
+
+    async fn heartbeat(&self, _req: Request<pb::HeartbeatRequest>) -> Rpc<pb::HeartbeatResponse> {
+        Ok(Response::new(pb::HeartbeatResponse { status: Some(status::ok()) }))
+    }
+
+    async fn send_message(&self, _req: Request<pb::SendMessageRequest>) -> Rpc<pb::SendMessageResponse> {
+        unimplemented("SendMessage")
+    }
+
+    async fn query_assignment(&self, req: Request<pb::QueryAssignmentRequest>) -> Rpc<pb::QueryAssignmentResponse> {
+        let req = req.into_inner();
+        let endpoints = self.endpoints(req.endpoints);
+        let resp = match self.route_of(req.topic.as_ref()).await {
+            Ok((topic, r)) => pb::QueryAssignmentResponse {
+                status: Some(status::ok()),
+                assignments: assignment::assignments(&topic, &r, &endpoints),
+            },
+            Err(s) => pb::QueryAssignmentResponse { status: Some(s), assignments: Vec::new() },
+        };
+        Ok(Response::new(resp))
+    }
+
+    type ReceiveMessageStream = BoxStream<pb::ReceiveMessageResponse>;
+
+    async fn receive_message(&self, _req: Request<pb::ReceiveMessageRequest>) -> Rpc<Self::ReceiveMessageStream> {
+        unimplemented("ReceiveMessage")
+    }
+
+    async fn ack_message(&self, _req: Request<pb::AckMessageRequest>) -> Rpc<pb::AckMessageResponse> {
+        unimplemented("AckMessage")
+    }
+
+    async fn forward_message_to_dead_letter_queue(
+        &self,
+        _req: Request<pb::ForwardMessageToDeadLetterQueueRequest>,
+    ) -> Rpc<pb::ForwardMessageToDeadLetterQueueResponse> {
+        unimplemented("ForwardMessageToDeadLetterQueue")
+    }
+
+    type PullMessageStream = BoxStream<pb::PullMessageResponse>;
+
+    async fn pull_message(&self, _req: Request<pb::PullMessageRequest>) -> Rpc<Self::PullMessageStream> {
+        unimplemented("PullMessage")
+    }
+
+    async fn update_offset(&self, _req: Request<pb::UpdateOffsetRequest>) -> Rpc<pb::UpdateOffsetResponse> {
+        unimplemented("UpdateOffset")
+    }
+
+    async fn get_offset(&self, _req: Request<pb::GetOffsetRequest>) -> Rpc<pb::GetOffsetResponse> {
+        unimplemented("GetOffset")
+    }
+
+    async fn query_offset(&self, _req: Request<pb::QueryOffsetRequest>) -> Rpc<pb::QueryOffsetResponse> {
+        unimplemented("QueryOffset")
+    }
+
+    async fn end_transaction(&self, _req: Request<pb::EndTransactionRequest>) -> Rpc<pb::EndTransactionResponse> {
+        unimplemented("EndTransaction")
+    }
+
+    type TelemetryStream = BoxStream<pb::TelemetryCommand>;
+
+    async fn telemetry(&self, req: Request<Streaming<pb::TelemetryCommand>>) -> Rpc<Self::TelemetryStream> {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(telemetry::serve(req.into_inner(), tx));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn notify_client_termination(
+        &self,
+        _req: Request<pb::NotifyClientTerminationRequest>,
+    ) -> Rpc<pb::NotifyClientTerminationResponse> {
+        Ok(Response::new(pb::NotifyClientTerminationResponse { status: Some(status::ok()) }))
+    }
+
+    async fn change_invisible_duration(
+        &self,
+        _req: Request<pb::ChangeInvisibleDurationRequest>,
+    ) -> Rpc<pb::ChangeInvisibleDurationResponse> {
+        unimplemented("ChangeInvisibleDuration")
+    }
+
+    async fn recall_message(&self, _req: Request<pb::RecallMessageRequest>) -> Rpc<pb::RecallMessageResponse> {
+        unimplemented("RecallMessage")
+    }
+
+    async fn sync_lite_subscription(
+        &self,
+        _req: Request<pb::SyncLiteSubscriptionRequest>,
+    ) -> Rpc<pb::SyncLiteSubscriptionResponse> {
+        unimplemented("SyncLiteSubscription")
+    }
+}
