@@ -1,7 +1,11 @@
-//! RocketMQ's `key=value` properties files, and typed config structs declared over them.
+//! RocketMQ's properties files, and typed config structs declared over them.
+
+pub mod reader;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+pub use reader::{read_properties, write_properties};
 
 /// A config key that could not be applied.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -34,24 +38,12 @@ pub enum ConfigError {
     },
 }
 
-/// Parses properties text: `key=value` or `key: value` lines, `#`/`!` comments, blank lines.
-/// Later duplicates win, as in `java.util.Properties`.
+/// Parses a config file's properties text as `java.util.Properties` does (see [`reader`]),
+/// then, as RocketMQ's `properties2Object` does for strings, trims each value and expands
+/// `${NAME}` from the environment. Later duplicates win.
 #[must_use]
 pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-            continue;
-        }
-        let split = line.find(['=', ':']).unwrap_or(line.len());
-        let key = line[..split].trim();
-        let value = line.get(split + 1..).unwrap_or("").trim();
-        if !key.is_empty() {
-            out.insert(key.to_owned(), expand_env(value));
-        }
-    }
-    out
+    read_properties(text).into_iter().map(|(k, v)| (k, expand_env(v.trim()))).collect()
 }
 
 /// Replaces `${NAME}` with the environment variable's value (empty when unset).
