@@ -4,6 +4,7 @@
 
 mod broker;
 mod client;
+mod config;
 mod ha;
 mod namesrv;
 mod pop;

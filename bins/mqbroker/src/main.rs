@@ -32,7 +32,11 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (mut config, ignored) = match &cli.config_file {
         Some(path) => {
-            rmq_broker::BrokerConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?
+            let (mut config, ignored) =
+                rmq_broker::BrokerConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?;
+            // UPDATE_BROKER_CONFIG persists to the file the broker was started with.
+            config.broker_config_path.get_or_insert_with(|| path.display().to_string());
+            (config, ignored)
         }
         None => (rmq_broker::BrokerConfig::default(), Vec::new()),
     };
@@ -49,7 +53,7 @@ fn main() -> anyhow::Result<()> {
     let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
     rmq_logging::init(&log_dir, "broker.log")?;
     if !ignored.is_empty() {
-        tracing::warn!(keys = ?ignored, "config keys not supported yet (ignored)");
+        tracing::warn!(keys = ?ignored, "unknown config keys (ignored)");
     }
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(config.worker_threads()).enable_all().build()?;

@@ -10,6 +10,7 @@ use rmq_common::msgid::UniqueIdGenerator;
 use rmq_store::MessageStore;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::live::LiveConfig;
 use crate::config::BrokerConfig;
 use crate::state::parking::PullHold;
 use crate::state::Tables;
@@ -50,8 +51,11 @@ impl Default for BrokerStats {
 /// The request-facing context, shared by every connection's handlers.
 #[derive(Debug)]
 pub struct BrokerContext {
-    /// Effective configuration.
+    /// Configuration as started. Keys that change at run time
+    /// ([`crate::config::live::LIVE_KEYS`]) are read from `live`.
     pub config: Arc<BrokerConfig>,
+    /// Current configuration (UPDATE_BROKER_CONFIG).
+    pub live: Arc<LiveConfig>,
     /// The message store.
     pub store: Arc<MessageStore>,
     /// Topics, groups, offsets, clients, locks.

@@ -10,6 +10,7 @@ use rmq_remoting::transport::{ClientConfig, Dispatcher, RemotingClient, Remoting
 use rmq_store::MessageStore;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::live::LiveConfig;
 use crate::config::{delay_levels, BrokerConfig};
 use crate::context::{BrokerContext, BrokerStats};
 use crate::error::StartError;
@@ -43,7 +44,11 @@ struct Broker {
 }
 
 /// Opens the store and the config tables and builds the request context.
-fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
+fn open_context(mut config: BrokerConfig) -> Result<BrokerContext, StartError> {
+    let fixed = crate::config::live::load_store_copy(&mut config)?;
+    if !fixed.is_empty() {
+        tracing::warn!(keys = ?fixed, "keys in the store's broker.properties that only a config file sets (ignored)");
+    }
     let config_dir = config.config_dir();
     let store =
         MessageStore::open(crate::store_config::store_config(&config)).map_err(|e| StartError::Store(e.to_string()))?;
@@ -55,8 +60,10 @@ fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
         locks: Arc::new(QueueLocks::default()),
     };
     let unique_ids = unique_ids(&config);
+    let config = Arc::new(config);
     Ok(BrokerContext {
-        config: Arc::new(config),
+        live: Arc::new(LiveConfig::new(Arc::clone(&config))),
+        config,
         store,
         tables,
         parking: Arc::new(PullHold::default()),
@@ -151,6 +158,7 @@ impl Broker {
         let namesrv_client = RemotingClient::new(ClientConfig::default(), Dispatcher::new());
         let registration = Registration {
             config: Arc::clone(&ctx.config),
+            live: Arc::clone(&ctx.live),
             topics: Arc::clone(&ctx.tables.topics),
             client: namesrv_client.clone(),
             replication: services.replication.clone(),

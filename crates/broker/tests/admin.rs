@@ -198,6 +198,12 @@ async fn admin_codes() {
         )
         .await
         .unwrap());
+    let r = c.invoke(&b.addr, RemotingCommand::request(RequestCode::GetBrokerConfig), T).await.unwrap();
+    assert!(String::from_utf8_lossy(&r.body).contains("\nfileReservedTime=48\n"), "the live value is shown");
+    let fixed = RemotingCommand::request(RequestCode::UpdateBrokerConfig).with_body(b"listenPort=1234".to_vec());
+    let r = c.invoke(&b.addr, fixed, T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SystemError);
+    assert!(r.remark.as_deref().unwrap_or("").contains("listenPort"), "{:?}", r.remark);
 
     // Deletions.
     let del = DeleteSubscriptionGroupRequestHeader { group_name: "AdminG".into(), remove_offset: Some(true) };

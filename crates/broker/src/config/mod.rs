@@ -1,6 +1,8 @@
 //! Broker configuration: RocketMQ's broker.conf keys, with the official defaults.
 
+pub mod checks;
 pub mod delay_levels;
+pub mod live;
 
 pub use rmq_common::properties::{parse_properties, parse_value, render, ConfigError, PropValue};
 
@@ -211,6 +213,11 @@ rmq_common::properties_config! {
         pub store_reply_message_enable: bool = "storeReplyMessageEnable" => true,
         /// Largest frame accepted, bytes.
         pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
+        // wt-conf keys
+        /// The broker's own properties file, where UPDATE_BROKER_CONFIG persists changes: the
+        /// `-c` file when started with one (set by mqbroker), else unset =
+        /// `<storePathRootDir>/config/broker.properties`, read at start. Default: unset.
+        pub broker_config_path: Option<String> = "brokerConfigPath" => None,
     }
 }
 
@@ -253,43 +260,17 @@ impl BrokerConfig {
     /// Checks cross-field rules.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| Err(ConfigError::Invalid { key: key.to_owned(), reason });
-        if self.broker_id < 0 {
-            return invalid("brokerId", "must be >= 0".into());
-        }
+        rmq_common::properties::check::check_all(&self.to_pairs(), checks::CHECKS)?;
         if self.broker_role == BrokerRole::Slave && self.broker_id == 0 {
             return invalid("brokerId", "a SLAVE must have brokerId > 0".into());
         }
         if self.broker_role != BrokerRole::Slave && self.broker_id != 0 {
             return invalid("brokerId", "a master must have brokerId 0 (set brokerRole=SLAVE for a slave)".into());
         }
-        if self.broker_name.is_empty() || self.broker_cluster_name.is_empty() {
-            return invalid("brokerName", "brokerName and brokerClusterName must not be empty".into());
-        }
-        if self.disk_max_used_space_ratio == 0 || self.disk_max_used_space_ratio > 95 {
-            return invalid(
-                "diskMaxUsedSpaceRatio",
-                format!("{} is not within 1..=95", self.disk_max_used_space_ratio),
-            );
-        }
-        if self.max_message_size == 0 {
-            return invalid("maxMessageSize", "must be > 0".into());
-        }
-        if self.mapped_file_size_commit_log < 4096 {
-            return invalid("mappedFileSizeCommitLog", "must be at least 4096".into());
-        }
-        if self.max_hash_slot_num == 0 || self.max_index_num < 2 || self.max_index_num > i32::MAX as u32 {
-            return invalid("maxIndexNum", "maxHashSlotNum must be > 0 and maxIndexNum within 2..=2^31-1".into());
-        }
-        if !(10..=60_000).contains(&self.timer_precision_ms) {
-            return invalid("timerPrecisionMs", format!("{} is not within 10..=60000", self.timer_precision_ms));
-        }
         if self.timer_max_delay_sec == 0
             || self.timer_max_delay_sec / (self.timer_precision_ms / 10).max(1) > 100_000_000
         {
             return invalid("timerMaxDelaySec", "must be > 0, and at most 10^9 ticks of timerPrecisionMs".into());
-        }
-        if !(1..=7).contains(&self.broker_permission) {
-            return invalid("brokerPermission", format!("{} is not a permission (1..7)", self.broker_permission));
         }
         delay_levels::parse_delay_levels(&self.message_delay_level)
             .map_err(|reason| ConfigError::Invalid { key: "messageDelayLevel".into(), reason })?;

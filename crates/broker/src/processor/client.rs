@@ -36,7 +36,7 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
         language: caller.language,
         version: caller.version,
     };
-    let (cfg, tables) = (&ctx.config, &ctx.tables);
+    let (cfg, tables) = (ctx.live.get(), &ctx.tables);
     for consumer in &data.consumer_data_set {
         let group = tables.groups.get_or_create(&consumer.group_name, cfg.auto_create_subscription_group)?;
         if let Some(group_cfg) = &group {

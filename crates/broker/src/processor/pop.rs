@@ -57,7 +57,7 @@ pub(super) fn check_common(
     topic: &str,
     queue_id: i32,
 ) -> Result<(TopicConfig, SubscriptionGroupConfig), BrokerError> {
-    let cfg = &ctx.config;
+    let cfg = ctx.live.get();
     if !cfg.is_master() {
         return Err(BrokerError::ServiceNotAvailable(format!(
             "the broker[{}] is a slave: POP consumption is served by the master of {}",

@@ -141,7 +141,7 @@ fn check(
     ctx: &BrokerContext,
     h: &PullMessageRequestHeader,
 ) -> Result<(SubscriptionGroupConfig, TopicConfig), BrokerError> {
-    let cfg = &ctx.config;
+    let cfg = ctx.live.get();
     if !perm::readable(cfg.broker_permission) {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] pulling message is forbidden",
@@ -171,10 +171,10 @@ fn check(
 
 /// How long a pull that finds nothing may wait.
 fn hold_time(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Duration {
-    if ctx.config.long_polling_enable {
+    if ctx.live.get().long_polling_enable {
         Duration::from_millis(u64::try_from(h.suspend_timeout_millis.unwrap_or(0)).unwrap_or(0).min(60_000))
     } else {
-        Duration::from_millis(ctx.config.short_polling_time_mills)
+        Duration::from_millis(ctx.live.get().short_polling_time_mills)
     }
 }
 

@@ -53,7 +53,7 @@ pub async fn send_reply(
         queue_id,
         queue_offset: 0,
         msg_region: Some(ctx.config.region_id.clone()),
-        trace_on: Some(ctx.config.trace_on.to_string()),
+        trace_on: Some(ctx.live.get().trace_on.to_string()),
         ..SendMessageResponseHeader::default()
     };
     if ctx.config.store_reply_message_enable {

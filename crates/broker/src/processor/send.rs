@@ -46,7 +46,7 @@ fn random_queue(n: i32) -> i32 {
 
 /// Refuses writes on a slave or a broker without write permission.
 fn check_writable(ctx: &BrokerContext) -> Result<(), BrokerError> {
-    let cfg = &ctx.config;
+    let cfg = ctx.live.get();
     if !cfg.is_master() {
         return Err(BrokerError::ServiceNotAvailable(format!(
             "the broker[{}] is a slave, not allowed to write messages",
@@ -90,7 +90,7 @@ pub(super) fn check(ctx: &BrokerContext, h: &SendMessageRequestHeader) -> Result
 }
 
 pub(super) fn check_size(ctx: &BrokerContext, body_len: usize, properties: &str) -> Result<(), BrokerError> {
-    let max = usize::try_from(ctx.config.max_message_size).unwrap_or(usize::MAX);
+    let max = usize::try_from(ctx.live.get().max_message_size).unwrap_or(usize::MAX);
     if body_len > max {
         return Err(BrokerError::MessageIllegal(format!("the message body size {body_len} is over the limit {max}")));
     }
@@ -139,7 +139,7 @@ fn put_response(ctx: &BrokerContext, result: &PutMessageResult, queue_id: i32) -
         transaction_id: result.transaction_id.clone(),
         batch_uniq_id: None,
         msg_region: Some(ctx.config.region_id.clone()),
-        trace_on: Some(ctx.config.trace_on.to_string()),
+        trace_on: Some(ctx.live.get().trace_on.to_string()),
     };
     RemotingCommand::response(code, None).with_header(&header)
 }
@@ -178,7 +178,7 @@ fn base_message(
     // As RocketMQ, every accepted message carries the broker's region and trace switch: the
     // 5.x Java client drops the consume traces of messages without MSG_REGION.
     property::set(&mut base.properties, property::MSG_REGION, &ctx.config.region_id);
-    property::set(&mut base.properties, property::TRACE_ON, &ctx.config.trace_on.to_string());
+    property::set(&mut base.properties, property::TRACE_ON, &ctx.live.get().trace_on.to_string());
     base
 }
 
@@ -248,7 +248,7 @@ async fn store_single(
     if m.sys_flag & sysflag::TRANSACTION_MASK != sysflag::TRANSACTION_PREPARED {
         return Ok(ctx.store.put_message(prepare(ctx, services, m)?).await);
     }
-    if ctx.config.reject_transaction_message {
+    if ctx.live.get().reject_transaction_message {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] sending transaction message is forbidden",
             ctx.config.broker_addr()
@@ -318,7 +318,7 @@ pub async fn send_back(ctx: &BrokerContext, services: &Services, h: ConsumerSend
     let group = ctx
         .tables
         .groups
-        .get_or_create(&h.group, ctx.config.auto_create_subscription_group)?
+        .get_or_create(&h.group, ctx.live.get().auto_create_subscription_group)?
         .ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
     let record = ctx
         .store

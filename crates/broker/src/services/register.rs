@@ -11,6 +11,7 @@ use rmq_remoting::{RemotingCommand, RequestCode};
 use tokio_util::sync::CancellationToken;
 
 use super::ha::Replication;
+use crate::config::live::LiveConfig;
 use crate::config::BrokerConfig;
 use crate::state::topics::{perm, TopicTable};
 
@@ -24,6 +25,8 @@ const SLAVE_WITHOUT_MASTER_RETRY: Duration = Duration::from_secs(2);
 pub struct Registration {
     /// Who we are, and the name servers.
     pub config: Arc<BrokerConfig>,
+    /// The current values of keys that change at run time (brokerPermission).
+    pub live: Arc<LiveConfig>,
     /// What we serve (sent with each registration; a change registers at once).
     pub topics: Arc<TopicTable>,
     /// Client for the name servers.
@@ -38,7 +41,7 @@ impl Registration {
     fn register_request(&self) -> RemotingCommand {
         let cfg = &self.config;
         let mut wrapper = self.topics.wrapper();
-        let bp = cfg.broker_permission;
+        let bp = self.live.get().broker_permission;
         if !perm::writable(bp) || !perm::readable(bp) {
             for t in wrapper.topic_config_table.values_mut() {
                 t.perm = bp;

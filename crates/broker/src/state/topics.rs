@@ -120,6 +120,12 @@ impl TopicTable {
         self.inner.read().version.clone()
     }
 
+    /// A new data version and a registration at once, as after a change of the broker's
+    /// permission (UPDATE_BROKER_CONFIG brokerPermission).
+    pub fn touch(&self) -> Result<(), PersistError> {
+        self.bump_and_persist()
+    }
+
     /// Creates or replaces a topic.
     pub fn upsert(&self, cfg: TopicConfig) -> Result<(), PersistError> {
         self.inner.write().topics.insert(cfg.topic_name.clone(), cfg);

@@ -1,11 +1,12 @@
 //! RocketMQ's properties files, and typed config structs declared over them.
 
+pub mod check;
 pub mod reader;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-pub use reader::{read_properties, write_properties};
+pub use reader::{read_properties, update_properties, write_properties};
 
 /// A config key that could not be applied.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

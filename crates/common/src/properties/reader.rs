@@ -151,6 +151,40 @@ pub fn write_properties<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>)
     out
 }
 
+/// Rewrites properties text with `changes`: a line setting a changed key is replaced (with
+/// its continuation lines), later lines for the same key are dropped, keys not present are
+/// appended; comments, blank lines and other keys stay as written.
+#[must_use]
+pub fn update_properties(text: &str, changes: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut written = std::collections::BTreeSet::new();
+    let mut skipping = false;
+    for natural in text.lines() {
+        if skipping {
+            skipping = ends_with_escape(natural);
+            continue;
+        }
+        let trimmed = natural.trim_start_matches(is_blank);
+        let key = (!trimmed.is_empty() && !trimmed.starts_with(['#', '!'])).then(|| unescape(split_pair(trimmed).0));
+        match key.and_then(|k| changes.get_key_value(&k)) {
+            Some((k, v)) => {
+                if written.insert(k.clone()) {
+                    let _ = writeln!(out, "{}={}", escape(k, true), escape(v, false));
+                }
+                skipping = ends_with_escape(natural);
+            }
+            None => {
+                out.push_str(natural);
+                out.push('\n');
+            }
+        }
+    }
+    for (k, v) in changes.iter().filter(|(k, _)| !written.contains(*k)) {
+        let _ = writeln!(out, "{}={}", escape(k, true), escape(v, false));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,5 +264,19 @@ mod tests {
             assert_eq!(back.get(k).map(String::as_str), Some(v), "{k} in {text}");
         }
         assert_eq!(back.len(), pairs.len());
+    }
+
+    #[test]
+    fn updating_keeps_comments_and_other_keys() {
+        let text = "# broker\nbrokerName = a\nfileReservedTime=72\nlist=1,\\\n  2\n! end\nfileReservedTime=1\n";
+        let changes = [("fileReservedTime", "48"), ("list", "3"), ("deleteWhen", "01;04")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let out = update_properties(text, &changes);
+        assert_eq!(out, "# broker\nbrokerName = a\nfileReservedTime=48\nlist=3\n! end\ndeleteWhen=01;04\n");
+        let back = read_properties(&out);
+        assert_eq!(back.get("fileReservedTime").map(String::as_str), Some("48"));
+        assert_eq!(back.get("brokerName").map(String::as_str), Some("a"));
     }
 }

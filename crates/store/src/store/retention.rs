@@ -23,8 +23,8 @@ pub(crate) struct Retention {
     /// Commit-log offset time-based retention must keep (records still referenced elsewhere,
     /// such as pending timer messages); [`PhyOffset::MAX`] = none.
     floor: AtomicPhy,
-    file_reserved_time: Duration,
-    delete_when: Vec<u32>,
+    /// `fileReservedTime` and the `deleteWhen` hours; changed at run time.
+    policy: parking_lot::RwLock<(Duration, Vec<u32>)>,
 }
 
 /// What retention works on.
@@ -40,8 +40,13 @@ impl Retention {
     pub(crate) fn new(p: RetentionParts, cfg: &RetentionConfig) -> Self {
         let RetentionParts { log, queues, index, marks, disk } = p;
         let floor = AtomicPhy::new(PhyOffset::MAX);
-        let (file_reserved_time, delete_when) = (cfg.file_reserved_time, cfg.delete_when.clone());
-        Self { log, queues, index, marks, disk, floor, file_reserved_time, delete_when }
+        let policy = parking_lot::RwLock::new((cfg.file_reserved_time, cfg.delete_when.clone()));
+        Self { log, queues, index, marks, disk, floor, policy }
+    }
+
+    /// Replaces the reserved time and the delete hours (runtime config).
+    pub(crate) fn set_policy(&self, file_reserved_time: Duration, delete_when: Vec<u32>) {
+        *self.policy.write() = (file_reserved_time, delete_when);
     }
 
     /// Keeps time-based deletion from removing files at or after `floor` (`None` lifts it).
@@ -55,7 +60,10 @@ impl Retention {
     pub(crate) fn delete_expired(&self, now: SystemTime) -> Option<PhyOffset> {
         let secs = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let hour = u32::try_from(secs / 3600 % 24).ok()?;
-        let due = self.delete_when.contains(&hour);
+        let (reserved, due) = {
+            let policy = self.policy.read();
+            (policy.0, policy.1.contains(&hour))
+        };
         let pressure = self.disk.under_pressure();
         if !due && !pressure {
             return None;
@@ -65,7 +73,6 @@ impl Retention {
             // Expiry never removes records still referenced; disk pressure does.
             write_pos = write_pos.min(self.floor.load());
         }
-        let reserved = self.file_reserved_time;
         let min = self.log.delete_oldest(write_pos, pressure, |modified| {
             now.duration_since(modified).is_ok_and(|age| age > reserved)
         })?;
