@@ -35,15 +35,15 @@ fn main() -> anyhow::Result<()> {
             let (mut config, ignored) =
                 rmq_broker::BrokerConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?;
             // UPDATE_BROKER_CONFIG persists to the file the broker was started with.
-            config.broker_config_path.get_or_insert_with(|| path.display().to_string());
+            config.identity.broker_config_path.get_or_insert_with(|| path.display().to_string());
             (config, ignored)
         }
         None => (rmq_broker::BrokerConfig::default(), Vec::new()),
     };
     if let Some(n) =
-        cli.namesrv_addr.or_else(|| std::env::var("NAMESRV_ADDR").ok().filter(|_| config.namesrv_addr.is_none()))
+        cli.namesrv_addr.or_else(|| std::env::var("NAMESRV_ADDR").ok().filter(|_| config.net.namesrv_addr.is_none()))
     {
-        config.namesrv_addr = Some(n);
+        config.net.namesrv_addr = Some(n);
     }
     config.validate().context("invalid broker configuration")?;
     if cli.print_config {

@@ -20,7 +20,7 @@ mod common;
 
 async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> common::Running {
     common::start(|cfg| {
-        cfg.max_message_size = 1024;
+        cfg.send.max_message_size = 1024;
         tweak(cfg);
     })
     .await
@@ -78,8 +78,8 @@ async fn send_validation_errors() {
     b.stop().await;
 
     let slave = start(|cfg| {
-        cfg.broker_role = BrokerRole::Slave;
-        cfg.broker_id = 1;
+        cfg.identity.broker_role = BrokerRole::Slave;
+        cfg.identity.broker_id = 1;
     })
     .await;
     let r = c.invoke(&slave.addr, send("T", 0, b"x".to_vec()), T).await.unwrap();

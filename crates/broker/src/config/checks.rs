@@ -71,7 +71,7 @@ mod tests {
             }
         }
         for (key, _) in CHECKS {
-            assert!(BrokerConfig::KEYS.contains(key), "{key} is not a broker key");
+            assert!(BrokerConfig::is_key(key), "{key} is not a broker key");
         }
     }
 
@@ -113,7 +113,7 @@ mod tests {
         let text = "deleteWhen=01;04\nbrokerIP1=10.0.0.7\nnamesrvAddr=ns1:9876;10.0.0.2:9876\nruntimeWorkerThreads=4\n";
         let mut cfg = BrokerConfig::default();
         assert!(cfg.apply(&crate::config::parse_properties(text)).unwrap().is_empty());
-        assert_eq!(cfg.delete_when, "01;04");
-        assert_eq!(cfg.runtime_worker_threads, 4);
+        assert_eq!(cfg.retention.delete_when, "01;04");
+        assert_eq!(cfg.net.runtime_worker_threads, 4);
     }
 }

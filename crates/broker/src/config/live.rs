@@ -81,7 +81,7 @@ impl LiveConfig {
             return Ok(self.get());
         }
         for key in pairs.keys() {
-            if !BrokerConfig::KEYS.contains(&key.as_str()) {
+            if !BrokerConfig::is_key(key) {
                 return Err(UpdateError::Unknown(key.clone()));
             }
             if !LIVE_KEYS.contains(&key.as_str()) {
@@ -100,7 +100,11 @@ impl LiveConfig {
 /// The file updates go to.
 #[must_use]
 pub fn config_file(config: &BrokerConfig) -> PathBuf {
-    config.broker_config_path.as_ref().map_or_else(|| config.config_dir().join("broker.properties"), PathBuf::from)
+    config
+        .identity
+        .broker_config_path
+        .as_ref()
+        .map_or_else(|| config.config_dir().join("broker.properties"), PathBuf::from)
 }
 
 fn persist(config: &BrokerConfig, pairs: &BTreeMap<String, String>) -> Result<(), UpdateError> {
@@ -118,7 +122,7 @@ fn persist(config: &BrokerConfig, pairs: &BTreeMap<String, String>) -> Result<()
 /// (`<store>/config/broker.properties`); keys there that cannot change at run time (written by
 /// older versions) are returned to be named in a warning.
 pub fn load_store_copy(config: &mut BrokerConfig) -> Result<Vec<String>, ConfigError> {
-    if config.broker_config_path.is_some() {
+    if config.identity.broker_config_path.is_some() {
         return Ok(Vec::new());
     }
     let Ok(text) = std::fs::read_to_string(config_file(config)) else { return Ok(Vec::new()) };
@@ -147,7 +151,7 @@ mod tests {
     #[test]
     fn live_keys_are_broker_keys() {
         for key in LIVE_KEYS {
-            assert!(BrokerConfig::KEYS.contains(key), "{key}");
+            assert!(BrokerConfig::is_key(key), "{key}");
         }
     }
 
@@ -163,19 +167,23 @@ mod tests {
             let err = live.update(&pairs(text)).unwrap_err().to_string();
             assert!(err.contains(word), "{text}: {err}");
         }
-        assert_eq!(live.get().file_reserved_time, 72);
+        assert_eq!(live.get().retention.file_reserved_time, 72);
     }
 
     #[test]
     fn updates_persist_to_the_store_copy_and_load_at_start() {
         let root = temp_root("copy");
-        let cfg = BrokerConfig { store_path_root_dir: root.display().to_string(), ..BrokerConfig::default() };
+        let mut cfg = BrokerConfig::default();
+        cfg.files.store_path_root_dir = root.display().to_string();
         let live = LiveConfig::new(Arc::new(cfg.clone()));
-        assert_eq!(live.update(&pairs("fileReservedTime=48\ndeleteWhen=01;04")).unwrap().file_reserved_time, 48);
-        assert_eq!(live.get().delete_when, "01;04");
+        assert_eq!(
+            live.update(&pairs("fileReservedTime=48\ndeleteWhen=01;04")).unwrap().retention.file_reserved_time,
+            48
+        );
+        assert_eq!(live.get().retention.delete_when, "01;04");
         let mut restarted = cfg;
         assert!(load_store_copy(&mut restarted).unwrap().is_empty());
-        assert_eq!((restarted.file_reserved_time, restarted.delete_when.as_str()), (48, "01;04"));
+        assert_eq!((restarted.retention.file_reserved_time, restarted.retention.delete_when.as_str()), (48, "01;04"));
         let _ = std::fs::remove_dir_all(root);
     }
 
@@ -185,7 +193,8 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         let file = root.join("broker.conf");
         std::fs::write(&file, "# mine\nbrokerName=b\nfileReservedTime=72\n").unwrap();
-        let cfg = BrokerConfig { broker_config_path: Some(file.display().to_string()), ..BrokerConfig::default() };
+        let mut cfg = BrokerConfig::default();
+        cfg.identity.broker_config_path = Some(file.display().to_string());
         LiveConfig::new(Arc::new(cfg)).update(&pairs("fileReservedTime=24")).unwrap();
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "# mine\nbrokerName=b\nfileReservedTime=24\n");
         let _ = std::fs::remove_dir_all(root);

@@ -15,7 +15,7 @@ use crate::state::topics::{system, topic_config, validate_topic_name};
 /// UPDATE_AND_CREATE_TOPIC.
 pub fn create_topic(ctx: &BrokerContext, h: CreateTopicRequestHeader) -> HandlerResult {
     validate_topic_name(&h.topic).map_err(BrokerError::Invalid)?;
-    if h.topic == ctx.config.broker_cluster_name {
+    if h.topic == ctx.config.identity.broker_cluster_name {
         return Err(BrokerError::Invalid(format!("the topic[{}] is conflict with system reserved words", h.topic)));
     }
     if h.read_queue_nums <= 0 || h.write_queue_nums <= 0 || h.read_queue_nums > 1024 || h.write_queue_nums > 1024 {

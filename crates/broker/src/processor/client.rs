@@ -38,7 +38,7 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
     };
     let (cfg, tables) = (ctx.live.get(), &ctx.tables);
     for consumer in &data.consumer_data_set {
-        let group = tables.groups.get_or_create(&consumer.group_name, cfg.auto_create_subscription_group)?;
+        let group = tables.groups.get_or_create(&consumer.group_name, cfg.topics.auto_create_subscription_group)?;
         if let Some(group_cfg) = &group {
             let retry = system::retry_topic(&consumer.group_name);
             if cfg.is_master() {
@@ -51,7 +51,7 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
         }
         let changed = tables.clients.register_consumer(consumer, &who);
         let notify = group.as_ref().is_none_or(|g| g.notify_consumer_ids_changed_enable);
-        if changed && notify && cfg.notify_consumer_ids_changed_enable {
+        if changed && notify && cfg.topics.notify_consumer_ids_changed_enable {
             tables.clients.notify_consumer_ids_changed(&consumer.group_name);
         }
     }

@@ -142,7 +142,7 @@ fn check(
     h: &PullMessageRequestHeader,
 ) -> Result<(SubscriptionGroupConfig, TopicConfig), BrokerError> {
     let cfg = ctx.live.get();
-    if !perm::readable(cfg.broker_permission) {
+    if !perm::readable(cfg.topics.broker_permission) {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] pulling message is forbidden",
             cfg.broker_addr()
@@ -151,7 +151,7 @@ fn check(
     let group = ctx
         .tables
         .groups
-        .get_or_create(&h.consumer_group, cfg.auto_create_subscription_group)?
+        .get_or_create(&h.consumer_group, cfg.topics.auto_create_subscription_group)?
         .ok_or_else(|| BrokerError::GroupNotExist(h.consumer_group.clone()))?;
     if !group.consume_enable {
         return Err(BrokerError::NoPermission(format!("subscription group no permission, {}", h.consumer_group)));
@@ -171,10 +171,10 @@ fn check(
 
 /// How long a pull that finds nothing may wait.
 fn hold_time(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Duration {
-    if ctx.live.get().long_polling_enable {
+    if ctx.live.get().pull.long_polling_enable {
         Duration::from_millis(u64::try_from(h.suspend_timeout_millis.unwrap_or(0)).unwrap_or(0).min(60_000))
     } else {
-        Duration::from_millis(ctx.live.get().short_polling_time_mills)
+        Duration::from_millis(ctx.live.get().pull.short_polling_time_mills)
     }
 }
 

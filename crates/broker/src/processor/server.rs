@@ -12,7 +12,7 @@ use crate::state::clients::ClientRegistry;
 /// Server settings from the broker config.
 #[must_use]
 pub fn server_config(config: &BrokerConfig) -> ServerConfig {
-    ServerConfig { max_frame_size: config.max_frame_size, ..ServerConfig::default() }
+    ServerConfig { max_frame_size: config.net.max_frame_size, ..ServerConfig::default() }
 }
 
 /// Binds the main port (and the VIP port, listenPort − 2, when enabled).
@@ -21,13 +21,13 @@ pub async fn start_servers(
     processor: &BrokerProcessor,
     clients: &Arc<ClientRegistry>,
 ) -> Result<Vec<RemotingServer>, StartError> {
-    let mut ports = vec![config.listen_port];
-    if config.fast_listen_enable && config.listen_port > 2 {
-        ports.push(config.listen_port - 2);
+    let mut ports = vec![config.net.listen_port];
+    if config.net.fast_listen_enable && config.net.listen_port > 2 {
+        ports.push(config.net.listen_port - 2);
     }
     let mut servers = Vec::new();
     for port in ports {
-        let addr = format!("{}:{port}", config.bind_address);
+        let addr = format!("{}:{port}", config.net.bind_address);
         let dispatcher = Dispatcher::new()
             .processor(Arc::new(processor.clone()))
             .listener(Arc::new(ConnectionWatch { clients: Arc::clone(clients) }));

@@ -187,6 +187,56 @@ macro_rules! properties_config {
     };
 }
 
+/// Declares a config struct made of groups, each declared with [`properties_config!`]: the
+/// flat keys of every group are read and printed under their own names, so files and
+/// GET_*_CONFIG bodies look as if the struct were flat.
+///
+/// Generates `Default`, `set`, `to_pairs`, `keys()` and `is_key(key)` over the groups.
+#[macro_export]
+macro_rules! grouped_config {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// Every key of every group.
+            #[must_use]
+            pub fn keys() -> Vec<&'static str> {
+                let mut keys = Vec::new();
+                $(keys.extend_from_slice(<$ty>::KEYS);)*
+                keys
+            }
+
+            /// Whether `key` is one of ours.
+            #[must_use]
+            pub fn is_key(key: &str) -> bool {
+                false $(|| <$ty>::KEYS.contains(&key))*
+            }
+
+            /// Applies one `key=value`; `Ok(false)` when the key is not one of ours.
+            pub fn set(&mut self, key: &str, value: &str) -> Result<bool, $crate::properties::ConfigError> {
+                $(if self.$field.set(key, value)? {
+                    return Ok(true);
+                })*
+                Ok(false)
+            }
+
+            /// The effective configuration as `(key, value)` pairs, group by group.
+            #[must_use]
+            pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+                let mut pairs = Vec::new();
+                $(pairs.extend(self.$field.to_pairs());)*
+                pairs
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
