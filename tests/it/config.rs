@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use rmq_remoting::header::SendMessageRequestHeaderV2;
 use rmq_remoting::transport::RemotingClient;
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use rmq_tests::{
@@ -13,6 +14,18 @@ const T: Duration = Duration::from_secs(5);
 
 async fn call(c: &RemotingClient, addr: &str, code: RequestCode, body: &str) -> RemotingCommand {
     let req = RemotingCommand::request(code).with_body(body.as_bytes().to_vec());
+    c.invoke(addr, req, T).await.unwrap()
+}
+
+async fn send(c: &RemotingClient, addr: &str) -> RemotingCommand {
+    let h = SendMessageRequestHeaderV2 {
+        a: "pg".into(),
+        b: "ConfT".into(),
+        c: rmq_common::topic::AUTO_CREATE.into(),
+        d: 4,
+        ..SendMessageRequestHeaderV2::default()
+    };
+    let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(b"m".to_vec());
     c.invoke(addr, req, T).await.unwrap()
 }
 
@@ -71,10 +84,12 @@ async fn broker_config_updates_apply_at_once_and_survive_a_restart() {
     let text = std::fs::read_to_string(&conf).unwrap();
     assert!(text.starts_with("# operator's notes\n") && text.contains("\nfileReservedTime=48\n"), "{text}");
 
-    // brokerPermission: registered again at once with the new permission.
+    // brokerPermission=4 (read only): sends are refused at once.
+    assert_eq!(send(&c, &addr).await.code, 0);
     let r = call(&c, &addr, RequestCode::UpdateBrokerConfig, "brokerPermission=4").await;
     assert_eq!(r.code, 0, "{:?}", r.remark);
     assert!(config_has(&c, &addr, get, "brokerPermission=4").await);
+    assert_eq!(send(&c, &addr).await.response_code(), ResponseCode::NoPermission);
 
     broker.terminate();
     let broker = start_broker_file(&conf, dir.path(), port);
@@ -82,6 +97,7 @@ async fn broker_config_updates_apply_at_once_and_survive_a_restart() {
     assert!(config_has(&c, &addr, get, "fileReservedTime=48").await, "kept across a restart");
     assert!(config_has(&c, &addr, get, "deleteWhen=01;04").await);
     assert!(config_has(&c, &addr, get, "brokerPermission=4").await);
+    assert_eq!(send(&c, &addr).await.response_code(), ResponseCode::NoPermission);
     broker.terminate();
 }
 
