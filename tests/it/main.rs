@@ -4,6 +4,7 @@
 
 mod broker;
 mod client;
+mod config;
 mod fault;
 mod ha;
 mod limits;

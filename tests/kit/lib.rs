@@ -170,6 +170,13 @@ pub struct BrokerSpec {
 pub fn start_broker(spec: &BrokerSpec, dir: &Path) -> Process {
     let port = if spec.port == 0 { free_port_pair() } else { spec.port };
     let conf = dir.join(format!("broker-{port}.conf"));
+    std::fs::write(&conf, broker_conf(spec, port)).expect("write config");
+    start_broker_file(&conf, dir, port)
+}
+
+/// The config file text [`start_broker`] writes for `spec` on `port`.
+#[must_use]
+pub fn broker_conf(spec: &BrokerSpec, port: u16) -> String {
     let mut text = format!(
         "brokerName=broker-a\nbrokerIP1=127.0.0.1\nbindAddress=127.0.0.1\nlistenPort={port}\nfastListenEnable=false\nstorePathRootDir={}\nmappedFileSizeCommitLog=16777216\nmaxHashSlotNum=50000\nmaxIndexNum=200000\n",
         spec.store.display()
@@ -178,8 +185,42 @@ pub fn start_broker(spec: &BrokerSpec, dir: &Path) -> Process {
         text.push_str(&format!("namesrvAddr={ns}\n"));
     }
     text.push_str(&spec.extra);
-    std::fs::write(&conf, text).expect("write config");
+    text
+}
+
+/// Starts a broker with an existing config file that sets `listenPort={port}`.
+#[must_use]
+pub fn start_broker_file(conf: &Path, dir: &Path, port: u16) -> Process {
     Process::spawn("mqbroker", &["-c", conf.to_str().expect("utf-8 path")], dir, port)
+}
+
+/// Starts a name server with an existing config file that sets `listenPort={port}`.
+#[must_use]
+pub fn start_namesrv_file(conf: &Path, dir: &Path, port: u16) -> Process {
+    Process::spawn("mqnamesrv", &["-c", conf.to_str().expect("utf-8 path")], dir, port)
+}
+
+/// Runs one of our binaries to its exit (a start that must fail), with a time limit.
+#[must_use]
+pub fn run_to_exit(bin: &str, args: &[&str], dir: &Path) -> CommandOutput {
+    let mut child = Command::new(binary(bin))
+        .args(args)
+        .env("ROCKETMQ_LOG_DIR", dir.join("logs"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("wait");
+    CommandOutput {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// How a finished command exited and what it printed.

@@ -32,14 +32,18 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (mut config, ignored) = match &cli.config_file {
         Some(path) => {
-            rmq_broker::BrokerConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?
+            let (mut config, ignored) =
+                rmq_broker::BrokerConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?;
+            // UPDATE_BROKER_CONFIG persists to the file the broker was started with.
+            config.identity.broker_config_path.get_or_insert_with(|| path.display().to_string());
+            (config, ignored)
         }
         None => (rmq_broker::BrokerConfig::default(), Vec::new()),
     };
     if let Some(n) =
-        cli.namesrv_addr.or_else(|| std::env::var("NAMESRV_ADDR").ok().filter(|_| config.namesrv_addr.is_none()))
+        cli.namesrv_addr.or_else(|| std::env::var("NAMESRV_ADDR").ok().filter(|_| config.net.namesrv_addr.is_none()))
     {
-        config.namesrv_addr = Some(n);
+        config.net.namesrv_addr = Some(n);
     }
     config.validate().context("invalid broker configuration")?;
     if cli.print_config {
@@ -47,13 +51,13 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
-    let format = rmq_logging::LogFormat::parse(&config.log_format)
-        .with_context(|| format!("logFormat={}: expected text or json", config.log_format))?;
+    let format = rmq_logging::LogFormat::parse(&config.log.log_format)
+        .with_context(|| format!("logFormat={}: expected text or json", config.log.log_format))?;
     let opts =
-        rmq_logging::LogOptions { format, max_file_size: config.log_max_file_size, max_files: config.log_max_files };
+        rmq_logging::LogOptions { format, max_file_size: config.log.log_max_file_size, max_files: config.log.log_max_files };
     rmq_logging::init_with(&log_dir, "broker.log", opts)?;
     if !ignored.is_empty() {
-        tracing::warn!(keys = ?ignored, "config keys not supported yet (ignored)");
+        tracing::warn!(keys = ?ignored, "unknown config keys (ignored)");
     }
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(config.worker_threads()).enable_all().build()?;

@@ -34,9 +34,13 @@ struct Cli {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut config = match &cli.config_file {
+    let (mut config, unknown) = match &cli.config_file {
         Some(path) => NamesrvConfig::from_file(path).with_context(|| format!("loading {}", path.display()))?,
-        None => NamesrvConfig::default(),
+        None => {
+            let mut config = NamesrvConfig::default();
+            config.load_store_copy().context("loading the runtime changes at configStorePath")?;
+            (config, Vec::new())
+        }
     };
     if let Some(p) = cli.listen_port {
         config.listen_port = p;
@@ -54,6 +58,9 @@ fn main() -> anyhow::Result<()> {
     let opts =
         rmq_logging::LogOptions { format, max_file_size: config.log_max_file_size, max_files: config.log_max_files };
     rmq_logging::init_with(&log_dir, "namesrv.log", opts)?;
+    if !unknown.is_empty() {
+        tracing::warn!(keys = ?unknown, "unknown config keys (ignored)");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(rmq_nameserver::run(config, shutdown_signal())).context("name server failed")
 }

@@ -224,12 +224,8 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(addr: &str, body: &[u8]
     rmq_remoting::body::decode(body).map_err(|e| AdminError::BadAnswer { addr: addr.to_owned(), reason: e.to_string() })
 }
 
-/// Parses `key=value` lines (Java properties, without continuation lines).
+/// Parses properties text as `java.util.Properties` does, values trimmed.
 #[must_use]
 pub fn parse_properties(text: &str) -> std::collections::BTreeMap<String, String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
-        .filter_map(|l| l.split_once(['=', ':']).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
-        .collect()
+    rmq_common::properties::read_properties(text).into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect()
 }

@@ -11,6 +11,7 @@ use rmq_remoting::body::TopicConfig;
 use rmq_store::MessageStore;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::live::LiveConfig;
 use crate::config::BrokerConfig;
 use crate::services::retention_watch::RetentionLosses;
 use crate::state::parking::PullHold;
@@ -93,8 +94,11 @@ impl Default for BrokerStats {
 /// The request-facing context, shared by every connection's handlers.
 #[derive(Debug)]
 pub struct BrokerContext {
-    /// Effective configuration.
+    /// Configuration as started. Keys that change at run time
+    /// ([`crate::config::live::LIVE_KEYS`]) are read from `live`.
     pub config: Arc<BrokerConfig>,
+    /// Current configuration (UPDATE_BROKER_CONFIG).
+    pub live: Arc<LiveConfig>,
     /// The message store.
     pub store: Arc<MessageStore>,
     /// Topics, groups, offsets, clients, locks.

@@ -79,6 +79,9 @@ pub enum StartError {
     /// A config file could not be loaded or written.
     #[error(transparent)]
     Persist(#[from] crate::persist::PersistError),
+    /// The runtime changes kept in the store's broker.properties are not valid.
+    #[error("store copy of the broker config: {0}")]
+    Config(#[from] crate::config::ConfigError),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {cause}")]
     Bind {

@@ -10,6 +10,7 @@ use rmq_remoting::transport::{ClientConfig, Dispatcher, RemotingClient, Remoting
 use rmq_store::MessageStore;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::live::LiveConfig;
 use crate::config::{delay_levels, BrokerConfig};
 use crate::context::{BrokerContext, BrokerStats};
 use crate::error::StartError;
@@ -52,13 +53,17 @@ struct Broker {
 fn start_meta_writer(ctx: &BrokerContext) -> Result<MetaWriter, StartError> {
     let t = &ctx.tables;
     let tables: Vec<Arc<dyn Persisted>> = vec![t.topics.clone(), t.groups.clone(), t.offsets.clone()];
-    let delay = std::time::Duration::from_millis(ctx.config.metadata_persist_max_delay_ms);
+    let delay = std::time::Duration::from_millis(ctx.config.topics.metadata_persist_max_delay_ms);
     MetaWriter::start(Arc::clone(&t.wake), tables, delay)
         .map_err(|e| StartError::Store(format!("starting the metadata writer: {e}")))
 }
 
 /// Opens the store and the config tables and builds the request context.
-fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
+fn open_context(mut config: BrokerConfig) -> Result<BrokerContext, StartError> {
+    let fixed = crate::config::live::load_store_copy(&mut config)?;
+    if !fixed.is_empty() {
+        tracing::warn!(keys = ?fixed, "keys in the store's broker.properties that only a config file sets (ignored)");
+    }
     let config_dir = config.config_dir();
     let store =
         MessageStore::open(crate::store_config::store_config(&config)).map_err(|e| StartError::Store(e.to_string()))?;
@@ -74,8 +79,10 @@ fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
         wake,
     };
     let unique_ids = unique_ids(&config);
+    let config = Arc::new(config);
     Ok(BrokerContext {
-        config: Arc::new(config),
+        live: Arc::new(LiveConfig::new(Arc::clone(&config))),
+        config,
         store,
         tables,
         parking: Arc::new(PullHold::default()),
@@ -88,20 +95,20 @@ fn open_context(config: BrokerConfig) -> Result<BrokerContext, StartError> {
 /// The generator of unique ids for messages sent without one: this broker's address, counted
 /// from the start of this month.
 fn unique_ids(config: &BrokerConfig) -> UniqueIdGenerator {
-    let ip = config.broker_ip1.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let ip = config.net.broker_ip1.parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
     UniqueIdGenerator::starting_now(ip)
 }
 
 /// Opens the timer wheel when timers are enabled.
 fn open_timer(ctx: &BrokerContext) -> Result<Option<Arc<TimerService>>, StartError> {
     let config = &ctx.config;
-    if !config.timer_wheel_enable {
+    if !config.delay.timer_wheel_enable {
         return Ok(None);
     }
     let layout = TimerLayout {
-        store_root: std::path::Path::new(&config.store_path_root_dir),
-        precision_ms: i64::try_from(config.timer_precision_ms).unwrap_or(1000),
-        max_delay_ms: i64::try_from(config.timer_max_delay_sec).unwrap_or(i64::MAX / 2000) * 1000,
+        store_root: std::path::Path::new(&config.files.store_path_root_dir),
+        precision_ms: i64::try_from(config.delay.timer_precision_ms).unwrap_or(1000),
+        max_delay_ms: i64::try_from(config.delay.timer_max_delay_sec).unwrap_or(i64::MAX / 2000) * 1000,
     };
     let handles =
         TimerHandles { store: Arc::clone(&ctx.store), parking: Arc::clone(&ctx.parking), stop: ctx.stop.clone() };
@@ -114,12 +121,12 @@ fn open_timer(ctx: &BrokerContext) -> Result<Option<Arc<TimerService>>, StartErr
 fn open_pop(ctx: &BrokerContext) -> Result<PopService, StartError> {
     let c = &ctx.config;
     let settings = PopSettings {
-        broker_name: c.broker_name.clone(),
-        revive_queue_num: c.revive_queue_num,
-        pop_from_retry_probability: c.pop_from_retry_probability,
-        revive_interval_ms: c.revive_interval,
-        pop_polling_size: c.pop_polling_size,
-        max_pop_polling_size: c.max_pop_polling_size,
+        broker_name: c.identity.broker_name.clone(),
+        revive_queue_num: c.pop.revive_queue_num,
+        pop_from_retry_probability: c.pop.pop_from_retry_probability,
+        revive_interval_ms: c.pop.revive_interval,
+        pop_polling_size: c.pop.pop_polling_size,
+        max_pop_polling_size: c.pop.max_pop_polling_size,
     };
     let handles = PopHandles {
         store: Arc::clone(&ctx.store),
@@ -128,7 +135,7 @@ fn open_pop(ctx: &BrokerContext) -> Result<PopService, StartError> {
         offsets: Arc::clone(&ctx.tables.offsets),
         stop: ctx.stop.clone(),
     };
-    PopService::open(std::path::Path::new(&c.store_path_root_dir), settings, handles)
+    PopService::open(std::path::Path::new(&c.files.store_path_root_dir), settings, handles)
         .map_err(|e| StartError::Store(format!("opening the pop journal: {e}")))
 }
 
@@ -138,10 +145,10 @@ fn build_services(ctx: &BrokerContext, namesrv_client: &RemotingClient) -> Resul
     let replication = if ctx.config.is_master() {
         Replication::Master(Arc::new(HaMaster::new(Arc::clone(store), stop.clone())))
     } else {
-        let configured = ctx.config.ha_master_address.clone();
+        let configured = ctx.config.net.ha_master_address.clone();
         Replication::Slave(Arc::new(HaSlave::new(configured, Arc::clone(store), stop.clone())))
     };
-    let levels = delay_levels::parse_delay_levels(&ctx.config.message_delay_level).unwrap_or_default();
+    let levels = delay_levels::parse_delay_levels(&ctx.config.delay.message_delay_level).unwrap_or_default();
     let delay_offsets = DelayOffsets::load(&ctx.config.config_dir());
     let schedule =
         ScheduleService::new(levels, delay_offsets, Arc::clone(store), Arc::clone(&ctx.parking), stop.clone());
@@ -176,6 +183,7 @@ impl Broker {
         let services = build_services(&ctx, &namesrv_client)?;
         let registration = Registration {
             config: Arc::clone(&ctx.config),
+            live: Arc::clone(&ctx.live),
             topics: Arc::clone(&ctx.tables.topics),
             client: namesrv_client.clone(),
             replication: services.replication.clone(),
@@ -207,7 +215,7 @@ impl Broker {
         let config = &self.ctx.config;
         match &self.services.replication {
             Replication::Master(master) => {
-                let listener = HaMaster::bind(&config.bind_address, config.ha_port())
+                let listener = HaMaster::bind(&config.net.bind_address, config.ha_port())
                     .await
                     .map_err(|cause| StartError::Bind { addr: config.ha_addr(), cause })?;
                 tokio::spawn(Arc::clone(master).serve(listener));
@@ -225,7 +233,7 @@ impl Broker {
                     namesrv: NamesrvTopics {
                         client: self.namesrv_client.clone(),
                         namesrv: config.namesrv_list(),
-                        broker_name: config.broker_name.clone(),
+                        broker_name: config.identity.broker_name.clone(),
                     },
                     stop: self.ctx.stop.clone(),
                 };
@@ -289,8 +297,8 @@ pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Re
     broker.spawn_services();
     let config = &broker.ctx.config;
     tracing::info!(
-        name = %config.broker_name, id = config.broker_id, addr = %config.broker_addr(),
-        role = ?config.broker_role, "broker started"
+        name = %config.identity.broker_name, id = config.identity.broker_id, addr = %config.broker_addr(),
+        role = ?config.identity.broker_role, "broker started"
     );
     shutdown.await;
     tracing::info!("broker shutting down");

@@ -20,7 +20,7 @@ mod common;
 
 async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> common::Running {
     common::start(|cfg| {
-        cfg.max_message_size = 1024;
+        cfg.send.max_message_size = 1024;
         tweak(cfg);
     })
     .await
@@ -78,8 +78,8 @@ async fn send_validation_errors() {
     b.stop().await;
 
     let slave = start(|cfg| {
-        cfg.broker_role = BrokerRole::Slave;
-        cfg.broker_id = 1;
+        cfg.identity.broker_role = BrokerRole::Slave;
+        cfg.identity.broker_id = 1;
     })
     .await;
     let r = c.invoke(&slave.addr, send("T", 0, b"x".to_vec()), T).await.unwrap();
@@ -198,6 +198,12 @@ async fn admin_codes() {
         )
         .await
         .unwrap());
+    let r = c.invoke(&b.addr, RemotingCommand::request(RequestCode::GetBrokerConfig), T).await.unwrap();
+    assert!(String::from_utf8_lossy(&r.body).contains("\nfileReservedTime=48\n"), "the live value is shown");
+    let fixed = RemotingCommand::request(RequestCode::UpdateBrokerConfig).with_body(b"listenPort=1234".to_vec());
+    let r = c.invoke(&b.addr, fixed, T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SystemError);
+    assert!(r.remark.as_deref().unwrap_or("").contains("listenPort"), "{:?}", r.remark);
 
     // Deletions.
     let del = DeleteSubscriptionGroupRequestHeader { group_name: "AdminG".into(), remove_offset: Some(true) };

@@ -144,7 +144,7 @@ async fn a_reply_is_pushed_to_the_requester_and_stored() {
 
 #[tokio::test]
 async fn replies_are_not_stored_when_store_reply_message_enable_is_off() {
-    let b = start(|cfg| cfg.store_reply_message_enable = false).await;
+    let b = start(|cfg| cfg.send.store_reply_message_enable = false).await;
     let (_req_client, pushes) = requester(&b.addr, REQUESTER, ResponseCode::Success).await;
     let replier = RemotingClient::default();
     // SEND_REPLY_MESSAGE (long header names) as well.

@@ -104,7 +104,7 @@ async fn send_then_pull_with_tags_and_long_polling() {
 
 #[tokio::test]
 async fn offsets_and_errors() {
-    let b = start(|cfg| cfg.auto_create_topic_enable = false).await;
+    let b = start(|cfg| cfg.topics.auto_create_topic_enable = false).await;
     let c = RemotingClient::default();
     let resp = c.invoke(&b.addr, send_request("NoSuchTopic", 0, "x", "a"), T).await.unwrap();
     assert_eq!(resp.response_code(), ResponseCode::TopicNotExist);
@@ -174,7 +174,7 @@ async fn offsets_and_errors() {
 
 #[tokio::test]
 async fn delayed_messages_arrive_after_their_level() {
-    let b = start(|cfg| cfg.message_delay_level = "1s 2s".into()).await;
+    let b = start(|cfg| cfg.delay.message_delay_level = "1s 2s".into()).await;
     let c = RemotingClient::default();
     let mut req = send_request("Delayed", 0, "later", "a");
     // Append DELAY=2 (2 s) to the properties.
@@ -225,7 +225,7 @@ async fn a_pull_returns_at_most_max_transfer_count_messages() {
 
 #[tokio::test]
 async fn a_configured_transfer_limit_applies() {
-    let b = start(|cfg| cfg.max_transfer_count_on_message_in_memory = 5).await;
+    let b = start(|cfg| cfg.pull.max_transfer_count_on_message_in_memory = 5).await;
     let c = RemotingClient::default();
     for i in 0..7 {
         c.invoke(&b.addr, send_request("Five", 0, &format!("m{i}"), "a"), T).await.unwrap();

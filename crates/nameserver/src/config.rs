@@ -1,8 +1,13 @@
 //! Name server configuration: the official namesrv.conf keys.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use parking_lot::{Mutex, RwLock};
+use rmq_common::properties::check::{check_all, Check, Rule};
 pub use rmq_common::properties::{parse_properties, render, ConfigError};
+use rmq_common::properties::{read_properties, update_properties};
 
 fn home() -> PathBuf {
     std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from)
@@ -19,7 +24,8 @@ rmq_common::properties_config! {
         pub rocketmq_home: Option<String> = "rocketmqHome" => None,
         /// KV config file.
         pub kv_config_path: String = "kvConfigPath" => home().join("namesrv").join("kvConfig.json").to_string_lossy().into_owned(),
-        /// Where the config is written by UPDATE_NAMESRV_CONFIG.
+        /// Where UPDATE_NAMESRV_CONFIG persists changes: the `-c` file unless the file sets this
+        /// key; without `-c`, this default, read at start.
         pub config_store_path: String = "configStorePath" => home().join("namesrv").join("namesrv.properties").to_string_lossy().into_owned(),
         /// Broker expiry without registration, ms.
         pub broker_expired_millis: u64 = "brokerExpiredMillis" => 120_000,
@@ -54,6 +60,21 @@ rmq_common::properties_config! {
     }
 }
 
+/// Allowed values, one row per key with a bound or a format.
+pub const CHECKS: &[Check] = &[
+    ("listenPort", Rule::Range(1, 65_535)),
+    ("bindAddress", Rule::Ip),
+    ("kvConfigPath", Rule::NonEmpty),
+    ("configStorePath", Rule::NonEmpty),
+    ("brokerExpiredMillis", Rule::Range(1000, 86_400_000)),
+    ("scanNotActiveBrokerInterval", Rule::Range(100, 3_600_000)),
+    ("frameMaxLength", Rule::Range(1024, i32::MAX as i128)),
+];
+
+/// Keys UPDATE_NAMESRV_CONFIG changes while the name server runs.
+pub const LIVE_KEYS: &[&str] =
+    &["orderMessageEnable", "clusterTest", "brokerExpiredMillis", "scanNotActiveBrokerInterval"];
+
 impl NamesrvConfig {
     /// The transport settings these keys give.
     #[must_use]
@@ -69,25 +90,97 @@ impl NamesrvConfig {
         }
     }
 
-    /// Loads a properties file over the defaults; unknown keys are an error.
-    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+    /// Loads a properties file over the defaults; returns the config and its unknown keys
+    /// (named in a warning). Runtime changes persist to this file unless it sets
+    /// `configStorePath`; those kept at `configStorePath` are applied over it.
+    pub fn from_file(path: &Path) -> Result<(Self, Vec<String>), ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::Io { path: path.display().to_string(), cause: e.to_string() })?;
+        let pairs = parse_properties(&text);
         let mut cfg = Self::default();
-        cfg.apply(&parse_properties(&text))?;
-        Ok(cfg)
+        if !pairs.contains_key("configStorePath") {
+            cfg.config_store_path = path.display().to_string();
+        }
+        let unknown = cfg.apply(&pairs)?;
+        cfg.load_store_copy()?;
+        Ok((cfg, unknown))
     }
 
-    /// Applies pairs; an unknown key is an error, as the issue asks of the name server.
-    pub fn apply(&mut self, pairs: &std::collections::BTreeMap<String, String>) -> Result<(), ConfigError> {
+    /// Applies pairs and checks the result; returns the unknown keys.
+    pub fn apply(&mut self, pairs: &BTreeMap<String, String>) -> Result<Vec<String>, ConfigError> {
+        let mut unknown = Vec::new();
         for (k, v) in pairs {
             if !self.set(k, v)? {
-                return Err(ConfigError::Invalid { key: k.clone(), reason: "unknown name server config key".into() });
+                unknown.push(k.clone());
             }
         }
-        if self.scan_not_active_broker_interval == 0 || self.broker_expired_millis == 0 {
-            return Err(ConfigError::Invalid { key: "brokerExpiredMillis".into(), reason: "must be > 0".into() });
+        check_all(&self.to_pairs(), CHECKS)?;
+        Ok(unknown)
+    }
+
+    /// Applies the runtime changes kept at `configStorePath` (only its live keys).
+    pub fn load_store_copy(&mut self) -> Result<(), ConfigError> {
+        let Ok(text) = std::fs::read_to_string(&self.config_store_path) else { return Ok(()) };
+        let live = read_properties(&text)
+            .into_iter()
+            .filter(|(k, _)| LIVE_KEYS.contains(&k.as_str()))
+            .map(|(k, v)| (k, v.trim().to_owned()))
+            .collect();
+        self.apply(&live).map(drop)
+    }
+}
+
+/// The current name server config, swapped whole by UPDATE_NAMESRV_CONFIG.
+#[derive(Debug)]
+pub struct LiveConfig {
+    current: RwLock<Arc<NamesrvConfig>>,
+    update: Mutex<()>,
+}
+
+impl LiveConfig {
+    /// Starts from the start-time config.
+    #[must_use]
+    pub fn new(config: NamesrvConfig) -> Self {
+        Self { current: RwLock::new(Arc::new(config)), update: Mutex::new(()) }
+    }
+
+    /// The current values.
+    #[must_use]
+    pub fn get(&self) -> Arc<NamesrvConfig> {
+        Arc::clone(&self.current.read())
+    }
+
+    /// Checks the pairs (only [`LIVE_KEYS`]), persists them to `configStorePath`, then makes
+    /// them current. The error names the key.
+    pub fn update(&self, pairs: &BTreeMap<String, String>) -> Result<(), ConfigError> {
+        let _serial = self.update.lock();
+        if pairs.is_empty() {
+            return Ok(());
         }
+        if let Some(key) = pairs.keys().find(|k| !LIVE_KEYS.contains(&k.as_str())) {
+            let reason = if NamesrvConfig::KEYS.contains(&key.as_str()) {
+                "cannot change at run time; edit the config file and restart"
+            } else {
+                "is not a name server config key"
+            };
+            return Err(ConfigError::Invalid { key: key.clone(), reason: reason.to_owned() });
+        }
+        let mut next = (*self.get()).clone();
+        next.apply(pairs)?;
+        let path = PathBuf::from(&next.config_store_path);
+        let io = |e: std::io::Error| ConfigError::Io { path: path.display().to_string(), cause: e.to_string() };
+        let text = match std::fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            other => other.map_err(io)?,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, update_properties(&text, pairs))
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(io)?;
+        *self.current.write() = Arc::new(next);
         Ok(())
     }
 }
@@ -97,15 +190,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_keys_and_bad_values_are_errors() {
+    fn unknown_keys_are_returned_and_bad_values_are_errors() {
         let mut cfg = NamesrvConfig::default();
         let pairs = parse_properties("listenPort=9999\nkvConfigPath=/tmp/kv.json\n");
-        cfg.apply(&pairs).unwrap();
+        assert!(cfg.apply(&pairs).unwrap().is_empty());
         assert_eq!(cfg.listen_port, 9999);
-        let err = NamesrvConfig::default().apply(&parse_properties("listenPrt=1\n")).unwrap_err();
-        assert!(err.to_string().contains("listenPrt"), "{err}");
-        let err = NamesrvConfig::default().apply(&parse_properties("listenPort=99999\n")).unwrap_err();
-        assert!(err.to_string().contains("listenPort"), "{err}");
+        let unknown = NamesrvConfig::default().apply(&parse_properties("listenPrt=1\n")).unwrap();
+        assert_eq!(unknown, ["listenPrt"]);
+        for (line, words) in [
+            ("listenPort=99999", ["listenPort", "99999"]),
+            ("listenPort=0", ["listenPort", "1..=65535"]),
+            ("bindAddress=anywhere", ["bindAddress", "IP address"]),
+            ("brokerExpiredMillis=5", ["brokerExpiredMillis", "1000..="]),
+            ("scanNotActiveBrokerInterval=0", ["scanNotActiveBrokerInterval", "100..="]),
+            ("frameMaxLength=1", ["frameMaxLength", "1024..="]),
+        ] {
+            let err = NamesrvConfig::default().apply(&parse_properties(line)).unwrap_err().to_string();
+            assert!(words.iter().all(|w| err.contains(w)), "{line}: {err}");
+        }
         assert!(render(&NamesrvConfig::default().to_pairs()).contains("listenPort=9876"));
     }
 
@@ -122,5 +224,33 @@ mod tests {
         let server = cfg.server_config();
         assert_eq!(server.idle_timeout, None);
         assert_eq!((server.max_connections, server.write_budget, server.total_write_budget), (7, 1024, 2048));
+    }
+
+    #[test]
+    fn every_numeric_key_has_a_bound() {
+        for (key, value) in NamesrvConfig::default().to_pairs() {
+            if value.parse::<i128>().is_ok() {
+                assert!(CHECKS.iter().any(|(k, r)| *k == key && matches!(r, Rule::Range(..))), "{key}");
+            }
+        }
+        for key in LIVE_KEYS.iter().chain(CHECKS.iter().map(|(k, _)| k)) {
+            assert!(NamesrvConfig::KEYS.contains(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn live_updates_persist_and_refuse_fixed_keys() {
+        let dir = std::env::temp_dir().join(format!("rmq-ns-live-{}", std::process::id()));
+        let file = dir.join("namesrv.conf");
+        let cfg = NamesrvConfig { config_store_path: file.display().to_string(), ..NamesrvConfig::default() };
+        let live = LiveConfig::new(cfg.clone());
+        let err = live.update(&parse_properties("listenPort=1")).unwrap_err().to_string();
+        assert!(err.contains("listenPort"), "{err}");
+        live.update(&parse_properties("orderMessageEnable=true")).unwrap();
+        assert!(live.get().order_message_enable);
+        let mut restarted = cfg;
+        restarted.load_store_copy().unwrap();
+        assert!(restarted.order_message_enable);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -23,8 +23,10 @@ pub use routes::{RegisterAnswer, Registration, RouteTable};
 /// Shared state of a name server.
 #[derive(Debug)]
 pub struct NameServer {
-    /// Settings.
+    /// Settings as started; keys in [`config::LIVE_KEYS`] are read from `live`.
     pub config: NamesrvConfig,
+    /// Current settings (UPDATE_NAMESRV_CONFIG).
+    pub live: config::LiveConfig,
     /// Routes.
     pub routes: RwLock<RouteTable>,
     /// KV config.
@@ -47,6 +49,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
     let ns = Arc::new(NameServer {
         kv: KvConfig::load(PathBuf::from(&config.kv_config_path)),
         routes: RwLock::new(RouteTable::default()),
+        live: config::LiveConfig::new(config.clone()),
         config,
     });
     let dispatcher = Dispatcher::new()
@@ -58,9 +61,10 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
     let scan = {
         let ns = Arc::clone(&ns);
         tokio::spawn(async move {
-            let period = Duration::from_millis(ns.config.scan_not_active_broker_interval);
-            let expiry = Duration::from_millis(ns.config.broker_expired_millis);
             loop {
+                let live = ns.live.get();
+                let period = Duration::from_millis(live.scan_not_active_broker_interval);
+                let expiry = Duration::from_millis(live.broker_expired_millis);
                 tokio::time::sleep(period).await;
                 let n = ns.routes.write().expire(expiry);
                 if n > 0 {

@@ -227,6 +227,27 @@ async fn forced_retention_under_disk_pressure_reports_what_each_queue_lost() {
 }
 
 #[tokio::test]
+async fn retention_follows_runtime_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), 4096);
+    cfg.retention.file_reserved_time = std::time::Duration::from_secs(72 * 3600);
+    cfg.retention.delete_when = (0..24).collect();
+    let store = MessageStore::open(cfg).unwrap();
+    let body = "y".repeat(700);
+    for _ in 0..20 {
+        put(&store, msg("T", 0, &body, "t")).await;
+    }
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(7200);
+    assert_eq!(store.delete_expired_files(later), None, "72 h reserved: nothing expired after 2 h");
+    // No delete hour: nothing goes, whatever the age.
+    store.set_retention(std::time::Duration::from_secs(3600), Vec::new(), 75);
+    assert_eq!(store.delete_expired_files(later), None);
+    // fileReservedTime=1 at every hour (UPDATE_BROKER_CONFIG): the old files go at once.
+    store.set_retention(std::time::Duration::from_secs(3600), (0..24).collect(), 75);
+    assert!(store.delete_expired_files(later).is_some());
+}
+
+#[tokio::test]
 async fn a_full_disk_refuses_appends_and_keeps_what_was_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let store = MessageStore::open(config(dir.path(), 64 * 1024)).unwrap();

@@ -1,6 +1,9 @@
 //! Broker configuration: RocketMQ's broker.conf keys, with the official defaults.
 
+pub mod checks;
 pub mod delay_levels;
+pub mod groups;
+pub mod live;
 
 pub use rmq_common::properties::{parse_properties, parse_value, render, ConfigError, PropValue};
 
@@ -74,203 +77,42 @@ fn default_store_root() -> String {
     home_dir().join("store").to_string_lossy().into_owned()
 }
 
-rmq_common::properties_config! {
-    /// Everything a broker.conf can say that we act on. Keys and defaults are the official
-    /// ones (BrokerConfig, MessageStoreConfig, NettyServerConfig).
+rmq_common::grouped_config! {
+    /// Everything a broker.conf can say that we act on, in cohesive groups (`groups.rs`). Keys and
+    /// defaults are the official ones (BrokerConfig, MessageStoreConfig, NettyServerConfig).
     pub struct BrokerConfig {
-        /// Cluster this broker set belongs to.
-        pub broker_cluster_name: String = "brokerClusterName" => "DefaultCluster".to_owned(),
-        /// Broker set name (same for master and slaves).
-        pub broker_name: String = "brokerName" => "broker-a".to_owned(),
-        /// 0 = master, > 0 = slave.
-        pub broker_id: i64 = "brokerId" => 0,
-        /// Name servers, `;`-separated.
-        pub namesrv_addr: Option<String> = "namesrvAddr" => None,
-        /// Address advertised to clients (default: 127.0.0.1 unless set).
-        pub broker_ip1: String = "brokerIP1" => "127.0.0.1".to_owned(),
-        /// Address advertised for HA.
-        pub broker_ip2: Option<String> = "brokerIP2" => None,
-        /// Address the servers bind (`0.0.0.0` = all interfaces; tests use 127.0.0.1).
-        pub bind_address: String = "bindAddress" => "0.0.0.0".to_owned(),
-        /// Main port.
-        pub listen_port: u16 = "listenPort" => 10911,
-        /// HA port (default listenPort + 1).
-        pub ha_listen_port: Option<u16> = "haListenPort" => None,
-        /// Threads that run connections and request processing (ours, not an official key;
-        /// the official `serverWorkerThreads` sizes a pool we do not have). 0 = one per CPU but
-        /// one, at least one: the store's flush, pre-fault and append threads and the kernel's
-        /// network work need the rest (on 2 cores one worker is ~10% cheaper per message).
-        pub runtime_worker_threads: u32 = "runtimeWorkerThreads" => 0,
-        /// Master HA address for a slave (otherwise learned from the name server).
-        pub ha_master_address: Option<String> = "haMasterAddress" => None,
-        /// Role.
-        pub broker_role: BrokerRole = "brokerRole" => BrokerRole::AsyncMaster,
-        /// Flush policy.
-        pub flush_disk_type: FlushDiskType = "flushDiskType" => FlushDiskType::AsyncFlush,
-        /// Store root.
-        pub store_path_root_dir: String = "storePathRootDir" => default_store_root(),
-        /// Commit log dir (default `<root>/commitlog`).
-        pub store_path_commit_log: Option<String> = "storePathCommitLog" => None,
-        /// Commit log file size.
-        pub mapped_file_size_commit_log: u64 = "mappedFileSizeCommitLog" => 1024 * 1024 * 1024,
-        /// Consume queue file size in bytes (300 000 units of 20 bytes).
-        pub mapped_file_size_consume_queue: u64 = "mappedFileSizeConsumeQueue" => 300_000 * 20,
-        /// Async flush interval, ms.
-        pub flush_interval_commit_log: u64 = "flushIntervalCommitLog" => 500,
-        /// Accept timer messages (TIMER_DELIVER_MS, TIMER_DELAY_SEC/MS, __STARTDELIVERTIME).
-        pub timer_wheel_enable: bool = "timerWheelEnable" => true,
-        /// Longest timer delay accepted, seconds (3 days).
-        pub timer_max_delay_sec: u64 = "timerMaxDelaySec" => 3 * 24 * 3600,
-        /// Timer precision (wheel tick), ms.
-        pub timer_precision_ms: u64 = "timerPrecisionMs" => 1000,
-        /// Pages an async flush waits for unless a full interval passed.
-        pub flush_commit_log_least_pages: u32 = "flushCommitLogLeastPages" => 4,
-        /// An async flush covers everything at least this often, ms.
-        pub flush_commit_log_thorough_interval: u64 = "flushCommitLogThoroughInterval" => 10_000,
-        /// SYNC_FLUSH / SYNC_MASTER wait limit, ms.
-        pub sync_flush_timeout: u64 = "syncFlushTimeout" => 5000,
-        /// Create unknown topics from TBW102 on send.
-        pub auto_create_topic_enable: bool = "autoCreateTopicEnable" => true,
-        /// Create unknown consumer groups on heartbeat/pull.
-        pub auto_create_subscription_group: bool = "autoCreateSubscriptionGroup" => true,
-        /// Queues of auto-created topics (and TBW102).
-        pub default_topic_queue_nums: i32 = "defaultTopicQueueNums" => 8,
-        /// Largest message body + properties accepted.
-        pub max_message_size: u32 = "maxMessageSize" => 4 * 1024 * 1024,
-        /// Hours to keep commit log files.
-        pub file_reserved_time: u64 = "fileReservedTime" => 72,
-        /// Hour(s) of day when expired files are deleted, e.g. `04` or `01;04`.
-        pub delete_when: String = "deleteWhen" => "04".to_owned(),
-        /// Disk usage ratio (%) past which expired commit-log files are deleted at once, without
-        /// waiting for deleteWhen.
-        pub disk_max_used_space_ratio: u32 = "diskMaxUsedSpaceRatio" => 75,
-        /// Delay levels.
-        pub message_delay_level: String = "messageDelayLevel" => "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h".to_owned(),
-        /// Broker-wide permission mask.
-        pub broker_permission: i32 = "brokerPermission" => 6,
-        /// Registration period, ms (clamped to 10 s..60 s).
-        pub register_name_server_period: u64 = "registerNameServerPeriod" => 30_000,
-        /// Hold pulls with nothing to read.
-        pub long_polling_enable: bool = "longPollingEnable" => true,
-        /// Hold time when long polling is off, ms.
-        pub short_polling_time_mills: u64 = "shortPollingTimeMills" => 1000,
-        /// Index message keys.
-        pub message_index_enable: bool = "messageIndexEnable" => true,
-        /// Hash slots per index file (420 MB files by default; small values for tests).
-        pub max_hash_slot_num: u32 = "maxHashSlotNum" => 5_000_000,
-        /// Entries per index file.
-        pub max_index_num: u32 = "maxIndexNum" => 20_000_000,
-        /// Create the trace topic at start.
-        pub trace_topic_enable: bool = "traceTopicEnable" => false,
-        /// Trace topic name.
-        pub msg_trace_topic_name: String = "msgTraceTopicName" => "RMQ_SYS_TRACE_TOPIC".to_owned(),
-        /// Region reported in send responses.
-        pub region_id: String = "regionId" => "DefaultRegion".to_owned(),
-        /// Whether clients should trace (TRACE_ON in send responses).
-        pub trace_on: bool = "traceOn" => true,
-        /// Create the cluster-name topic.
-        pub cluster_topic_enable: bool = "clusterTopicEnable" => true,
-        /// Create the broker-name topic.
-        pub broker_topic_enable: bool = "brokerTopicEnable" => true,
-        /// Slaves serve reads.
-        pub slave_read_enable: bool = "slaveReadEnable" => false,
-        /// Memory ratio past which pulls are redirected to a slave.
-        pub access_message_in_memory_max_ratio: u32 = "accessMessageInMemoryMaxRatio" => 40,
-        /// Pull transfer limits (in memory / on disk).
-        pub max_transfer_bytes_on_message_in_memory: u32 = "maxTransferBytesOnMessageInMemory" => 256 * 1024,
-        /// Pull transfer count limit in memory.
-        pub max_transfer_count_on_message_in_memory: u32 = "maxTransferCountOnMessageInMemory" => 32,
-        /// Pull transfer byte limit on disk.
-        pub max_transfer_bytes_on_message_in_disk: u32 = "maxTransferBytesOnMessageInDisk" => 64 * 1024,
-        /// Pull transfer count limit on disk.
-        pub max_transfer_count_on_message_in_disk: u32 = "maxTransferCountOnMessageInDisk" => 8,
-        /// Refuse half (prepared) messages.
-        pub reject_transaction_message: bool = "rejectTransactionMessage" => false,
-        /// Transaction check: first check after, ms.
-        pub transaction_time_out: u64 = "transactionTimeOut" => 6000,
-        /// Transaction check: maximum checks.
-        pub transaction_check_max: u32 = "transactionCheckMax" => 15,
-        /// Transaction check period, ms.
-        pub transaction_check_interval: u64 = "transactionCheckInterval" => 60_000,
-        /// Notify consumers on membership change.
-        pub notify_consumer_ids_changed_enable: bool = "notifyConsumerIdsChangedEnable" => true,
-        /// RocketMQ home (accepted for compatibility).
-        pub rocketmq_home: Option<String> = "rocketmqHome" => None,
-        /// Also listen on listenPort - 2 (the VIP channel of clients up to 4.4).
-        pub fast_listen_enable: bool = "fastListenEnable" => true,
-        /// POP: revive queue ids handed out round robin in handles.
-        pub revive_queue_num: i32 = "reviveQueueNum" => 8,
-        /// POP: percent of pops that read the group's retry topic before the topic.
-        pub pop_from_retry_probability: u32 = "popFromRetryProbability" => 20,
-        /// POP: how often invisible times are checked for revive, ms.
-        pub revive_interval: u64 = "reviveInterval" => 1000,
-        /// POP: pops parked on one queue of a group before POLLING_FULL.
-        pub pop_polling_size: i32 = "popPollingSize" => 1024,
-        /// POP: pops parked on the broker before POLLING_FULL.
-        pub max_pop_polling_size: i64 = "maxPopPollingSize" => 100_000,
-        /// Also store replies (SEND_REPLY_MESSAGE) on the reply topic, besides pushing them.
-        pub store_reply_message_enable: bool = "storeReplyMessageEnable" => true,
-        /// Largest frame accepted, bytes.
-        pub max_frame_size: usize = "frameMaxLength" => 16 * 1024 * 1024,
-        // wt-sql keys
-        /// Serve SQL92 subscriptions (`MessageSelector.bySql`); off, they are refused with
-        /// SYSTEM_ERROR as the official broker does. Default false.
-        pub enable_property_filter: bool = "enablePropertyFilter" => false,
-        /// Apply a group's filter (tag or SQL92) of the original topic to the messages of its
-        /// retry topic too. Default false, as the official broker.
-        pub filter_support_retry: bool = "filterSupportRetry" => false,
-        // wt-popc keys
-        /// QUERY_ASSIGNMENT spreads a topic's queues over the group's consumers (false: every
-        /// consumer gets every queue). Default true.
-        pub server_load_balancer_enable: bool = "serverLoadBalancerEnable" => true,
-        /// Mode of a group with no mode set on a topic: PULL or POP. Default PULL.
-        pub default_message_request_mode: String = "defaultMessageRequestMode" => "PULL".to_owned(),
-        /// popShareQueueNum of a group with no mode set when the default mode is POP. Default -1
-        /// (every consumer pops every queue).
-        pub default_pop_share_queue_num: i32 = "defaultPopShareQueueNum" => -1,
-        // wt-meta keys
-        /// Longest a change of topics.json or subscriptionGroup.json may wait before the
-        /// metadata writer saves it, ms (changes within the window are saved in one write; a send
-        /// to a topic just created asks for the save at once).
-        pub metadata_persist_max_delay_ms: u64 = "metadataPersistMaxDelayMs" => 1000,
-        /// Most subscription groups one HEART_BEAT may create; the groups past it are created by
-        /// the client's next heartbeats.
-        pub heartbeat_max_new_groups: usize = "heartbeatMaxNewGroups" => 1000,
-        /// Disk usage percentage past which retention deletes the oldest commit-log files even
-        /// when they have not expired (with cleanFileForciblyEnable), warning about each file
-        /// that held unconsumed messages. Past diskMaxUsedSpaceRatio it only deletes expired
-        /// files at once, without waiting for deleteWhen.
-        pub disk_space_clean_forcibly_ratio: u32 = "diskSpaceCleanForciblyRatio" => 85,
-        /// Disk usage percentage past which sends are refused (the disk counts as full).
-        pub disk_space_warning_level_ratio: u32 = "diskSpaceWarningLevelRatio" => 90,
-        /// Whether retention may delete unexpired files under disk pressure.
-        pub clean_file_forcibly_enable: bool = "cleanFileForciblyEnable" => true,
-        // wt-net keys
-        /// Close a connection when no frame arrives for this many seconds (or its answers
-        /// cannot be written for as long); 0 never closes. Default 120, as RocketMQ.
-        pub server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds" => 120,
-        /// Open connections beyond which new ones are closed at once, with a log line; 0: no
-        /// limit. Default 10,000.
-        pub server_max_connections: usize = "serverMaxConnections" => 10_000,
-        /// Bytes of answers queued for one connection above which its requests are not read
-        /// until they drain (back-pressure); 0: no limit. Default 4 MiB.
-        pub write_buffer_high_water_mark: usize = "writeBufferHighWaterMark" => 4 * 1024 * 1024,
-        /// Bytes of answers queued for all connections of a port above which every connection
-        /// with answers waiting is paused; 0: no limit. Default 256 MiB.
-        pub server_total_write_buffer_bytes: usize = "serverTotalWriteBufferBytes" => 256 * 1024 * 1024,
-        // wt-admin keys
-        /// Log line format: `text` or `json` (JSON lines). Default `text`.
-        pub log_format: String = "logFormat" => "text".to_owned(),
-        /// The log file rolls before passing this many bytes. Default 128 MiB.
-        pub log_max_file_size: u64 = "logMaxFileSize" => 128 * 1024 * 1024,
-        /// Rolled log files kept (`<name>.1` .. `<name>.N`). Default 10.
-        pub log_max_files: usize = "logMaxFiles" => 10,
+        /// Who this broker is and how it registers.
+        pub identity: groups::BrokerIdentity,
+        /// Addresses, ports, threads and frames.
+        pub net: groups::NetSettings,
+        /// Where the store lives and its file sizes (commit log, consume queues, index).
+        pub files: groups::StoreFiles,
+        /// When a send counts as durable and how the commit log is flushed.
+        pub flush: groups::FlushSettings,
+        /// How long commit log files are kept.
+        pub retention: groups::RetentionSettings,
+        /// Delayed and timer messages.
+        pub delay: groups::DelaySettings,
+        /// Topic and group creation, permissions and system topics.
+        pub topics: groups::TopicPolicy,
+        /// What sends may carry: size, trace flag, replies, transactions.
+        pub send: groups::SendSettings,
+        /// Long polling, slave reads and pull transfer limits.
+        pub pull: groups::PullSettings,
+        /// POP consumption.
+        pub pop: groups::PopSettings,
+        /// Filters, server-side load balancing and heartbeat limits of consumers.
+        pub consume: groups::ConsumeSettings,
+        /// Connections: idle close, limits, back-pressure.
+        pub conn: groups::ConnectionSettings,
+        /// Log files: format, rolling.
+        pub log: groups::LogSettings,
     }
 }
 
 /// Keys of the official broker that we accept but do not act on (yet): named in a warning.
 pub fn unsupported_keys(pairs: &std::collections::BTreeMap<String, String>) -> Vec<String> {
-    pairs.keys().filter(|k| !BrokerConfig::KEYS.contains(&k.as_str())).cloned().collect()
+    pairs.keys().filter(|k| !BrokerConfig::is_key(k)).cloned().collect()
 }
 
 impl BrokerConfig {
@@ -298,7 +140,7 @@ impl BrokerConfig {
     /// The number of runtime worker threads `runtimeWorkerThreads` asks for on this machine.
     #[must_use]
     pub fn worker_threads(&self) -> usize {
-        match self.runtime_worker_threads {
+        match self.net.runtime_worker_threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
             n => n as usize,
         }
@@ -307,48 +149,22 @@ impl BrokerConfig {
     /// Checks cross-field rules.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| Err(ConfigError::Invalid { key: key.to_owned(), reason });
-        if self.broker_id < 0 {
-            return invalid("brokerId", "must be >= 0".into());
-        }
-        if self.broker_role == BrokerRole::Slave && self.broker_id == 0 {
+        rmq_common::properties::check::check_all(&self.to_pairs(), checks::CHECKS)?;
+        if self.identity.broker_role == BrokerRole::Slave && self.identity.broker_id == 0 {
             return invalid("brokerId", "a SLAVE must have brokerId > 0".into());
         }
-        if self.broker_role != BrokerRole::Slave && self.broker_id != 0 {
+        if self.identity.broker_role != BrokerRole::Slave && self.identity.broker_id != 0 {
             return invalid("brokerId", "a master must have brokerId 0 (set brokerRole=SLAVE for a slave)".into());
         }
-        if self.broker_name.is_empty() || self.broker_cluster_name.is_empty() {
-            return invalid("brokerName", "brokerName and brokerClusterName must not be empty".into());
-        }
-        if self.disk_max_used_space_ratio == 0 || self.disk_max_used_space_ratio > 95 {
-            return invalid(
-                "diskMaxUsedSpaceRatio",
-                format!("{} is not within 1..=95", self.disk_max_used_space_ratio),
-            );
-        }
-        if self.max_message_size == 0 {
-            return invalid("maxMessageSize", "must be > 0".into());
-        }
-        if self.mapped_file_size_commit_log < 4096 {
-            return invalid("mappedFileSizeCommitLog", "must be at least 4096".into());
-        }
-        if self.max_hash_slot_num == 0 || self.max_index_num < 2 || self.max_index_num > i32::MAX as u32 {
-            return invalid("maxIndexNum", "maxHashSlotNum must be > 0 and maxIndexNum within 2..=2^31-1".into());
-        }
-        if !(10..=60_000).contains(&self.timer_precision_ms) {
-            return invalid("timerPrecisionMs", format!("{} is not within 10..=60000", self.timer_precision_ms));
-        }
-        if self.timer_max_delay_sec == 0
-            || self.timer_max_delay_sec / (self.timer_precision_ms / 10).max(1) > 100_000_000
+        if self.delay.timer_max_delay_sec == 0
+            || self.delay.timer_max_delay_sec / (self.delay.timer_precision_ms / 10).max(1) > 100_000_000
         {
             return invalid("timerMaxDelaySec", "must be > 0, and at most 10^9 ticks of timerPrecisionMs".into());
         }
-        if !(1..=7).contains(&self.broker_permission) {
-            return invalid("brokerPermission", format!("{} is not a permission (1..7)", self.broker_permission));
-        }
-        delay_levels::parse_delay_levels(&self.message_delay_level)
+        delay_levels::parse_delay_levels(&self.delay.message_delay_level)
             .map_err(|reason| ConfigError::Invalid { key: "messageDelayLevel".into(), reason })?;
         if self.default_request_mode().is_none() {
-            let mode = &self.default_message_request_mode;
+            let mode = &self.consume.default_message_request_mode;
             return invalid("defaultMessageRequestMode", format!("{mode} is not PULL or POP"));
         }
         Ok(())
@@ -357,31 +173,32 @@ impl BrokerConfig {
     /// `defaultMessageRequestMode` as a mode (`None` when it names none; `validate` refuses that).
     #[must_use]
     pub fn default_request_mode(&self) -> Option<rmq_remoting::body::MessageRequestMode> {
-        rmq_remoting::body::MessageRequestMode::from_name(self.default_message_request_mode.trim())
+        rmq_remoting::body::MessageRequestMode::from_name(self.consume.default_message_request_mode.trim())
     }
 
     /// `ip:listenPort` as registered and embedded in offset message ids.
     #[must_use]
     pub fn broker_addr(&self) -> String {
-        format!("{}:{}", self.broker_ip1, self.listen_port)
+        format!("{}:{}", self.net.broker_ip1, self.net.listen_port)
     }
 
     /// The HA port.
     #[must_use]
     pub fn ha_port(&self) -> u16 {
-        self.ha_listen_port.unwrap_or(self.listen_port.saturating_add(1))
+        self.net.ha_listen_port.unwrap_or(self.net.listen_port.saturating_add(1))
     }
 
     /// `ip:haPort`.
     #[must_use]
     pub fn ha_addr(&self) -> String {
-        format!("{}:{}", self.broker_ip2.as_deref().unwrap_or(&self.broker_ip1), self.ha_port())
+        format!("{}:{}", self.net.broker_ip2.as_deref().unwrap_or(&self.net.broker_ip1), self.ha_port())
     }
 
     /// Name server addresses.
     #[must_use]
     pub fn namesrv_list(&self) -> Vec<String> {
-        self.namesrv_addr
+        self.net
+            .namesrv_addr
             .as_deref()
             .unwrap_or("")
             .split(';')
@@ -394,7 +211,7 @@ impl BrokerConfig {
     /// The store root directory.
     #[must_use]
     pub fn store_root(&self) -> PathBuf {
-        PathBuf::from(&self.store_path_root_dir)
+        PathBuf::from(&self.files.store_path_root_dir)
     }
 
     /// The config directory (`<root>/config`).
@@ -406,7 +223,7 @@ impl BrokerConfig {
     /// Whether this broker is a master.
     #[must_use]
     pub fn is_master(&self) -> bool {
-        self.broker_role != BrokerRole::Slave
+        self.identity.broker_role != BrokerRole::Slave
     }
 }
 

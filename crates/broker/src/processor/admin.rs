@@ -15,7 +15,7 @@ use crate::state::topics::{system, topic_config, validate_topic_name};
 /// UPDATE_AND_CREATE_TOPIC.
 pub async fn create_topic(ctx: &BrokerContext, h: CreateTopicRequestHeader) -> HandlerResult {
     validate_topic_name(&h.topic).map_err(BrokerError::Invalid)?;
-    if h.topic == ctx.config.broker_cluster_name {
+    if h.topic == ctx.config.identity.broker_cluster_name {
         return Err(BrokerError::Invalid(format!("the topic[{}] is conflict with system reserved words", h.topic)));
     }
     if h.read_queue_nums <= 0 || h.write_queue_nums <= 0 || h.read_queue_nums > 1024 || h.write_queue_nums > 1024 {
@@ -115,25 +115,35 @@ fn reported_only_config() -> Vec<(&'static str, String)> {
 
 /// GET_BROKER_CONFIG: the effective config as properties text.
 pub fn broker_config(ctx: &BrokerContext) -> HandlerResult {
-    let mut pairs = ctx.config.to_pairs();
+    let mut pairs = ctx.live.get().to_pairs();
     pairs.extend(reported_only_config());
     let text = crate::config::render(&pairs);
     let version = serde_json::to_string(&ctx.tables.topics.data_version()).unwrap_or_default();
     Ok(RemotingCommand::success().with_header(&GetBrokerConfigResponseHeader { version }).with_body(text.into_bytes()))
 }
 
-/// UPDATE_BROKER_CONFIG: persisted to `<store>/config/broker.properties`; applied at restart
-/// (keys we know are validated now, so a bad value is refused at once).
+/// UPDATE_BROKER_CONFIG: the keys of [`crate::config::live::LIVE_KEYS`] change at once and are
+/// persisted to the broker's own properties file; any other key, or a bad value, is refused
+/// with its name and nothing changes.
 pub fn update_broker_config(ctx: &BrokerContext, body: &[u8]) -> HandlerResult {
-    let text = String::from_utf8_lossy(body);
-    let pairs = crate::config::parse_properties(&text);
-    let mut probe = (*ctx.config).clone();
-    probe.apply(&pairs).map_err(|e| BrokerError::Invalid(e.to_string()))?;
-    let path = ctx.config.config_dir().join("broker.properties");
-    let mut existing = std::fs::read_to_string(&path).map(|t| crate::config::parse_properties(&t)).unwrap_or_default();
-    existing.extend(pairs);
-    let rendered: Vec<(&str, String)> = existing.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    crate::persist::write_atomic(&path, &crate::config::render(&rendered))?;
+    let pairs = crate::config::parse_properties(&String::from_utf8_lossy(body));
+    let next = ctx.live.update(&pairs).map_err(|e| BrokerError::Invalid(e.to_string()))?;
+    tracing::info!(changes = ?pairs, "broker config updated");
+    let changed = |keys: &[&str]| keys.iter().any(|k| pairs.contains_key(*k));
+    let store = crate::store_config::store_config(&next);
+    if changed(&["fileReservedTime", "deleteWhen", "diskMaxUsedSpaceRatio"]) {
+        let r = store.retention;
+        ctx.store.set_retention(r.file_reserved_time, r.delete_when, r.disk_max_used_ratio);
+    }
+    if changed(&["flushIntervalCommitLog"]) {
+        ctx.store.set_flush_interval(store.flush.interval);
+    }
+    if changed(&["maxMessageSize"]) {
+        ctx.store.set_max_message_size(store.max_message_size);
+    }
+    if changed(&["brokerPermission"]) {
+        ctx.tables.topics.touch()?;
+    }
     Ok(RemotingCommand::success())
 }
 

@@ -29,7 +29,7 @@ fn mode_of(ctx: &BrokerContext, topic: &str, group: &str) -> SetMessageRequestMo
     }
     let cfg = &ctx.config;
     let mode = if is_retry(topic) { MessageRequestMode::Pull } else { cfg.default_request_mode().unwrap_or_default() };
-    let share = if mode == MessageRequestMode::Pop { cfg.default_pop_share_queue_num } else { 0 };
+    let share = if mode == MessageRequestMode::Pop { cfg.consume.default_pop_share_queue_num } else { 0 };
     SetMessageRequestModeRequestBody {
         topic: topic.to_owned(),
         consumer_group: group.to_owned(),
@@ -66,7 +66,7 @@ async fn load_balance(
     let all = if b.topic.starts_with(LMQ_PREFIX) {
         let lmq = MessageQueue {
             topic: b.topic.clone(),
-            broker_name: ctx.config.broker_name.clone(),
+            broker_name: ctx.config.identity.broker_name.clone(),
             queue_id: LMQ_QUEUE_ID,
         };
         Some(BTreeSet::from([lmq]))
@@ -79,7 +79,7 @@ async fn load_balance(
         }
         return None;
     };
-    if b.message_model == MessageModel::Broadcasting || !ctx.config.server_load_balancer_enable {
+    if b.message_model == MessageModel::Broadcasting || !ctx.config.consume.server_load_balancer_enable {
         return Some(all);
     }
     let cids = ctx.tables.clients.consumer_group(&b.consumer_group)?.client_ids();

@@ -45,7 +45,7 @@ fn group_of(ctx: &BrokerContext, name: &str, budget: &mut NewGroups) -> Option<S
     let (cfg, tables) = (&ctx.config, &ctx.tables);
     let group = match tables.groups.get(name) {
         Some(g) => g,
-        None if !cfg.auto_create_subscription_group => return None,
+        None if !cfg.topics.auto_create_subscription_group => return None,
         None if budget.left == 0 => {
             budget.skipped += 1;
             return None;
@@ -72,12 +72,12 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
         version: caller.version,
     };
     let (cfg, tables) = (&ctx.config, &ctx.tables);
-    let mut budget = NewGroups { left: cfg.heartbeat_max_new_groups, skipped: 0 };
+    let mut budget = NewGroups { left: cfg.consume.heartbeat_max_new_groups, skipped: 0 };
     for consumer in &data.consumer_data_set {
         let group = group_of(ctx, &consumer.group_name, &mut budget);
         let changed = tables.clients.register_consumer(consumer, &who);
         let notify = group.as_ref().is_none_or(|g| g.notify_consumer_ids_changed_enable);
-        if changed && notify && cfg.notify_consumer_ids_changed_enable {
+        if changed && notify && cfg.topics.notify_consumer_ids_changed_enable {
             tables.clients.notify_consumer_ids_changed(&consumer.group_name);
         }
     }
@@ -85,7 +85,7 @@ pub fn heartbeat(ctx: &BrokerContext, caller: &Caller<'_>, data: HeartbeatData) 
         tables.clients.register_producer(&producer.group_name, &who);
     }
     if budget.skipped > 0 {
-        let (client, max, skipped) = (&data.client_id, cfg.heartbeat_max_new_groups, budget.skipped);
+        let (client, max, skipped) = (&data.client_id, cfg.consume.heartbeat_max_new_groups, budget.skipped);
         tracing::warn!(
             client,
             max,
@@ -153,7 +153,7 @@ pub fn check_client_config(ctx: &BrokerContext, body: &CheckClientRequestBody) -
     if is_tag_type(t) {
         return Ok(RemotingCommand::success());
     }
-    if !ctx.config.enable_property_filter {
+    if !ctx.config.consume.enable_property_filter {
         return Err(sql_disabled(&sub.expression_type));
     }
     if let Err(e) = SubscriptionFilter::compile(t, &sub.sub_string) {

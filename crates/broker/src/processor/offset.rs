@@ -111,7 +111,7 @@ pub async fn reset_offset(ctx: &BrokerContext, services: &Services, h: ResetOffs
     // A POP group's cursors move too (before the offsets, which the POP service also writes).
     services.pop.reset(&h.group, &h.topic, &targets)?;
     ctx.tables.offsets.set_queue_offsets(&h.group, &h.topic, targets.clone());
-    let body = crate::wire::reset_offset_body(&h.topic, &ctx.config.broker_name, &targets);
+    let body = crate::wire::reset_offset_body(&h.topic, &ctx.config.identity.broker_name, &targets);
     if let Some(group) = ctx.tables.clients.consumer_group(&h.group) {
         for member in group.channels.values() {
             let request = RemotingCommand::request_with_header(RequestCode::ResetConsumerClientOffset, &h)

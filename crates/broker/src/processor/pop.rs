@@ -44,16 +44,16 @@ pub(super) fn check_common(
     topic: &str,
     queue_id: i32,
 ) -> Result<(TopicConfig, SubscriptionGroupConfig), BrokerError> {
-    let cfg = &ctx.config;
+    let cfg = ctx.live.get();
     if !cfg.is_master() {
         return Err(BrokerError::ServiceNotAvailable(format!(
             "the broker[{}] is a slave: POP consumption is served by the master of {}",
             cfg.broker_addr(),
-            cfg.broker_name
+            cfg.identity.broker_name
         )));
     }
-    if !perm::readable(cfg.broker_permission) {
-        return Err(BrokerError::NoPermission(format!("the broker[{}] pop message is forbidden", cfg.broker_ip1)));
+    if !perm::readable(cfg.topics.broker_permission) {
+        return Err(BrokerError::NoPermission(format!("the broker[{}] pop message is forbidden", cfg.net.broker_ip1)));
     }
     let t = ctx.topic(topic).ok_or_else(|| BrokerError::TopicNotExist(topic.to_owned()))?;
     if !perm::readable(t.perm) {
@@ -71,7 +71,7 @@ pub(super) fn check_common(
     let g = ctx
         .tables
         .groups
-        .get_or_create(group, cfg.auto_create_subscription_group)
+        .get_or_create(group, cfg.topics.auto_create_subscription_group)
         .ok_or_else(|| BrokerError::GroupNotExist(group.to_owned()))?;
     if !g.consume_enable {
         return Err(BrokerError::NoPermission(format!("subscription group no permission, {group}")));
@@ -141,13 +141,13 @@ fn check_pop(ctx: &BrokerContext, h: &PopMessageRequestHeader) -> Result<Option<
     if now - h.born_time - h.poll_time > 500 {
         return Ok(Some(RemotingCommand::error(
             ResponseCode::PollingTimeout,
-            format!("the broker[{}] pop message is timeout too much", ctx.config.broker_ip1),
+            format!("the broker[{}] pop message is timeout too much", ctx.config.net.broker_ip1),
         )));
     }
     if h.max_msg_nums > MAX_POP_NUMS {
         return Err(BrokerError::Code(
             ResponseCode::InvalidParameter,
-            format!("the broker[{}] pop message's num is greater than 32", ctx.config.broker_ip1),
+            format!("the broker[{}] pop message's num is greater than 32", ctx.config.net.broker_ip1),
         ));
     }
     if h.max_msg_nums <= 0 || h.invisible_time <= 0 {
@@ -155,7 +155,7 @@ fn check_pop(ctx: &BrokerContext, h: &PopMessageRequestHeader) -> Result<Option<
             ResponseCode::InvalidParameter,
             format!(
                 "the broker[{}] pop message's num ({}) and invisible time ({}) must be positive",
-                ctx.config.broker_ip1, h.max_msg_nums, h.invisible_time
+                ctx.config.net.broker_ip1, h.max_msg_nums, h.invisible_time
             ),
         ));
     }

@@ -22,7 +22,7 @@ fn master_only(ctx: &BrokerContext) -> Result<(), BrokerError> {
         Err(BrokerError::ServiceNotAvailable(format!(
             "the broker[{}] is a slave: POP acks are served by the master of {}",
             ctx.config.broker_addr(),
-            ctx.config.broker_name
+            ctx.config.identity.broker_name
         )))
     }
 }

@@ -15,7 +15,7 @@ use crate::state::topics::system;
 /// REAL_TOPIC/REAL_QID. A delay level wins over timer properties (as RocketMQ). Prepared and
 /// rolled-back transaction messages are left as they are.
 pub fn prepare(ctx: &BrokerContext, services: &Services, mut m: StoreMessage) -> Result<StoreMessage, BrokerError> {
-    property::set(&mut m.properties, property::CLUSTER, &ctx.config.broker_cluster_name);
+    property::set(&mut m.properties, property::CLUSTER, &ctx.config.identity.broker_cluster_name);
     property::remove(&mut m.properties, property::WAIT);
     let tx = m.sys_flag & sysflag::TRANSACTION_MASK;
     if tx != 0 && tx != sysflag::TRANSACTION_COMMIT {
@@ -47,7 +47,7 @@ fn park_timer(ctx: &BrokerContext, services: &Services, mut m: StoreMessage) -> 
             "timer messages are disabled on this broker (timerWheelEnable=false)".into(),
         ));
     }
-    let max_ms = i64::try_from(ctx.config.timer_max_delay_sec).unwrap_or(i64::MAX / 1000).saturating_mul(1000);
+    let max_ms = i64::try_from(ctx.config.delay.timer_max_delay_sec).unwrap_or(i64::MAX / 1000).saturating_mul(1000);
     if due - now > max_ms {
         return Err(BrokerError::MessageIllegal(format!(
             "timer message illegal, the delay time should not be bigger than the max delay {max_ms}ms"

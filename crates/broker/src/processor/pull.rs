@@ -65,7 +65,7 @@ pub(crate) fn expression_filter(
     expression_type: Option<&str>,
     expression: &str,
 ) -> Result<Arc<SubscriptionFilter>, BrokerError> {
-    if !is_tag_type(expression_type) && !ctx.config.enable_property_filter {
+    if !is_tag_type(expression_type) && !ctx.config.consume.enable_property_filter {
         return Err(sql_disabled(expression_type.unwrap_or_default()));
     }
     ctx.tables.filters.get(group, topic, expression_type, expression)
@@ -147,8 +147,8 @@ fn check(
     ctx: &BrokerContext,
     h: &PullMessageRequestHeader,
 ) -> Result<(SubscriptionGroupConfig, TopicConfig), BrokerError> {
-    let cfg = &ctx.config;
-    if !perm::readable(cfg.broker_permission) {
+    let cfg = ctx.live.get();
+    if !perm::readable(cfg.topics.broker_permission) {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] pulling message is forbidden",
             cfg.broker_addr()
@@ -157,7 +157,7 @@ fn check(
     let group = ctx
         .tables
         .groups
-        .get_or_create(&h.consumer_group, cfg.auto_create_subscription_group)
+        .get_or_create(&h.consumer_group, cfg.topics.auto_create_subscription_group)
         .ok_or_else(|| BrokerError::GroupNotExist(h.consumer_group.clone()))?;
     if !group.consume_enable {
         return Err(BrokerError::NoPermission(format!("subscription group no permission, {}", h.consumer_group)));
@@ -177,10 +177,10 @@ fn check(
 
 /// How long a pull that finds nothing may wait.
 fn hold_time(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> Duration {
-    if ctx.config.long_polling_enable {
+    if ctx.live.get().pull.long_polling_enable {
         Duration::from_millis(u64::try_from(h.suspend_timeout_millis.unwrap_or(0)).unwrap_or(0).min(60_000))
     } else {
-        Duration::from_millis(ctx.config.short_polling_time_mills)
+        Duration::from_millis(ctx.live.get().pull.short_polling_time_mills)
     }
 }
 
@@ -191,7 +191,7 @@ async fn read_or_wait(ctx: &BrokerContext, h: &PullMessageRequestHeader, filter:
     let suspend = h.sys_flag & flag::SUSPEND != 0;
     let deadline = tokio::time::Instant::now() + hold_time(ctx, h);
     let notifier = ctx.parking.notifier(&h.topic, h.queue_id);
-    let retry = ctx.config.filter_support_retry && system::is_retry(&h.topic);
+    let retry = ctx.config.consume.filter_support_retry && system::is_retry(&h.topic);
     let tag_code = |code: i64| filter.accepts_tag_code(code);
     let record = |rec: &[u8]| filter.accepts_record(rec) && (!retry || retry_accepts(ctx, &h.consumer_group, rec));
     let read = |offset: i64| {
@@ -255,7 +255,7 @@ pub async fn pull(ctx: &BrokerContext, h: PullMessageRequestHeader) -> HandlerRe
     if outcome.code == ResponseCode::Success {
         let messages = &outcome.result.messages;
         let total: usize = messages.iter().map(bytes::Bytes::len).sum();
-        let cluster = &ctx.config.broker_cluster_name;
+        let cluster = &ctx.config.identity.broker_cluster_name;
         ctx.stats.count_get(cluster, &h.topic, &h.consumer_group, messages.len() as u64, total as u64);
         let mut body = BytesMut::with_capacity(total);
         for m in messages {

@@ -52,11 +52,11 @@ pub async fn send_reply(
         msg_id: "0".to_owned(),
         queue_id,
         queue_offset: 0,
-        msg_region: Some(ctx.config.region_id.clone()),
-        trace_on: Some(ctx.config.trace_on.to_string()),
+        msg_region: Some(ctx.config.identity.region_id.clone()),
+        trace_on: Some(ctx.live.get().send.trace_on.to_string()),
         ..SendMessageResponseHeader::default()
     };
-    if ctx.config.store_reply_message_enable {
+    if ctx.config.send.store_reply_message_enable {
         let result = ctx.store.put_message(msg).await;
         if stored(result.status) {
             header.msg_id = result.msg_ids.join(",");

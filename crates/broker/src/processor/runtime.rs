@@ -38,7 +38,7 @@ fn per_second(count: u64, secs: f64) -> f64 {
 pub fn runtime_info(ctx: &BrokerContext, services: &Services) -> HandlerResult {
     let mut t = Table::new();
     counters(ctx, &mut t);
-    set(&mut t, "brokerRole", crate::config::PropValue::render_prop(&ctx.config.broker_role));
+    set(&mut t, "brokerRole", crate::config::PropValue::render_prop(&ctx.config.identity.broker_role));
     replication_info(ctx, &services.replication, &mut t);
     keys_5x(ctx, &mut t);
     schedule_info(ctx, services, &mut t);

@@ -47,14 +47,14 @@ fn random_queue(n: i32) -> i32 {
 
 /// Refuses writes on a slave or a broker without write permission.
 fn check_writable(ctx: &BrokerContext) -> Result<(), BrokerError> {
-    let cfg = &ctx.config;
+    let cfg = ctx.live.get();
     if !cfg.is_master() {
         return Err(BrokerError::ServiceNotAvailable(format!(
             "the broker[{}] is a slave, not allowed to write messages",
             cfg.broker_addr()
         )));
     }
-    if !perm::writable(cfg.broker_permission) {
+    if !perm::writable(cfg.topics.broker_permission) {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] sending message is forbidden",
             cfg.broker_addr()
@@ -91,7 +91,7 @@ pub(super) fn check(ctx: &BrokerContext, h: &SendMessageRequestHeader) -> Result
 }
 
 pub(super) fn check_size(ctx: &BrokerContext, body_len: usize, properties: &str) -> Result<(), BrokerError> {
-    let max = usize::try_from(ctx.config.max_message_size).unwrap_or(usize::MAX);
+    let max = usize::try_from(ctx.live.get().send.max_message_size).unwrap_or(usize::MAX);
     if body_len > max {
         return Err(BrokerError::MessageIllegal(format!("the message body size {body_len} is over the limit {max}")));
     }
@@ -138,15 +138,15 @@ fn put_response(
         }
         PutStatus::Error => return RemotingCommand::error(ResponseCode::SystemError, result.remark.clone()),
     };
-    ctx.stats.count_put(&ctx.config.broker_cluster_name, topic, result.msg_ids.len() as u64, bytes as u64);
+    ctx.stats.count_put(&ctx.config.identity.broker_cluster_name, topic, result.msg_ids.len() as u64, bytes as u64);
     let header = SendMessageResponseHeader {
         msg_id: result.msg_ids.join(","),
         queue_id,
         queue_offset: result.queue_offset,
         transaction_id: result.transaction_id.clone(),
         batch_uniq_id: None,
-        msg_region: Some(ctx.config.region_id.clone()),
-        trace_on: Some(ctx.config.trace_on.to_string()),
+        msg_region: Some(ctx.config.identity.region_id.clone()),
+        trace_on: Some(ctx.live.get().send.trace_on.to_string()),
     };
     RemotingCommand::response(code, None).with_header(&header)
 }
@@ -184,8 +184,8 @@ fn base_message(
     };
     // As RocketMQ, every accepted message carries the broker's region and trace switch: the
     // 5.x Java client drops the consume traces of messages without MSG_REGION.
-    property::set(&mut base.properties, property::MSG_REGION, &ctx.config.region_id);
-    property::set(&mut base.properties, property::TRACE_ON, &ctx.config.trace_on.to_string());
+    property::set(&mut base.properties, property::MSG_REGION, &ctx.config.identity.region_id);
+    property::set(&mut base.properties, property::TRACE_ON, &ctx.live.get().send.trace_on.to_string());
     base
 }
 
@@ -267,7 +267,7 @@ async fn store_single(
     if m.sys_flag & sysflag::TRANSACTION_MASK != sysflag::TRANSACTION_PREPARED {
         return Ok(ctx.store.put_message(prepare(ctx, services, m)?).await);
     }
-    if ctx.config.reject_transaction_message {
+    if ctx.live.get().send.reject_transaction_message {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] sending transaction message is forbidden",
             ctx.config.broker_addr()
@@ -284,8 +284,8 @@ async fn store_single(
 async fn await_replication(ctx: &BrokerContext, services: &Services, result: &mut PutMessageResult, wait: bool) {
     services.replication.new_data();
     let crate::services::ha::Replication::Master(master) = &services.replication else { return };
-    if ctx.config.broker_role == BrokerRole::SyncMaster && wait && result.status == PutStatus::Ok {
-        let timeout = std::time::Duration::from_millis(ctx.config.sync_flush_timeout);
+    if ctx.config.identity.broker_role == BrokerRole::SyncMaster && wait && result.status == PutStatus::Ok {
+        let timeout = std::time::Duration::from_millis(ctx.config.flush.sync_flush_timeout);
         let end = u64::try_from(result.end_offset).unwrap_or(0);
         result.status = master.wait_for_slave(end, timeout).await;
     }
@@ -338,7 +338,7 @@ pub async fn send_back(ctx: &BrokerContext, services: &Services, h: ConsumerSend
     let group = ctx
         .tables
         .groups
-        .get_or_create(&h.group, ctx.config.auto_create_subscription_group)
+        .get_or_create(&h.group, ctx.live.get().topics.auto_create_subscription_group)
         .ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
     let record = ctx
         .store

@@ -12,13 +12,13 @@ use crate::state::clients::ClientRegistry;
 /// Server settings from the broker config.
 #[must_use]
 pub fn server_config(config: &BrokerConfig) -> ServerConfig {
-    let idle = config.server_channel_max_idle_time_seconds;
+    let idle = config.conn.server_channel_max_idle_time_seconds;
     ServerConfig {
-        max_frame_size: config.max_frame_size,
-        write_budget: config.write_buffer_high_water_mark,
-        total_write_budget: config.server_total_write_buffer_bytes,
+        max_frame_size: config.net.max_frame_size,
+        write_budget: config.conn.write_buffer_high_water_mark,
+        total_write_budget: config.conn.server_total_write_buffer_bytes,
         idle_timeout: (idle > 0).then(|| std::time::Duration::from_secs(idle)),
-        max_connections: config.server_max_connections,
+        max_connections: config.conn.server_max_connections,
         ..ServerConfig::default()
     }
 }
@@ -29,13 +29,13 @@ pub async fn start_servers(
     processor: &BrokerProcessor,
     clients: &Arc<ClientRegistry>,
 ) -> Result<Vec<RemotingServer>, StartError> {
-    let mut ports = vec![config.listen_port];
-    if config.fast_listen_enable && config.listen_port > 2 {
-        ports.push(config.listen_port - 2);
+    let mut ports = vec![config.net.listen_port];
+    if config.net.fast_listen_enable && config.net.listen_port > 2 {
+        ports.push(config.net.listen_port - 2);
     }
     let mut servers = Vec::new();
     for port in ports {
-        let addr = format!("{}:{port}", config.bind_address);
+        let addr = format!("{}:{port}", config.net.bind_address);
         let dispatcher = Dispatcher::new()
             .processor(Arc::new(processor.clone()))
             .listener(Arc::new(ConnectionWatch { clients: Arc::clone(clients) }));
@@ -68,10 +68,10 @@ mod tests {
     fn transport_keys_reach_the_server_config() {
         let mut config = BrokerConfig::default();
         assert_eq!(server_config(&config).idle_timeout, Some(std::time::Duration::from_secs(120)));
-        config.server_channel_max_idle_time_seconds = 0;
-        config.server_max_connections = 3;
-        config.write_buffer_high_water_mark = 10;
-        config.server_total_write_buffer_bytes = 20;
+        config.conn.server_channel_max_idle_time_seconds = 0;
+        config.conn.server_max_connections = 3;
+        config.conn.write_buffer_high_water_mark = 10;
+        config.conn.server_total_write_buffer_bytes = 20;
         let server = server_config(&config);
         assert_eq!(server.idle_timeout, None);
         assert_eq!((server.max_connections, server.write_budget, server.total_write_budget), (3, 10, 20));

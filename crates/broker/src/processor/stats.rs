@@ -25,7 +25,7 @@ pub fn topic_stats(ctx: &BrokerContext, h: TopicRequestHeader) -> HandlerResult 
             let max_offset = ctx.store.max_offset(&h.topic, q);
             TopicOffsetRow {
                 topic: h.topic.clone(),
-                broker_name: ctx.config.broker_name.clone(),
+                broker_name: ctx.config.identity.broker_name.clone(),
                 queue_id: q,
                 min_offset: ctx.store.min_offset(&h.topic, q),
                 max_offset,
@@ -59,7 +59,7 @@ fn group_rows(ctx: &BrokerContext, group: &str, topic: &str) -> Vec<ConsumeRow> 
             ConsumeRow {
                 pull_offset: ctx.tables.offsets.query_pull(group, topic, q).max(consumer_offset),
                 topic: topic.to_owned(),
-                broker_name: ctx.config.broker_name.clone(),
+                broker_name: ctx.config.identity.broker_name.clone(),
                 queue_id: q,
                 broker_offset: ctx.store.max_offset(topic, q),
                 consumer_offset,

@@ -11,6 +11,7 @@ use rmq_remoting::{RemotingCommand, RequestCode};
 use tokio_util::sync::CancellationToken;
 
 use super::ha::Replication;
+use crate::config::live::LiveConfig;
 use crate::config::BrokerConfig;
 use crate::state::topics::{perm, TopicTable};
 
@@ -24,6 +25,8 @@ const SLAVE_WITHOUT_MASTER_RETRY: Duration = Duration::from_secs(2);
 pub struct Registration {
     /// Who we are, and the name servers.
     pub config: Arc<BrokerConfig>,
+    /// The current values of keys that change at run time (brokerPermission).
+    pub live: Arc<LiveConfig>,
     /// What we serve (sent with each registration; a change registers at once).
     pub topics: Arc<TopicTable>,
     /// Client for the name servers.
@@ -38,7 +41,7 @@ impl Registration {
     fn register_request(&self) -> RemotingCommand {
         let cfg = &self.config;
         let mut wrapper = self.topics.wrapper();
-        let bp = cfg.broker_permission;
+        let bp = self.live.get().topics.broker_permission;
         if !perm::writable(bp) || !perm::readable(bp) {
             for t in wrapper.topic_config_table.values_mut() {
                 t.perm = bp;
@@ -47,11 +50,11 @@ impl Registration {
         let body = RegisterBrokerBody { topic_config_serialize_wrapper: wrapper, filter_server_list: Vec::new() };
         let body = serde_json::to_vec(&body).unwrap_or_default();
         let header = RegisterBrokerRequestHeader {
-            broker_name: cfg.broker_name.clone(),
+            broker_name: cfg.identity.broker_name.clone(),
             broker_addr: cfg.broker_addr(),
-            cluster_name: cfg.broker_cluster_name.clone(),
+            cluster_name: cfg.identity.broker_cluster_name.clone(),
             ha_server_addr: cfg.ha_addr(),
-            broker_id: cfg.broker_id,
+            broker_id: cfg.identity.broker_id,
             compressed: Some(false),
             body_crc32: Some(0),
             ..RegisterBrokerRequestHeader::default()
@@ -94,10 +97,10 @@ impl Registration {
     pub async fn unregister_all(&self) {
         let cfg = &self.config;
         let header = UnregisterBrokerRequestHeader {
-            broker_name: cfg.broker_name.clone(),
+            broker_name: cfg.identity.broker_name.clone(),
             broker_addr: cfg.broker_addr(),
-            cluster_name: cfg.broker_cluster_name.clone(),
-            broker_id: cfg.broker_id,
+            cluster_name: cfg.identity.broker_cluster_name.clone(),
+            broker_id: cfg.identity.broker_id,
         };
         for addr in cfg.namesrv_list() {
             let request = RemotingCommand::request_with_header(RequestCode::UnregisterBroker, &header);
@@ -110,7 +113,7 @@ impl Registration {
     /// Registers now, then every period and whenever the topic table changes, until stopped.
     pub fn spawn(&self) {
         let this = self.clone();
-        let period = Duration::from_millis(this.config.register_name_server_period.clamp(10_000, 60_000));
+        let period = Duration::from_millis(this.config.identity.register_name_server_period.clamp(10_000, 60_000));
         tokio::spawn(async move {
             loop {
                 this.register_all().await;

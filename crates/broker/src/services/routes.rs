@@ -73,7 +73,7 @@ impl TopicRoutes {
 
     fn local_queues(&self, topic: &str) -> Option<BTreeSet<MessageQueue>> {
         let t = self.topics.get(topic)?;
-        let name = &self.config.broker_name;
+        let name = &self.config.identity.broker_name;
         Some((0..t.read_queue_nums).map(|q| queue(topic, name, q)).collect())
     }
 }

@@ -58,11 +58,11 @@ impl CheckSettings {
     #[must_use]
     pub fn of(config: &BrokerConfig) -> Self {
         let store_host =
-            config.broker_addr().parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], config.listen_port)));
+            config.broker_addr().parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], config.net.listen_port)));
         Self {
-            interval: Duration::from_millis(config.transaction_check_interval.max(100)),
-            timeout_ms: i64::try_from(config.transaction_time_out).unwrap_or(6000),
-            check_max: config.transaction_check_max,
+            interval: Duration::from_millis(config.send.transaction_check_interval.max(100)),
+            timeout_ms: i64::try_from(config.send.transaction_time_out).unwrap_or(6000),
+            check_max: config.send.transaction_check_max,
             store_host,
         }
     }

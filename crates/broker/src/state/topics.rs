@@ -126,6 +126,14 @@ impl TopicTable {
         self.inner.read().version.clone()
     }
 
+    /// A new data version and a registration at once, as after a change of the broker's
+    /// permission (UPDATE_BROKER_CONFIG brokerPermission).
+    pub fn touch(&self) -> Result<(), PersistError> {
+        let mut inner = self.inner.write();
+        self.bump(&mut inner);
+        Ok(())
+    }
+
     /// Creates or replaces a topic; returns the generation of the change.
     pub fn upsert(&self, cfg: TopicConfig) -> u64 {
         let mut inner = self.inner.write();
@@ -250,18 +258,18 @@ fn system_topics(cfg: &BrokerConfig) -> Vec<TopicConfig> {
         topic_config(system::OFFSET_MOVED_EVENT, 1, 1, rw),
         topic_config(system::SCHEDULE, 18, 18, rw),
         topic_config(system::TIMER, 1, 1, rw),
-        topic_config(&rmq_common::topic::reply_topic(&cfg.broker_cluster_name), 1, 1, rw),
+        topic_config(&rmq_common::topic::reply_topic(&cfg.identity.broker_cluster_name), 1, 1, rw),
     ];
-    if cfg.auto_create_topic_enable {
-        let n = cfg.default_topic_queue_nums;
+    if cfg.topics.auto_create_topic_enable {
+        let n = cfg.topics.default_topic_queue_nums;
         out.push(topic_config(system::AUTO_CREATE, n, n, perm::INHERIT | rw));
     }
-    let cluster_perm = if cfg.cluster_topic_enable { perm::INHERIT | rw } else { perm::INHERIT };
-    out.push(topic_config(&cfg.broker_cluster_name, 16, 16, cluster_perm));
-    let broker_perm = if cfg.broker_topic_enable { perm::INHERIT | rw } else { perm::INHERIT };
-    out.push(topic_config(&cfg.broker_name, 1, 1, broker_perm));
-    if cfg.trace_topic_enable {
-        out.push(topic_config(&cfg.msg_trace_topic_name, 1, 1, rw));
+    let cluster_perm = if cfg.topics.cluster_topic_enable { perm::INHERIT | rw } else { perm::INHERIT };
+    out.push(topic_config(&cfg.identity.broker_cluster_name, 16, 16, cluster_perm));
+    let broker_perm = if cfg.topics.broker_topic_enable { perm::INHERIT | rw } else { perm::INHERIT };
+    out.push(topic_config(&cfg.identity.broker_name, 1, 1, broker_perm));
+    if cfg.topics.trace_topic_enable {
+        out.push(topic_config(&cfg.topics.msg_trace_topic_name, 1, 1, rw));
     }
     out
 }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use rmq_broker::config::groups::{NetSettings, StoreFiles};
 use rmq_broker::BrokerConfig;
 
 /// A broker running in this process on a free loopback port.
@@ -20,13 +21,19 @@ pub async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut cfg = BrokerConfig {
-        bind_address: "127.0.0.1".into(),
-        listen_port: port,
-        fast_listen_enable: false,
-        store_path_root_dir: dir.path().to_string_lossy().into_owned(),
-        mapped_file_size_commit_log: 16 * 1024 * 1024,
-        max_hash_slot_num: 50_000,
-        max_index_num: 200_000,
+        net: NetSettings {
+            bind_address: "127.0.0.1".into(),
+            listen_port: port,
+            fast_listen_enable: false,
+            ..NetSettings::default()
+        },
+        files: StoreFiles {
+            store_path_root_dir: dir.path().to_string_lossy().into_owned(),
+            mapped_file_size_commit_log: 16 * 1024 * 1024,
+            max_hash_slot_num: 50_000,
+            max_index_num: 200_000,
+            ..StoreFiles::default()
+        },
         ..BrokerConfig::default()
     };
     tweak(&mut cfg);

@@ -19,14 +19,16 @@ pub(super) fn write_perm(ns: &NameServer, h: &BrokerNameRequestHeader, wipe: boo
     RemotingCommand::success().with_header(&header)
 }
 
-/// GET_NAMESRV_CONFIG: `key=value` lines.
+/// GET_NAMESRV_CONFIG: the current values as `key=value` lines.
 pub(super) fn get_config(ns: &NameServer) -> RemotingCommand {
-    RemotingCommand::success().with_body(render(&ns.config.to_pairs()).into_bytes())
+    RemotingCommand::success().with_body(render(&ns.live.get().to_pairs()).into_bytes())
 }
 
-/// UPDATE_NAMESRV_CONFIG: refused.
-pub(super) fn update_config() -> NamesrvError {
-    NamesrvError::NoPermission(
-        "updating the name server config at run time is not supported; edit the file and restart",
-    )
+/// UPDATE_NAMESRV_CONFIG: the live keys change at once and persist to `configStorePath`;
+/// another key or a bad value is refused with its name.
+pub(super) fn update_config(ns: &NameServer, body: &[u8]) -> Result<RemotingCommand, NamesrvError> {
+    let pairs = crate::config::parse_properties(&String::from_utf8_lossy(body));
+    ns.live.update(&pairs).map_err(|e| NamesrvError::Body(e.to_string()))?;
+    tracing::info!(changes = ?pairs, "name server config updated");
+    Ok(RemotingCommand::success())
 }

@@ -53,6 +53,6 @@ fn handle(ns: &NameServer, ctx: &RequestContext, typed: Request, req: &RemotingC
         Request::KvList(h) => kv::list(ns, &h),
         Request::WritePerm { header, wipe } => Ok(admin::write_perm(ns, &header, wipe)),
         Request::GetConfig => Ok(admin::get_config(ns)),
-        Request::UpdateConfig => Err(admin::update_config()),
+        Request::UpdateConfig => admin::update_config(ns, &req.body),
     }
 }

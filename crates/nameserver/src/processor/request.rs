@@ -51,7 +51,7 @@ pub(super) enum Request {
     },
     /// GET_NAMESRV_CONFIG.
     GetConfig,
-    /// UPDATE_NAMESRV_CONFIG (refused).
+    /// UPDATE_NAMESRV_CONFIG.
     UpdateConfig,
 }
 

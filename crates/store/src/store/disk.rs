@@ -2,7 +2,7 @@
 //! past the full ratio and tells retention when to delete under pressure.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// The disk usage the store acts on.
 #[derive(Debug)]
@@ -12,14 +12,20 @@ pub(crate) struct DiskGuard {
     used_permille: AtomicU64,
     /// Appends are refused past this percentage.
     full_ratio: u32,
-    /// Retention deletes expired files at once past this percentage.
-    max_used_ratio: u32,
+    /// Retention deletes expired files at once past this percentage (runtime config).
+    max_used_ratio: AtomicU32,
     /// Retention deletes files that have not expired past this percentage (`None`: never).
     force_ratio: Option<u32>,
 }
 
 impl DiskGuard {
+    /// Changes the usage ratio (%) past which retention deletes at once (runtime config).
+    pub(crate) fn set_max_used_ratio(&self, ratio: u32) {
+        self.max_used_ratio.store(ratio, Ordering::Relaxed);
+    }
+
     pub(crate) fn new(path: PathBuf, full_ratio: u32, max_used_ratio: u32, force_ratio: Option<u32>) -> Self {
+        let max_used_ratio = AtomicU32::new(max_used_ratio);
         Self { path, used_permille: AtomicU64::new(0), full_ratio, max_used_ratio, force_ratio }
     }
 
@@ -52,7 +58,7 @@ impl DiskGuard {
 
     /// Whether retention must delete expired files now, not at a delete hour.
     pub(crate) fn under_pressure(&self) -> bool {
-        self.used_permille() > u64::from(self.max_used_ratio) * 10
+        self.used_permille() > u64::from(self.max_used_ratio.load(Ordering::Relaxed)) * 10
     }
 
     /// Whether retention must delete the oldest files now, expired or not.

@@ -193,6 +193,28 @@ impl MessageStore {
         }
     }
 
+    /// Changes retention at run time: `fileReservedTime`, the `deleteWhen` hours and
+    /// `diskMaxUsedSpaceRatio` (%), as UPDATE_BROKER_CONFIG does.
+    pub fn set_retention(
+        &self,
+        file_reserved_time: std::time::Duration,
+        delete_when: Vec<u32>,
+        disk_max_used_ratio: u32,
+    ) {
+        self.retention.set_policy(file_reserved_time, delete_when);
+        self.disk.set_max_used_ratio(disk_max_used_ratio);
+    }
+
+    /// Changes the async flush interval (`flushIntervalCommitLog`) at run time.
+    pub fn set_flush_interval(&self, interval: std::time::Duration) {
+        self.flusher.set_interval(interval);
+    }
+
+    /// Changes the largest message accepted (bytes) at run time.
+    pub fn set_max_message_size(&self, size: usize) {
+        self.writer.set_max_message_size(size);
+    }
+
     /// Keeps time-based retention from deleting commit-log files at or after `floor` (None
     /// lifts the floor). Disk-pressure deletion ignores it.
     pub fn set_retention_floor(&self, floor: Option<i64>) {

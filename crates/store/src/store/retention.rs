@@ -24,8 +24,8 @@ pub(crate) struct Retention {
     /// Commit-log offset time-based retention must keep (records still referenced elsewhere,
     /// such as pending timer messages); [`PhyOffset::MAX`] = none.
     floor: AtomicPhy,
-    file_reserved_time: Duration,
-    delete_when: Vec<u32>,
+    /// `fileReservedTime` and the `deleteWhen` hours; changed at run time.
+    policy: RwLock<(Duration, Vec<u32>)>,
     listener: RwLock<Option<RetentionListener>>,
 }
 
@@ -34,7 +34,7 @@ pub type RetentionListener = Arc<dyn Fn(&DeletedLogFile, &[QueueCut]) + Send + S
 
 impl std::fmt::Debug for Retention {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Retention").field("delete_when", &self.delete_when).finish_non_exhaustive()
+        f.debug_struct("Retention").field("policy", &*self.policy.read()).finish_non_exhaustive()
     }
 }
 
@@ -51,9 +51,14 @@ impl Retention {
     pub(crate) fn new(p: RetentionParts, cfg: &RetentionConfig) -> Self {
         let RetentionParts { log, queues, index, marks, disk } = p;
         let floor = AtomicPhy::new(PhyOffset::MAX);
-        let (file_reserved_time, delete_when) = (cfg.file_reserved_time, cfg.delete_when.clone());
+        let policy = RwLock::new((cfg.file_reserved_time, cfg.delete_when.clone()));
         let listener = RwLock::new(None);
-        Self { log, queues, index, marks, disk, floor, file_reserved_time, delete_when, listener }
+        Self { log, queues, index, marks, disk, floor, policy, listener }
+    }
+
+    /// Replaces the reserved time and the delete hours (runtime config).
+    pub(crate) fn set_policy(&self, file_reserved_time: Duration, delete_when: Vec<u32>) {
+        *self.policy.write() = (file_reserved_time, delete_when);
     }
 
     /// Keeps time-based deletion from removing files at or after `floor` (`None` lifts it).
@@ -74,8 +79,12 @@ impl Retention {
     pub(crate) fn delete_expired(&self, now: SystemTime) -> Option<PhyOffset> {
         let secs = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let hour = u32::try_from(secs / 3600 % 24).ok()?;
+        let (reserved, due) = {
+            let policy = self.policy.read();
+            (policy.0, policy.1.contains(&hour))
+        };
         let pressure = self.disk.under_pressure();
-        if !self.delete_when.contains(&hour) && !pressure {
+        if !due && !pressure {
             return None;
         }
         let force = self.disk.must_force();
@@ -84,7 +93,6 @@ impl Retention {
             // Expiry never removes records still referenced; forced deletion does.
             write_pos = write_pos.min(self.floor.load());
         }
-        let reserved = self.file_reserved_time;
         let expired = |modified: SystemTime| now.duration_since(modified).is_ok_and(|age| age > reserved);
         let mut min = None;
         // At most one file that has not expired per round, as RocketMQ.

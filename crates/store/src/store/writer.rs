@@ -47,7 +47,8 @@ pub(crate) struct Writer {
     dispatch: Arc<Dispatcher>,
     metrics: Arc<StoreMetrics>,
     store_host: SocketAddr,
-    max_message_size: usize,
+    /// Largest record body accepted (changed at run time).
+    max_message_size: std::sync::atomic::AtomicUsize,
 }
 
 fn refused(status: PutStatus, remark: impl Into<String>) -> PutMessageResult {
@@ -64,7 +65,13 @@ impl Writer {
     ) -> Self {
         let (store_host, max_message_size) = limits;
         let pos = Mutex::new(marks.end());
+        let max_message_size = max_message_size.into();
         Self { log, pos, marks, dispatch, metrics, store_host, max_message_size }
+    }
+
+    /// Changes the largest message accepted (runtime config).
+    pub(crate) fn set_max_message_size(&self, size: usize) {
+        self.max_message_size.store(size, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Takes the writer lock (replication and truncation write under it too).
@@ -101,8 +108,10 @@ impl Writer {
 
     /// Encodes outside the writer lock, checking RocketMQ's limits.
     fn encode(&self, msgs: &[StoreMessage]) -> Result<Vec<(StoreMessage, Vec<u8>)>, PutMessageResult> {
-        let max_len =
-            self.max_message_size.min(self.log.file_size().try_into().unwrap_or(usize::MAX).saturating_sub(8));
+        let max_len = self
+            .max_message_size
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .min(self.log.file_size().try_into().unwrap_or(usize::MAX).saturating_sub(8));
         let mut encoded = Vec::with_capacity(msgs.len());
         for m in msgs {
             // The record's length fields: properties i16, topic i16 at most (RocketMQ's limits).

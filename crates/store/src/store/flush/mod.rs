@@ -33,6 +33,8 @@ pub(crate) struct Flusher {
     marks: Arc<Marks>,
     signal: Arc<FlushSignal>,
     cfg: FlushConfig,
+    /// The async flush interval, ms (`flushIntervalCommitLog`, changed at run time).
+    interval_ms: std::sync::atomic::AtomicU64,
     /// Commit-log bytes below this are released from the resident set.
     released: AtomicPhy,
     metrics: Arc<StoreMetrics>,
@@ -54,7 +56,14 @@ impl Flusher {
     pub(crate) fn new(p: FlusherParts, cfg: FlushConfig) -> Self {
         let released = AtomicPhy::new(PhyOffset::ZERO);
         let FlusherParts { log, marks, signal, metrics, logics, stop } = p;
-        Self { log, marks, signal, cfg, released, metrics, logics, stop }
+        let interval_ms = u64::try_from(cfg.interval.as_millis()).unwrap_or(u64::MAX).into();
+        Self { log, marks, signal, cfg, interval_ms, released, metrics, logics, stop }
+    }
+
+    /// Changes the async flush interval (runtime config).
+    pub(crate) fn set_interval(&self, interval: std::time::Duration) {
+        let ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.interval_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Wakes the flusher thread.
@@ -90,7 +99,9 @@ impl Flusher {
         loop {
             self.signal.wait(match self.cfg.mode {
                 FlushMode::Sync => Duration::from_millis(10),
-                FlushMode::Async => self.cfg.interval,
+                FlushMode::Async => {
+                    std::time::Duration::from_millis(self.interval_ms.load(std::sync::atomic::Ordering::Relaxed))
+                }
             });
             let stopping = self.stop.load(Ordering::Acquire);
             let thorough = stopping || self.is_sync() || last_thorough.elapsed() >= self.cfg.thorough_interval;

@@ -156,6 +156,26 @@ class AdminToolsTest {
         }
     }
 
+    @Test
+    void updateBrokerConfigChangesLiveKeysAndRefusesOthersByName() throws Exception {
+        String addr = brokerAddr();
+        String before = admin.getBrokerConfig(addr).getProperty("fileReservedTime");
+        String out = mqadmin("updateBrokerConfig", "-b", addr, "-k", "fileReservedTime", "-v", "48");
+        assertTrue(out.contains("success"), out);
+        try {
+            assertEquals("48", admin.getBrokerConfig(addr).getProperty("fileReservedTime"));
+            var fixed = new java.util.Properties();
+            fixed.setProperty("listenPort", "1");
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> admin.updateBrokerConfig(addr, fixed));
+            assertTrue(String.valueOf(e.getMessage()).contains("listenPort"), String.valueOf(e.getMessage()));
+        } finally {
+            var restore = new java.util.Properties();
+            restore.setProperty("fileReservedTime", before);
+            admin.updateBrokerConfig(addr, restore);
+        }
+        assertEquals(before, admin.getBrokerConfig(addr).getProperty("fileReservedTime"));
+    }
+
     private static org.apache.rocketmq.common.TopicConfig newTopic(String name) {
         var cfg = new org.apache.rocketmq.common.TopicConfig(name);
         cfg.setReadQueueNums(4);

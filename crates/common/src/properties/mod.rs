@@ -1,7 +1,12 @@
-//! RocketMQ's `key=value` properties files, and typed config structs declared over them.
+//! RocketMQ's properties files, and typed config structs declared over them.
+
+pub mod check;
+pub mod reader;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+pub use reader::{read_properties, update_properties, write_properties};
 
 /// A config key that could not be applied.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -34,24 +39,12 @@ pub enum ConfigError {
     },
 }
 
-/// Parses properties text: `key=value` or `key: value` lines, `#`/`!` comments, blank lines.
-/// Later duplicates win, as in `java.util.Properties`.
+/// Parses a config file's properties text as `java.util.Properties` does (see [`reader`]),
+/// then, as RocketMQ's `properties2Object` does for strings, trims each value and expands
+/// `${NAME}` from the environment. Later duplicates win.
 #[must_use]
 pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-            continue;
-        }
-        let split = line.find(['=', ':']).unwrap_or(line.len());
-        let key = line[..split].trim();
-        let value = line.get(split + 1..).unwrap_or("").trim();
-        if !key.is_empty() {
-            out.insert(key.to_owned(), expand_env(value));
-        }
-    }
-    out
+    read_properties(text).into_iter().map(|(k, v)| (k, expand_env(v.trim()))).collect()
 }
 
 /// Replaces `${NAME}` with the environment variable's value (empty when unset).
@@ -189,6 +182,56 @@ macro_rules! properties_config {
             #[must_use]
             pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
                 vec![$(($key, $crate::properties::PropValue::render_prop(&self.$field)),)*]
+            }
+        }
+    };
+}
+
+/// Declares a config struct made of groups, each declared with [`properties_config!`]: the
+/// flat keys of every group are read and printed under their own names, so files and
+/// GET_*_CONFIG bodies look as if the struct were flat.
+///
+/// Generates `Default`, `set`, `to_pairs`, `keys()` and `is_key(key)` over the groups.
+#[macro_export]
+macro_rules! grouped_config {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$fmeta:meta])* pub $field:ident : $ty:ty,)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// Every key of every group.
+            #[must_use]
+            pub fn keys() -> Vec<&'static str> {
+                let mut keys = Vec::new();
+                $(keys.extend_from_slice(<$ty>::KEYS);)*
+                keys
+            }
+
+            /// Whether `key` is one of ours.
+            #[must_use]
+            pub fn is_key(key: &str) -> bool {
+                false $(|| <$ty>::KEYS.contains(&key))*
+            }
+
+            /// Applies one `key=value`; `Ok(false)` when the key is not one of ours.
+            pub fn set(&mut self, key: &str, value: &str) -> Result<bool, $crate::properties::ConfigError> {
+                $(if self.$field.set(key, value)? {
+                    return Ok(true);
+                })*
+                Ok(false)
+            }
+
+            /// The effective configuration as `(key, value)` pairs, group by group.
+            #[must_use]
+            pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+                let mut pairs = Vec::new();
+                $(pairs.extend(self.$field.to_pairs());)*
+                pairs
             }
         }
     };
