@@ -53,8 +53,11 @@ fn main() -> anyhow::Result<()> {
     let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
     let format = rmq_logging::LogFormat::parse(&config.log.log_format)
         .with_context(|| format!("logFormat={}: expected text or json", config.log.log_format))?;
-    let opts =
-        rmq_logging::LogOptions { format, max_file_size: config.log.log_max_file_size, max_files: config.log.log_max_files };
+    let opts = rmq_logging::LogOptions {
+        format,
+        max_file_size: config.log.log_max_file_size,
+        max_files: config.log.log_max_files,
+    };
     rmq_logging::init_with(&log_dir, "broker.log", opts)?;
     if !ignored.is_empty() {
         tracing::warn!(keys = ?ignored, "unknown config keys (ignored)");

@@ -69,6 +69,12 @@ pub const CHECKS: &[Check] = &[
     ("brokerExpiredMillis", Rule::Range(1000, 86_400_000)),
     ("scanNotActiveBrokerInterval", Rule::Range(100, 3_600_000)),
     ("frameMaxLength", Rule::Range(1024, i32::MAX as i128)),
+    ("serverChannelMaxIdleTimeSeconds", Rule::Range(0, 86_400)),
+    ("serverMaxConnections", Rule::Range(0, 1_000_000)),
+    ("writeBufferHighWaterMark", Rule::Range(0, i32::MAX as i128)),
+    ("serverTotalWriteBufferBytes", Rule::Range(0, i32::MAX as i128)),
+    ("logMaxFileSize", Rule::Range(1, i32::MAX as i128)),
+    ("logMaxFiles", Rule::Range(1, 1000)),
 ];
 
 /// Keys UPDATE_NAMESRV_CONFIG changes while the name server runs.

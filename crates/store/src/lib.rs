@@ -24,6 +24,4 @@ pub use config::{
 pub use offset::PhyOffset;
 pub use result::{GetMessageResult, GetMessageStatus, PutMessageResult, PutStatus, QueryResult};
 pub use rmq_common::message::StoreMessage;
-pub use store::{
-    ArrivalListener, MessageStore, QueueCut, ReadFilter, RecoveryStats, RetentionListener, StoreError,
-};
+pub use store::{ArrivalListener, MessageStore, QueueCut, ReadFilter, RecoveryStats, RetentionListener, StoreError};

@@ -2,8 +2,8 @@
 //! batch ack, change invisible time, peek, notification, polling info, revive to the POP retry
 //! topic and the DLQ, orderly pops, and a SIGKILL with popped-but-unacked messages.
 
-pub(crate) mod kit;
 mod assignment;
+pub(crate) mod kit;
 mod orderly;
 mod revive;
 

@@ -53,6 +53,17 @@ pub const CHECKS: &[Check] = &[
     ("popPollingSize", Rule::Range(0, 1_000_000)),
     ("maxPopPollingSize", Rule::Range(0, 100_000_000)),
     ("frameMaxLength", Rule::Range(1024, INT_MAX)),
+    ("diskSpaceCleanForciblyRatio", Rule::Range(1, 100)),
+    ("diskSpaceWarningLevelRatio", Rule::Range(1, 100)),
+    ("metadataPersistMaxDelayMs", Rule::Range(1, 60_000)),
+    ("defaultPopShareQueueNum", Rule::Range(-1, 1024)),
+    ("heartbeatMaxNewGroups", Rule::Range(1, 1_000_000)),
+    ("serverChannelMaxIdleTimeSeconds", Rule::Range(0, 86_400)),
+    ("serverMaxConnections", Rule::Range(0, 1_000_000)),
+    ("writeBufferHighWaterMark", Rule::Range(0, INT_MAX)),
+    ("serverTotalWriteBufferBytes", Rule::Range(0, INT_MAX)),
+    ("logMaxFileSize", Rule::Range(1, INT_MAX)),
+    ("logMaxFiles", Rule::Range(1, 1000)),
 ];
 
 #[cfg(test)]

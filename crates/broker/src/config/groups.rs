@@ -222,6 +222,23 @@ mod tests {
 
     /// Every key a broker.conf may carry, under its RocketMQ name.
     const ROCKETMQ_KEYS: &[&str] = &[
+        "diskSpaceCleanForciblyRatio",
+        "diskSpaceWarningLevelRatio",
+        "cleanFileForciblyEnable",
+        "metadataPersistMaxDelayMs",
+        "enablePropertyFilter",
+        "filterSupportRetry",
+        "serverLoadBalancerEnable",
+        "defaultMessageRequestMode",
+        "defaultPopShareQueueNum",
+        "heartbeatMaxNewGroups",
+        "serverChannelMaxIdleTimeSeconds",
+        "serverMaxConnections",
+        "writeBufferHighWaterMark",
+        "serverTotalWriteBufferBytes",
+        "logFormat",
+        "logMaxFileSize",
+        "logMaxFiles",
         "brokerClusterName",
         "brokerName",
         "brokerId",
@@ -334,6 +351,9 @@ mod tests {
             ("send", super::SendSettings::KEYS),
             ("pull", super::PullSettings::KEYS),
             ("pop", super::PopSettings::KEYS),
+            ("consume", super::ConsumeSettings::KEYS),
+            ("conn", super::ConnectionSettings::KEYS),
+            ("log", super::LogSettings::KEYS),
         ] {
             assert!(keys.len() <= 10, "{name} has {} keys", keys.len());
         }

@@ -2,8 +2,8 @@
 //! (or not) by itself. Nothing here knows about requests or background services.
 
 pub mod clients;
-pub mod filters;
 pub mod dirty;
+pub mod filters;
 pub mod groups;
 pub mod locks;
 pub mod offsets;

@@ -19,10 +19,10 @@ pub use assignment::{
     QueryAssignmentResponseBody, SetMessageRequestModeRequestBody,
 };
 pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnection};
+pub use enums::{ConsumeFromWhere, ConsumeType, MessageModel, MessageRequestMode, TopicFilterType};
 pub use heartbeat::{
     CheckClientRequestBody, ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData,
 };
-pub use enums::{ConsumeFromWhere, ConsumeType, MessageModel, MessageRequestMode, TopicFilterType};
 pub use lenient::{decode, BodyError};
 pub use lock::{LockBatchRequestBody, LockBatchResponseBody};
 pub use pop::{AckBits, BatchAck, BatchAckMessageRequestBody};

@@ -112,6 +112,30 @@ impl PopService {
         Ok(batch)
     }
 
+    /// Reads up to `want` messages of the queue from `cursor` that pass the request's filter,
+    /// once more from the queue's first offset when the cursor fell off it; returns the result
+    /// and the offset it read from.
+    fn read_filtered(
+        &self,
+        req: &PopRequest<'_>,
+        topic: &str,
+        queue_id: i32,
+        cursor: i64,
+        want: u32,
+    ) -> (rmq_store::GetMessageResult, i64) {
+        let store = &self.handles.store;
+        let tag_code = |code: i64| req.filter.accepts_tag_code(code);
+        let record = |rec: &[u8]| req.filter.accepts_record(rec);
+        let filter = ReadFilter { tag_code: &tag_code, record: &record };
+        let mut start = cursor;
+        let mut got = store.get_messages_filtered(topic, queue_id, start, want, filter);
+        if matches!(got.status, GetMessageStatus::OffsetTooSmall | GetMessageStatus::OffsetOverflowBadly) {
+            start = got.next_begin_offset;
+            got = store.get_messages_filtered(topic, queue_id, start, want, filter);
+        }
+        (got, start)
+    }
+
     fn pop_queue(
         &self,
         inner: &mut Inner,
@@ -136,16 +160,7 @@ impl PopService {
             batch.rest_num += (store.max_offset(topic, queue_id) - cursor).max(0);
             return Ok(());
         }
-        let want_u32 = u32::try_from(want).unwrap_or(32);
-        let mut start = cursor;
-        let tag_code = |code: i64| req.filter.accepts_tag_code(code);
-        let record = |rec: &[u8]| req.filter.accepts_record(rec);
-        let filter = ReadFilter { tag_code: &tag_code, record: &record };
-        let mut got = store.get_messages_filtered(topic, queue_id, start, want_u32, filter);
-        if matches!(got.status, GetMessageStatus::OffsetTooSmall | GetMessageStatus::OffsetOverflowBadly) {
-            start = got.next_begin_offset;
-            got = store.get_messages_filtered(topic, queue_id, start, want_u32, filter);
-        }
+        let (got, start) = self.read_filtered(req, topic, queue_id, cursor, u32::try_from(want).unwrap_or(32));
         let next = match got.status {
             GetMessageStatus::Found
             | GetMessageStatus::NoMatchedMessage
