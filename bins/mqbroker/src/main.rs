@@ -50,21 +50,23 @@ fn main() -> anyhow::Result<()> {
         print!("{}", rmq_broker::config::render(&config.to_pairs()));
         return Ok(());
     }
-    let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
-    let format = rmq_logging::LogFormat::parse(&config.log.log_format)
-        .with_context(|| format!("logFormat={}: expected text or json", config.log.log_format))?;
-    let opts = rmq_logging::LogOptions {
-        format,
-        max_file_size: config.log.log_max_file_size,
-        max_files: config.log.log_max_files,
-    };
-    rmq_logging::init_with(&log_dir, "broker.log", opts)?;
+    init_logs(cli.log_dir, &config.log)?;
     if !ignored.is_empty() {
         tracing::warn!(keys = ?ignored, "unknown config keys (ignored)");
     }
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(config.worker_threads()).enable_all().build()?;
     runtime.block_on(rmq_broker::run(config, shutdown_signal())).context("broker failed")
+}
+
+/// Starts file logging as the broker's log keys say.
+fn init_logs(dir: Option<PathBuf>, log: &rmq_broker::config::groups::LogSettings) -> anyhow::Result<()> {
+    let log_dir = dir.unwrap_or_else(rmq_logging::default_log_dir);
+    let format = rmq_logging::LogFormat::parse(&log.log_format)
+        .with_context(|| format!("logFormat={}: expected text or json", log.log_format))?;
+    let opts = rmq_logging::LogOptions { format, max_file_size: log.log_max_file_size, max_files: log.log_max_files };
+    rmq_logging::init_with(&log_dir, "broker.log", opts)?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -52,17 +52,23 @@ fn main() -> anyhow::Result<()> {
         print!("{}", rmq_nameserver::config::render(&config.to_pairs()));
         return Ok(());
     }
-    let log_dir = cli.log_dir.unwrap_or_else(rmq_logging::default_log_dir);
-    let format = rmq_logging::LogFormat::parse(&config.log_format)
-        .with_context(|| format!("logFormat={}: expected text or json", config.log_format))?;
-    let opts =
-        rmq_logging::LogOptions { format, max_file_size: config.log_max_file_size, max_files: config.log_max_files };
-    rmq_logging::init_with(&log_dir, "namesrv.log", opts)?;
+    init_logs(cli.log_dir, &config)?;
     if !unknown.is_empty() {
         tracing::warn!(keys = ?unknown, "unknown config keys (ignored)");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(rmq_nameserver::run(config, shutdown_signal())).context("name server failed")
+}
+
+/// Starts file logging as the name server's log keys say.
+fn init_logs(dir: Option<PathBuf>, config: &NamesrvConfig) -> anyhow::Result<()> {
+    let log_dir = dir.unwrap_or_else(rmq_logging::default_log_dir);
+    let format = rmq_logging::LogFormat::parse(&config.log_format)
+        .with_context(|| format!("logFormat={}: expected text or json", config.log_format))?;
+    let opts =
+        rmq_logging::LogOptions { format, max_file_size: config.log_max_file_size, max_files: config.log_max_files };
+    rmq_logging::init_with(&log_dir, "namesrv.log", opts)?;
+    Ok(())
 }
 
 async fn shutdown_signal() {
