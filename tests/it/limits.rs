@@ -197,6 +197,8 @@ async fn idle_connections_are_closed_after_server_channel_max_idle_time_seconds(
 async fn connections_over_server_max_connections_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let ns = rmq_tests::start_namesrv_with(dir.path(), "serverMaxConnections=3\n");
+    // The kit's readiness probe is a connection too: let the server see it close.
+    std::thread::sleep(Duration::from_millis(500));
     let kept: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(ns.addr()).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(200));
     let mut extra = TcpStream::connect(ns.addr()).unwrap();
