@@ -1,7 +1,7 @@
 //! Fuzzing on stable Rust, inside `cargo test` and bounded in time (#21): a seeded mutator
 //! over the corpus in tests/fuzz-corpus (plus the captured body vectors) feeds the frame
-//! decoders, the typed header decoders, the stored-record parsers and the lenient JSON body
-//! reader. No input may panic, and the streaming decoder may not reserve past its frame limit.
+//! decoders, the typed header decoders, the stored-record parsers, the lenient JSON body
+//! reader and the SQL92 selector parser and evaluator (crates/filter). No input may panic, and the streaming decoder may not reserve past its frame limit.
 //!
 //! Longer runs: `FUZZ_MILLIS=60000 FUZZ_RUNS=100000000 FUZZ_SEED=7 cargo test -p rmq-tests --test fuzz`.
 // Test code: a failed step panics with its reason.
@@ -183,5 +183,42 @@ fn fuzz_json_bodies() {
             body::GroupList,
         );
         let _ = fastjson::normalize(&String::from_utf8_lossy(data));
+    });
+}
+
+/// Property sets a parsed selector is evaluated over: numbers, decimals, text, booleans, empty.
+const SQL_PROPERTIES: &[&[(&str, &str)]] = &[
+    &[],
+    &[("a", "10"), ("region", "hz"), ("b", "1.5"), ("flag", "true"), ("name", "abz")],
+    &[("a", "x"), ("region", ""), ("b", "-9223372036854775808"), ("flag", "TRUE"), ("c", "1e309")],
+];
+
+/// SQL92 selectors (issue 22) come from clients (heartbeats, CHECK_CLIENT_CONFIG, POP): any text
+/// parses or is refused with a position, and what parses evaluates without panicking.
+#[test]
+fn fuzz_sql_selectors() {
+    let mut corpus = Vec::new();
+    files(&corpus_dir("sql"), &mut corpus);
+    // Around the nesting and depth bounds, so mutations cross them both ways.
+    let (nest, deep) = (rmq_filter::MAX_NESTING as usize, rmq_filter::MAX_DEPTH as usize);
+    for n in [nest - 1, nest + 1] {
+        corpus.push(format!("{}a = 1{}", "(".repeat(n), ")".repeat(n)).into_bytes());
+        corpus.push(format!("{}a > 0", "NOT -".repeat(n / 2)).into_bytes());
+    }
+    for n in [deep / 2 - 1, deep / 2 + 1] {
+        corpus.push(format!("a = 1{}", " AND a = 1".repeat(n)).into_bytes());
+    }
+    mutator::run("sql", &corpus, |data| {
+        let text = String::from_utf8_lossy(data);
+        match rmq_filter::parse(&text) {
+            Ok(expr) => {
+                for props in SQL_PROPERTIES {
+                    let _ = expr.evaluate(*props);
+                    let _ = expr.matches(*props);
+                }
+                let _ = expr.properties();
+            }
+            Err(e) => assert!(e.line >= 1 && e.column >= 1, "{text:?}: {e}"),
+        }
     });
 }

@@ -11,6 +11,7 @@ mod limits;
 mod logs;
 mod namesrv;
 mod pop;
+mod resources;
 mod robust;
 mod shutdown;
 mod sql;

@@ -1,11 +1,14 @@
 //! SQL92 property filters against a broker process (enablePropertyFilter=true): CHECK_CLIENT_CONFIG,
 //! pull with the expression carried (lite pull) and registered by heartbeat (push), POP, the
 //! retry topic under filterSupportRetry, and malformed expressions refused with their position
-//! without disturbing other groups.
+//! without disturbing other groups; a pull naming a newer subscription version than the
+//! heartbeat's (the 5.x push consumer's race, issue 22).
 
 use rmq_common::message::MessageExt;
 use rmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
-use rmq_remoting::transport::RemotingClient;
+use std::sync::Arc;
+
+use rmq_remoting::transport::{ClientConfig, Dispatcher, RemotingClient, RequestContext};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use rmq_tests::{start_broker, BrokerSpec};
 
@@ -144,5 +147,70 @@ async fn sql92_is_refused_when_the_property_filter_is_off() {
     let r = pull(&c, &addr, "g", "SqlOff", Some(("SQL92", "a > 0"))).await;
     assert_eq!(r.response_code(), ResponseCode::SystemError);
     assert_eq!(pulled(&pull(&c, &addr, "g", "SqlOff", Some(("TAG", "*"))).await), ["m"]);
+    drop(broker);
+}
+
+/// A consumer client whose connection answers the broker's GET_CONSUMER_RUNNING_INFO with
+/// `expression` at `version` as its subscription of `SqlV`, as a Java consumer reports it.
+fn consumer_reporting(expression: &'static str, version: i64) -> RemotingClient {
+    let processor = move |_: RequestContext, req: RemotingCommand| async move {
+        if req.request_code() != RequestCode::GetConsumerRunningInfo {
+            return None;
+        }
+        let info = serde_json::json!({
+            "properties": {"consumeType": "CONSUME_PASSIVELY"},
+            "subscriptionSet": [{"classFilterMode": false, "topic": "SqlV", "subString": expression,
+                "tagsSet": [], "codeSet": [], "subVersion": version, "expressionType": "SQL92"}],
+            "mqTable": {}, "statusTable": {}
+        });
+        Some(RemotingCommand::success().with_body(serde_json::to_vec(&info).unwrap()))
+    };
+    RemotingClient::new(ClientConfig::default(), Dispatcher::new().processor(Arc::new(processor)))
+}
+
+/// A push consumer's pull of queue 0 of `SqlV` naming subscription version `version`.
+async fn pull_version(c: &RemotingClient, addr: &str, group: &str, version: i64) -> RemotingCommand {
+    let h = PullMessageRequestHeader {
+        consumer_group: group.into(),
+        topic: "SqlV".into(),
+        queue_id: 0,
+        max_msg_nums: 32,
+        expression_type: Some("SQL92".into()),
+        sub_version: Some(version),
+        ..PullMessageRequestHeader::default()
+    };
+    c.invoke(addr, RemotingCommand::request_with_header(RequestCode::PullMessage, &h), T).await.unwrap()
+}
+
+/// Issue 22's 5.5.0 regression: a push consumer stamps a new subscription version when its
+/// rebalance changes and its heartbeat carrying it can miss the lock, so pulls name a version
+/// the broker has not seen for up to 30 s. For SQL92 the broker reads the subscription back
+/// from the client instead of refusing every pull with SUBSCRIPTION_NOT_LATEST.
+#[tokio::test]
+async fn a_sql92_pull_newer_than_the_heartbeat_is_served_with_the_clients_subscription() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "enablePropertyFilter=true\n".into();
+    let spec = BrokerSpec { namesrv: None, store: dir.path().join("store"), port: 0, extra };
+    let broker = start_broker(&spec, dir.path());
+    let addr = broker.addr();
+    let producer = RemotingClient::default();
+    for a in 0..10 {
+        send(&producer, &addr, "SqlV", &format!("m{a}"), Some(a), "").await;
+    }
+    // The heartbeat registered version 1 (a < 0, nothing); the client now holds version 2.
+    let c = consumer_reporting("a >= 5 AND a <> 7", 2);
+    heartbeat(&c, &addr, "g_ver", "SqlV", "a < 0").await;
+    let r = pull_version(&c, &addr, "g_ver", 1).await;
+    assert_eq!(r.remark.as_deref(), Some("NO_MATCHED_MESSAGE"), "the registered filter: {}", r.code);
+    assert_eq!(pulled(&pull_version(&c, &addr, "g_ver", 2).await), ["m5", "m6", "m8", "m9"]);
+    // A client that reports an older version than its pull is still refused.
+    let stale = consumer_reporting("a >= 0", 1);
+    heartbeat(&stale, &addr, "g_stale", "SqlV", "a >= 0").await;
+    let r = pull_version(&stale, &addr, "g_stale", 3).await;
+    assert_eq!(r.response_code(), ResponseCode::SubscriptionNotLatest, "{:?}", r.remark);
+    // So is one that does not answer (REQUEST_CODE_NOT_SUPPORTED).
+    heartbeat(&producer, &addr, "g_mute", "SqlV", "a >= 0").await;
+    let r = pull_version(&producer, &addr, "g_mute", 3).await;
+    assert_eq!(r.response_code(), ResponseCode::SubscriptionNotLatest, "{:?}", r.remark);
     drop(broker);
 }

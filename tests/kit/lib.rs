@@ -68,10 +68,17 @@ pub struct Process {
 
 impl Process {
     fn spawn(bin: &str, args: &[&str], dir: &Path, port: u16) -> Self {
+        let mut cmd = Command::new(binary(bin));
+        cmd.args(args);
+        Self::spawn_command(cmd, bin, dir, port)
+    }
+
+    /// Runs `cmd` (one of our binaries, maybe behind a wrapper such as `prlimit`), output in
+    /// `<dir>/<bin>.out`, and waits for its port.
+    fn spawn_command(mut cmd: Command, bin: &str, dir: &Path, port: u16) -> Self {
         let out = std::fs::File::create(dir.join(format!("{bin}.out"))).expect("log file");
         let err = out.try_clone().expect("log file");
-        let child = Command::new(binary(bin))
-            .args(args)
+        let child = cmd
             .env("ROCKETMQ_LOG_DIR", dir.join("logs"))
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))
@@ -186,6 +193,18 @@ pub fn broker_conf(spec: &BrokerSpec, port: u16) -> String {
     }
     text.push_str(&spec.extra);
     text
+}
+
+/// Starts a broker for `spec` with at most `nofile` open file descriptors (RLIMIT_NOFILE, soft
+/// and hard, set by `prlimit` for the child only).
+#[must_use]
+pub fn start_broker_nofile(spec: &BrokerSpec, dir: &Path, nofile: u64) -> Process {
+    let port = if spec.port == 0 { free_port_pair() } else { spec.port };
+    let conf = dir.join(format!("broker-{port}.conf"));
+    std::fs::write(&conf, broker_conf(spec, port)).expect("write config");
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(format!("--nofile={nofile}:{nofile}")).arg("--").arg(binary("mqbroker")).arg("-c").arg(&conf);
+    Process::spawn_command(cmd, "mqbroker", dir, port)
 }
 
 /// Starts a broker with an existing config file that sets `listenPort={port}`.

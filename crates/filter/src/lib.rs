@@ -23,6 +23,7 @@ mod parser;
 pub use ast::{CmpOp, Expr, StrOp, Value};
 pub use error::{EvalError, ParseError};
 pub use eval::Properties;
+pub use parser::{MAX_DEPTH, MAX_NESTING};
 
 /// Parses a SQL92 selector expression, checking it as RocketMQ's parser does.
 pub fn parse(sql: &str) -> Result<Expr, ParseError> {

@@ -5,10 +5,24 @@ use crate::compare::compare_values;
 use crate::error::ParseError;
 use crate::lexer::{tokenize, Tok, Token};
 
-/// Parser state: the token list and a cursor.
+/// How many steps (parentheses, prefix operators, and the chained binary operators that each
+/// add a level to the tree) one expression may hold: the evaluator recurses once per level of
+/// the tree. Counted over the whole expression, so it bounds the depth of the tree.
+pub const MAX_DEPTH: u32 = 400;
+
+/// How deeply parentheses and prefix operators (`NOT`, `-`, `+`) may nest: the parser recurses
+/// through six functions per parenthesis. Without these bounds a client's `((((…` or
+/// `NOT NOT …` would overflow the stack and abort the broker (RocketMQ's JavaCC parser has no
+/// bound but catches the StackOverflowError). Both limits are checked on a 2 MiB thread in a
+/// debug build (`crates/filter/src/tests.rs`), a tokio worker's stack size.
+pub const MAX_NESTING: u32 = 48;
+
+/// Parser state: the token list, a cursor and the nesting steps taken so far.
 pub struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    depth: u32,
+    nesting: u32,
 }
 
 type PResult = Result<Expr, ParseError>;
@@ -16,7 +30,7 @@ type PResult = Result<Expr, ParseError>;
 impl Parser {
     /// Tokenizes `sql`.
     pub fn new(sql: &str) -> Result<Self, ParseError> {
-        Ok(Parser { tokens: tokenize(sql)?, pos: 0 })
+        Ok(Parser { tokens: tokenize(sql)?, pos: 0, depth: 0, nesting: 0 })
     }
 
     /// `JmsSelector`: an OR-expression that results in a boolean, then end of input.
@@ -61,6 +75,16 @@ impl Parser {
         }
     }
 
+    /// One more nesting step; refused past [`MAX_DEPTH`]. Steps are counted over the whole
+    /// expression and never given back, so the count bounds the depth of the tree built.
+    fn deeper(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(error_at(self.here(), format!("expression nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
+    }
+
     fn unexpected(&self, expecting: &str) -> ParseError {
         let t = self.here();
         let found = match &t.tok {
@@ -75,6 +99,7 @@ impl Parser {
     fn or_expr(&mut self) -> PResult {
         let mut left = self.and_expr()?;
         while self.here().tok == Tok::Keyword("OR") {
+            self.deeper()?;
             let op = self.advance();
             let right = self.and_expr()?;
             left = Expr::Or(Box::new(as_boolean(left, &op)?), Box::new(as_boolean(right, &op)?));
@@ -85,6 +110,7 @@ impl Parser {
     fn and_expr(&mut self) -> PResult {
         let mut left = self.equality_expr()?;
         while self.here().tok == Tok::Keyword("AND") {
+            self.deeper()?;
             let op = self.advance();
             let right = self.equality_expr()?;
             left = Expr::And(Box::new(as_boolean(left, &op)?), Box::new(as_boolean(right, &op)?));
@@ -96,6 +122,9 @@ impl Parser {
         let mut left = self.comparison_expr()?;
         loop {
             let op = self.here().clone();
+            if matches!(op.tok, Tok::Op("=") | Tok::Op("<>") | Tok::Keyword("IS")) {
+                self.deeper()?;
+            }
             left = match &op.tok {
                 Tok::Op("=") | Tok::Op("<>") => {
                     self.advance();
@@ -127,6 +156,9 @@ impl Parser {
             let op = self.here().clone();
             let negated = op.tok == Tok::Keyword("NOT");
             let key = if negated { self.tokens.get(self.pos + 1).map(|t| t.tok.clone()) } else { Some(op.tok.clone()) };
+            if is_comparison(key.as_ref(), negated) {
+                self.deeper()?;
+            }
             left = match key {
                 Some(Tok::Op(o @ (">" | ">=" | "<" | "<="))) if !negated => {
                     self.advance();
@@ -194,8 +226,23 @@ impl Parser {
         }
     }
 
+    /// A unary expression; one nesting level more while under a prefix or a parenthesis.
     fn unary_expr(&mut self) -> PResult {
         let op = self.here().clone();
+        if !matches!(op.tok, Tok::Op("+" | "-" | "(") | Tok::Keyword("NOT")) {
+            return self.primary_expr();
+        }
+        self.deeper()?;
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(error_at(&op, format!("expression nested deeper than {MAX_NESTING} levels")));
+        }
+        let e = self.prefixed(op);
+        self.nesting -= 1;
+        e
+    }
+
+    fn prefixed(&mut self, op: Token) -> PResult {
         match op.tok {
             Tok::Op("+") => {
                 self.advance();
@@ -242,6 +289,15 @@ impl Parser {
 
 fn error_at(t: &Token, reason: String) -> ParseError {
     ParseError { line: t.line, column: t.column, reason }
+}
+
+/// Whether the token after the left operand starts a comparison (`comparison_expr`'s operators).
+fn is_comparison(key: Option<&Tok>, negated: bool) -> bool {
+    match key {
+        Some(Tok::Op(">" | ">=" | "<" | "<=")) => !negated,
+        Some(Tok::Keyword("CONTAINS" | "STARTSWITH" | "ENDSWITH" | "BETWEEN" | "IN")) => true,
+        _ => false,
+    }
 }
 
 fn cmp_of(op: &str) -> CmpOp {

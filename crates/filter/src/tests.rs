@@ -204,3 +204,61 @@ fn hash_map_properties() {
     map.insert("a".to_string(), "3".to_string());
     assert!(parse("a = 3").unwrap().matches(&map));
 }
+
+/// Expressions nesting `n` parentheses or prefix operators (see [`crate::MAX_NESTING`]).
+fn nested_shapes(n: usize) -> Vec<String> {
+    vec![
+        format!("{}a = 1", "NOT ".repeat(n)),
+        format!("{}a = 1{}", "(".repeat(n), ")".repeat(n)),
+        format!("{}a > 0", "- ".repeat(n)),
+        format!("{}a = 1{}", "NOT (".repeat(n / 2), ")".repeat(n / 2)),
+    ]
+}
+
+/// Expressions whose tree is `steps` levels deep through chained operators (see
+/// [`crate::MAX_DEPTH`]).
+fn chained_shapes(steps: usize) -> Vec<String> {
+    vec![
+        format!("a = 1{}", " AND a = 1".repeat((steps - 1) / 2)),
+        format!("a BETWEEN 1 AND 2{}", " OR a BETWEEN 1 AND 2".repeat((steps - 1) / 2)),
+        format!("(a > 1{}) OR a IS NULL", " AND a > 1".repeat((steps - 4) / 2)),
+    ]
+}
+
+#[test]
+fn nesting_up_to_the_limits_parses_and_evaluates_on_a_small_stack() {
+    let run = || {
+        let shapes = nested_shapes(crate::MAX_NESTING as usize).into_iter();
+        for sql in shapes.chain(chained_shapes(crate::MAX_DEPTH as usize)) {
+            let e = parse(&sql).unwrap_or_else(|e| panic!("{}: {e}", &sql[..40]));
+            let _ = e.evaluate(props(&[("a", "1")]));
+            let _ = e.matches(props(&[("b", "x")]));
+            let _ = format!("{e:?}");
+        }
+    };
+    // A tokio worker's stack size.
+    let t = std::thread::Builder::new().stack_size(2 << 20).spawn(run).unwrap();
+    t.join().unwrap();
+}
+
+#[test]
+fn nesting_past_the_limits_is_refused_with_its_position() {
+    let run = || {
+        let shapes = nested_shapes(crate::MAX_NESTING as usize + 2).into_iter();
+        for sql in shapes.chain(chained_shapes(crate::MAX_DEPTH as usize + 4)) {
+            let e = err(&sql);
+            assert!(e.reason.contains("nested deeper than"), "{}: {e}", &sql[..40]);
+            assert_eq!(e.line, 1);
+        }
+        // Far past them: refused, not a stack overflow (which aborts the process).
+        for sql in [
+            format!("{}a = 1{}", "(".repeat(200_000), ")".repeat(200_000)),
+            format!("{}a = 1", "NOT ".repeat(200_000)),
+            format!("a = 1{}", " OR a = 1".repeat(200_000)),
+        ] {
+            assert!(err(&sql).reason.contains("nested deeper than"));
+        }
+    };
+    let t = std::thread::Builder::new().stack_size(2 << 20).spawn(run).unwrap();
+    t.join().unwrap();
+}

@@ -14,6 +14,7 @@ mod prepare;
 mod pull;
 mod query;
 mod reply;
+mod resubscribe;
 mod runtime;
 mod send;
 pub mod server;
@@ -108,7 +109,7 @@ impl BrokerProcessor {
                 some(send::send(ctx, services, rctx, h, payload).await)
             }
             C::ConsumerSendMsgBack => some(send::send_back(ctx, services, header(&req)?).await),
-            C::PullMessage | C::LitePullMessage => some(pull::pull(ctx, header(&req)?).await),
+            C::PullMessage | C::LitePullMessage => some(pull::pull(ctx, &rctx.channel, header(&req)?).await),
             C::HeartBeat => some(client::heartbeat(ctx, &client::Caller::of(rctx, &req), body(&req)?)),
             C::UnregisterClient => some(client::unregister_client(ctx, rctx, header(&req)?)),
             C::GetConsumerListByGroup => some(client::consumer_list(ctx, header(&req)?)),

@@ -1,4 +1,4 @@
-//! PULL_MESSAGE with long polling and server-side tag filtering.
+//! PULL_MESSAGE with long polling and server-side tag and SQL92 filtering.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -9,11 +9,13 @@ use rmq_common::message::MessageExt;
 use rmq_common::{property, topic as system};
 use rmq_remoting::body::{SubscriptionData, SubscriptionGroupConfig, TopicConfig};
 use rmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
+use rmq_remoting::transport::Channel;
 use rmq_remoting::{RemotingCommand, ResponseCode};
 use rmq_store::{GetMessageResult, GetMessageStatus, ReadFilter};
 
 use crate::context::BrokerContext;
 use crate::error::{BrokerError, HandlerResult};
+use crate::processor::resubscribe;
 use crate::state::filters::{is_tag_type, sql_disabled, SubscriptionFilter};
 use crate::state::topics::perm;
 
@@ -104,9 +106,11 @@ fn retry_accepts(ctx: &BrokerContext, group: &str, record: &[u8]) -> bool {
 /// about 1 s after start), the new version reaches no broker until the next heartbeat, 30 s
 /// later, and RocketMQ's refusal stalls the consumer that long. Sending every tag is safe: the
 /// client filters what it receives by its own, current tag set, so a stale broker-side filter
-/// can neither drop nor leak a message.
-fn subscription_filter(
+/// can neither drop nor leak a message. A SQL92 subscription is filtered by the broker only, so
+/// there the broker reads the current subscription back from the client (`resubscribe.rs`).
+async fn subscription_filter(
     ctx: &BrokerContext,
+    channel: &Channel,
     h: &PullMessageRequestHeader,
 ) -> Result<Arc<SubscriptionFilter>, BrokerError> {
     let carried =
@@ -115,14 +119,21 @@ fn subscription_filter(
         let expression = h.subscription.as_deref().unwrap_or("*");
         return expression_filter(ctx, &h.consumer_group, &h.topic, h.expression_type.as_deref(), expression);
     }
-    match ctx.tables.clients.subscription(&h.consumer_group, &h.topic) {
-        Some(sub) if sub.sub_version >= h.sub_version.unwrap_or(0) => registered_filter(ctx, &h.consumer_group, &sub),
+    let requested = h.sub_version.unwrap_or(0);
+    let registered = match ctx.tables.clients.subscription(&h.consumer_group, &h.topic) {
+        Some(sub) if sub.sub_version < requested && !is_tag_type(h.expression_type.as_deref()) => {
+            Some(resubscribe::from_client(ctx, channel, h).await.unwrap_or(sub))
+        }
+        other => other,
+    };
+    match registered {
+        Some(sub) if sub.sub_version >= requested => registered_filter(ctx, &h.consumer_group, &sub),
         Some(sub) if is_tag_type(h.expression_type.as_deref()) && is_tag_type(Some(&sub.expression_type)) => {
             tracing::debug!(
                 group = %h.consumer_group,
                 topic = %h.topic,
                 registered = sub.sub_version,
-                requested = h.sub_version.unwrap_or(0),
+                requested,
                 "pull with a newer subscription than the heartbeat's: served without tag filter"
             );
             Ok(Arc::new(SubscriptionFilter::All))
@@ -130,15 +141,18 @@ fn subscription_filter(
         Some(_) => {
             Err(BrokerError::Code(ResponseCode::SubscriptionNotLatest, "the consumer's subscription not latest".into()))
         }
-        None if ctx.tables.clients.consumer_group(&h.consumer_group).is_none() => Err(BrokerError::Code(
-            ResponseCode::SubscriptionNotExist,
-            format!("the consumer's group info not exist, group: {}", h.consumer_group),
-        )),
-        None => Err(BrokerError::Code(
-            ResponseCode::SubscriptionNotExist,
-            format!("the consumer's subscription not exist, group: {} topic: {}", h.consumer_group, h.topic),
-        )),
+        None => Err(not_registered(ctx, h)),
     }
+}
+
+/// SUBSCRIPTION_NOT_EXIST for a group or topic no heartbeat registered.
+fn not_registered(ctx: &BrokerContext, h: &PullMessageRequestHeader) -> BrokerError {
+    let remark = if ctx.tables.clients.consumer_group(&h.consumer_group).is_none() {
+        format!("the consumer's group info not exist, group: {}", h.consumer_group)
+    } else {
+        format!("the consumer's subscription not exist, group: {} topic: {}", h.consumer_group, h.topic)
+    };
+    BrokerError::Code(ResponseCode::SubscriptionNotExist, remark)
 }
 
 /// Checks the broker, group, topic and queue of a pull; returns the group's and the topic's
@@ -224,9 +238,9 @@ async fn read_or_wait(ctx: &BrokerContext, h: &PullMessageRequestHeader, filter:
 }
 
 /// PULL_MESSAGE.
-pub async fn pull(ctx: &BrokerContext, h: PullMessageRequestHeader) -> HandlerResult {
+pub async fn pull(ctx: &BrokerContext, channel: &Channel, h: PullMessageRequestHeader) -> HandlerResult {
     let (group, topic) = check(ctx, &h)?;
-    let filter = subscription_filter(ctx, &h)?;
+    let filter = subscription_filter(ctx, channel, &h).await?;
     // Commit the offset the consumer carries now, on receipt: a pull parked for long polling
     // must not write an older offset later, over a newer UPDATE_CONSUMER_OFFSET.
     let is_master = ctx.config.is_master();

@@ -227,6 +227,23 @@ impl ClientRegistry {
         self.consumers.read().get(group).and_then(|g| g.channels.values().find(|c| c.client_id == client_id).cloned())
     }
 
+    /// The member of `group` on connection `channel_id`.
+    #[must_use]
+    pub fn member_on(&self, group: &str, channel_id: u64) -> Option<ClientChannel> {
+        self.consumers.read().get(group).and_then(|g| g.channels.get(&channel_id).cloned())
+    }
+
+    /// Takes `sub` as the group's subscription of its topic when it is newer than the one
+    /// registered (a subscription read back from a member, between two heartbeats).
+    pub fn refresh_subscription(&self, group: &str, sub: SubscriptionData) {
+        let mut consumers = self.consumers.write();
+        let Some(g) = consumers.get_mut(group) else { return };
+        let newer = g.subscriptions.get(&sub.topic).is_none_or(|old| old.sub_version < sub.sub_version);
+        if newer {
+            g.subscriptions.insert(sub.topic.clone(), sub);
+        }
+    }
+
     /// Groups consuming `topic`.
     #[must_use]
     pub fn groups_of_topic(&self, topic: &str) -> Vec<String> {

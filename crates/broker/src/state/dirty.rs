@@ -30,6 +30,10 @@ pub struct Saved {
     pub generation: u64,
     /// The last failed save: the generation it covered and why it failed.
     pub failed: Option<(u64, String)>,
+    /// Saves attempted so far: a waiter takes only a failure that came after it began waiting,
+    /// so once the cause is gone (descriptors or space freed) a retry is not answered with the
+    /// failure of an earlier round.
+    pub attempts: u64,
 }
 
 /// A table's unsaved changes.
@@ -68,21 +72,28 @@ impl Dirty {
 
     /// Records the outcome of a save that covered every change up to `generation`.
     pub fn record(&self, generation: u64, outcome: Result<(), String>) {
-        self.saved.send_modify(|s| match outcome {
-            Ok(()) => {
-                s.generation = s.generation.max(generation);
-                s.failed = None;
+        self.saved.send_modify(|s| {
+            s.attempts += 1;
+            match outcome {
+                Ok(()) => {
+                    s.generation = s.generation.max(generation);
+                    s.failed = None;
+                }
+                Err(cause) => s.failed = Some((generation, cause)),
             }
-            Err(cause) => s.failed = Some((generation, cause)),
         });
     }
 
     /// Waits until the change of `generation` is on disk, asking the writer to save at once.
-    /// Fails with the cause when a save covering it failed, or after 10 s.
+    /// Fails with the cause when a save covering it, attempted since the wait began, failed, or
+    /// after 10 s.
     pub async fn wait(&self, generation: u64) -> Result<(), String> {
         let mut rx = self.saved.subscribe();
+        let since = rx.borrow().attempts;
         self.wake.changed(true);
-        let done = rx.wait_for(|s| s.generation >= generation || s.failed.as_ref().is_some_and(|f| f.0 >= generation));
+        let done = rx.wait_for(|s| {
+            s.generation >= generation || (s.attempts > since && s.failed.as_ref().is_some_and(|f| f.0 >= generation))
+        });
         let saved = match tokio::time::timeout(WAIT_LIMIT, done).await {
             Ok(Ok(s)) => s.clone(),
             Ok(Err(_)) => return Err("the metadata writer stopped".into()),
@@ -171,7 +182,17 @@ mod tests {
         let dirty = Dirty::new(Arc::clone(&wake));
         let first = dirty.mark();
         dirty.record(first, Err("disk full".into()));
-        assert_eq!(dirty.wait(first).await, Err("disk full".into()));
+        // That failure came before the wait: the waiter takes the next attempt's outcome.
+        let (waiting, ()) = tokio::join!(dirty.wait(first), async {
+            tokio::task::yield_now().await;
+            dirty.record(first, Err("still full".into()));
+        });
+        assert_eq!(waiting, Err("still full".into()));
+        let (waiting, ()) = tokio::join!(dirty.wait(first), async {
+            tokio::task::yield_now().await;
+            dirty.record(first, Ok(()));
+        });
+        assert_eq!(waiting, Ok(()), "a retry after the cause is gone succeeds");
         let second = dirty.mark();
         dirty.record(second, Ok(()));
         assert_eq!(dirty.wait(first).await, Ok(()));

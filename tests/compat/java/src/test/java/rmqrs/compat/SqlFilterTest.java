@@ -18,7 +18,6 @@ import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -48,11 +47,6 @@ class SqlFilterTest {
 
     @Test
     void bySqlReceivesOnlyMatchingMessages() throws Exception {
-        // Passed on the wt-sql branch under both profiles; after merging the POP client side and
-        // the config work the 5.5.0 push consumer receives nothing (4.9.8 and Go still pass).
-        // Skipped under rmq5 until that is found (issue 22 stays open for it).
-        Assumptions.assumeFalse("rmq5".equals(CompatSupport.clientProfile()),
-            "5.5.0 SQL92 push consumer regression after the merge: under investigation (issue 22)");
         String topic = CompatSupport.uniqueTopic("sql");
         DefaultMQProducer p = new DefaultMQProducer(CompatSupport.uniqueProducerGroup("sql"));
         p.setNamesrvAddr(CompatSupport.namesrv());

@@ -1,0 +1,1 @@
+a BETWEEN 1 AND 10

@@ -1,0 +1,1 @@
+a NOT BETWEEN -1.5 AND 2E3

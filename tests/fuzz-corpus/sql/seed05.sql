@@ -1,0 +1,1 @@
+region IN ('hz', 'bj', 'it''s')

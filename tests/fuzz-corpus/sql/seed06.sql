@@ -1,0 +1,1 @@
+region NOT IN ('sh')

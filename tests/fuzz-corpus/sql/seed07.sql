@@ -1,0 +1,1 @@
+b IS NULL OR b IS NOT NULL

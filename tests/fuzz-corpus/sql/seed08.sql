@@ -1,0 +1,1 @@
+NOT (a = 1) AND (c <> 'x' OR d < .5)

@@ -1,0 +1,1 @@
+flag = TRUE OR flag = FALSE

@@ -1,0 +1,1 @@
+name CONTAINS 'ab' AND name NOT STARTSWITH 'x' AND name ENDSWITH 'z'

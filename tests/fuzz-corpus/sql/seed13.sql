@@ -1,0 +1,1 @@
+TAGS IS NOT NULL AND KEYS = 'k1'

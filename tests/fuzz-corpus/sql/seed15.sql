@@ -1,0 +1,1 @@
+a > 1 AND (b IN ('x') OR c IS NULL)
