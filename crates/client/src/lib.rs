@@ -6,6 +6,7 @@
 //! producers and consumers created with the same [`ClientConfig`]): it resolves name servers,
 //! caches topic routes (refreshed every 30 s), sends heartbeats and answers the broker's calls.
 
+mod builder;
 mod config;
 pub mod consumer;
 mod error;
@@ -14,9 +15,10 @@ mod message;
 mod namesrv;
 pub mod producer;
 pub mod reply;
+pub mod telemetry;
 pub mod trace;
 
-pub use config::ClientConfig;
+pub use config::{ClientConfig, ClientConfigBuilder};
 pub use error::{ClientError, Result};
 pub use instance::{expect_ok, ClientInstance};
 pub use message::{decode_body, Message};
