@@ -213,11 +213,13 @@ impl PushConsumer {
     /// locks and leaves the group, so its queues move to the others at once.
     pub async fn shutdown(&self) {
         let i = &self.inner;
-        i.stop.cancel();
         let mqs = i.held();
+        // Queues first: a stream hand-off cut short by the stop must find its queue dropped
+        // (not committed, not sent back).
         for e in &i.queues {
             e.value().dropped.cancel();
         }
+        i.stop.cancel();
         i.tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(30), i.tasks.wait()).await;
         i.offsets.persist(&mqs).await;
