@@ -31,12 +31,16 @@ async fn endpoint(body: String) -> String {
 }
 
 fn config(instance: &str) -> ClientConfig {
-    ClientConfig {
-        namesrv_addr: None,
-        namesrv_endpoint: None,
-        instance_name: instance.into(),
-        ..ClientConfig::default()
-    }
+    let mut c = ClientConfig::builder().instance_name(instance).build();
+    c.namesrv_addr = None;
+    c.namesrv_endpoint = None;
+    c
+}
+
+fn with_endpoint(url: &str, instance: &str) -> ClientConfig {
+    let mut c = config(instance);
+    c.namesrv_endpoint = Some(url.to_owned());
+    c
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,18 +56,17 @@ async fn discovery_order_and_cached_routes() {
 
     // The HTTP endpoint, used when nothing else is given.
     let url = endpoint(format!("{};", ns.addr())).await;
-    let i =
-        ClientInstance::start(ClientConfig { namesrv_endpoint: Some(url.clone()), ..config("http") }).await.unwrap();
+    let i = ClientInstance::start(with_endpoint(&url, "http")).await.unwrap();
     assert_eq!(i.namesrv_addrs(), vec![ns.addr()]);
     assert_eq!(i.namesrv_source(), &NameServerSource::Http(url.clone()));
     i.shutdown();
 
     // NAMESRV_ADDR wins over the endpoint; config wins over both.
     std::env::set_var("NAMESRV_ADDR", ns.addr());
-    let i = ClientInstance::start(ClientConfig { namesrv_endpoint: Some(url.clone()), ..config("env") }).await.unwrap();
+    let i = ClientInstance::start(with_endpoint(&url, "env")).await.unwrap();
     assert_eq!(i.namesrv_source(), &NameServerSource::Env);
     i.shutdown();
-    let given = ClientConfig { namesrv_addr: Some("127.0.0.1:1".into()), ..config("cfg") };
+    let given = ClientConfig::builder().instance_name("cfg").namesrv_addr("127.0.0.1:1").build();
     let i = ClientInstance::start(given).await.unwrap();
     assert_eq!(i.namesrv_source(), &NameServerSource::Config);
     assert_eq!(i.namesrv_addrs(), vec!["127.0.0.1:1"]);
@@ -72,8 +75,7 @@ async fn discovery_order_and_cached_routes() {
 
     // A producer found through the endpoint sends; with the name server gone, the cached route
     // keeps it sending.
-    let mut pc = ProducerConfig { group: "ns_test".into(), ..ProducerConfig::default() };
-    pc.client = ClientConfig { namesrv_endpoint: Some(url), ..config("producer") };
+    let pc = ProducerConfig::builder("ns_test").client(with_endpoint(&url, "producer")).build();
     let p = Producer::start(pc).await.unwrap();
     assert_eq!(p.send(Message::new("NsTopic", "one")).await.unwrap().status, SendStatus::SendOk);
     ns.kill();

@@ -442,7 +442,7 @@ fn trace_table(records: &[TraceRecord]) -> String {
             Some(TraceType::SubAfter) => {
                 ("SubAfter", if r.success { "success" } else { "failed" }, format!("request={}", r.request_id))
             }
-            None => continue,
+            _ => continue,
         };
         let cost = if r.kind == Some(TraceType::SubBefore) { String::new() } else { r.cost_ms.to_string() };
         s.push_str(&format!(

@@ -90,14 +90,15 @@ fn client_kind(e: &ClientError) -> ErrorKind {
     match e {
         ClientError::NoRoute(_) => ErrorKind::NotFound,
         ClientError::NoNameServer | ClientError::Invalid(_) => ErrorKind::Invalid,
-        ClientError::Broker { code, .. } => match ResponseCode::from(*code) {
-            ResponseCode::TopicNotExist
-            | ResponseCode::SubscriptionGroupNotExist
-            | ResponseCode::ConsumerNotOnline
-            | ResponseCode::QueryNotFound
-            | ResponseCode::SubscriptionNotExist => ErrorKind::NotFound,
-            _ => ErrorKind::Failed,
-        },
+        ClientError::Broker {
+            code:
+                ResponseCode::TopicNotExist
+                | ResponseCode::SubscriptionGroupNotExist
+                | ResponseCode::ConsumerNotOnline
+                | ResponseCode::QueryNotFound
+                | ResponseCode::SubscriptionNotExist,
+            ..
+        } => ErrorKind::NotFound,
         ClientError::Remoting(r) => match r {
             RemotingError::Timeout { .. } => ErrorKind::Timeout,
             RemotingError::Connect { reason, .. } if reason.starts_with("timed out") => ErrorKind::Timeout,
@@ -107,7 +108,7 @@ fn client_kind(e: &ClientError) -> ErrorKind {
             _ => ErrorKind::Failed,
         },
         ClientError::RequestTimeout { .. } => ErrorKind::Timeout,
-        ClientError::Shutdown | ClientError::Io { .. } => ErrorKind::Failed,
+        _ => ErrorKind::Failed,
     }
 }
 

@@ -312,11 +312,9 @@ impl<'a> Groups<'a> {
                 .await;
             let resp = match resp {
                 Ok(r) => r,
-                Err(AdminError::Client(ClientError::Broker { code, .. }))
-                    if ResponseCode::from(code) == ResponseCode::SubscriptionGroupNotExist =>
-                {
-                    continue
-                }
+                Err(AdminError::Client(ClientError::Broker {
+                    code: ResponseCode::SubscriptionGroupNotExist, ..
+                })) => continue,
                 Err(e) => return Err(e),
             };
             let part = ConsumeStats::parse(&resp.body)

@@ -81,12 +81,10 @@ impl Admin {
     /// Connects to the name servers `namesrv` (`host:port;host:port`), else NAMESRV_ADDR.
     /// Nothing is dialled until the first call; `timeout` bounds each request.
     pub async fn connect(namesrv: Option<&str>, timeout: Duration) -> Result<Self> {
-        let config = ClientConfig {
-            namesrv_addr: namesrv.map(str::to_owned),
-            instance_name: format!("mqadmin-{}", std::process::id()),
-            api_timeout: timeout,
-            ..ClientConfig::default()
-        };
+        let mut config = ClientConfig::default();
+        config.namesrv_addr = namesrv.map(str::to_owned);
+        config.instance_name = format!("mqadmin-{}", std::process::id());
+        config.api_timeout = timeout;
         Ok(Self { instance: ClientInstance::start(config).await? })
     }
 

@@ -121,11 +121,7 @@ impl<'a> Queues<'a> {
         };
         let resp = self.admin.broker_call(&range.addr, req.command()).await?;
         let Some(status) = PullStatus::from_code(resp.response_code()) else {
-            return Err(AdminError::Client(ClientError::Broker {
-                addr: range.addr.clone(),
-                code: resp.code,
-                remark: resp.remark.unwrap_or_default(),
-            }));
+            return Err(AdminError::Client(ClientError::broker(range.addr.clone(), resp.code, resp.remark)));
         };
         let rh: PullMessageResponseHeader =
             resp.header().map_err(|e| AdminError::BadAnswer { addr: range.addr.clone(), reason: e.to_string() })?;
@@ -163,7 +159,7 @@ impl<'a> Queues<'a> {
                     }
                 }
                 PullStatus::NoMatchedMsg => {}
-                PullStatus::NoNewMsg | PullStatus::OffsetIllegal => break,
+                _ => break,
             }
             if got.next_begin_offset <= offset {
                 break;

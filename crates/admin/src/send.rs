@@ -169,11 +169,7 @@ impl<'a> Sender<'a> {
         let resp = self.admin.broker_call(&q.addr, req).await?;
         let rt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let Some(status) = send_status(resp.response_code()) else {
-            return Err(AdminError::Client(ClientError::Broker {
-                addr: q.addr.clone(),
-                code: resp.code,
-                remark: resp.remark.unwrap_or_default(),
-            }));
+            return Err(AdminError::Client(ClientError::broker(q.addr.clone(), resp.code, resp.remark)));
         };
         let rh: SendMessageResponseHeader =
             resp.header().map_err(|e| AdminError::BadAnswer { addr: q.addr.clone(), reason: e.to_string() })?;

@@ -7,7 +7,7 @@ use rmq_client::Message;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let mut config = ProducerConfig { group: "example_batch".into(), ..ProducerConfig::default() };
+    let mut config = ProducerConfig::builder("example_batch").build();
     config.client.namesrv_addr = args.next();
     let topic = args.next().unwrap_or_else(|| "TopicTest".into());
     let producer = Producer::start(config).await?;

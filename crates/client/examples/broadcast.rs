@@ -8,7 +8,7 @@ use rmq_client::consumer::{ConsumeFromWhere, ConsumeStatus, ConsumerConfig, List
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let mut config = ConsumerConfig { group: "example_broadcast".into(), ..ConsumerConfig::default() };
+    let mut config = ConsumerConfig::builder("example_broadcast").build();
     config.client.namesrv_addr = args.next();
     config.model = MessageModel::Broadcasting;
     config.from_where = ConsumeFromWhere::FirstOffset;

@@ -12,7 +12,7 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let namesrv = args.next();
     let topic = args.next().unwrap_or_else(|| "OrderTopic".into());
-    let mut pc = ProducerConfig { group: "example_order_producer".into(), ..ProducerConfig::default() };
+    let mut pc = ProducerConfig::builder("example_order_producer").build();
     pc.client.namesrv_addr.clone_from(&namesrv);
     let producer = Producer::start(pc).await?;
     for order in 0..3 {
@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
             producer.send_with_selector(msg, &move |qs, _| select_by_hash(qs, &key)).await?;
         }
     }
-    let mut cc = ConsumerConfig { group: "example_order_consumer".into(), ..ConsumerConfig::default() };
+    let mut cc = ConsumerConfig::builder("example_order_consumer").build();
     cc.client.namesrv_addr = namesrv;
     cc.from_where = ConsumeFromWhere::FirstOffset;
     let listener = Listener::orderly(|msgs, ctx| {

@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
-/// Client settings, with the official clients' defaults.
+use crate::builder::config_builder;
+
+/// Client settings, with the official clients' defaults. Build with [`ClientConfig::builder`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// Name server addresses, `host:port;host:port`. When unset: the NAMESRV_ADDR environment
     /// variable, then the HTTP endpoint.
@@ -53,6 +56,11 @@ impl ClientConfig {
         Self { namesrv_addr: Some(addr.into()), ..Self::default() }
     }
 
+    /// A builder starting from the defaults.
+    pub fn builder() -> ClientConfigBuilder {
+        ClientConfigBuilder::from_config(Self::default())
+    }
+
     /// `ip@instance[@unit]`, as the official clients build it.
     #[must_use]
     pub fn client_id(&self) -> String {
@@ -62,6 +70,38 @@ impl ClientConfig {
             id.push_str(u);
         }
         id
+    }
+}
+
+config_builder! {
+    /// Builds a [`ClientConfig`].
+    ClientConfigBuilder for ClientConfig {
+        instance_name: String,
+        client_ip: String,
+        poll_name_server_interval: Duration,
+        heartbeat_broker_interval: Duration,
+        persist_consumer_offset_interval: Duration,
+        api_timeout: Duration,
+    }
+}
+
+impl ClientConfigBuilder {
+    /// Name server addresses, `host:port;host:port` (namesrvAddr).
+    pub fn namesrv_addr(mut self, addr: impl Into<String>) -> Self {
+        self.config.namesrv_addr = Some(addr.into());
+        self
+    }
+
+    /// HTTP endpoint returning the name server list.
+    pub fn namesrv_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.config.namesrv_endpoint = Some(url.into());
+        self
+    }
+
+    /// Unit name appended to the client id.
+    pub fn unit_name(mut self, unit: impl Into<String>) -> Self {
+        self.config.unit_name = Some(unit.into());
+        self
     }
 }
 

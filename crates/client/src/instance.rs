@@ -404,6 +404,6 @@ pub fn expect_ok(addr: &str, resp: RemotingCommand) -> Result<RemotingCommand> {
     if resp.response_code() == ResponseCode::Success {
         Ok(resp)
     } else {
-        Err(ClientError::Broker { addr: addr.to_owned(), code: resp.code, remark: resp.remark.unwrap_or_default() })
+        Err(ClientError::broker(addr, resp.code, resp.remark))
     }
 }

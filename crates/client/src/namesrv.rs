@@ -9,6 +9,7 @@ use crate::error::{ClientError, Result};
 
 /// Which source supplied the name server list.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NameServerSource {
     /// Code or config.
     Config,

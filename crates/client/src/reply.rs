@@ -51,6 +51,19 @@ pub(crate) fn new_correlation_id() -> String {
     format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
+/// A request's registration; dropping it forgets the request.
+#[derive(Debug)]
+pub(crate) struct Waiting<'a> {
+    replies: &'a PendingReplies,
+    id: String,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.replies.forget(&self.id);
+    }
+}
+
 /// Requests waiting for their reply, by correlation id.
 #[derive(Debug, Default)]
 pub(crate) struct PendingReplies {
@@ -68,6 +81,13 @@ impl PendingReplies {
     /// Drops a request that failed or timed out.
     pub fn forget(&self, correlation_id: &str) {
         self.waiting.remove(correlation_id);
+    }
+
+    /// Registers a request until the returned guard drops (answered, failed, timed out or the
+    /// caller's future dropped): no entry outlives its request.
+    pub fn wait_for<'a>(&'a self, correlation_id: &str) -> (oneshot::Receiver<MessageExt>, Waiting<'a>) {
+        let rx = self.expect(correlation_id);
+        (rx, Waiting { replies: self, id: correlation_id.to_owned() })
     }
 
     /// Requests still waiting.
@@ -211,6 +231,18 @@ mod tests {
         assert_eq!(pending.len(), 0);
         let bad = RemotingCommand::request(rmq_remoting::RequestCode::PushReplyMessageToClient);
         assert_eq!(pending.on_push(&bad).response_code(), ResponseCode::SystemError);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_forgets_its_entry() {
+        let pending = PendingReplies::default();
+        let waiting = async {
+            let (rx, _guard) = pending.wait_for("c-1");
+            rx.await
+        };
+        let cut = tokio::time::timeout(std::time::Duration::from_millis(20), waiting).await;
+        assert!(cut.is_err(), "nobody answered");
+        assert_eq!(pending.len(), 0, "the dropped request left nothing behind");
     }
 
     #[test]

@@ -26,6 +26,7 @@ const RECORD: char = '\u{2}';
 
 /// Kind of trace record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum TraceType {
     /// A send.
     Pub,
@@ -181,6 +182,7 @@ impl TraceRecord {
 
 /// Message tracing settings of a producer or consumer (enableMsgTrace, customizedTraceTopic).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TraceSettings {
     /// Record traces (off by default).
     pub enabled: bool,

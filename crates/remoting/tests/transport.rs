@@ -215,3 +215,37 @@ async fn without_a_processor_every_code_is_not_supported() {
     }
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_dropped_or_timed_out_call_leaves_no_pending_entry() {
+    let s = server(Arc::new(AtomicUsize::new(0))).await;
+    let addr = s.local_addr().to_string();
+    let c = RemotingClient::default();
+    let ch = c.channel(&addr).await.unwrap();
+    let slow = || {
+        let mut r = req("slow");
+        r.ext_fields.insert("sleep".into(), "1500".into());
+        r
+    };
+    // The caller gives up first: the future is dropped mid-call.
+    let dropped = tokio::time::timeout(Duration::from_millis(100), ch.invoke(slow(), T)).await;
+    assert!(dropped.is_err(), "the outer timeout fired");
+    assert_eq!(ch.pending_calls(), 0, "dropping the call removed its entry");
+    // The call's own timeout.
+    let timed_out = ch.invoke(slow(), Duration::from_millis(100)).await;
+    assert!(matches!(timed_out, Err(RemotingError::Timeout { .. })), "{timed_out:?}");
+    assert_eq!(ch.pending_calls(), 0);
+    // While in flight, the entry is there; after the answer it is gone.
+    let call = tokio::spawn({
+        let ch = ch.clone();
+        async move { ch.invoke(slow(), T).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(ch.pending_calls(), 1, "a call in flight has its entry");
+    call.await.unwrap().unwrap();
+    assert_eq!(ch.pending_calls(), 0);
+    // The late replies of the dropped calls are discarded; the connection still works.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(&ch.invoke(req("after"), T).await.unwrap().body[..], b"after");
+    s.shutdown().await;
+}

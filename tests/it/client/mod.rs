@@ -6,5 +6,6 @@ mod api;
 mod pop;
 mod request_reply;
 mod sql;
+mod streams;
 mod trace;
 mod transaction;

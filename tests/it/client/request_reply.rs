@@ -133,7 +133,7 @@ async fn requests_get_their_replies() {
         bogus = bogus.with_property(k, v);
     }
     let err = replier.send(bogus).await.unwrap_err();
-    assert_eq!(err.code(), Some(1), "{err}");
+    assert_eq!(err.code(), Some(rmq_remoting::ResponseCode::SystemError), "{err}");
     assert!(err.to_string().ends_with("push reply message fail, channel of <10.1.1.1@nobody> not found."), "{err}");
 
     consumer.shutdown().await;

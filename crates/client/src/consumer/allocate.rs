@@ -5,6 +5,7 @@ use rmq_remoting::body::MessageQueue;
 
 /// How queues are spread over the group's consumers (all sorted the same way on every member).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum AllocateStrategy {
     /// Contiguous ranges, the first `n % k` consumers getting one more.
     #[default]

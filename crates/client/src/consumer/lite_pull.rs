@@ -23,6 +23,7 @@ use crate::instance::{ClientInstance, Member};
 
 /// Lite pull consumer settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LitePullConfig {
     /// Consumer group.
     pub group: String,

@@ -18,6 +18,9 @@ pub use allocate::AllocateStrategy;
 pub use lite_pull::{LitePullConfig, LitePullConsumer};
 pub use pop::{PopConfig, PopConsumer, PopListener};
 pub use pull_api::{pull, PullRequest, PullResult, PullStatus};
-pub use push::{ConsumeContext, ConsumeSettings, ConsumerConfig, Listener, PullSettings, PushConsumer};
+pub use push::{
+    ConsumeContext, ConsumeSettings, ConsumerConfig, ConsumerConfigBuilder, Delivery, Listener, MessageStream,
+    PullSettings, PushConsumer, RebalanceListener, StreamOptions,
+};
 pub use subscription::{MessageSelector, Subscription};
 pub use types::{ConsumeFromWhere, ConsumeStatus, MessageModel, OrderlyStatus};

@@ -112,7 +112,7 @@ impl OffsetStore {
                         Ok(Some(h.offset))
                     }
                     ResponseCode::QueryNotFound => Ok(None),
-                    _ => Err(ClientError::Broker { addr, code: resp.code, remark: resp.remark.unwrap_or_default() }),
+                    _ => Err(ClientError::broker(addr, resp.code, resp.remark)),
                 }
             }
         }

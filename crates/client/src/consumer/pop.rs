@@ -26,6 +26,7 @@ pub type PopListener = Arc<dyn Fn(&MessageExt) -> ConsumeStatus + Send + Sync>;
 
 /// POP consumer settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PopConfig {
     /// Consumer group.
     pub group: String,

@@ -19,6 +19,7 @@ use rmq_common::pullflag::{
 /// What a pull found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum PullStatus {
     /// Messages.
     Found,
@@ -135,7 +136,7 @@ pub async fn pull(instance: &ClientInstance, req: &PullRequest<'_>) -> Result<Pu
     let timeout = req.suspend + instance.config().api_timeout + Duration::from_secs(2);
     let resp = instance.remoting().invoke(&addr, req.command(), timeout).await?;
     let Some(status) = PullStatus::from_code(resp.response_code()) else {
-        return Err(ClientError::Broker { addr, code: resp.code, remark: resp.remark.unwrap_or_default() });
+        return Err(ClientError::broker(addr, resp.code, resp.remark));
     };
     let rh = resp.header::<PullMessageResponseHeader>().map_err(|e| ClientError::Invalid(e.to_string()))?;
     let mut messages = Vec::new();

@@ -11,6 +11,7 @@ use crate::instance::{expect_ok, ClientInstance};
 
 /// What a consumer selects from a topic, as the Java client's `MessageSelector`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum MessageSelector {
     /// A tag expression: `*`, `a`, `a || b` (the broker filters by tag hash, the client by tag).
     Tag(String),

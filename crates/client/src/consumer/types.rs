@@ -3,6 +3,7 @@
 
 /// Where a group with no committed offset starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ConsumeFromWhere {
     /// The queue's max offset (new messages only).
     #[default]
@@ -30,6 +31,7 @@ pub use rmq_remoting::body::MessageModel;
 
 /// A concurrent listener's verdict on a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConsumeStatus {
     /// Consumed.
     Success,
@@ -39,6 +41,7 @@ pub enum ConsumeStatus {
 
 /// An orderly listener's verdict on a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OrderlyStatus {
     /// Consumed.
     Success,

@@ -14,6 +14,7 @@ use crate::message::Message;
 
 /// The local transaction's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LocalTransactionState {
     /// Deliver the message.
     CommitMessage,

@@ -2,11 +2,14 @@
 
 use std::time::Duration;
 
+use crate::builder::config_builder;
 use crate::config::ClientConfig;
 use crate::trace::TraceSettings;
 
-/// Producer settings, with the official defaults.
+/// Producer settings, with the Java `DefaultMQProducer`'s defaults. Build with
+/// [`ProducerConfig::builder`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ProducerConfig {
     /// Producer group.
     pub group: String,
@@ -36,6 +39,11 @@ impl ProducerConfig {
         Self { group: group.into(), client: ClientConfig::with_namesrv(namesrv), ..Self::default() }
     }
 
+    /// A builder for `group`, from the defaults.
+    pub fn builder(group: impl Into<String>) -> ProducerConfigBuilder {
+        ProducerConfigBuilder::from_config(Self { group: group.into(), ..Self::default() })
+    }
+
     /// The settings of the inner producer that sends the traces of `owner_group`'s clients.
     #[must_use]
     pub(crate) fn for_traces(client: &ClientConfig, owner_group: &str) -> Self {
@@ -47,6 +55,30 @@ impl ProducerConfig {
         };
         config.client.instance_name = format!("PID_CLIENT_INNER_TRACE_PRODUCER_{}", client.instance_name);
         config
+    }
+}
+
+config_builder! {
+    /// Builds a [`ProducerConfig`].
+    ProducerConfigBuilder for ProducerConfig {
+        group: String,
+        client: ClientConfig,
+        send_timeout: Duration,
+        retry_times_when_send_failed: u32,
+        retry_times_when_send_async_failed: u32,
+        compress_over: usize,
+        max_message_size: usize,
+        default_topic_queue_nums: i32,
+        latency_fault_tolerance: bool,
+        trace: TraceSettings,
+    }
+}
+
+impl ProducerConfigBuilder {
+    /// Name server addresses, `host:port;host:port`.
+    pub fn namesrv_addr(mut self, addr: impl Into<String>) -> Self {
+        self.config.client.namesrv_addr = Some(addr.into());
+        self
     }
 }
 

@@ -202,19 +202,28 @@ impl Producer {
         self.send_with_retries(msg, 0, retries).await
     }
 
-    /// Async send with a callback run on completion; returns at once.
+    /// Async send with a callback run on completion; returns at once (must be called within a
+    /// tokio runtime). The callback runs on tokio's blocking pool, never on a runtime worker, so
+    /// it may block (write a file, take a lock, call a sync API) without stalling other sends.
     pub fn send_with_callback<F>(&self, msg: Message, callback: F)
     where
         F: FnOnce(Result<SendResult>) + Send + 'static,
     {
         let this = self.clone();
-        tokio::spawn(async move { callback(this.send_async(msg).await) });
+        tokio::spawn(async move {
+            let result = this.send_async(msg).await;
+            if let Err(e) = tokio::task::spawn_blocking(move || callback(result)).await {
+                tracing::warn!(cause = %e, "a send callback panicked");
+            }
+        });
     }
 
     pub(crate) async fn send_with_retries(&self, msg: Message, sys_flag: i32, retries: u32) -> Result<SendResult> {
         let p = Prepared::single(&msg, sys_flag, &self.inner.ids, &self.inner.config)?;
         let started = Instant::now();
-        let r = self.send_retrying(&p, retries).await?;
+        let r = self.send_retrying(&p, retries).await;
+        crate::telemetry::record_send(&p.topic, started.elapsed(), r.is_ok());
+        let r = r?;
         if let Some(t) = &self.inner.trace {
             let store_host = self.inner.instance.broker_addr(&r.queue.broker_name, 0).unwrap_or_default();
             t.record(trace_hook::pub_record(&self.inner.config.group, &msg, &r, store_host, started));

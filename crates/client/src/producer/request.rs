@@ -70,14 +70,13 @@ impl Producer {
             instance.send_heartbeats().await;
         }
         let replies = instance.replies();
-        let reply = replies.expect(&id);
+        let (reply, _waiting) = replies.wait_for(&id);
         let exchange = async move {
             send(self, msg).await?;
             reply.await.map_err(|_| ClientError::Shutdown)
         };
         let left = timeout.saturating_sub(started.elapsed());
         let outcome = tokio::time::timeout(left, exchange).await;
-        replies.forget(&id);
         match outcome {
             Ok(r) => r,
             Err(_) => Err(ClientError::RequestTimeout { topic, timeout_ms: timeout.as_millis() }),

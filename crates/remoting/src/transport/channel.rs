@@ -70,6 +70,19 @@ struct Inner {
     bad_request_logged: AtomicBool,
 }
 
+/// Removes a call's pending entry when the call ends in any way (answered, failed, timed out or
+/// dropped); after a reply the entry is already gone and this is a no-op.
+struct PendingEntry<'a> {
+    channel: &'a Inner,
+    opaque: i32,
+}
+
+impl Drop for PendingEntry<'_> {
+    fn drop(&mut self) {
+        self.channel.pending.lock().remove(&self.opaque);
+    }
+}
+
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Channel").field("id", &self.inner.id).field("peer", &self.inner.peer).finish()
@@ -359,6 +372,10 @@ impl Channel {
     }
 
     /// Sends a request and waits for its response, at most `timeout`.
+    ///
+    /// Cancellation-safe: dropping the future (a caller's own timeout, `select!`) removes the
+    /// call's pending entry at once; a reply arriving later is discarded. The request may or may
+    /// not have been sent by then.
     pub async fn invoke(
         &self,
         mut request: RemotingCommand,
@@ -371,8 +388,8 @@ impl Channel {
             return Err(self.closed_error());
         }
         self.inner.pending.lock().insert(opaque, tx);
+        let _entry = PendingEntry { channel: &self.inner, opaque };
         if self.is_closed() {
-            self.inner.pending.lock().remove(&opaque);
             return Err(self.closed_error());
         }
         let outcome = tokio::time::timeout(timeout, async {
@@ -384,18 +401,13 @@ impl Channel {
             rx.await.map_err(|_| self.closed_error())
         })
         .await;
-        match outcome {
-            Ok(result) => {
-                if result.is_err() {
-                    self.inner.pending.lock().remove(&opaque);
-                }
-                result
-            }
-            Err(_) => {
-                self.inner.pending.lock().remove(&opaque);
-                Err(RemotingError::Timeout { addr: self.inner.peer.to_string(), timeout })
-            }
-        }
+        outcome.unwrap_or_else(|_| Err(RemotingError::Timeout { addr: self.inner.peer.to_string(), timeout }))
+    }
+
+    /// Calls waiting for their response on this connection.
+    #[must_use]
+    pub fn pending_calls(&self) -> usize {
+        self.inner.pending.lock().len()
     }
 
     /// Sends a one-way request (no response expected). While the connection is over its write

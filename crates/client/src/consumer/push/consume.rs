@@ -10,7 +10,6 @@ use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
 use super::config::ConsumerConfig;
-use super::listener::{ConcurrentFn, OrderlyFn};
 use super::listener::{ConsumeContext, Listener};
 use super::send_back::{restore_retry_topic, SendBack};
 use super::trace_hook::ConsumeTracer;
@@ -53,15 +52,12 @@ impl ConsumeService {
 
     /// Hands newly pulled `msgs` of `mq` (already in `pq`) to the listener.
     pub fn dispatch(self: &Arc<Self>, mq: &MessageQueue, pq: &Arc<ProcessQueue>, msgs: &[MessageExt]) {
-        match &self.listener {
-            Listener::Concurrent(f) => {
-                for batch in msgs.chunks(self.config.consume.batch_size.max(1)) {
-                    self.spawn_concurrent(mq.clone(), Arc::clone(pq), batch.to_vec(), Arc::clone(f), Duration::ZERO);
-                }
-            }
-            Listener::Orderly(f) => {
-                let (me, mq, pq, f) = (Arc::clone(self), mq.clone(), Arc::clone(pq), Arc::clone(f));
-                self.tasks.spawn(async move { me.consume_orderly(mq, pq, f).await });
+        if self.listener.is_orderly() {
+            let (me, mq, pq) = (Arc::clone(self), mq.clone(), Arc::clone(pq));
+            self.tasks.spawn(async move { me.consume_orderly(mq, pq).await });
+        } else {
+            for batch in msgs.chunks(self.config.consume.batch_size.max(1)) {
+                self.spawn_concurrent(mq.clone(), Arc::clone(pq), batch.to_vec(), Duration::ZERO);
             }
         }
     }
@@ -71,7 +67,6 @@ impl ConsumeService {
         mq: MessageQueue,
         pq: Arc<ProcessQueue>,
         batch: Vec<MessageExt>,
-        f: Arc<ConcurrentFn>,
         delay: Duration,
     ) {
         let me = Arc::clone(self);
@@ -82,7 +77,7 @@ impl ConsumeService {
                     () = pq.dropped.cancelled() => return,
                 }
             }
-            let Some(status) = me.call_concurrent(&mq, &pq, &batch, &f).await else { return };
+            let Some(status) = me.call_concurrent(&mq, &pq, &batch).await else { return };
             if pq.is_dropped() {
                 return; // the queue moved: the new owner consumes from the committed offset
             }
@@ -91,7 +86,7 @@ impl ConsumeService {
                 let failed = me.send_back_all(&batch).await;
                 done.retain(|o| !failed.iter().any(|m| m.queue_offset == *o));
                 if !failed.is_empty() {
-                    me.spawn_concurrent(mq.clone(), Arc::clone(&pq), failed, f, LOCAL_RETRY_DELAY);
+                    me.spawn_concurrent(mq.clone(), Arc::clone(&pq), failed, LOCAL_RETRY_DELAY);
                 }
             }
             let commit = pq.remove(&done);
@@ -105,7 +100,6 @@ impl ConsumeService {
         mq: &MessageQueue,
         pq: &ProcessQueue,
         batch: &[MessageExt],
-        f: &Arc<ConcurrentFn>,
     ) -> Option<ConsumeStatus> {
         let _permit = Arc::clone(&self.workers).acquire_owned().await.ok()?;
         if pq.is_dropped() {
@@ -114,8 +108,10 @@ impl ConsumeService {
         let msgs: Vec<MessageExt> = batch.iter().map(|m| restore_retry_topic(m.clone())).collect();
         let ctx = ConsumeContext { queue: mq.clone() };
         let traced = self.tracer.as_ref().map(|t| t.before(batch));
-        let f = Arc::clone(f);
-        let status = tokio::task::spawn_blocking(move || f(&msgs, &ctx)).await.unwrap_or(ConsumeStatus::ReconsumeLater);
+        let started = std::time::Instant::now();
+        let status = self.listener.call_concurrent(msgs, ctx).await;
+        let ok = status == ConsumeStatus::Success;
+        crate::telemetry::record_consume(&self.config.group, &mq.topic, started.elapsed(), ok);
         if let (Some(t), Some(call)) = (&self.tracer, traced) {
             t.after(batch, call, status == ConsumeStatus::Success);
         }
@@ -134,7 +130,7 @@ impl ConsumeService {
         failed
     }
 
-    async fn consume_orderly(self: Arc<Self>, mq: MessageQueue, pq: Arc<ProcessQueue>, f: Arc<OrderlyFn>) {
+    async fn consume_orderly(self: Arc<Self>, mq: MessageQueue, pq: Arc<ProcessQueue>) {
         let _one_at_a_time = pq.consume_lock.lock().await;
         loop {
             if pq.is_dropped() || !pq.is_locked() {
@@ -144,7 +140,7 @@ impl ConsumeService {
             if batch.is_empty() {
                 return;
             }
-            let Some(status) = self.call_orderly(&mq, &batch, &f).await else { return };
+            let Some(status) = self.call_orderly(&mq, &batch).await else { return };
             let moved_on = match status {
                 OrderlyStatus::Success => true,
                 OrderlyStatus::SuspendCurrentQueueAMoment => self.dead_letter_exhausted(&batch).await,
@@ -170,15 +166,15 @@ impl ConsumeService {
     }
 
     /// One orderly listener call on a worker; None when the pool closed.
-    async fn call_orderly(&self, mq: &MessageQueue, batch: &[MessageExt], f: &Arc<OrderlyFn>) -> Option<OrderlyStatus> {
+    async fn call_orderly(&self, mq: &MessageQueue, batch: &[MessageExt]) -> Option<OrderlyStatus> {
         let _permit = Arc::clone(&self.workers).acquire_owned().await.ok()?;
         let msgs: Vec<MessageExt> = batch.iter().map(|m| restore_retry_topic(m.clone())).collect();
         let ctx = ConsumeContext { queue: mq.clone() };
         let traced = self.tracer.as_ref().map(|t| t.before(batch));
-        let g = Arc::clone(f);
-        let status = tokio::task::spawn_blocking(move || g(&msgs, &ctx))
-            .await
-            .unwrap_or(OrderlyStatus::SuspendCurrentQueueAMoment);
+        let started = std::time::Instant::now();
+        let status = self.listener.call_orderly(msgs, ctx).await;
+        let ok = status == OrderlyStatus::Success;
+        crate::telemetry::record_consume(&self.config.group, &mq.topic, started.elapsed(), ok);
         if let (Some(t), Some(call)) = (&self.tracer, traced) {
             t.after(batch, call, status == OrderlyStatus::Success);
         }

@@ -13,6 +13,7 @@ mod consume;
 mod listener;
 mod puller;
 mod send_back;
+mod stream;
 mod trace_hook;
 
 use std::collections::BTreeMap;
@@ -33,11 +34,12 @@ use super::types::MessageModel;
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientInstance, Member};
 use broker_calls::QueueTable;
-pub use config::{ConsumeSettings, ConsumerConfig, PullSettings};
+pub use config::{ConsumeSettings, ConsumerConfig, ConsumerConfigBuilder, PullSettings};
 use consume::ConsumeService;
-pub use listener::{ConsumeContext, Listener};
+pub use listener::{ConsumeContext, Listener, RebalanceListener};
 use puller::Puller;
 use send_back::SendBack;
+pub use stream::{Delivery, MessageStream, StreamOptions};
 use trace_hook::ConsumeTracer;
 
 const LOCK_RENEW: Duration = Duration::from_secs(20);
@@ -53,6 +55,8 @@ struct Inner {
     tasks: TaskTracker,
     rebalancing: tokio::sync::Mutex<()>,
     me: OnceLock<Weak<Inner>>,
+    /// A stream consumer's messages, until taken.
+    stream: parking_lot::Mutex<Option<MessageStream>>,
 }
 
 /// A running push consumer; clone to share, [`PushConsumer::shutdown`] to leave the group.
@@ -104,6 +108,45 @@ impl PushConsumer {
         subscriptions: &[(&str, MessageSelector)],
         listener: Listener,
     ) -> Result<Self> {
+        Self::launch(config, subscriptions, listener, CancellationToken::new(), None).await
+    }
+
+    /// Starts a consumer whose messages are read from [`PushConsumer::messages`], a `Stream`
+    /// of [`Delivery`]s each to be acked or nacked, with back-pressure: at most
+    /// `options.buffer` messages are handed out and not acknowledged, and pulling pauses while
+    /// a queue holds that many (the config's consume threads, batch and pull thresholds are
+    /// fitted to it).
+    pub async fn start_stream(
+        mut config: ConsumerConfig,
+        subscriptions: &[(&str, MessageSelector)],
+        options: StreamOptions,
+    ) -> Result<Self> {
+        options.apply(&mut config);
+        let stop = CancellationToken::new();
+        let (listener, stream) = options.channel(&stop);
+        Self::launch(config, subscriptions, listener, stop, Some(stream)).await
+    }
+
+    /// The messages of a consumer started with [`PushConsumer::start_stream`]: `Some` the first
+    /// time, `None` afterwards (and for listener consumers).
+    #[must_use]
+    pub fn messages(&self) -> Option<MessageStream> {
+        self.inner.stream.lock().take()
+    }
+
+    /// Messages pulled and not yet consumed (or acknowledged), over every queue held.
+    #[must_use]
+    pub fn buffered(&self) -> usize {
+        self.inner.queues.iter().map(|e| e.value().load().0).sum()
+    }
+
+    async fn launch(
+        config: ConsumerConfig,
+        subscriptions: &[(&str, MessageSelector)],
+        listener: Listener,
+        stop: CancellationToken,
+        stream: Option<MessageStream>,
+    ) -> Result<Self> {
         if config.group.is_empty() || subscriptions.is_empty() {
             return Err(ClientError::Invalid("a consumer needs a group and at least one subscription".into()));
         }
@@ -125,7 +168,7 @@ impl PushConsumer {
         };
         let config = Arc::new(config);
         let offsets = Arc::new(offsets);
-        let (stop, tasks) = (CancellationToken::new(), TaskTracker::new());
+        let tasks = TaskTracker::new();
         let send_back = SendBack::new(Arc::clone(&instance), &config.group, config.consume.max_reconsume_times);
         let consume =
             ConsumeService::new(Arc::clone(&config), listener, tasks.clone(), Arc::clone(&offsets), send_back, tracer);
@@ -147,6 +190,7 @@ impl PushConsumer {
             tasks,
             rebalancing: tokio::sync::Mutex::new(()),
             me: OnceLock::new(),
+            stream: parking_lot::Mutex::new(stream),
         });
         inner.join().await;
         Ok(Self { inner })
@@ -169,11 +213,13 @@ impl PushConsumer {
     /// locks and leaves the group, so its queues move to the others at once.
     pub async fn shutdown(&self) {
         let i = &self.inner;
-        i.stop.cancel();
         let mqs = i.held();
+        // Queues first: a stream hand-off cut short by the stop must find its queue dropped
+        // (not committed, not sent back).
         for e in &i.queues {
             e.value().dropped.cancel();
         }
+        i.stop.cancel();
         i.tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(30), i.tasks.wait()).await;
         i.offsets.persist(&mqs).await;
@@ -298,9 +344,19 @@ impl Inner {
     async fn apply_assignment(self: &Arc<Self>, sub: &Subscription, assigned: Vec<MessageQueue>) {
         let current: Vec<MessageQueue> = self.held().into_iter().filter(|q| q.topic == sub.topic).collect();
         let gone: Vec<MessageQueue> = current.iter().filter(|q| !assigned.contains(q)).cloned().collect();
+        let hook = self.config.rebalance_listener.clone();
+        if let (Some(h), false) = (&hook, gone.is_empty()) {
+            h.on_revoked(&sub.topic, &gone);
+        }
         self.release(&gone).await;
+        let mut taken = Vec::new();
         for mq in assigned.into_iter().filter(|q| !current.contains(q)) {
-            self.take(mq, sub).await;
+            if self.take(mq.clone(), sub).await {
+                taken.push(mq);
+            }
+        }
+        if let (Some(h), false) = (&hook, taken.is_empty()) {
+            h.on_assigned(&sub.topic, &taken);
         }
     }
 
@@ -320,14 +376,14 @@ impl Inner {
         }
     }
 
-    /// Starts consuming `mq` (orderly: once the broker grants its lock).
-    async fn take(self: &Arc<Self>, mq: MessageQueue, sub: &Subscription) {
+    /// Starts consuming `mq` (orderly: once the broker grants its lock); false when not now.
+    async fn take(self: &Arc<Self>, mq: MessageQueue, sub: &Subscription) -> bool {
         let pq = Arc::new(ProcessQueue::default());
         if self.puller.orderly() {
             let locked =
                 rebalance::lock_queues(&self.instance, &self.config.group, std::slice::from_ref(&mq), false).await;
             if !locked.contains(&mq) {
-                return; // still held by the previous owner; retried at the next rebalance
+                return false; // still held by the previous owner; retried at the next rebalance
             }
             pq.set_locked(true);
         }
@@ -335,11 +391,12 @@ impl Inner {
             Ok(o) => o,
             Err(e) => {
                 tracing::warn!(queue = ?mq, cause = %e, "cannot compute the start offset; retrying at the next rebalance");
-                return;
+                return false;
             }
         };
         self.offsets.update(&mq, start, false);
         self.spawn_loop(mq, pq, sub.clone(), start);
+        true
     }
 
     fn spawn_loop(&self, mq: MessageQueue, pq: Arc<ProcessQueue>, sub: Subscription, start: i64) {
