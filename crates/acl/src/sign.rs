@@ -87,6 +87,12 @@ impl Credentials {
     }
 }
 
+impl rmq_remoting::transport::RequestHook for Credentials {
+    fn before_request(&self, _addr: &str, request: &mut RemotingCommand) {
+        self.sign(request);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
