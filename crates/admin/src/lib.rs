@@ -81,10 +81,20 @@ impl Admin {
     /// Connects to the name servers `namesrv` (`host:port;host:port`), else NAMESRV_ADDR.
     /// Nothing is dialled until the first call; `timeout` bounds each request.
     pub async fn connect(namesrv: Option<&str>, timeout: Duration) -> Result<Self> {
+        Self::connect_signed(namesrv, timeout, None).await
+    }
+
+    /// Like [`Admin::connect`], signing every request with an ACL account when given.
+    pub async fn connect_signed(
+        namesrv: Option<&str>,
+        timeout: Duration,
+        credentials: Option<rmq_acl::Credentials>,
+    ) -> Result<Self> {
         let config = ClientConfig {
             namesrv_addr: namesrv.map(str::to_owned),
             instance_name: format!("mqadmin-{}", std::process::id()),
             api_timeout: timeout,
+            credentials,
             ..ClientConfig::default()
         };
         Ok(Self { instance: ClientInstance::start(config).await? })
