@@ -129,6 +129,14 @@ async fn every_unsigned_request_is_refused_and_changes_nothing() {
     // Nothing changed: the broker is still registered, the topic still routed and served.
     assert_eq!(Brokers::new(&admin).cluster_list(None, &no_progress).await.unwrap().len(), 1);
     assert_eq!(stored(&admin).await, 0);
+    // mqadmin: refused without a key, works with the admin key.
+    let (ns, b) = (c.ns_addr.as_str(), c.broker.addr());
+    let out = rmq_tests::mqadmin(&["-n", ns, "updateTopic", "-b", &b, "-t", "ViaCli"]);
+    assert_ne!(out.code, Some(0), "unsigned mqadmin updateTopic succeeded: {}", out.stdout);
+    let signed =
+        ["-n", ns, "--accessKey", "rocketmq2", "--secretKey", "12345678", "updateTopic", "-b", &b, "-t", "ViaCli"];
+    let out = rmq_tests::mqadmin(&signed);
+    assert_eq!(out.code, Some(0), "signed mqadmin updateTopic failed: {}", out.stderr);
     // A plain account cannot use admin codes either.
     let user = admin_of(&c.ns_addr, "RocketMQ", "87654321").await;
     let err = Topics::new(&user).create_topic(&Target::Broker(c.broker.addr()), &TopicSpec::new("Other")).await;

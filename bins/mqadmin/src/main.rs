@@ -60,15 +60,20 @@ enum Command {
     Export(export::Cmd),
 }
 
+/// The ACL account of `--accessKey`/`--secretKey` (both or neither).
+fn credentials(ak: Option<String>, sk: Option<String>) -> anyhow::Result<Option<rmq_acl::Credentials>> {
+    match (ak, sk) {
+        (Some(ak), Some(sk)) => Ok(Some(rmq_acl::Credentials::new(ak, sk))),
+        (None, None) => Ok(None),
+        _ => anyhow::bail!(rmq_admin::AdminError::Invalid("--accessKey and --secretKey go together".into())),
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(namesrv) = cli.namesrv.filter(|n| !n.trim().is_empty()) else {
         anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
     };
-    let credentials = match (cli.access_key, cli.secret_key) {
-        (Some(ak), Some(sk)) => Some(rmq_acl::Credentials::new(ak, sk)),
-        (None, None) => None,
-        _ => anyhow::bail!(rmq_admin::AdminError::Invalid("--accessKey and --secretKey go together".into())),
-    };
+    let credentials = credentials(cli.access_key, cli.secret_key)?;
     let admin = Admin::connect_signed(Some(&namesrv), Duration::from_millis(cli.timeout_ms), credentials).await?;
     let out = output::Output::new(cli.json);
     let result = match cli.command {
