@@ -2,6 +2,7 @@
 // Process-level scenarios: a failed step panics with its reason, and a scenario reads top to bottom.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
+mod acl;
 mod broker;
 mod client;
 mod config;

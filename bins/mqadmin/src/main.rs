@@ -32,6 +32,12 @@ struct Cli {
     /// Timeout of each request, ms.
     #[arg(long = "timeoutMillis", global = true, default_value_t = 3000)]
     timeout_ms: u64,
+    /// ACL AccessKey: sign every request with this account (with --secretKey).
+    #[arg(long = "accessKey", global = true, env = "ROCKETMQ_ACCESS_KEY")]
+    access_key: Option<String>,
+    /// ACL SecretKey of --accessKey.
+    #[arg(long = "secretKey", global = true, env = "ROCKETMQ_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,11 +60,21 @@ enum Command {
     Export(export::Cmd),
 }
 
+/// The ACL account of `--accessKey`/`--secretKey` (both or neither).
+fn credentials(ak: Option<String>, sk: Option<String>) -> anyhow::Result<Option<rmq_acl::Credentials>> {
+    match (ak, sk) {
+        (Some(ak), Some(sk)) => Ok(Some(rmq_acl::Credentials::new(ak, sk))),
+        (None, None) => Ok(None),
+        _ => anyhow::bail!(rmq_admin::AdminError::Invalid("--accessKey and --secretKey go together".into())),
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(namesrv) = cli.namesrv.filter(|n| !n.trim().is_empty()) else {
         anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
     };
-    let admin = Admin::connect(Some(&namesrv), Duration::from_millis(cli.timeout_ms)).await?;
+    let credentials = credentials(cli.access_key, cli.secret_key)?;
+    let admin = Admin::connect_signed(Some(&namesrv), Duration::from_millis(cli.timeout_ms), credentials).await?;
     let out = output::Output::new(cli.json);
     let result = match cli.command {
         Command::Cluster(c) => c.run(&admin, out).await,

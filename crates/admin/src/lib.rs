@@ -81,10 +81,20 @@ impl Admin {
     /// Connects to the name servers `namesrv` (`host:port;host:port`), else NAMESRV_ADDR.
     /// Nothing is dialled until the first call; `timeout` bounds each request.
     pub async fn connect(namesrv: Option<&str>, timeout: Duration) -> Result<Self> {
+        Self::connect_signed(namesrv, timeout, None).await
+    }
+
+    /// Like [`Admin::connect`], signing every request with an ACL account when given.
+    pub async fn connect_signed(
+        namesrv: Option<&str>,
+        timeout: Duration,
+        credentials: Option<rmq_acl::Credentials>,
+    ) -> Result<Self> {
         let mut config = ClientConfig::default();
         config.namesrv_addr = namesrv.map(str::to_owned);
         config.instance_name = format!("mqadmin-{}", std::process::id());
         config.api_timeout = timeout;
+        config.credentials = credentials;
         Ok(Self { instance: ClientInstance::start(config).await? })
     }
 

@@ -82,6 +82,9 @@ pub enum StartError {
     /// The runtime changes kept in the store's broker.properties are not valid.
     #[error("store copy of the broker config: {0}")]
     Config(#[from] crate::config::ConfigError),
+    /// `innerClientAuthenticationCredentials` is not `{"accessKey":..,"secretKey":..}`.
+    #[error("innerClientAuthenticationCredentials: {0}")]
+    Credentials(String),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {cause}")]
     Bind {

@@ -5,6 +5,7 @@
 //! `state` (the tables), `services` (background services, each owning its state) and
 //! `processor` (request handlers, working on a `context::BrokerContext`).
 
+mod acl;
 pub mod config;
 mod context;
 mod error;

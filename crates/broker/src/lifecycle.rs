@@ -179,7 +179,8 @@ impl Broker {
     fn open(config: BrokerConfig) -> Result<Self, StartError> {
         let ctx = open_context(config)?;
         let meta_writer = start_meta_writer(&ctx)?;
-        let namesrv_client = RemotingClient::new(ClientConfig::default(), Dispatcher::new());
+        let signer = crate::acl::signer(&ctx.config)?;
+        let namesrv_client = RemotingClient::with_hook(ClientConfig::default(), Dispatcher::new(), signer);
         let services = build_services(&ctx, &namesrv_client)?;
         let registration = Registration {
             config: Arc::clone(&ctx.config),

@@ -28,6 +28,8 @@ pub struct ClientConfig {
     pub api_timeout: Duration,
     /// Unit name appended to the client id, if any.
     pub unit_name: Option<String>,
+    /// ACL account that signs every request (RocketMQ's `AclClientRPCHook`). Default: none.
+    pub credentials: Option<rmq_acl::Credentials>,
 }
 
 impl Default for ClientConfig {
@@ -45,6 +47,7 @@ impl Default for ClientConfig {
             persist_consumer_offset_interval: Duration::from_secs(5),
             api_timeout: Duration::from_secs(3),
             unit_name: None,
+            credentials: None,
         }
     }
 }

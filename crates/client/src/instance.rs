@@ -94,7 +94,8 @@ impl ClientInstance {
             async move { inst.and_then(|i| i.on_broker_request(&req)) }
         };
         let dispatcher = Dispatcher::new().processor(Arc::new(handler));
-        let remoting = RemotingClient::new(TransportConfig::default(), dispatcher);
+        let signer = config.credentials.clone().map(|c| Arc::new(c) as Arc<dyn rmq_remoting::transport::RequestHook>);
+        let remoting = RemotingClient::with_hook(TransportConfig::default(), dispatcher, signer);
         let instance = Arc::new(Self {
             client_id: config.client_id(),
             remoting,

@@ -103,6 +103,7 @@ pub use error::{ClientError, Result};
 pub use instance::{expect_ok, ClientInstance};
 pub use message::{decode_body, Message};
 pub use namesrv::NameServerSource;
+pub use rmq_acl::Credentials;
 pub use rmq_common::message::MessageExt;
 pub use rmq_remoting::body::MessageQueue;
 pub use rmq_remoting::body::TopicRouteData;

@@ -57,6 +57,27 @@ rmq_common::properties_config! {
         pub log_max_file_size: u64 = "logMaxFileSize" => 128 * 1024 * 1024,
         /// Rolled log files kept (`<name>.1` .. `<name>.N`). Default 10.
         pub log_max_files: usize = "logMaxFiles" => 10,
+        // wt-acl keys
+        /// Refuse unsigned or non-admin requests that change the name server (register,
+        /// unregister, delete topic, KV writes, broker write permission, config); route reads
+        /// stay open. Ours: RocketMQ 4.x/5.x name servers have no ACL 1.0. Default false.
+        pub acl_enable: bool = "aclEnable" => false,
+        /// The ACL file (RocketMQ's `rocketmq.acl.plain.file`): absolute, or relative to
+        /// `rocketmqHome` (else `ROCKETMQ_HOME`, else the working directory).
+        pub acl_plain_file: String = "rocketmq.acl.plain.file" => "conf/plain_acl.yml".to_owned(),
+    }
+}
+
+impl NamesrvConfig {
+    /// The ACL file, resolved against the RocketMQ home unless absolute.
+    #[must_use]
+    pub fn acl_file(&self) -> PathBuf {
+        let file = PathBuf::from(&self.acl_plain_file);
+        if file.is_absolute() {
+            return file;
+        }
+        let home = self.rocketmq_home.clone().or_else(|| std::env::var("ROCKETMQ_HOME").ok());
+        home.map_or(file.clone(), |h| PathBuf::from(h).join(&file))
     }
 }
 
@@ -75,6 +96,7 @@ pub const CHECKS: &[Check] = &[
     ("serverTotalWriteBufferBytes", Rule::Range(0, i32::MAX as i128)),
     ("logMaxFileSize", Rule::Range(1, i32::MAX as i128)),
     ("logMaxFiles", Rule::Range(1, 1000)),
+    ("rocketmq.acl.plain.file", Rule::NonEmpty),
 ];
 
 /// Keys UPDATE_NAMESRV_CONFIG changes while the name server runs.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::RwLock;
-use rmq_remoting::transport::{Channel, ChannelEventListener, Dispatcher, RemotingServer};
+use rmq_remoting::transport::{Channel, ChannelEventListener, Dispatcher, RemotingServer, RequestProcessor};
 
 pub use config::NamesrvConfig;
 pub use error::NamesrvError;
@@ -44,6 +44,16 @@ impl ChannelEventListener for CloseWatch {
     }
 }
 
+/// The processor behind the ACL check when `aclEnable` is on.
+fn guarded(processor: processor::Processor, config: &NamesrvConfig) -> Arc<dyn RequestProcessor> {
+    if !config.acl_enable {
+        return Arc::new(processor);
+    }
+    let validator = rmq_acl::AclValidator::open(config.acl_file(), rmq_acl::Scope::Namesrv);
+    tracing::info!(file = %validator.path().display(), "ACL enabled: changes need a signed admin account");
+    Arc::new(rmq_acl::AclGuard::new(Arc::new(processor), Arc::new(validator)))
+}
+
 /// Serves until `shutdown` resolves. Prints nothing itself; logs through tracing.
 pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
     let ns = Arc::new(NameServer {
@@ -53,7 +63,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
         config,
     });
     let dispatcher = Dispatcher::new()
-        .processor(Arc::new(processor::Processor { ns: Arc::clone(&ns) }))
+        .processor(guarded(processor::Processor { ns: Arc::clone(&ns) }, &ns.config))
         .listener(Arc::new(CloseWatch(Arc::clone(&ns))));
     let addr = format!("{}:{}", ns.config.bind_address, ns.config.listen_port);
     let server = RemotingServer::bind(&addr, dispatcher, ns.config.server_config()).await?;

@@ -64,6 +64,7 @@ pub const CHECKS: &[Check] = &[
     ("serverTotalWriteBufferBytes", Rule::Range(0, INT_MAX)),
     ("logMaxFileSize", Rule::Range(1, INT_MAX)),
     ("logMaxFiles", Rule::Range(1, 1000)),
+    ("rocketmq.acl.plain.file", Rule::NonEmpty),
 ];
 
 #[cfg(test)]

@@ -214,6 +214,22 @@ rmq_common::properties_config! {
     }
 }
 
+rmq_common::properties_config! {
+    /// ACL 1.0: request signatures and permissions (rmq-acl; docs/security.md).
+    pub struct AclSettings {
+        /// Check every request against plain_acl.yml (refused: NO_PERMISSION). Default false.
+        pub acl_enable: bool = "aclEnable" => false,
+        /// The ACL file (RocketMQ's `rocketmq.acl.plain.file` property): absolute, or relative to
+        /// `rocketmqHome` (else `ROCKETMQ_HOME`, else the working directory). Default
+        /// `conf/plain_acl.yml`.
+        pub acl_plain_file: String = "rocketmq.acl.plain.file" => "conf/plain_acl.yml".to_owned(),
+        /// The broker's own account for its calls to name servers and its master, as RocketMQ
+        /// 5.3's AuthConfig writes it: `{"accessKey":"..","secretKey":".."}`. Default: unset
+        /// (unsigned calls).
+        pub inner_client_authentication_credentials: Option<String> = "innerClientAuthenticationCredentials" => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::checks::CHECKS;
@@ -222,6 +238,9 @@ mod tests {
 
     /// Every key a broker.conf may carry, under its RocketMQ name.
     const ROCKETMQ_KEYS: &[&str] = &[
+        "aclEnable",
+        "rocketmq.acl.plain.file",
+        "innerClientAuthenticationCredentials",
         "diskSpaceCleanForciblyRatio",
         "diskSpaceWarningLevelRatio",
         "cleanFileForciblyEnable",

@@ -107,6 +107,8 @@ rmq_common::grouped_config! {
         pub conn: groups::ConnectionSettings,
         /// Log files: format, rolling.
         pub log: groups::LogSettings,
+        /// ACL 1.0: request signatures and permissions.
+        pub acl: groups::AclSettings,
     }
 }
 

@@ -34,10 +34,11 @@ pub async fn start_servers(
         ports.push(config.net.listen_port - 2);
     }
     let mut servers = Vec::new();
+    let validator = crate::acl::validator(config);
     for port in ports {
         let addr = format!("{}:{port}", config.net.bind_address);
         let dispatcher = Dispatcher::new()
-            .processor(Arc::new(processor.clone()))
+            .processor(crate::acl::guard(Arc::new(processor.clone()), validator.as_ref()))
             .listener(Arc::new(ConnectionWatch { clients: Arc::clone(clients) }));
         let server = RemotingServer::bind(&addr, dispatcher, server_config(config))
             .await

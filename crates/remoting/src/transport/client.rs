@@ -37,6 +37,13 @@ impl Default for ClientConfig {
 
 type Slot = Arc<tokio::sync::Mutex<Option<Channel>>>;
 
+/// Called on every request a [`RemotingClient`] sends, just before it is written (RocketMQ's
+/// client `RPCHook.doBeforeRequest`): e.g. to sign it with an ACL account.
+pub trait RequestHook: Send + Sync + 'static {
+    /// Adjusts `request` about to go to `addr`.
+    fn before_request(&self, addr: &str, request: &mut RemotingCommand);
+}
+
 /// A remoting client. Cheap to clone; clones share connections.
 #[derive(Clone)]
 pub struct RemotingClient {
@@ -48,6 +55,7 @@ struct Inner {
     dispatcher: Arc<Dispatcher>,
     slots: Mutex<HashMap<String, Slot>>,
     stop: CancellationToken,
+    hook: Option<Arc<dyn RequestHook>>,
 }
 
 impl std::fmt::Debug for RemotingClient {
@@ -67,14 +75,28 @@ impl RemotingClient {
     /// `dispatcher`.
     #[must_use]
     pub fn new(config: ClientConfig, dispatcher: Dispatcher) -> Self {
+        Self::with_hook(config, dispatcher, None)
+    }
+
+    /// Like [`RemotingClient::new`], with a hook run on every request it sends.
+    #[must_use]
+    pub fn with_hook(config: ClientConfig, dispatcher: Dispatcher, hook: Option<Arc<dyn RequestHook>>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 config,
                 dispatcher: Arc::new(dispatcher),
                 slots: Mutex::new(HashMap::new()),
                 stop: CancellationToken::new(),
+                hook,
             }),
         }
+    }
+
+    fn hooked(&self, addr: &str, mut request: RemotingCommand) -> RemotingCommand {
+        if let Some(hook) = &self.inner.hook {
+            hook.before_request(addr, &mut request);
+        }
+        request
     }
 
     /// The open connection to `addr`, connecting (once, even under concurrent callers) if needed.
@@ -123,12 +145,12 @@ impl RemotingClient {
             .await
             .map_err(|_| RemotingError::Timeout { addr: addr.to_owned(), timeout })??;
         let left = timeout.saturating_sub(started.elapsed());
-        ch.invoke(request, left).await
+        ch.invoke(self.hooked(addr, request), left).await
     }
 
     /// Sends a one-way request to `addr`.
     pub async fn invoke_oneway(&self, addr: &str, request: RemotingCommand) -> Result<(), RemotingError> {
-        self.channel(addr).await?.invoke_oneway(request).await
+        self.channel(addr).await?.invoke_oneway(self.hooked(addr, request)).await
     }
 
     /// Sends `request` in the background and calls `callback` with the outcome.

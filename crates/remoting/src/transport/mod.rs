@@ -12,7 +12,7 @@ mod dispatch;
 mod server;
 
 pub use channel::{Channel, ONEWAY_WAIT};
-pub use client::{ClientConfig, RemotingClient};
+pub use client::{ClientConfig, RemotingClient, RequestHook};
 pub use dispatch::{ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor};
 pub use server::{
     RemotingServer, ServerConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TOTAL_WRITE_BUDGET,
