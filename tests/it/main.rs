@@ -15,3 +15,4 @@ mod robust;
 mod shutdown;
 mod sql;
 mod timer;
+mod tls;

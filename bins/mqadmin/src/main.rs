@@ -32,6 +32,9 @@ struct Cli {
     /// Timeout of each request, ms.
     #[arg(long = "timeoutMillis", global = true, default_value_t = 3000)]
     timeout_ms: u64,
+    /// Connect with TLS (as the Java tool's `-Dtls.enable=true`), trusting any server certificate.
+    #[arg(long, global = true)]
+    tls: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -58,7 +61,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(namesrv) = cli.namesrv.filter(|n| !n.trim().is_empty()) else {
         anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
     };
-    let admin = Admin::connect(Some(&namesrv), Duration::from_millis(cli.timeout_ms)).await?;
+    let mut config = Admin::config(Some(&namesrv), Duration::from_millis(cli.timeout_ms));
+    if cli.tls {
+        config = config.with_tls();
+    }
+    let admin = Admin::connect_with(config).await?;
     let out = output::Output::new(cli.json);
     let result = match cli.command {
         Command::Cluster(c) => c.run(&admin, out).await,

@@ -81,12 +81,23 @@ impl Admin {
     /// Connects to the name servers `namesrv` (`host:port;host:port`), else NAMESRV_ADDR.
     /// Nothing is dialled until the first call; `timeout` bounds each request.
     pub async fn connect(namesrv: Option<&str>, timeout: Duration) -> Result<Self> {
-        let config = ClientConfig {
+        Self::connect_with(Self::config(namesrv, timeout)).await
+    }
+
+    /// The client config [`Admin::connect`] uses, to adjust (e.g. `tls`) before
+    /// [`Admin::connect_with`].
+    #[must_use]
+    pub fn config(namesrv: Option<&str>, timeout: Duration) -> ClientConfig {
+        ClientConfig {
             namesrv_addr: namesrv.map(str::to_owned),
             instance_name: format!("mqadmin-{}", std::process::id()),
             api_timeout: timeout,
             ..ClientConfig::default()
-        };
+        }
+    }
+
+    /// Connects with this client config.
+    pub async fn connect_with(config: ClientConfig) -> Result<Self> {
         Ok(Self { instance: ClientInstance::start(config).await? })
     }
 

@@ -82,6 +82,9 @@ pub enum StartError {
     /// The runtime changes kept in the store's broker.properties are not valid.
     #[error("store copy of the broker config: {0}")]
     Config(#[from] crate::config::ConfigError),
+    /// The TLS setup could not be built (a file or setting is named).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {cause}")]
     Bind {

@@ -179,7 +179,8 @@ impl Broker {
     fn open(config: BrokerConfig) -> Result<Self, StartError> {
         let ctx = open_context(config)?;
         let meta_writer = start_meta_writer(&ctx)?;
-        let namesrv_client = RemotingClient::new(ClientConfig::default(), Dispatcher::new());
+        let tls = crate::config::tls::client_tls(&ctx.config).map_err(StartError::Tls)?;
+        let namesrv_client = RemotingClient::new(ClientConfig { tls, ..ClientConfig::default() }, Dispatcher::new());
         let services = build_services(&ctx, &namesrv_client)?;
         let registration = Registration {
             config: Arc::clone(&ctx.config),

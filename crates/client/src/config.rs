@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use rmq_remoting::transport::ClientTlsOptions;
+
 /// Client settings, with the official clients' defaults.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -25,6 +27,10 @@ pub struct ClientConfig {
     pub api_timeout: Duration,
     /// Unit name appended to the client id, if any.
     pub unit_name: Option<String>,
+    /// Connect to name servers and brokers with TLS (the Java client's `setUseTLS(true)` /
+    /// `-Dtls.enable=true`); `ClientTlsOptions::default()` trusts any server certificate, as
+    /// the official clients do by default. `None` (default): plaintext.
+    pub tls: Option<ClientTlsOptions>,
 }
 
 impl Default for ClientConfig {
@@ -42,6 +48,7 @@ impl Default for ClientConfig {
             persist_consumer_offset_interval: Duration::from_secs(5),
             api_timeout: Duration::from_secs(3),
             unit_name: None,
+            tls: None,
         }
     }
 }
@@ -51,6 +58,12 @@ impl ClientConfig {
     #[must_use]
     pub fn with_namesrv(addr: impl Into<String>) -> Self {
         Self { namesrv_addr: Some(addr.into()), ..Self::default() }
+    }
+
+    /// This config, connecting with TLS and trusting any server certificate.
+    #[must_use]
+    pub fn with_tls(self) -> Self {
+        Self { tls: Some(ClientTlsOptions::default()), ..self }
     }
 
     /// `ip@instance[@unit]`, as the official clients build it.

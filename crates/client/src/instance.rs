@@ -10,7 +10,7 @@ use dashmap::DashMap;
 use parking_lot::{Mutex, RwLock};
 use rmq_remoting::body::{ConsumerData, HeartbeatData, ProducerData, TopicRouteData};
 use rmq_remoting::header::{GetRouteInfoRequestHeader, UnregisterClientRequestHeader};
-use rmq_remoting::transport::{ClientConfig as TransportConfig, Dispatcher, RemotingClient, RequestContext};
+use rmq_remoting::transport::{ClientConfig as TransportConfig, ClientTls, Dispatcher, RemotingClient, RequestContext};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use tokio_util::sync::CancellationToken;
 
@@ -94,7 +94,11 @@ impl ClientInstance {
             async move { inst.and_then(|i| i.on_broker_request(&req)) }
         };
         let dispatcher = Dispatcher::new().processor(Arc::new(handler));
-        let remoting = RemotingClient::new(TransportConfig::default(), dispatcher);
+        let tls = match &config.tls {
+            Some(opts) => Some(ClientTls::build(opts).map_err(|e| ClientError::Invalid(format!("TLS: {e}")))?),
+            None => None,
+        };
+        let remoting = RemotingClient::new(TransportConfig { tls, ..TransportConfig::default() }, dispatcher);
         let instance = Arc::new(Self {
             client_id: config.client_id(),
             remoting,

@@ -4,6 +4,7 @@ pub mod checks;
 pub mod delay_levels;
 pub mod groups;
 pub mod live;
+pub mod tls;
 
 pub use rmq_common::properties::{parse_properties, parse_value, render, ConfigError, PropValue};
 
@@ -107,6 +108,10 @@ rmq_common::grouped_config! {
         pub conn: groups::ConnectionSettings,
         /// Log files: format, rolling.
         pub log: groups::LogSettings,
+        /// TLS on the broker's ports (`tls.server.*`, `tls.config.file`).
+        pub tls_server: rmq_common::tls::TlsServerSettings,
+        /// TLS of the broker's own connections (`tls.enable`, `tls.client.*`).
+        pub tls_client: rmq_common::tls::TlsClientSettings,
     }
 }
 

@@ -34,12 +34,17 @@ pub async fn start_servers(
         ports.push(config.net.listen_port - 2);
     }
     let mut servers = Vec::new();
+    let tls = crate::config::tls::server_tls(config).map_err(StartError::Tls)?;
+    if let Some(tls) = &tls {
+        tracing::info!(mode = tls.mode().name(), "TLS on the broker's ports");
+    }
     for port in ports {
         let addr = format!("{}:{port}", config.net.bind_address);
         let dispatcher = Dispatcher::new()
             .processor(Arc::new(processor.clone()))
             .listener(Arc::new(ConnectionWatch { clients: Arc::clone(clients) }));
-        let server = RemotingServer::bind(&addr, dispatcher, server_config(config))
+        let server_config = ServerConfig { tls: tls.clone(), ..server_config(config) };
+        let server = RemotingServer::bind(&addr, dispatcher, server_config)
             .await
             .map_err(|cause| StartError::Bind { addr: addr.clone(), cause })?;
         servers.push(server);
