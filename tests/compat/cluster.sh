@@ -3,7 +3,7 @@
 # through the user-facing scripts. Needs: ROOT, TARGET, WORK, and a PIDS array the caller's trap
 # kills (tests/compat/lib.sh sets them up; its compat_build marks the servers built). Exports NAMESRV_ADDR, BROKER_ADDR (broker-a's master), BROKER_A_MASTER_PID,
 # BROKER_A_MASTER_ADDR, BROKER_A_SLAVE_ADDR.
-# Extra broker config lines: CLUSTER_EXTRA_CONF; broker sets: CLUSTER_SETS (default "a b"). With CLUSTER_FAILOVER=1 a third set, broker-c,
+# Extra broker config lines: CLUSTER_EXTRA_CONF; extra name server lines: CLUSTER_NS_EXTRA_CONF; broker sets: CLUSTER_SETS (default "a b"). With CLUSTER_FAILOVER=1 a third set, broker-c,
 # starts too, for a scenario that kills its master: FAILOVER_MASTER_PID / _ADDR, and
 # ensure_failover_master restarts that master when it is down.
 
@@ -25,7 +25,7 @@ wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev
 start_cluster() {
   [[ "${COMPAT_SERVERS_BUILT:-0}" == 1 ]] || (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -q -p mqnamesrv -p mqbroker)
   local ns_port; ns_port=$(free_port)
-  printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kv.json\n' "$ns_port" "$WORK" > "$WORK/ns.conf"
+  printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kv.json\n%s\n' "$ns_port" "$WORK" "${CLUSTER_NS_EXTRA_CONF:-}" > "$WORK/ns.conf"
   export RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs"
   sh "$ROOT/scripts/mqnamesrv" -c "$WORK/ns.conf" > "$WORK/ns.out" 2>&1 &
   PIDS+=($!)

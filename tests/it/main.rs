@@ -17,3 +17,4 @@ mod robust;
 mod shutdown;
 mod sql;
 mod timer;
+mod tls;

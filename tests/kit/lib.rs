@@ -284,3 +284,25 @@ pub fn mqadmin_env(args: &[&str], env: &[(&str, &str)]) -> CommandOutput {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Writes a self-signed certificate for `localhost` and 127.0.0.1 (`cert.pem`) and its PKCS#8
+/// key (`key.pem`) into `dir`, for servers started with TLS; returns their paths.
+pub fn write_test_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let rcgen::CertifiedKey { cert, key_pair } = rcgen::generate_simple_self_signed(names).expect("certificate");
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).expect("write cert.pem");
+    std::fs::write(&key_path, key_pair.serialize_pem()).expect("write key.pem");
+    (cert_path, key_path)
+}
+
+/// `key=value` lines that turn TLS on in `mode` for a server's ports with the certificate
+/// [`write_test_cert`] wrote into `dir`.
+#[must_use]
+pub fn tls_server_lines(dir: &Path, mode: &str) -> String {
+    format!(
+        "tls.server.mode={mode}\ntls.server.certPath={}\ntls.server.keyPath={}\n",
+        dir.join("cert.pem").display(),
+        dir.join("key.pem").display()
+    )
+}

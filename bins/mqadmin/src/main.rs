@@ -38,6 +38,9 @@ struct Cli {
     /// ACL SecretKey of --accessKey.
     #[arg(long = "secretKey", global = true, env = "ROCKETMQ_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// Connect with TLS (as the Java tool's `-Dtls.enable=true`), trusting any server certificate.
+    #[arg(long, global = true)]
+    tls: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -73,8 +76,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(namesrv) = cli.namesrv.filter(|n| !n.trim().is_empty()) else {
         anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
     };
-    let credentials = credentials(cli.access_key, cli.secret_key)?;
-    let admin = Admin::connect_signed(Some(&namesrv), Duration::from_millis(cli.timeout_ms), credentials).await?;
+    let mut config = Admin::config(Some(&namesrv), Duration::from_millis(cli.timeout_ms));
+    config.credentials = credentials(cli.access_key, cli.secret_key)?;
+    if cli.tls {
+        config = config.with_tls();
+    }
+    let admin = Admin::connect_with(config).await?;
     let out = output::Output::new(cli.json);
     let result = match cli.command {
         Command::Cluster(c) => c.run(&admin, out).await,

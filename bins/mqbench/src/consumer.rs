@@ -42,6 +42,9 @@ pub struct Args {
     /// Stop after this many messages (0 = no limit).
     #[arg(short = 'c', long, default_value_t = 0)]
     count: u64,
+    /// Connect with TLS (any server certificate trusted, as `-Dtls.enable=true`).
+    #[arg(long, default_value_t = false)]
+    tls: bool,
     /// Write the summary as JSON here.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -55,6 +58,9 @@ fn millis(ms: i64) -> Duration {
 pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
     let stats = Arc::new(Stats::new()?);
     let mut config = ConsumerConfig::new(&a.group, &a.namesrv);
+    if a.tls {
+        config.client = config.client.with_tls();
+    }
     config.consume.threads = a.threads.max(1);
     config.consume.batch_size = a.batch_size.max(1);
     config.from_where = if a.from_first { ConsumeFromWhere::FirstOffset } else { ConsumeFromWhere::LastOffset };

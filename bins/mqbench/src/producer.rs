@@ -72,6 +72,9 @@ pub struct Args {
     /// Milliseconds after the first send before the measured window (and `[probe-reset]`) starts.
     #[arg(long, default_value_t = 0)]
     warmup_ms: u64,
+    /// Connect with TLS (any server certificate trusted, as `-Dtls.enable=true`).
+    #[arg(long, default_value_t = false)]
+    tls: bool,
     /// Producer group.
     #[arg(long, default_value = "benchmark_producer")]
     group: String,
@@ -111,7 +114,10 @@ enum Sender {
 impl Sender {
     /// Starts the producer `a` asks for (transactional ones answer checks with `listener`).
     async fn start(a: &Args, listener: &Arc<BenchTransactions>) -> anyhow::Result<Self> {
-        let config = ProducerConfig::new(&a.group, &a.namesrv);
+        let mut config = ProducerConfig::new(&a.group, &a.namesrv);
+        if a.tls {
+            config.client = config.client.with_tls();
+        }
         Ok(if a.transaction {
             let l: Arc<dyn TransactionListener> = Arc::clone(listener) as _;
             Self::Transactional(TransactionProducer::start(config, l).await.context("starting the producer")?)

@@ -90,11 +90,24 @@ impl Admin {
         timeout: Duration,
         credentials: Option<rmq_acl::Credentials>,
     ) -> Result<Self> {
+        let mut config = Self::config(namesrv, timeout);
+        config.credentials = credentials;
+        Self::connect_with(config).await
+    }
+
+    /// The client config [`Admin::connect`] uses, to adjust (e.g. `tls`, `credentials`) before
+    /// [`Admin::connect_with`].
+    #[must_use]
+    pub fn config(namesrv: Option<&str>, timeout: Duration) -> ClientConfig {
         let mut config = ClientConfig::default();
         config.namesrv_addr = namesrv.map(str::to_owned);
         config.instance_name = format!("mqadmin-{}", std::process::id());
         config.api_timeout = timeout;
-        config.credentials = credentials;
+        config
+    }
+
+    /// Connects with this client config.
+    pub async fn connect_with(config: ClientConfig) -> Result<Self> {
         Ok(Self { instance: ClientInstance::start(config).await? })
     }
 

@@ -85,6 +85,9 @@ pub enum StartError {
     /// `innerClientAuthenticationCredentials` is not `{"accessKey":..,"secretKey":..}`.
     #[error("innerClientAuthenticationCredentials: {0}")]
     Credentials(String),
+    /// The TLS setup could not be built (a file or setting is named).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// A port could not be bound.
     #[error("cannot listen on {addr}: {cause}")]
     Bind {

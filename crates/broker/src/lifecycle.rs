@@ -180,7 +180,9 @@ impl Broker {
         let ctx = open_context(config)?;
         let meta_writer = start_meta_writer(&ctx)?;
         let signer = crate::acl::signer(&ctx.config)?;
-        let namesrv_client = RemotingClient::with_hook(ClientConfig::default(), Dispatcher::new(), signer);
+        let tls = crate::config::tls::client_tls(&ctx.config).map_err(StartError::Tls)?;
+        let namesrv_client =
+            RemotingClient::with_hook(ClientConfig { tls, ..ClientConfig::default() }, Dispatcher::new(), signer);
         let services = build_services(&ctx, &namesrv_client)?;
         let registration = Registration {
             config: Arc::clone(&ctx.config),

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::builder::config_builder;
+use rmq_remoting::transport::ClientTlsOptions;
 
 /// Client settings, with the official clients' defaults. Build with [`ClientConfig::builder`].
 #[derive(Debug, Clone)]
@@ -30,6 +31,10 @@ pub struct ClientConfig {
     pub unit_name: Option<String>,
     /// ACL account that signs every request (RocketMQ's `AclClientRPCHook`). Default: none.
     pub credentials: Option<rmq_acl::Credentials>,
+    /// Connect to name servers and brokers with TLS (the Java client's `setUseTLS(true)` /
+    /// `-Dtls.enable=true`); `ClientTlsOptions::default()` trusts any server certificate, as
+    /// the official clients do by default. `None` (default): plaintext.
+    pub tls: Option<ClientTlsOptions>,
 }
 
 impl Default for ClientConfig {
@@ -48,6 +53,7 @@ impl Default for ClientConfig {
             api_timeout: Duration::from_secs(3),
             unit_name: None,
             credentials: None,
+            tls: None,
         }
     }
 }
@@ -62,6 +68,12 @@ impl ClientConfig {
     /// A builder starting from the defaults.
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder::from_config(Self::default())
+    }
+
+    /// This config, connecting with TLS and trusting any server certificate.
+    #[must_use]
+    pub fn with_tls(self) -> Self {
+        Self { tls: Some(ClientTlsOptions::default()), ..self }
     }
 
     /// `ip@instance[@unit]`, as the official clients build it.

@@ -10,7 +10,7 @@ use dashmap::DashMap;
 use parking_lot::{Mutex, RwLock};
 use rmq_remoting::body::{ConsumerData, HeartbeatData, ProducerData, TopicRouteData};
 use rmq_remoting::header::{GetRouteInfoRequestHeader, UnregisterClientRequestHeader};
-use rmq_remoting::transport::{ClientConfig as TransportConfig, Dispatcher, RemotingClient, RequestContext};
+use rmq_remoting::transport::{ClientConfig as TransportConfig, ClientTls, Dispatcher, RemotingClient, RequestContext};
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use tokio_util::sync::CancellationToken;
 
@@ -95,7 +95,12 @@ impl ClientInstance {
         };
         let dispatcher = Dispatcher::new().processor(Arc::new(handler));
         let signer = config.credentials.clone().map(|c| Arc::new(c) as Arc<dyn rmq_remoting::transport::RequestHook>);
-        let remoting = RemotingClient::with_hook(TransportConfig::default(), dispatcher, signer);
+        let tls = match &config.tls {
+            Some(opts) => Some(ClientTls::build(opts).map_err(|e| ClientError::Invalid(format!("TLS: {e}")))?),
+            None => None,
+        };
+        let remoting =
+            RemotingClient::with_hook(TransportConfig { tls, ..TransportConfig::default() }, dispatcher, signer);
         let instance = Arc::new(Self {
             client_id: config.client_id(),
             remoting,

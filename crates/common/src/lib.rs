@@ -14,4 +14,5 @@ pub mod property;
 pub mod pullflag;
 pub mod sysflag;
 pub mod time;
+pub mod tls;
 pub mod topic;

@@ -8,6 +8,7 @@ use parking_lot::{Mutex, RwLock};
 use rmq_common::properties::check::{check_all, Check, Rule};
 pub use rmq_common::properties::{parse_properties, render, ConfigError};
 use rmq_common::properties::{read_properties, update_properties};
+use rmq_common::tls::{TlsClientAuth, TlsServerMode, TlsServerSettings};
 
 fn home() -> PathBuf {
     std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from)
@@ -57,6 +58,19 @@ rmq_common::properties_config! {
         pub log_max_file_size: u64 = "logMaxFileSize" => 128 * 1024 * 1024,
         /// Rolled log files kept (`<name>.1` .. `<name>.N`). Default 10.
         pub log_max_files: usize = "logMaxFiles" => 10,
+        // wt-tls keys (RocketMQ's TlsSystemConfig; docs/security.md)
+        /// `disabled` (default), `permissive` (TLS and plaintext on the port) or `enforcing`.
+        pub tls_server_mode: TlsServerMode = "tls.server.mode" => TlsServerMode::Disabled,
+        /// PEM certificate chain; required unless disabled. Default unset.
+        pub tls_server_cert_path: Option<String> = "tls.server.certPath" => None,
+        /// PEM private key (PKCS#8, RSA or EC). Default unset.
+        pub tls_server_key_path: Option<String> = "tls.server.keyPath" => None,
+        /// Client certificates: `none` (default), `optional`, `require`.
+        pub tls_server_need_client_auth: TlsClientAuth = "tls.server.need.client.auth" => TlsClientAuth::None,
+        /// PEM roots client certificates must chain to. Default unset.
+        pub tls_server_trust_cert_path: Option<String> = "tls.server.trustCertPath" => None,
+        /// tls.properties whose keys override these (all but `tls.server.mode`). Default unset.
+        pub tls_config_file: Option<String> = "tls.config.file" => None,
         // wt-acl keys
         /// Refuse unsigned or non-admin requests that change the name server (register,
         /// unregister, delete topic, KV writes, broker write permission, config); route reads
@@ -115,6 +129,19 @@ impl NamesrvConfig {
             idle_timeout: (idle > 0).then(|| std::time::Duration::from_secs(idle)),
             max_connections: self.server_max_connections,
             ..rmq_remoting::transport::ServerConfig::default()
+        }
+    }
+
+    /// The TLS keys as one group (before the `tls.config.file` overlay).
+    #[must_use]
+    pub fn tls_settings(&self) -> TlsServerSettings {
+        TlsServerSettings {
+            mode: self.tls_server_mode,
+            cert_path: self.tls_server_cert_path.clone(),
+            key_path: self.tls_server_key_path.clone(),
+            need_client_auth: self.tls_server_need_client_auth,
+            trust_cert_path: self.tls_server_trust_cert_path.clone(),
+            config_file: self.tls_config_file.clone(),
         }
     }
 

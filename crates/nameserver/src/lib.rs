@@ -6,6 +6,7 @@ mod error;
 mod kv;
 mod processor;
 mod routes;
+mod tls;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -66,7 +67,9 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
         .processor(guarded(processor::Processor { ns: Arc::clone(&ns) }, &ns.config))
         .listener(Arc::new(CloseWatch(Arc::clone(&ns))));
     let addr = format!("{}:{}", ns.config.bind_address, ns.config.listen_port);
-    let server = RemotingServer::bind(&addr, dispatcher, ns.config.server_config()).await?;
+    let tls = tls::server_tls(&ns.config)?;
+    let server_config = rmq_remoting::transport::ServerConfig { tls, ..ns.config.server_config() };
+    let server = RemotingServer::bind(&addr, dispatcher, server_config).await?;
     tracing::info!(addr = %server.local_addr(), "The Name Server boot success. serializeType=JSON");
     let scan = {
         let ns = Arc::clone(&ns);

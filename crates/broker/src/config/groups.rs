@@ -324,6 +324,18 @@ mod tests {
         "reviveInterval",
         "popPollingSize",
         "maxPopPollingSize",
+        "tls.server.mode",
+        "tls.server.certPath",
+        "tls.server.keyPath",
+        "tls.server.need.client.auth",
+        "tls.server.trustCertPath",
+        "tls.config.file",
+        "tls.enable",
+        "tls.test.mode.enable",
+        "tls.client.authServer",
+        "tls.client.trustCertPath",
+        "tls.client.certPath",
+        "tls.client.keyPath",
     ];
 
     /// A valid value different from the default where there is one.
@@ -373,6 +385,8 @@ mod tests {
             ("consume", super::ConsumeSettings::KEYS),
             ("conn", super::ConnectionSettings::KEYS),
             ("log", super::LogSettings::KEYS),
+            ("tls_server", rmq_common::tls::TlsServerSettings::KEYS),
+            ("tls_client", rmq_common::tls::TlsClientSettings::KEYS),
         ] {
             assert!(keys.len() <= 10, "{name} has {} keys", keys.len());
         }

@@ -4,6 +4,7 @@ pub mod checks;
 pub mod delay_levels;
 pub mod groups;
 pub mod live;
+pub mod tls;
 
 pub use rmq_common::properties::{parse_properties, parse_value, render, ConfigError, PropValue};
 
@@ -109,6 +110,10 @@ rmq_common::grouped_config! {
         pub log: groups::LogSettings,
         /// ACL 1.0: request signatures and permissions.
         pub acl: groups::AclSettings,
+        /// TLS on the broker's ports (`tls.server.*`, `tls.config.file`).
+        pub tls_server: rmq_common::tls::TlsServerSettings,
+        /// TLS of the broker's own connections (`tls.enable`, `tls.client.*`).
+        pub tls_client: rmq_common::tls::TlsClientSettings,
     }
 }
 

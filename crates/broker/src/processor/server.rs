@@ -35,12 +35,17 @@ pub async fn start_servers(
     }
     let mut servers = Vec::new();
     let validator = crate::acl::validator(config);
+    let tls = crate::config::tls::server_tls(config).map_err(StartError::Tls)?;
+    if let Some(tls) = &tls {
+        tracing::info!(mode = tls.mode().name(), "TLS on the broker's ports");
+    }
     for port in ports {
         let addr = format!("{}:{port}", config.net.bind_address);
         let dispatcher = Dispatcher::new()
             .processor(crate::acl::guard(Arc::new(processor.clone()), validator.as_ref()))
             .listener(Arc::new(ConnectionWatch { clients: Arc::clone(clients) }));
-        let server = RemotingServer::bind(&addr, dispatcher, server_config(config))
+        let server_config = ServerConfig { tls: tls.clone(), ..server_config(config) };
+        let server = RemotingServer::bind(&addr, dispatcher, server_config)
             .await
             .map_err(|cause| StartError::Bind { addr: addr.clone(), cause })?;
         servers.push(server);

@@ -11,13 +11,12 @@ use bytes::BytesMut;
 use futures::StreamExt;
 use parking_lot::Mutex;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use super::budget::{frame_cost, ByteBudget, ChannelLimits};
+use super::stream::{Conn, ReadHalf, WriteHalf};
 use super::Dispatcher;
 use crate::{RemotingCodec, RemotingCommand, RemotingError};
 
@@ -68,6 +67,8 @@ struct Inner {
     in_flight: AtomicUsize,
     /// Whether a bad request from this peer has been logged (log once per connection).
     bad_request_logged: AtomicBool,
+    /// Whether the connection is TLS.
+    tls: bool,
 }
 
 /// Removes a call's pending entry when the call ends in any way (answered, failed, timed out or
@@ -103,20 +104,17 @@ impl std::hash::Hash for Channel {
 }
 
 impl Channel {
-    /// Starts the reader and writer tasks of a connected stream.
+    /// Starts the reader and writer tasks of a connected stream (plaintext or TLS).
     ///
     /// `stop` ends reading (server shutdown); the writer runs until the channel closes.
     pub(crate) fn spawn(
-        stream: TcpStream,
+        conn: Conn,
         codec: RemotingCodec,
         dispatcher: Arc<Dispatcher>,
         stop: CancellationToken,
         limits: ChannelLimits,
-    ) -> std::io::Result<Self> {
-        let peer = stream.peer_addr()?;
-        let local = stream.local_addr()?;
-        stream.set_nodelay(true)?;
-        let (read_half, write_half) = stream.into_split();
+    ) -> Self {
+        let Conn { peer, local, read: read_half, write: write_half, tls } = conn;
         let (tx, rx) = mpsc::unbounded_channel::<Queued>();
         let channel = Self {
             inner: Arc::new(Inner {
@@ -131,6 +129,7 @@ impl Channel {
                 closed: CancellationToken::new(),
                 in_flight: AtomicUsize::new(0),
                 bad_request_logged: AtomicBool::new(false),
+                tls,
             }),
         };
         dispatcher.on_connect(&channel);
@@ -141,11 +140,11 @@ impl Channel {
             dispatcher,
             stop,
         ));
-        Ok(channel)
+        channel
     }
 
     /// Writer: takes everything queued, encodes it into one buffer, one write.
-    async fn write_loop(self, mut rx: mpsc::UnboundedReceiver<Queued>, mut write_half: OwnedWriteHalf) {
+    async fn write_loop(self, mut rx: mpsc::UnboundedReceiver<Queued>, mut write_half: WriteHalf) {
         let mut buf = BytesMut::new();
         loop {
             let first = tokio::select! {
@@ -162,7 +161,11 @@ impl Channel {
                 tokio::task::yield_now().await;
                 cost += self.drain_into(&mut rx, &mut buf);
             }
-            let written = write_half.write_all(&buf).await;
+            // A TLS session may hold the last record until flushed (a no-op on plain TCP).
+            let written = match write_half.write_all(&buf).await {
+                Ok(()) => write_half.flush().await,
+                Err(e) => Err(e),
+            };
             self.release(cost);
             if let Err(e) = written {
                 tracing::debug!(peer = %self.inner.peer, cause = %e, "write failed");
@@ -187,7 +190,7 @@ impl Channel {
     /// the connection when nothing arrives, or nothing drains, for the idle timeout.
     async fn read_loop(
         self,
-        mut frames: FramedRead<OwnedReadHalf, RemotingCodec>,
+        mut frames: FramedRead<ReadHalf, RemotingCodec>,
         dispatcher: Arc<Dispatcher>,
         stop: CancellationToken,
     ) {
@@ -220,7 +223,7 @@ impl Channel {
     /// The next frame once there is room to answer it; `None` at EOF or idle timeout.
     async fn next_frame(
         &self,
-        frames: &mut FramedRead<OwnedReadHalf, RemotingCodec>,
+        frames: &mut FramedRead<ReadHalf, RemotingCodec>,
     ) -> Option<Result<RemotingCommand, RemotingError>> {
         let Some(idle) = self.inner.idle_timeout else {
             self.wait_for_room().await;
@@ -341,6 +344,12 @@ impl Channel {
     #[must_use]
     pub fn peer_addr(&self) -> SocketAddr {
         self.inner.peer
+    }
+
+    /// Whether the connection is encrypted (TLS).
+    #[must_use]
+    pub fn is_tls(&self) -> bool {
+        self.inner.tls
     }
 
     /// The local address.

@@ -10,6 +10,8 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use super::budget::ChannelLimits;
+use super::stream::Conn;
+use super::tls::ClientTls;
 use super::{Channel, Dispatcher};
 use crate::{RemotingCodec, RemotingCommand, RemotingError, DEFAULT_MAX_FRAME_SIZE};
 
@@ -23,6 +25,8 @@ pub struct ClientConfig {
     /// Bytes queued for one connection above which calls wait and the peer's requests are not
     /// read until they drain (default 4 MiB; 0: no limit).
     pub write_budget: usize,
+    /// Connect with TLS (`tls.enable`); `None`: plaintext.
+    pub tls: Option<ClientTls>,
 }
 
 impl Default for ClientConfig {
@@ -31,6 +35,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(3),
             max_frame_size: DEFAULT_MAX_FRAME_SIZE,
             write_budget: super::server::DEFAULT_WRITE_BUDGET,
+            tls: None,
         }
     }
 }
@@ -114,22 +119,38 @@ impl RemotingClient {
                 return Ok(ch.clone());
             }
         }
-        let connect = tokio::time::timeout(self.inner.config.connect_timeout, TcpStream::connect(addr)).await;
-        let stream = match connect {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => return Err(RemotingError::Connect { addr: addr.to_owned(), reason: e.to_string() }),
-            Err(_) => {
-                return Err(RemotingError::Connect {
-                    addr: addr.to_owned(),
-                    reason: format!("timed out after {:?}", self.inner.config.connect_timeout),
-                })
-            }
-        };
+        let conn = self.connect(addr).await?;
         let codec = RemotingCodec::new(self.inner.config.max_frame_size);
         let limits = ChannelLimits { write_budget: self.inner.config.write_budget, ..ChannelLimits::default() };
-        let ch = Channel::spawn(stream, codec, Arc::clone(&self.inner.dispatcher), self.inner.stop.clone(), limits)?;
+        let ch = Channel::spawn(conn, codec, Arc::clone(&self.inner.dispatcher), self.inner.stop.clone(), limits);
         *guard = Some(ch.clone());
         Ok(ch)
+    }
+
+    /// Connects to `addr`, with the TLS handshake when configured, within the connect timeout.
+    async fn connect(&self, addr: &str) -> Result<Conn, RemotingError> {
+        let timeout = self.inner.config.connect_timeout;
+        let failed = |reason: String| RemotingError::Connect { addr: addr.to_owned(), reason };
+        let opened = tokio::time::timeout(timeout, async {
+            let stream = TcpStream::connect(addr).await?;
+            match &self.inner.config.tls {
+                None => Conn::plain(stream),
+                Some(tls) => {
+                    super::stream::addrs(&stream)?;
+                    let s = tls
+                        .connect(addr, stream)
+                        .await
+                        .map_err(|e| std::io::Error::new(e.kind(), format!("TLS handshake failed: {e}")))?;
+                    Conn::tls(tokio_rustls::TlsStream::Client(s))
+                }
+            }
+        })
+        .await;
+        match opened {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(e)) => Err(failed(e.to_string())),
+            Err(_) => Err(failed(format!("timed out after {timeout:?}"))),
+        }
     }
 
     /// Sends `request` to `addr` and waits for the response, at most `timeout` (connecting

@@ -10,6 +10,8 @@ mod channel;
 mod client;
 mod dispatch;
 mod server;
+mod stream;
+pub mod tls;
 
 pub use channel::{Channel, ONEWAY_WAIT};
 pub use client::{ClientConfig, RemotingClient, RequestHook};
@@ -18,3 +20,4 @@ pub use server::{
     RemotingServer, ServerConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TOTAL_WRITE_BUDGET,
     DEFAULT_WRITE_BUDGET,
 };
+pub use tls::{ClientAuth, ClientTls, ClientTlsOptions, ServerTls, ServerTlsOptions, TlsError, TlsMode};

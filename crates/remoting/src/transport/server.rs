@@ -9,6 +9,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::budget::{ByteBudget, ChannelLimits};
+use super::stream::Conn;
+use super::tls::ServerTls;
 use super::{Channel, Dispatcher};
 use crate::{RemotingCodec, DEFAULT_MAX_FRAME_SIZE};
 
@@ -30,6 +32,8 @@ pub struct ServerConfig {
     pub idle_timeout: Option<Duration>,
     /// Open connections beyond which new ones are closed at once (default 10,000; 0: no limit).
     pub max_connections: usize,
+    /// TLS on this port (`None`: plaintext only, `tls.server.mode=disabled`).
+    pub tls: Option<ServerTls>,
 }
 
 /// Default per-connection write budget: 4 MiB.
@@ -50,6 +54,7 @@ impl Default for ServerConfig {
             total_write_budget: DEFAULT_TOTAL_WRITE_BUDGET,
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            tls: None,
         }
     }
 }
@@ -90,6 +95,7 @@ impl RemotingServer {
                 shared: Some(Arc::new(ByteBudget::new(config.total_write_budget))),
             },
             max_connections: config.max_connections,
+            tls: config.tls.clone(),
             dispatcher: Arc::clone(&dispatcher),
             channels: Arc::clone(&channels),
             stop: stop.clone(),
@@ -130,6 +136,7 @@ struct Acceptor {
     codec: RemotingCodec,
     limits: ChannelLimits,
     max_connections: usize,
+    tls: Option<ServerTls>,
     dispatcher: Arc<Dispatcher>,
     channels: Arc<Mutex<Vec<Channel>>>,
     stop: CancellationToken,
@@ -172,10 +179,39 @@ impl Acceptor {
             tracing::warn!(refused = self.refused, "connections were refused over the connection limit");
             self.refused = 0;
         }
-        let dispatcher = Arc::clone(&self.dispatcher);
-        match Channel::spawn(stream, self.codec, dispatcher, self.stop.clone(), self.limits.clone()) {
-            Ok(ch) => list.push(ch),
-            Err(e) => tracing::debug!(cause = %e, "accepted connection failed"),
+        drop(list);
+        match self.tls.clone() {
+            None => match Conn::plain(stream) {
+                Ok(conn) => self.start(conn),
+                Err(e) => tracing::debug!(cause = %e, "accepted connection failed"),
+            },
+            Some(tls) => self.open_tls(stream, peer, tls),
+        }
+    }
+
+    /// Tells TLS from plaintext on its own task (a slow client does not hold up accepting),
+    /// then starts the channel.
+    fn open_tls(&self, stream: tokio::net::TcpStream, peer: SocketAddr, tls: ServerTls) {
+        let starter = self.starter();
+        let wait = self.limits.idle_timeout;
+        tokio::spawn(async move {
+            if let Some(conn) = super::tls::open(stream, peer, &tls, wait).await {
+                starter.start(conn);
+            }
+        });
+    }
+
+    fn start(&self, conn: Conn) {
+        self.starter().start(conn);
+    }
+
+    fn starter(&self) -> Starter {
+        Starter {
+            codec: self.codec,
+            limits: self.limits.clone(),
+            dispatcher: Arc::clone(&self.dispatcher),
+            channels: Arc::clone(&self.channels),
+            stop: self.stop.clone(),
         }
     }
 
@@ -187,5 +223,21 @@ impl Acceptor {
         }
         self.refused += 1;
         drop(stream);
+    }
+}
+
+/// What starting a channel on an accepted connection needs.
+struct Starter {
+    codec: RemotingCodec,
+    limits: ChannelLimits,
+    dispatcher: Arc<Dispatcher>,
+    channels: Arc<Mutex<Vec<Channel>>>,
+    stop: CancellationToken,
+}
+
+impl Starter {
+    fn start(self, conn: Conn) {
+        let ch = Channel::spawn(conn, self.codec, self.dispatcher, self.stop, self.limits);
+        self.channels.lock().push(ch);
     }
 }

@@ -1,0 +1,92 @@
+//! A connected stream, plaintext or TLS, split into the halves a [`super::Channel`]'s reader and
+//! writer tasks own. Plaintext keeps tokio's lock-free owned halves; TLS goes through
+//! `tokio::io::split` (one rustls session shared by both halves).
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsStream;
+
+type TlsRead = tokio::io::ReadHalf<TlsStream<TcpStream>>;
+type TlsWrite = tokio::io::WriteHalf<TlsStream<TcpStream>>;
+
+/// A connection ready for a channel: its addresses and its two halves.
+pub(crate) struct Conn {
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    pub read: ReadHalf,
+    pub write: WriteHalf,
+    /// Whether the bytes on the wire are TLS records.
+    pub tls: bool,
+}
+
+impl Conn {
+    /// A plaintext TCP connection (Nagle off).
+    pub fn plain(stream: TcpStream) -> io::Result<Self> {
+        let (peer, local) = addrs(&stream)?;
+        let (r, w) = stream.into_split();
+        Ok(Self { peer, local, read: ReadHalf::Plain(r), write: WriteHalf::Plain(w), tls: false })
+    }
+
+    /// A connection whose TLS handshake is done.
+    pub fn tls(stream: TlsStream<TcpStream>) -> io::Result<Self> {
+        let (peer, local) = addrs(stream.get_ref().0)?;
+        let (r, w) = tokio::io::split(stream);
+        Ok(Self { peer, local, read: ReadHalf::Tls(r), write: WriteHalf::Tls(w), tls: true })
+    }
+}
+
+/// The peer and local addresses of a connected stream; also turns Nagle off.
+pub(crate) fn addrs(stream: &TcpStream) -> io::Result<(SocketAddr, SocketAddr)> {
+    stream.set_nodelay(true)?;
+    Ok((stream.peer_addr()?, stream.local_addr()?))
+}
+
+/// The reading half of a [`Conn`].
+pub(crate) enum ReadHalf {
+    Plain(OwnedReadHalf),
+    Tls(TlsRead),
+}
+
+/// The writing half of a [`Conn`].
+pub(crate) enum WriteHalf {
+    Plain(OwnedWriteHalf),
+    Tls(TlsWrite),
+}
+
+impl AsyncRead for ReadHalf {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(r) => Pin::new(r).poll_read(cx, buf),
+            Self::Tls(r) => Pin::new(r).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for WriteHalf {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(w) => Pin::new(w).poll_write(cx, buf),
+            Self::Tls(w) => Pin::new(w).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(w) => Pin::new(w).poll_flush(cx),
+            Self::Tls(w) => Pin::new(w).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(w) => Pin::new(w).poll_shutdown(cx),
+            Self::Tls(w) => Pin::new(w).poll_shutdown(cx),
+        }
+    }
+}
