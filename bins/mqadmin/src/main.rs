@@ -2,6 +2,7 @@
 //! Each command lives in the module of its group; output and exit codes in `output`.
 
 mod cluster;
+mod controller;
 mod export;
 mod group;
 mod message;
@@ -52,13 +53,17 @@ enum Command {
     Ops(ops::Cmd),
     #[command(flatten)]
     Export(export::Cmd),
+    #[command(flatten)]
+    Controller(controller::Cmd),
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let Some(namesrv) = cli.namesrv.filter(|n| !n.trim().is_empty()) else {
+    let namesrv = cli.namesrv.filter(|n| !n.trim().is_empty());
+    let controller_only = matches!(&cli.command, Command::Controller(c) if !c.needs_namesrv());
+    if namesrv.is_none() && !controller_only {
         anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
-    };
-    let admin = Admin::connect(Some(&namesrv), Duration::from_millis(cli.timeout_ms)).await?;
+    }
+    let admin = Admin::connect(namesrv.as_deref(), Duration::from_millis(cli.timeout_ms)).await?;
     let out = output::Output::new(cli.json);
     let result = match cli.command {
         Command::Cluster(c) => c.run(&admin, out).await,
@@ -68,13 +73,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Message(c) => c.run(&admin, out).await,
         Command::Ops(c) => c.run(&admin, out).await,
         Command::Export(c) => c.run(&admin, out).await,
+        Command::Controller(c) => c.run(&admin, out).await,
     };
     admin.shutdown();
     result
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(controller::rewrite_args(std::env::args()));
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -4,11 +4,10 @@
 //! then the best (lowest) election priority, then the lowest id.
 
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rmq_remoting::ResponseCode;
 use serde::{Deserialize, Serialize};
-
-use crate::replicas::BrokerSet;
 
 /// An alive replica as its last heartbeat described it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,14 +38,27 @@ pub struct ElectRequest {
     pub unclean: bool,
 }
 
+/// What an election looks at in a broker set.
+#[derive(Debug, Clone, Copy)]
+pub struct Electorate<'a> {
+    /// The current master.
+    pub master: Option<i64>,
+    /// Its epoch (0: the set never had a master).
+    pub master_epoch: i32,
+    /// The SyncStateSet.
+    pub sync_state_set: &'a BTreeSet<i64>,
+    /// Registered replicas' addresses by id.
+    pub replicas: &'a BTreeMap<i64, String>,
+}
+
 /// The new master (`Ok(Some(old))` when the old master stays), `Ok(None)` when no replica
 /// qualifies, or the refusal of a designated election.
-pub fn elect(set: &BrokerSet, req: &ElectRequest) -> Result<Option<i64>, (ResponseCode, String)> {
+pub fn elect(set: &Electorate<'_>, req: &ElectRequest) -> Result<Option<i64>, (ResponseCode, String)> {
     let is_alive = |id: i64| req.alive.iter().any(|c| c.broker_id == id);
-    let in_pool = |id: i64| set.sync_state_set.contains(&id) || (req.unclean && set.addrs.contains_key(&id));
+    let in_pool = |id: i64| set.sync_state_set.contains(&id) || (req.unclean && set.replicas.contains_key(&id));
     let first_time = set.master.is_none() && set.master_epoch == 0;
     if let Some(id) = req.broker_id {
-        if !set.addrs.contains_key(&id) {
+        if !set.replicas.contains_key(&id) {
             return Err((ResponseCode::ControllerBrokerNeedToBeRegistered, format!("broker {id} not registered")));
         }
         if first_time && is_alive(id) {

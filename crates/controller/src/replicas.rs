@@ -11,7 +11,7 @@ use rmq_remoting::body::{BrokerMemberGroup, SyncStateSet};
 use rmq_remoting::ResponseCode;
 use serde::{Deserialize, Serialize};
 
-use crate::elect::{elect, Candidate, ElectRequest};
+use crate::elect::{elect, ElectRequest, Electorate};
 
 /// The first id a controller hands out in a broker set (RocketMQ's `FIRST_BROKER_CONTROLLER_ID`).
 pub const FIRST_BROKER_ID: i64 = 1;
@@ -223,7 +223,13 @@ impl Replicas {
         let Some(set) = self.sets.get_mut(&req.broker_name) else {
             return Outcome::fail(ResponseCode::ControllerBrokerNeedToBeRegistered, "broker set not registered");
         };
-        match elect(set, req) {
+        let electorate = Electorate {
+            master: set.master,
+            master_epoch: set.master_epoch,
+            sync_state_set: &set.sync_state_set,
+            replicas: &set.addrs,
+        };
+        match elect(&electorate, req) {
             Ok(Some(new_master)) if Some(new_master) == set.master => Outcome::fail_with(
                 ResponseCode::ControllerMasterStillExist,
                 format!("the old master {new_master} is still alive"),
@@ -303,9 +309,6 @@ fn check_alter(
     }
     Ok(())
 }
-
-/// Candidates re-exported for the heartbeat side.
-pub type AliveReplica = Candidate;
 
 #[cfg(test)]
 #[path = "replicas_tests.rs"]

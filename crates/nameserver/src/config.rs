@@ -57,6 +57,10 @@ rmq_common::properties_config! {
         pub log_max_file_size: u64 = "logMaxFileSize" => 128 * 1024 * 1024,
         /// Rolled log files kept (`<name>.1` .. `<name>.N`). Default 10.
         pub log_max_files: usize = "logMaxFiles" => 10,
+        // wt-ctrl keys
+        /// Run a controller (controller mode, #25) in this process, configured by the
+        /// controller.conf keys of the same file (`controllerDLegerPeers`, ...). Default false.
+        pub enable_controller_in_namesrv: bool = "enableControllerInNamesrv" => false,
     }
 }
 
