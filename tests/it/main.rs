@@ -5,6 +5,7 @@
 mod broker;
 mod client;
 mod config;
+mod controller;
 mod fault;
 mod ha;
 mod limits;

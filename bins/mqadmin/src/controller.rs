@@ -56,6 +56,15 @@ impl Cmd {
         matches!(self, Self::GetSyncStateSet { broker_name: None, .. })
     }
 
+    /// The controller address it was given.
+    pub fn controller_addr(&self) -> String {
+        match self {
+            Self::GetControllerMetaData { controller }
+            | Self::GetSyncStateSet { controller, .. }
+            | Self::ElectMaster { controller, .. } => controller.clone(),
+        }
+    }
+
     /// Runs the command.
     pub async fn run(self, admin: &Admin, out: Output) -> anyhow::Result<()> {
         let ctl = Controllers::new(admin);

@@ -58,9 +58,13 @@ enum Command {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let namesrv = cli.namesrv.filter(|n| !n.trim().is_empty());
-    let controller_only = matches!(&cli.command, Command::Controller(c) if !c.needs_namesrv());
-    if namesrv.is_none() && !controller_only {
+    // Controller commands talk to the controller only: it stands in for the name server.
+    let controller_only = match &cli.command {
+        Command::Controller(c) if !c.needs_namesrv() => Some(c.controller_addr()),
+        _ => None,
+    };
+    let namesrv = cli.namesrv.filter(|n| !n.trim().is_empty()).or(controller_only);
+    if namesrv.is_none() {
         anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
     }
     let admin = Admin::connect(namesrv.as_deref(), Duration::from_millis(cli.timeout_ms)).await?;
