@@ -265,3 +265,28 @@ async fn three_controllers_replicate_elect_and_fail_over() {
     assert!(elect.stdout.contains("#MasterEpoch\t3"), "{}", elect.stdout);
     b3.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_server_runs_an_embedded_controller() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let extra = format!(
+        "enableControllerInNamesrv=true\ncontrollerDLegerGroup=g9\ncontrollerDLegerPeers=n0-127.0.0.1:{port}\ncontrollerDLegerSelfId=n0\ncontrollerStorePath={}\n",
+        tmp.path().join("ctl").display()
+    );
+    let _ns = rmq_tests::start_namesrv_with(tmp.path(), &extra);
+    assert!(rmq_tests::wait_port(port, Duration::from_secs(30)), "embedded controller did not listen");
+    let client = RemotingClient::default();
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let meta = loop {
+        let meta = metadata(&client, &addr).await;
+        if meta.as_ref().is_some_and(|m| m.is_leader) || Instant::now() > deadline {
+            break meta.expect("metadata");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(meta.is_leader, "{meta:?}");
+    assert_eq!(meta.group.as_deref(), Some("g9"));
+    assert_eq!(call(&client, &addr, apply_id(1, "127.0.0.1:1")).await.response_code(), ResponseCode::Success);
+}
