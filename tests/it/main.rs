@@ -6,6 +6,7 @@ mod acl;
 mod broker;
 mod client;
 mod config;
+mod controller;
 mod fault;
 mod ha;
 mod limits;

@@ -1,5 +1,5 @@
-//! Test kit: starts our binaries (`mqnamesrv`, `mqbroker`) as processes on free loopback ports
-//! with temporary directories, and stops them by PID when dropped.
+//! Test kit: starts our binaries (`mqnamesrv`, `mqbroker`, `mqcontroller`) as processes on free
+//! loopback ports with temporary directories, and stops them by PID when dropped.
 //!
 //! Binaries are found next to the test executable (`target/<profile>/`), or in `RMQ_BIN_DIR`.
 //! `scripts/test.sh` builds them (`cargo build --workspace --bins`) before running tests.
@@ -217,6 +217,12 @@ pub fn start_broker_file(conf: &Path, dir: &Path, port: u16) -> Process {
 #[must_use]
 pub fn start_namesrv_file(conf: &Path, dir: &Path, port: u16) -> Process {
     Process::spawn("mqnamesrv", &["-c", conf.to_str().expect("utf-8 path")], dir, port)
+}
+
+/// Starts a standalone controller with an existing config file that sets `listenPort={port}`.
+#[must_use]
+pub fn start_controller_file(conf: &Path, dir: &Path, port: u16) -> Process {
+    Process::spawn("mqcontroller", &["-c", conf.to_str().expect("utf-8 path")], dir, port)
 }
 
 /// Runs one of our binaries to its exit (a start that must fail), with a time limit.

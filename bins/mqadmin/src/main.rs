@@ -2,6 +2,7 @@
 //! Each command lives in the module of its group; output and exit codes in `output`.
 
 mod cluster;
+mod controller;
 mod export;
 mod group;
 mod message;
@@ -61,6 +62,8 @@ enum Command {
     Ops(ops::Cmd),
     #[command(flatten)]
     Export(export::Cmd),
+    #[command(flatten)]
+    Controller(controller::Cmd),
 }
 
 /// The ACL account of `--accessKey`/`--secretKey` (both or neither).
@@ -73,10 +76,16 @@ fn credentials(ak: Option<String>, sk: Option<String>) -> anyhow::Result<Option<
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let Some(namesrv) = cli.namesrv.filter(|n| !n.trim().is_empty()) else {
-        anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
+    // Controller commands talk to the controller only: it stands in for the name server.
+    let controller_only = match &cli.command {
+        Command::Controller(c) if !c.needs_namesrv() => Some(c.controller_addr()),
+        _ => None,
     };
-    let mut config = Admin::config(Some(&namesrv), Duration::from_millis(cli.timeout_ms));
+    let namesrv = cli.namesrv.filter(|n| !n.trim().is_empty()).or(controller_only);
+    if namesrv.is_none() {
+        anyhow::bail!(rmq_admin::AdminError::Invalid("no name server: pass -n host:port or set NAMESRV_ADDR".into()));
+    }
+    let mut config = Admin::config(namesrv.as_deref(), Duration::from_millis(cli.timeout_ms));
     config.credentials = credentials(cli.access_key, cli.secret_key)?;
     if cli.tls {
         config = config.with_tls();
@@ -91,13 +100,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Message(c) => c.run(&admin, out).await,
         Command::Ops(c) => c.run(&admin, out).await,
         Command::Export(c) => c.run(&admin, out).await,
+        Command::Controller(c) => c.run(&admin, out).await,
     };
     admin.shutdown();
     result
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(controller::rewrite_args(std::env::args()));
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -9,6 +9,8 @@
 //! brokers take a [`Progress`] callback.
 //!
 //! - [`cluster::Cluster`]: brokers and their runtime stats, broker config.
+//! - [`controller::Controllers`]: controller mode: the controllers' metadata, SyncStateSets,
+//!   designated elections.
 //! - [`topic::Topics`]: create, delete, list, route, status, permissions.
 //! - [`group::Groups`]: subscription groups, consume progress, connections, consumer running info.
 //! - [`ops::Ops`]: write permission on the name servers, KV config, stats windows, broker
@@ -18,6 +20,7 @@
 //!   raw pulls; [`send::Sender`]: raw sends and the send round-trip check.
 
 pub mod cluster;
+pub mod controller;
 mod error;
 pub mod export;
 pub mod group;

@@ -79,6 +79,10 @@ rmq_common::properties_config! {
         /// The ACL file (RocketMQ's `rocketmq.acl.plain.file`): absolute, or relative to
         /// `rocketmqHome` (else `ROCKETMQ_HOME`, else the working directory).
         pub acl_plain_file: String = "rocketmq.acl.plain.file" => "conf/plain_acl.yml".to_owned(),
+        // wt-ctrl keys
+        /// Run a controller (controller mode, #25) in this process, configured by the
+        /// controller.conf keys of the same file (`controllerDLegerPeers`, ...). Default false.
+        pub enable_controller_in_namesrv: bool = "enableControllerInNamesrv" => false,
     }
 }
 

@@ -252,6 +252,9 @@ impl BrokerProcessor {
             | C::ControllerGetNextBrokerId
             | C::ControllerApplyBrokerId
             | C::PopRollback
+            | C::RaftAppendEntries
+            | C::RaftVote
+            | C::RaftInstallSnapshot
             | C::Unknown(_)) => Ok(Some(not_supported(code))),
         }
     }

@@ -3,6 +3,7 @@
 
 mod assignment;
 mod connection;
+mod controller;
 mod enums;
 pub mod fastjson;
 mod heartbeat;
@@ -19,6 +20,9 @@ pub use assignment::{
     QueryAssignmentResponseBody, SetMessageRequestModeRequestBody,
 };
 pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnection};
+pub use controller::{
+    BrokerMemberGroup, BrokerReplicasInfo, ElectMasterResponseBody, ReplicaIdentity, ReplicasInfo, SyncStateSet,
+};
 pub use enums::{ConsumeFromWhere, ConsumeType, MessageModel, MessageRequestMode, TopicFilterType};
 pub use heartbeat::{
     CheckClientRequestBody, ConsumerData, ConsumerListBody, HeartbeatData, ProducerData, SubscriptionData,

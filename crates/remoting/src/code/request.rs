@@ -291,5 +291,12 @@ code_enum! {
         PopRollback = 200056 => "POP_ROLLBACK",
         /// `BATCH_ACK_MESSAGE` (200151).
         BatchAckMessage = 200151 => "BATCH_ACK_MESSAGE",
+        /// Private to this project (not in Apache RocketMQ): Raft AppendEntries between
+        /// controllers, body = openraft's request as JSON.
+        RaftAppendEntries = 2_100_001 => "RMQRS_RAFT_APPEND_ENTRIES",
+        /// Private: Raft RequestVote between controllers, body = JSON.
+        RaftVote = 2_100_002 => "RMQRS_RAFT_VOTE",
+        /// Private: Raft InstallSnapshot (one chunk) between controllers, body = JSON.
+        RaftInstallSnapshot = 2_100_003 => "RMQRS_RAFT_INSTALL_SNAPSHOT",
     }
 }

@@ -91,5 +91,39 @@ code_enum! {
         IllegalOperation = 604 => "ILLEGAL_OPERATION",
         /// `GO_AWAY` (1500).
         GoAway = 1500 => "GO_AWAY",
+        /// `CONTROLLER_FENCED_MASTER_EPOCH` (2000).
+        ControllerFencedMasterEpoch = 2000 => "CONTROLLER_FENCED_MASTER_EPOCH",
+        /// `CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH` (2001).
+        ControllerFencedSyncStateSetEpoch = 2001 => "CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH",
+        /// `CONTROLLER_INVALID_MASTER` (2002).
+        ControllerInvalidMaster = 2002 => "CONTROLLER_INVALID_MASTER",
+        /// `CONTROLLER_INVALID_REPLICAS` (2003).
+        ControllerInvalidReplicas = 2003 => "CONTROLLER_INVALID_REPLICAS",
+        /// `CONTROLLER_MASTER_NOT_AVAILABLE` (2004).
+        ControllerMasterNotAvailable = 2004 => "CONTROLLER_MASTER_NOT_AVAILABLE",
+        /// `CONTROLLER_INVALID_REQUEST` (2005).
+        ControllerInvalidRequest = 2005 => "CONTROLLER_INVALID_REQUEST",
+        /// `CONTROLLER_BROKER_NOT_ALIVE` (2006).
+        ControllerBrokerNotAlive = 2006 => "CONTROLLER_BROKER_NOT_ALIVE",
+        /// `CONTROLLER_NOT_LEADER` (2007).
+        ControllerNotLeader = 2007 => "CONTROLLER_NOT_LEADER",
+        /// `CONTROLLER_BROKER_METADATA_NOT_EXIST` (2008).
+        ControllerBrokerMetadataNotExist = 2008 => "CONTROLLER_BROKER_METADATA_NOT_EXIST",
+        /// `CONTROLLER_INVALID_CLEAN_BROKER_METADATA` (2009).
+        ControllerInvalidCleanBrokerMetadata = 2009 => "CONTROLLER_INVALID_CLEAN_BROKER_METADATA",
+        /// `CONTROLLER_BROKER_NEED_TO_BE_REGISTERED` (2010).
+        ControllerBrokerNeedToBeRegistered = 2010 => "CONTROLLER_BROKER_NEED_TO_BE_REGISTERED",
+        /// `CONTROLLER_MASTER_STILL_EXIST` (2011).
+        ControllerMasterStillExist = 2011 => "CONTROLLER_MASTER_STILL_EXIST",
+        /// `CONTROLLER_ELECT_MASTER_FAILED` (2012).
+        ControllerElectMasterFailed = 2012 => "CONTROLLER_ELECT_MASTER_FAILED",
+        /// `CONTROLLER_ALTER_SYNC_STATE_SET_FAILED` (2013).
+        ControllerAlterSyncStateSetFailed = 2013 => "CONTROLLER_ALTER_SYNC_STATE_SET_FAILED",
+        /// `CONTROLLER_BROKER_ID_INVALID` (2014).
+        ControllerBrokerIdInvalid = 2014 => "CONTROLLER_BROKER_ID_INVALID",
+        /// `CONTROLLER_JRAFT_INTERNAL_ERROR` (2015).
+        ControllerJraftInternalError = 2015 => "CONTROLLER_JRAFT_INTERNAL_ERROR",
+        /// `CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS` (2016).
+        ControllerBrokerLiveInfoNotExists = 2016 => "CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS",
     }
 }

@@ -6,6 +6,7 @@
 
 mod admin;
 mod client;
+mod controller;
 mod namesrv;
 mod offset;
 mod pop;
@@ -16,6 +17,7 @@ mod transaction;
 
 pub use admin::*;
 pub use client::*;
+pub use controller::*;
 pub use namesrv::*;
 pub use offset::*;
 pub use pop::*;
