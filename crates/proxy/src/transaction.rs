@@ -1,0 +1,181 @@
+//! EndTransaction: commit or roll back a half message through the broker's END_TRANSACTION.
+//!
+//! The proxy is stateless about transactions: the transaction id it hands to SDKs (in the
+//! SendMessage result and in RecoverOrphanedTransactionCommand) carries what END_TRANSACTION
+//! needs, as the first 5.x proxies encoded it: the broker's transaction id, the broker's name,
+//! the half message's commit-log offset and its transaction-state-table (queue) offset. The
+//! producer group is the topic's name, as the official proxy sets it on transactional sends.
+
+use std::fmt;
+
+use rmq_client::ClientInstance;
+use rmq_common::sysflag;
+use rmq_remoting::header::EndTransactionRequestHeader;
+use rmq_remoting::{RemotingCommand, RequestCode};
+
+use crate::pb::{self, Code, TransactionResolution, TransactionSource};
+use crate::status;
+
+/// Separator of the transaction id's fields (never in a broker name or a hex id).
+const SEP: char = '@';
+
+/// What END_TRANSACTION needs, carried by the transaction id the SDK echoes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionHandle {
+    /// The broker's transaction id (the message's unique id).
+    pub broker_transaction_id: String,
+    /// Broker (set) name, or its address when only that is known.
+    pub broker: String,
+    /// Commit-log offset of the half message.
+    pub commit_log_offset: i64,
+    /// Queue offset of the half message in the half topic.
+    pub tran_state_table_offset: i64,
+}
+
+impl fmt::Display for TransactionHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { broker_transaction_id: id, broker, commit_log_offset: c, tran_state_table_offset: t } = self;
+        write!(f, "{id}{SEP}{broker}{SEP}{c}{SEP}{t}")
+    }
+}
+
+impl TransactionHandle {
+    /// Parses a transaction id the proxy made; None for anything else.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut it = text.rsplitn(3, SEP);
+        let tran_state_table_offset = it.next()?.parse().ok()?;
+        let commit_log_offset = it.next()?.parse().ok()?;
+        let (id, broker) = it.next()?.split_once(SEP)?;
+        if id.is_empty() || broker.is_empty() || commit_log_offset < 0 || tran_state_table_offset < 0 {
+            return None;
+        }
+        Some(Self {
+            broker_transaction_id: id.to_owned(),
+            broker: broker.to_owned(),
+            commit_log_offset,
+            tran_state_table_offset,
+        })
+    }
+
+    /// The handle of a half message sent through `broker_name`, from its send result: the
+    /// transaction id SendMessage gives the SDK is `handle.to_string()`.
+    #[must_use]
+    pub fn from_send(broker_name: &str, sent: &rmq_client::producer::SendResult) -> Option<Self> {
+        let (_, phy) = rmq_common::msgid::decode_offset_msg_id(&sent.offset_msg_id)?;
+        Some(Self {
+            broker_transaction_id: sent.transaction_id.clone().unwrap_or_else(|| sent.msg_id.clone()),
+            broker: broker_name.to_owned(),
+            commit_log_offset: phy,
+            tran_state_table_offset: sent.queue_offset,
+        })
+    }
+}
+
+/// The commit-or-rollback flag of `resolution`.
+fn decision(resolution: i32) -> i32 {
+    match TransactionResolution::try_from(resolution) {
+        Ok(TransactionResolution::Commit) => sysflag::TRANSACTION_COMMIT,
+        Ok(TransactionResolution::Rollback) => sysflag::TRANSACTION_ROLLBACK,
+        _ => sysflag::TRANSACTION_NOT_TYPE,
+    }
+}
+
+/// The END_TRANSACTION header for `req`, or the status to answer.
+fn header(req: &pb::EndTransactionRequest) -> Result<(TransactionHandle, EndTransactionRequestHeader), pb::Status> {
+    let Some(topic) = req.topic.as_ref().filter(|t| !t.name.is_empty()) else {
+        return Err(status::status(Code::IllegalTopic, "topic is required"));
+    };
+    if req.transaction_id.is_empty() {
+        return Err(status::status(Code::InvalidTransactionId, "transaction id cannot be empty"));
+    }
+    let Some(handle) = TransactionHandle::parse(&req.transaction_id) else {
+        return Err(status::status(
+            Code::InvalidTransactionId,
+            format!("unknown transaction id {}", req.transaction_id),
+        ));
+    };
+    let h = EndTransactionRequestHeader {
+        topic: Some(topic.name.clone()),
+        producer_group: topic.name.clone(),
+        tran_state_table_offset: handle.tran_state_table_offset,
+        commit_log_offset: handle.commit_log_offset,
+        commit_or_rollback: decision(req.resolution),
+        from_transaction_check: Some(req.source == TransactionSource::SourceServerCheck as i32),
+        msg_id: req.message_id.clone(),
+        transaction_id: Some(handle.broker_transaction_id.clone()),
+    };
+    Ok((handle, h))
+}
+
+/// The master address of `broker` (a name, or already an address), fetching `topic`'s route when
+/// the name is not known yet.
+async fn master_of(cluster: &ClientInstance, broker: &str, topic: &str) -> Option<String> {
+    if broker.contains(':') {
+        return Some(broker.to_owned());
+    }
+    if let Some(a) = cluster.broker_addr(broker, 0) {
+        return Some(a);
+    }
+    let _ = cluster.update_route(topic).await;
+    cluster.broker_addr(broker, 0)
+}
+
+/// Ends a transaction: the status to answer the SDK with.
+pub async fn end(cluster: &ClientInstance, req: &pb::EndTransactionRequest) -> pb::Status {
+    let (handle, h) = match header(req) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let Some(addr) = master_of(cluster, &handle.broker, h.topic.as_deref().unwrap_or_default()).await else {
+        return status::status(Code::NotFound, format!("no master of broker {} known", handle.broker));
+    };
+    let cmd = RemotingCommand::request_with_header(RequestCode::EndTransaction, &h);
+    match cluster.invoke_ok(&addr, cmd).await {
+        Ok(_) => status::ok(),
+        Err(rmq_client::ClientError::Broker { remark, .. }) => {
+            status::status(Code::InvalidTransactionId, format!("the broker refused the transaction: {remark}"))
+        }
+        Err(e) => status::status(Code::ProxyTimeout, format!("END_TRANSACTION to {addr} failed: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transaction_id_round_trips() {
+        let h = TransactionHandle {
+            broker_transaction_id: "7F0000010001".into(),
+            broker: "broker-a".into(),
+            commit_log_offset: 1234,
+            tran_state_table_offset: 5,
+        };
+        let text = h.to_string();
+        assert_eq!(TransactionHandle::parse(&text), Some(h.clone()));
+        let by_addr = TransactionHandle { broker: "127.0.0.1:10911".into(), ..h };
+        assert_eq!(TransactionHandle::parse(&by_addr.to_string()), Some(by_addr));
+        for bad in ["", "abc", "id@b@x@1", "id@b@1@-1", "@b@1@2", "id@@1@2", "id@b@1"] {
+            assert_eq!(TransactionHandle::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bad_requests_get_protocol_codes() {
+        let topic = Some(pb::Resource { resource_namespace: String::new(), name: "T".into() });
+        let code = |r: &pb::EndTransactionRequest| header(r).err().map(|s| s.code);
+        let mut r = pb::EndTransactionRequest { topic: None, ..Default::default() };
+        assert_eq!(code(&r), Some(Code::IllegalTopic as i32));
+        r.topic = topic;
+        assert_eq!(code(&r), Some(Code::InvalidTransactionId as i32));
+        r.transaction_id = "not-ours".into();
+        assert_eq!(code(&r), Some(Code::InvalidTransactionId as i32));
+        r.transaction_id = "ID@broker-a@100@3".into();
+        r.resolution = TransactionResolution::Commit as i32;
+        let (_, h) = header(&r).unwrap();
+        assert_eq!((h.producer_group.as_str(), h.commit_log_offset, h.tran_state_table_offset), ("T", 100, 3));
+        assert_eq!(h.commit_or_rollback, sysflag::TRANSACTION_COMMIT);
+        assert_eq!(h.from_transaction_check, Some(false));
+    }
+}
