@@ -10,7 +10,7 @@ use std::fmt;
 
 use rmq_client::ClientInstance;
 use rmq_common::sysflag;
-use rmq_remoting::header::EndTransactionRequestHeader;
+use rmq_remoting::header::{EndTransactionRequestHeader, SendMessageResponseHeader, ViewMessageRequestHeader};
 use rmq_remoting::{RemotingCommand, RequestCode};
 
 use crate::pb::{self, Code, TransactionResolution, TransactionSource};
@@ -72,6 +72,43 @@ impl TransactionHandle {
     }
 }
 
+impl TransactionHandle {
+    /// The handle of a half message from the broker's SEND_MESSAGE answer (`msgId` is the offset
+    /// message id, `queueOffset` the half queue's offset): what SendMessage should hand out as
+    /// the entry's transaction id.
+    #[must_use]
+    pub fn from_send_header(broker_name: &str, h: &SendMessageResponseHeader) -> Option<Self> {
+        let (_, phy) = rmq_common::msgid::decode_offset_msg_id(&h.msg_id)?;
+        let id = h.transaction_id.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| h.msg_id.clone());
+        Some(Self {
+            broker_transaction_id: id,
+            broker: broker_name.to_owned(),
+            commit_log_offset: phy,
+            tran_state_table_offset: h.queue_offset,
+        })
+    }
+}
+
+/// A transaction id that is a bare offset message id (store host + commit-log offset): the half
+/// message is read back from the broker (VIEW_MESSAGE_BY_ID) for its queue offset.
+async fn from_offset_msg_id(cluster: &ClientInstance, id: &str) -> Option<TransactionHandle> {
+    let (host, phy) = rmq_common::msgid::decode_offset_msg_id(id)?;
+    let addr = host.to_string();
+    let view = ViewMessageRequestHeader { offset: phy };
+    let resp = cluster
+        .invoke_ok(&addr, RemotingCommand::request_with_header(RequestCode::ViewMessageById, &view))
+        .await
+        .ok()?;
+    let half = rmq_common::message::MessageExt::decode(&resp.body).ok()?;
+    let uniq = rmq_common::property::get(&half.properties, rmq_common::property::UNIQ_KEY).map(str::to_owned);
+    Some(TransactionHandle {
+        broker_transaction_id: uniq.unwrap_or_else(|| id.to_owned()),
+        broker: addr,
+        commit_log_offset: phy,
+        tran_state_table_offset: half.queue_offset,
+    })
+}
+
 /// The commit-or-rollback flag of `resolution`.
 fn decision(resolution: i32) -> i32 {
     match TransactionResolution::try_from(resolution) {
@@ -81,31 +118,35 @@ fn decision(resolution: i32) -> i32 {
     }
 }
 
-/// The END_TRANSACTION header for `req`, or the status to answer.
-fn header(req: &pb::EndTransactionRequest) -> Result<(TransactionHandle, EndTransactionRequestHeader), pb::Status> {
-    let Some(topic) = req.topic.as_ref().filter(|t| !t.name.is_empty()) else {
+/// The handle of `req`'s transaction id, or the status to answer.
+async fn resolve(cluster: &ClientInstance, req: &pb::EndTransactionRequest) -> Result<TransactionHandle, pb::Status> {
+    if req.topic.as_ref().is_none_or(|t| t.name.is_empty()) {
         return Err(status::status(Code::IllegalTopic, "topic is required"));
-    };
+    }
     if req.transaction_id.is_empty() {
         return Err(status::status(Code::InvalidTransactionId, "transaction id cannot be empty"));
     }
-    let Some(handle) = TransactionHandle::parse(&req.transaction_id) else {
-        return Err(status::status(
-            Code::InvalidTransactionId,
-            format!("unknown transaction id {}", req.transaction_id),
-        ));
-    };
-    let h = EndTransactionRequestHeader {
-        topic: Some(topic.name.clone()),
-        producer_group: topic.name.clone(),
+    if let Some(h) = TransactionHandle::parse(&req.transaction_id) {
+        return Ok(h);
+    }
+    let unknown =
+        || status::status(Code::InvalidTransactionId, format!("unknown transaction id {}", req.transaction_id));
+    from_offset_msg_id(cluster, &req.transaction_id).await.ok_or_else(unknown)
+}
+
+/// The END_TRANSACTION header for `req` and its resolved handle.
+fn header(req: &pb::EndTransactionRequest, handle: &TransactionHandle) -> EndTransactionRequestHeader {
+    let topic = req.topic.as_ref().map(|t| t.name.clone()).unwrap_or_default();
+    EndTransactionRequestHeader {
+        producer_group: topic.clone(),
+        topic: Some(topic),
         tran_state_table_offset: handle.tran_state_table_offset,
         commit_log_offset: handle.commit_log_offset,
         commit_or_rollback: decision(req.resolution),
         from_transaction_check: Some(req.source == TransactionSource::SourceServerCheck as i32),
         msg_id: req.message_id.clone(),
         transaction_id: Some(handle.broker_transaction_id.clone()),
-    };
-    Ok((handle, h))
+    }
 }
 
 /// The master address of `broker` (a name, or already an address), fetching `topic`'s route when
@@ -123,10 +164,11 @@ async fn master_of(cluster: &ClientInstance, broker: &str, topic: &str) -> Optio
 
 /// Ends a transaction: the status to answer the SDK with.
 pub async fn end(cluster: &ClientInstance, req: &pb::EndTransactionRequest) -> pb::Status {
-    let (handle, h) = match header(req) {
+    let handle = match resolve(cluster, req).await {
         Ok(x) => x,
         Err(s) => return s,
     };
+    let h = header(req, &handle);
     let Some(addr) = master_of(cluster, &handle.broker, h.topic.as_deref().unwrap_or_default()).await else {
         return status::status(Code::NotFound, format!("no master of broker {} known", handle.broker));
     };
@@ -162,20 +204,33 @@ mod tests {
     }
 
     #[test]
-    fn bad_requests_get_protocol_codes() {
+    fn headers_carry_the_handle_and_the_decision() {
         let topic = Some(pb::Resource { resource_namespace: String::new(), name: "T".into() });
-        let code = |r: &pb::EndTransactionRequest| header(r).err().map(|s| s.code);
-        let mut r = pb::EndTransactionRequest { topic: None, ..Default::default() };
-        assert_eq!(code(&r), Some(Code::IllegalTopic as i32));
-        r.topic = topic;
-        assert_eq!(code(&r), Some(Code::InvalidTransactionId as i32));
-        r.transaction_id = "not-ours".into();
-        assert_eq!(code(&r), Some(Code::InvalidTransactionId as i32));
-        r.transaction_id = "ID@broker-a@100@3".into();
-        r.resolution = TransactionResolution::Commit as i32;
-        let (_, h) = header(&r).unwrap();
+        let r =
+            pb::EndTransactionRequest { topic, resolution: TransactionResolution::Commit as i32, ..Default::default() };
+        let handle = TransactionHandle::parse("ID@broker-a@100@3").unwrap();
+        let h = header(&r, &handle);
         assert_eq!((h.producer_group.as_str(), h.commit_log_offset, h.tran_state_table_offset), ("T", 100, 3));
         assert_eq!(h.commit_or_rollback, sysflag::TRANSACTION_COMMIT);
         assert_eq!(h.from_transaction_check, Some(false));
+        assert_eq!(decision(TransactionResolution::Rollback as i32), sysflag::TRANSACTION_ROLLBACK);
+        assert_eq!(decision(0), sysflag::TRANSACTION_NOT_TYPE);
+    }
+
+    #[test]
+    fn send_answers_give_handles() {
+        let host: std::net::SocketAddr = "127.0.0.1:10911".parse().unwrap();
+        let h = SendMessageResponseHeader {
+            msg_id: rmq_common::msgid::offset_msg_id(&host, 4096),
+            queue_offset: 9,
+            transaction_id: Some("UNIQ".into()),
+            ..Default::default()
+        };
+        let t = TransactionHandle::from_send_header("broker-a", &h).unwrap();
+        assert_eq!(
+            (t.broker_transaction_id.as_str(), t.commit_log_offset, t.tran_state_table_offset),
+            ("UNIQ", 4096, 9)
+        );
+        assert!(TransactionHandle::from_send_header("b", &SendMessageResponseHeader::default()).is_none());
     }
 }
