@@ -35,6 +35,12 @@ func TestMain(m *testing.M) {
 			"use tests/compat/run-grpc-go-compat.sh to start our servers and run the suite")
 		os.Exit(2)
 	}
+	front, err := startTLSFront(endpoint)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "TLS front for %s: %v\n", endpoint, err)
+		os.Exit(2)
+	}
+	endpoint = front
 	rmq.ResetLogger()
 	os.Exit(m.Run())
 }
