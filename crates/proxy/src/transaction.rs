@@ -10,7 +10,9 @@ use std::fmt;
 
 use rmq_client::ClientInstance;
 use rmq_common::sysflag;
-use rmq_remoting::header::{EndTransactionRequestHeader, SendMessageResponseHeader, ViewMessageRequestHeader};
+use rmq_remoting::header::{
+    EndTransactionRequestHeader, QueryMessageRequestHeader, SendMessageResponseHeader, ViewMessageRequestHeader,
+};
 use rmq_remoting::{RemotingCommand, RequestCode};
 
 use crate::pb::{self, Code, TransactionResolution, TransactionSource};
@@ -109,6 +111,42 @@ async fn from_offset_msg_id(cluster: &ClientInstance, id: &str) -> Option<Transa
     })
 }
 
+/// A transaction id that is the broker's own (the message's unique id, what a broker's send
+/// answer names): the half message is found by that key in the half topic's index on the masters
+/// of `topic`'s route; the newest copy (the checker re-puts undecided ones) is the one to end.
+async fn from_unique_key(cluster: &ClientInstance, topic: &str, id: &str) -> Option<TransactionHandle> {
+    let route = cluster.update_route(topic).await.ok()?;
+    let h = QueryMessageRequestHeader {
+        topic: rmq_common::topic::TRANS_HALF.to_owned(),
+        key: id.to_owned(),
+        max_num: 32,
+        begin_timestamp: 0,
+        end_timestamp: i64::MAX,
+        unique_key_query: Some(true),
+    };
+    let mut best: Option<(rmq_common::message::MessageExt, String)> = None;
+    for b in &route.broker_datas {
+        let Some(addr) = b.broker_addrs.get(&0) else { continue };
+        let cmd = RemotingCommand::request_with_header(RequestCode::QueryMessage, &h);
+        let Ok(resp) = cluster.invoke_ok(addr, cmd).await else { continue };
+        for m in rmq_common::message::MessageExt::decode_all(&resp.body).unwrap_or_default() {
+            let get = |k| rmq_common::property::get(&m.properties, k);
+            let ours =
+                get(rmq_common::property::UNIQ_KEY) == Some(id) && get(rmq_common::property::REAL_TOPIC) == Some(topic);
+            if ours && best.as_ref().is_none_or(|(x, _)| m.commit_log_offset > x.commit_log_offset) {
+                best = Some((m, addr.clone()));
+            }
+        }
+    }
+    let (half, addr) = best?;
+    Some(TransactionHandle {
+        broker_transaction_id: id.to_owned(),
+        broker: addr,
+        commit_log_offset: half.commit_log_offset,
+        tran_state_table_offset: half.queue_offset,
+    })
+}
+
 /// The commit-or-rollback flag of `resolution`.
 fn decision(resolution: i32) -> i32 {
     match TransactionResolution::try_from(resolution) {
@@ -129,9 +167,13 @@ async fn resolve(cluster: &ClientInstance, req: &pb::EndTransactionRequest) -> R
     if let Some(h) = TransactionHandle::parse(&req.transaction_id) {
         return Ok(h);
     }
-    let unknown =
-        || status::status(Code::InvalidTransactionId, format!("unknown transaction id {}", req.transaction_id));
-    from_offset_msg_id(cluster, &req.transaction_id).await.ok_or_else(unknown)
+    if let Some(h) = from_offset_msg_id(cluster, &req.transaction_id).await {
+        return Ok(h);
+    }
+    let topic = req.topic.as_ref().map(|t| t.name.as_str()).unwrap_or_default();
+    from_unique_key(cluster, topic, &req.transaction_id).await.ok_or_else(|| {
+        status::status(Code::InvalidTransactionId, format!("unknown transaction id {}", req.transaction_id))
+    })
 }
 
 /// The END_TRANSACTION header for `req` and its resolved handle.

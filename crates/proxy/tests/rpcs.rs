@@ -176,6 +176,12 @@ async fn transactions_commit_check_back_and_refuse_bad_ids() {
     // A bare offset message id (what a broker's send answer names) ends it too.
     assert_eq!(end(c, topic, &id, &sent.offset_msg_id, src).await, Code::Ok as i32);
     assert_eq!(pull(c, "G", topic, q, 0).await.1, vec![id], "the committed message is delivered");
+    // And the broker's own transaction id (the unique id), found in the half topic's index.
+    let by_key = send_half(&producer, topic).await;
+    let txid = by_key.transaction_id.clone().unwrap_or_else(|| by_key.msg_id.clone());
+    assert_eq!(end(c, topic, &by_key.msg_id, &txid, src).await, Code::Ok as i32);
+    let seen = pull(c, "G", topic, by_key.queue.queue_id, 0).await.1;
+    assert!(seen.contains(&by_key.msg_id), "committed by its unique id: {seen:?}");
 
     check_back(c, producer, topic).await;
 }
