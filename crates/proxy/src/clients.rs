@@ -9,7 +9,10 @@ use dashmap::DashMap;
 use parking_lot::RwLock;
 
 use crate::pb::TelemetryCommand;
-use crate::telemetry::Outbox;
+
+/// Answers to a Telemetry stream's commands; bounded, so a client that stops reading holds little
+/// memory.
+pub type Outbox = tokio::sync::mpsc::Sender<Result<TelemetryCommand, tonic::Status>>;
 
 /// One connected client.
 #[derive(Debug)]

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 use tonic::Streaming;
 
@@ -55,8 +54,7 @@ fn remember(me: &ClientStream, reg: &Registry, cmd: &TelemetryCommand) {
 /// Largest message body the proxy accepts (4 MiB, the broker's default maxMessageSize).
 pub const MAX_BODY_SIZE: i32 = 4 * 1024 * 1024;
 
-/// Answers to a stream's commands; bounded, so a client that stops reading holds little memory.
-pub type Outbox = mpsc::Sender<Result<TelemetryCommand, tonic::Status>>;
+pub use crate::clients::Outbox;
 
 /// Reads `inbound` until the client closes it, answering each settings command.
 pub async fn serve(inbound: Streaming<TelemetryCommand>, out: Outbox) {
