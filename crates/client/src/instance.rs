@@ -21,7 +21,7 @@ use crate::reply::PendingReplies;
 
 /// What a producer or consumer contributes to the instance's periodic work and what it does
 /// when a broker calls.
-pub(crate) trait Member: Send + Sync {
+pub trait Member: Send + Sync {
     /// Topics whose routes it needs.
     fn topics(&self) -> Vec<String>;
     /// Its heartbeat entry, producer side.
@@ -149,11 +149,14 @@ impl ClientInstance {
         &self.namesrv_source
     }
 
-    pub(crate) fn register(&self, key: &str, member: Weak<dyn Member>) {
+    /// Adds a member under `key` (`name@group`: broker calls for `group` go to it); the instance
+    /// holds it weakly, so it leaves when its owner drops it.
+    pub fn register(&self, key: &str, member: Weak<dyn Member>) {
         self.members.insert(key.to_owned(), member);
     }
 
-    pub(crate) fn unregister(&self, key: &str) {
+    /// Removes the member under `key`.
+    pub fn unregister(&self, key: &str) {
         self.members.remove(key);
     }
 

@@ -2,13 +2,20 @@
 //! official 5.x SDKs and talks to name servers and brokers over the remoting protocol.
 
 pub mod assignment;
+pub mod checkback;
+pub mod clients;
 pub mod config;
+pub mod dlq;
+pub mod offsets;
 pub mod pb;
+pub mod pb_message;
+pub mod pull;
 pub mod route;
 pub mod server;
 pub mod service;
 pub mod status;
 pub mod telemetry;
+pub mod transaction;
 
 pub use config::ProxyConfig;
 pub use server::{bind, run, ProxyError};

@@ -9,10 +9,12 @@ use rmq_client::{ClientError, ClientInstance};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status as GrpcStatus, Streaming};
 
+use crate::checkback::CheckBack;
+use crate::clients::Clients;
 use crate::config::ProxyConfig;
 use crate::pb::messaging_service_server::MessagingService;
 use crate::pb::{self, Code, Endpoints, Resource};
-use crate::{assignment, route, status, telemetry};
+use crate::{assignment, dlq, offsets, pull, route, status, telemetry, transaction};
 
 type Rpc<T> = Result<Response<T>, GrpcStatus>;
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, GrpcStatus>> + Send + 'static>>;
@@ -22,13 +24,22 @@ type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, GrpcStatus>> + Send + 's
 pub struct Proxy {
     config: Arc<ProxyConfig>,
     cluster: Arc<ClientInstance>,
+    registry: telemetry::Registry,
 }
 
 impl Proxy {
     /// A proxy over `cluster`.
     #[must_use]
     pub fn new(config: ProxyConfig, cluster: Arc<ClientInstance>) -> Self {
-        Self { config: Arc::new(config), cluster }
+        let clients = Arc::new(Clients::default());
+        let checkback = Arc::new(CheckBack::new(Arc::clone(&clients), Arc::clone(&cluster)));
+        Self { config: Arc::new(config), cluster, registry: telemetry::Registry { clients, checkback } }
+    }
+
+    /// The SDK clients connected by Telemetry and the producer groups joined for them.
+    #[must_use]
+    pub fn registry(&self) -> &telemetry::Registry {
+        &self.registry
     }
 
     /// The endpoints routes name: the client's own access point, else `localServeAddr`.
@@ -55,6 +66,14 @@ impl Proxy {
             }
             Err(e) => Err(status::status(Code::InternalServerError, e.to_string())),
         }
+    }
+}
+
+/// An offset answer's status and offset (0 with an error status).
+fn offset_answer(r: offsets::OffsetResult) -> (pb::Status, i64) {
+    match r {
+        Ok(o) => (status::ok(), o),
+        Err(s) => (s, 0),
     }
 }
 
@@ -110,38 +129,48 @@ impl MessagingService for Proxy {
 
     async fn forward_message_to_dead_letter_queue(
         &self,
-        _req: Request<pb::ForwardMessageToDeadLetterQueueRequest>,
+        req: Request<pb::ForwardMessageToDeadLetterQueueRequest>,
     ) -> Rpc<pb::ForwardMessageToDeadLetterQueueResponse> {
-        unimplemented("ForwardMessageToDeadLetterQueue")
+        let status = dlq::forward(&self.cluster, req.get_ref()).await;
+        Ok(Response::new(pb::ForwardMessageToDeadLetterQueueResponse { status: Some(status) }))
     }
 
     type PullMessageStream = BoxStream<pb::PullMessageResponse>;
 
-    async fn pull_message(&self, _req: Request<pb::PullMessageRequest>) -> Rpc<Self::PullMessageStream> {
-        unimplemented("PullMessage")
+    async fn pull_message(&self, req: Request<pb::PullMessageRequest>) -> Rpc<Self::PullMessageStream> {
+        let items = pull::pull_message(&self.cluster, req.get_ref()).await;
+        Ok(Response::new(Box::pin(tokio_stream::iter(items.into_iter().map(Ok)))))
     }
 
-    async fn update_offset(&self, _req: Request<pb::UpdateOffsetRequest>) -> Rpc<pb::UpdateOffsetResponse> {
-        unimplemented("UpdateOffset")
+    async fn update_offset(&self, req: Request<pb::UpdateOffsetRequest>) -> Rpc<pb::UpdateOffsetResponse> {
+        let status = offsets::update(&self.cluster, req.get_ref()).await;
+        Ok(Response::new(pb::UpdateOffsetResponse { status: Some(status) }))
     }
 
-    async fn get_offset(&self, _req: Request<pb::GetOffsetRequest>) -> Rpc<pb::GetOffsetResponse> {
-        unimplemented("GetOffset")
+    async fn get_offset(&self, req: Request<pb::GetOffsetRequest>) -> Rpc<pb::GetOffsetResponse> {
+        let (status, offset) = offset_answer(offsets::get(&self.cluster, req.get_ref()).await);
+        Ok(Response::new(pb::GetOffsetResponse { status: Some(status), offset }))
     }
 
-    async fn query_offset(&self, _req: Request<pb::QueryOffsetRequest>) -> Rpc<pb::QueryOffsetResponse> {
-        unimplemented("QueryOffset")
+    async fn query_offset(&self, req: Request<pb::QueryOffsetRequest>) -> Rpc<pb::QueryOffsetResponse> {
+        let (status, offset) = offset_answer(offsets::query(&self.cluster, req.get_ref()).await);
+        Ok(Response::new(pb::QueryOffsetResponse { status: Some(status), offset }))
     }
 
-    async fn end_transaction(&self, _req: Request<pb::EndTransactionRequest>) -> Rpc<pb::EndTransactionResponse> {
-        unimplemented("EndTransaction")
+    async fn end_transaction(&self, req: Request<pb::EndTransactionRequest>) -> Rpc<pb::EndTransactionResponse> {
+        let status = transaction::end(&self.cluster, req.get_ref()).await;
+        Ok(Response::new(pb::EndTransactionResponse { status: Some(status) }))
     }
 
     type TelemetryStream = BoxStream<pb::TelemetryCommand>;
 
     async fn telemetry(&self, req: Request<Streaming<pb::TelemetryCommand>>) -> Rpc<Self::TelemetryStream> {
         let (tx, rx) = tokio::sync::mpsc::channel(16);
-        tokio::spawn(telemetry::serve(req.into_inner(), tx));
+        let id = req.metadata().get(telemetry::CLIENT_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        match id {
+            Some(id) => tokio::spawn(telemetry::serve_registered(id, req.into_inner(), tx, self.registry.clone())),
+            None => tokio::spawn(telemetry::serve(req.into_inner(), tx)),
+        };
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 

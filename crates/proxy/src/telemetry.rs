@@ -2,23 +2,70 @@
 //! the proxy answers with the settings it will apply, as the official proxy does (the Java SDK
 //! waits for that answer before it starts).
 
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
 use tokio_stream::StreamExt;
 use tonic::Streaming;
 
+use crate::checkback::CheckBack;
+use crate::clients::{ClientStream, Clients};
 use crate::pb::{settings::PubSub, telemetry_command::Command, Settings, TelemetryCommand};
 use crate::status;
+
+/// The header naming the SDK client on every call.
+pub const CLIENT_ID_HEADER: &str = "x-mq-client-id";
+
+/// Where a Telemetry stream registers its client.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    /// Connected clients.
+    pub clients: Arc<Clients>,
+    /// The producer groups joined for them.
+    pub checkback: Arc<CheckBack>,
+}
+
+/// Serves `id`'s stream with its client registered (to receive the brokers' commands) until it
+/// closes.
+pub async fn serve_registered(id: String, inbound: Streaming<TelemetryCommand>, out: Outbox, reg: Registry) {
+    let me = reg.clients.connect(&id, out.clone());
+    serve_with(inbound, out, |cmd| remember(&me, &reg, cmd)).await;
+    reg.clients.disconnect(&id, &me);
+    reg.checkback.sync();
+}
+
+/// Notes what a client's settings say it publishes or consumes.
+fn remember(me: &ClientStream, reg: &Registry, cmd: &TelemetryCommand) {
+    let Some(Command::Settings(s)) = &cmd.command else {
+        if let Some(c) = &cmd.command {
+            tracing::debug!(command = ?std::mem::discriminant(c), "telemetry answer from a client");
+        }
+        return;
+    };
+    match &s.pub_sub {
+        Some(PubSub::Publishing(p)) => {
+            *me.topics.write() = p.topics.iter().map(|t| t.name.clone()).collect();
+            reg.checkback.sync();
+        }
+        Some(PubSub::Subscription(sub)) => *me.group.write() = sub.group.as_ref().map(|g| g.name.clone()),
+        None => {}
+    }
+}
 
 /// Largest message body the proxy accepts (4 MiB, the broker's default maxMessageSize).
 pub const MAX_BODY_SIZE: i32 = 4 * 1024 * 1024;
 
-/// Answers to a stream's commands; bounded, so a client that stops reading holds little memory.
-pub type Outbox = mpsc::Sender<Result<TelemetryCommand, tonic::Status>>;
+pub use crate::clients::Outbox;
 
 /// Reads `inbound` until the client closes it, answering each settings command.
-pub async fn serve(mut inbound: Streaming<TelemetryCommand>, out: Outbox) {
+pub async fn serve(inbound: Streaming<TelemetryCommand>, out: Outbox) {
+    serve_with(inbound, out, |_| {}).await;
+}
+
+/// Reads `inbound`, showing each command to `seen` before answering it.
+async fn serve_with(mut inbound: Streaming<TelemetryCommand>, out: Outbox, seen: impl Fn(&TelemetryCommand)) {
     while let Some(item) = inbound.next().await {
         let Ok(cmd) = item else { break };
+        seen(&cmd);
         let Some(answer) = answer(cmd) else { continue };
         if out.send(Ok(answer)).await.is_err() {
             break;

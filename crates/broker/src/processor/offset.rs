@@ -20,7 +20,7 @@ fn offset_response(offset: i64) -> RemotingCommand {
 
 /// QUERY_CONSUMER_OFFSET: the stored offset; for a group new to a queue whose first message is
 /// still in memory, 0 (so a fresh group reads a young queue from the start, as RocketMQ does);
-/// otherwise QUERY_NOT_FOUND.
+/// otherwise (and always when setZeroIfNotFound is false) QUERY_NOT_FOUND.
 pub fn query_consumer_offset(ctx: &BrokerContext, h: QueryConsumerOffsetRequestHeader) -> HandlerResult {
     if let Some(offset) = ctx.tables.offsets.query(&h.consumer_group, &h.topic, h.queue_id) {
         if offset >= 0 {
@@ -28,7 +28,12 @@ pub fn query_consumer_offset(ctx: &BrokerContext, h: QueryConsumerOffsetRequestH
         }
     }
     let min = ctx.store.min_offset(&h.topic, h.queue_id);
-    if h.set_zero_if_not_found.unwrap_or(false) || (min <= 0 && !ctx.store.is_in_disk(&h.topic, h.queue_id, 0)) {
+    // An explicit setZeroIfNotFound=false (the 5.x proxy's GetOffset) wants QUERY_NOT_FOUND, as
+    // RocketMQ answers it; absent, a young queue reads from 0.
+    let zero_allowed = h.set_zero_if_not_found != Some(false);
+    if zero_allowed
+        && (h.set_zero_if_not_found == Some(true) || (min <= 0 && !ctx.store.is_in_disk(&h.topic, h.queue_id, 0)))
+    {
         return Ok(offset_response(0));
     }
     Ok(RemotingCommand::error(
