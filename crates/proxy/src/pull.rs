@@ -58,7 +58,7 @@ pub async fn locate(cluster: &ClientInstance, q: &MessageQueue) -> Result<String
 pub fn broker_status(e: &ClientError) -> pb::Status {
     match e {
         ClientError::Broker { code, remark, .. } => {
-            let c = match ResponseCode::from_value(*code) {
+            let c = match code {
                 ResponseCode::TopicNotExist => Code::TopicNotFound,
                 ResponseCode::SubscriptionGroupNotExist => Code::ConsumerGroupNotFound,
                 _ => Code::InternalServerError,
@@ -136,9 +136,7 @@ pub async fn pull_message(cluster: &ClientInstance, req: &pb::PullMessageRequest
             let s = match found.status {
                 PullStatus::Found => status::ok(),
                 PullStatus::OffsetIllegal => status::status(Code::IllegalOffset, "the offset is outside the queue"),
-                PullStatus::NoNewMsg | PullStatus::NoMatchedMsg => {
-                    status::status(Code::MessageNotFound, "no new message")
-                }
+                _ => status::status(Code::MessageNotFound, "no new message"),
             };
             let mut out = vec![content(Content::Status(s))];
             out.extend(found.messages.iter().map(|m| content(Content::Message(pb_message::to_pb(m)))));
