@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 24: the official client started with -Dtls.enable=true (trusting any certificate, its
  * default test mode) sends and consumes through TLS against a cluster in permissive mode; a
- * client with TLS turned off is served on the same ports. Run by run-java-tls-compat.sh only.
+ * client with TLS turned off is served on the same ports. Run by run-tls-compat.sh only.
  */
 @Tag("tls")
 class TlsTest {

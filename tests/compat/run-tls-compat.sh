@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The official Java clients with -Dtls.enable=true (issue 24) against a name server and one
-# broker set whose ports run TLS in permissive mode (a self-signed certificate made at start by
-# rmq-testcert; the broker registers over TLS with tls.enable=true). Runs the JUnit scenarios
-# tagged "tls" (TlsTest) for each profile. Env: COMPAT_PROFILES (default "rmq4 rmq5").
+# TLS with the official clients (issue 24) against a name server and one broker set whose ports
+# run TLS in permissive mode (a self-signed certificate made at start by rmq-testcert; the broker
+# registers over TLS with tls.enable=true): the Java JUnit scenarios tagged "tls" (TlsTest) with
+# -Dtls.enable=true for each profile, then the Go client's TestTlsPermissive (WithTls(true)).
+# Env: COMPAT_PROFILES (default "rmq4 rmq5"), COMPAT_SKIP_GO=1 to run Java only.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -29,5 +30,15 @@ for profile in $PROFILES; do
     grep -E "ERROR|FAIL|expected" "$WORK/mvn-$profile.log" | head -40 || true
   fi
 done
-if [[ $failed -ne 0 ]]; then compat_failed "java tls compat" "$WORK/ns.out"; fi
-echo "java tls compat: all passed"
+if [[ "${COMPAT_SKIP_GO:-0}" != 1 ]]; then
+  cd "$HERE/go"
+  if COMPAT_TLS=1 go test -count=1 -timeout 5m -run 'TestTlsPermissive' . > "$WORK/go-tls.log" 2>&1; then
+    echo "go tls: passed"
+  else
+    failed=1
+    echo "go tls: FAILED"
+    tail -30 "$WORK/go-tls.log"
+  fi
+fi
+if [[ $failed -ne 0 ]]; then compat_failed "tls compat" "$WORK/ns.out"; fi
+echo "tls compat: all passed"
