@@ -13,6 +13,8 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 scripts/check-module-cycles.sh
 scripts/function-lengths.sh
+# Every library crate packages for crates.io (issue 28); the build below verifies the sources.
+PUBLISH_CHECK_NO_VERIFY=1 scripts/publish-check.sh
 
 step "build (all binaries and examples)"
 cargo build --workspace --bins --examples
@@ -23,7 +25,7 @@ cargo test --workspace --no-fail-fast
 if [[ "${SKIP_COMPAT:-0}" != "1" ]]; then
   # Explicit list: a suite joins CI once it passes against our binaries.
   for suite in run-remoting-interop.sh run-java-compat.sh run-go-compat.sh run-fields-compat.sh run-cpp-compat.sh \
-    run-rust-client-compat.sh; do
+    run-rust-client-compat.sh run-tls-compat.sh run-grpc-go-compat.sh; do
     step "compatibility: $suite"
     bash "tests/compat/$suite"
   done
