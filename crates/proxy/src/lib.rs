@@ -1,10 +1,16 @@
 //! A RocketMQ 5.x gRPC proxy in cluster mode: serves `apache.rocketmq.v2.MessagingService` to the
 //! official 5.x SDKs and talks to name servers and brokers over the remoting protocol.
 
+pub mod ack;
 pub mod assignment;
 pub mod config;
+pub mod fault;
+pub mod group;
+pub mod message;
 pub mod pb;
+pub mod receive;
 pub mod route;
+pub mod send;
 pub mod server;
 pub mod service;
 pub mod status;

@@ -2,6 +2,9 @@
 //! the proxy answers with the settings it will apply, as the official proxy does (the Java SDK
 //! waits for that answer before it starts).
 
+use std::sync::Arc;
+
+use rmq_client::ClientInstance;
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 use tonic::Streaming;
@@ -15,11 +18,15 @@ pub const MAX_BODY_SIZE: i32 = 4 * 1024 * 1024;
 /// Answers to a stream's commands; bounded, so a client that stops reading holds little memory.
 pub type Outbox = mpsc::Sender<Result<TelemetryCommand, tonic::Status>>;
 
-/// Reads `inbound` until the client closes it, answering each settings command.
-pub async fn serve(mut inbound: Streaming<TelemetryCommand>, out: Outbox) {
+/// Reads `inbound` until the client closes it, answering each settings command (a consumer's
+/// with its group's settings from the cluster).
+pub async fn serve(mut inbound: Streaming<TelemetryCommand>, out: Outbox, cluster: Arc<ClientInstance>) {
     while let Some(item) = inbound.next().await {
         let Ok(cmd) = item else { break };
-        let Some(answer) = answer(cmd) else { continue };
+        let Some(mut answer) = answer(cmd) else { continue };
+        if let Some(Command::Settings(s)) = answer.command.take() {
+            answer.command = Some(Command::Settings(crate::group::fill_subscription(&cluster, s).await));
+        }
         if out.send(Ok(answer)).await.is_err() {
             break;
         }
