@@ -1,7 +1,7 @@
 //! ReceiveMessage over the broker's POP_MESSAGE: a server stream that answers, as the official
 //! proxy does, first a status item (OK, or MESSAGE_NOT_FOUND when the long poll ended empty),
 //! then one item per message with its receipt handle (the POP `extraInfo` with the message's
-//! queue offset: what AckMessage and ChangeInvisibleDuration need). A FIFO group pops orderly.
+//! queue offset: what AckMessage and ChangeInvisibleDuration need), then the delivery timestamp. A FIFO group pops orderly.
 //! A client that abandons the stream ends the long poll at once.
 
 use std::time::Duration;
@@ -157,6 +157,9 @@ async fn write_messages(r: &Receive, msgs: Vec<Popped>, out: &Sink) {
             return;
         }
     }
+    // The time the proxy handed the messages over (the SDK's transport delivery time).
+    let now = message::timestamp(rmq_common::time::now_ms());
+    let _ = out.send(item(Content::DeliveryTimestamp(now))).await;
 }
 
 async fn pop(cluster: &ClientInstance, r: &Receive, fifo: bool) -> Result<Vec<Popped>, pb::Status> {

@@ -111,16 +111,19 @@ async fn receive(c: &mut Client, topic: &str, group: &str, tag: &str, invisible_
     let mut stream = c.receive_message(req).await.unwrap().into_inner();
     let mut status = None;
     let mut msgs = Vec::new();
+    let mut delivered = false;
     while let Some(item) = stream.message().await.unwrap() {
+        assert!(!delivered, "the delivery timestamp comes last");
         match item.content.unwrap() {
             Content::Status(s) => {
                 assert!(status.is_none() && msgs.is_empty(), "the status comes first, once");
                 status = Some(s.code);
             }
             Content::Message(m) => msgs.push(m),
-            Content::DeliveryTimestamp(_) => {}
+            Content::DeliveryTimestamp(_) => delivered = true,
         }
     }
+    assert_eq!(delivered, !msgs.is_empty(), "messages end with a delivery timestamp");
     (status.expect("a status item"), msgs)
 }
 
@@ -275,4 +278,32 @@ async fn bad_input_gets_protocol_codes() {
     drop(stream);
     let r = c.query_route(pb::QueryRouteRequest { topic: res("ProxyBad"), endpoints: None }).await.unwrap();
     assert_eq!(r.into_inner().status.unwrap().code, Code::Ok as i32);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifo_group_pops_a_message_group_in_order() {
+    let (_dir, namesrv, mut c) = start().await;
+    create_topic(&namesrv, &mut c, "ProxyFifo").await;
+    let admin = rmq_admin::Admin::connect(Some(&namesrv), Duration::from_secs(3)).await.unwrap();
+    let spec = rmq_admin::group::GroupSpec { consume_message_orderly: Some(true), ..Default::default() };
+    let target = rmq_admin::Target::Cluster("DefaultCluster".into());
+    rmq_admin::group::Groups::new(&admin).update_sub_group(&target, "GF", &spec).await.unwrap();
+    for id in ["F1", "F2", "F3"] {
+        let mut m = sdk_message("ProxyFifo", id, "A");
+        m.system_properties.as_mut().unwrap().message_group = Some("order-1".into());
+        let r = c.send_message(pb::SendMessageRequest { messages: vec![m] }).await.unwrap().into_inner();
+        assert_eq!(r.status.unwrap().code, Code::Ok as i32);
+    }
+    let first = receive_all(&mut c, "ProxyFifo", "GF", "*", 1).await;
+    let ids: Vec<&str> = first.iter().map(|m| sys(m).message_id.as_str()).collect();
+    assert_eq!(ids, ["F1", "F2", "F3"], "one message group: one queue, in send order");
+    assert_eq!(sys(&first[0]).message_group.as_deref(), Some("order-1"));
+    // The group is orderly, so the proxy popped orderly: the handles name the orderly revive
+    // queue (999), which a normal pop never uses.
+    for m in &first {
+        let handle = sys(m).receipt_handle.clone().unwrap();
+        assert_eq!(handle.split(' ').nth(3), Some("999"), "{handle}");
+    }
+    let (status, none) = receive(&mut c, "ProxyFifo", "GF", "*", 30).await;
+    assert_eq!((status, none.len()), (Code::MessageNotFound as i32, 0), "unacked: nothing more");
 }
