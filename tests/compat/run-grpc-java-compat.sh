@@ -30,7 +30,7 @@ rm -rf target/surefire-reports
 filter=()
 if [[ -n "${GRPC_COMPAT_TEST:-}" ]]; then filter=(-Dtest="$GRPC_COMPAT_TEST" -Dsurefire.failIfNoSpecifiedTests=false); fi
 failed=0
-if mvn -B -q -o test -Dproxy="127.0.0.1:$PROXY_PORT" -Dnamesrv="$NAMESRV_ADDR" -Dmqadmin="$MQADMIN_BIN" "${filter[@]}" \
+if mvn -B -q test -Dproxy="127.0.0.1:$PROXY_PORT" -Dnamesrv="$NAMESRV_ADDR" -Dmqadmin="$MQADMIN_BIN" "${filter[@]}" \
   > "$WORK/mvn.log" 2>&1; then :; else
   failed=1
   grep -E "ERROR|FAIL|expected" "$WORK/mvn.log" | head -40 || true
