@@ -92,6 +92,25 @@ class SimpleConsumerTest {
     }
 
     @Test
+    void sqlFilterReceivesOnlyMatchingProperties() throws Exception {
+        String topic = Grpc.topic("GrpcSql");
+        String group = Grpc.group("GrpcSqlG", false);
+        Set<String> wanted = new HashSet<>();
+        FilterExpression over = new FilterExpression("index > 5", FilterExpressionType.SQL92);
+        try (Producer p = Grpc.producer(topic); SimpleConsumer c = Grpc.simple(group, topic, over)) {
+            for (int i = 0; i < 10; i++) {
+                String id = p.send(message(topic, "TagA", i)).getMessageId().toString();
+                if (i > 5) {
+                    wanted.add(id);
+                }
+            }
+            List<MessageView> got = Grpc.receiveAndAck(c, 4, Duration.ofSeconds(60));
+            got.addAll(c.receive(16, Duration.ofSeconds(30)));
+            assertEquals(wanted, ids(got));
+        }
+    }
+
+    @Test
     void changeInvisibleDurationRedeliversAfterTheNewDuration() throws Exception {
         String topic = Grpc.topic("GrpcCid");
         String group = Grpc.group("GrpcCidG", false);
