@@ -1,16 +1,22 @@
 //! A RocketMQ 5.x gRPC proxy in cluster mode: serves `apache.rocketmq.v2.MessagingService` to the
 //! official 5.x SDKs and talks to name servers and brokers over the remoting protocol.
 
+pub mod ack;
 pub mod assignment;
 pub mod checkback;
 pub mod clients;
 pub mod config;
 pub mod dlq;
+pub mod fault;
+pub mod group;
+pub mod message;
 pub mod offsets;
 pub mod pb;
 pub mod pb_message;
 pub mod pull;
+pub mod receive;
 pub mod route;
+pub mod send;
 pub mod server;
 pub mod service;
 pub mod status;

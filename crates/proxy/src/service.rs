@@ -14,7 +14,7 @@ use crate::clients::Clients;
 use crate::config::ProxyConfig;
 use crate::pb::messaging_service_server::MessagingService;
 use crate::pb::{self, Code, Endpoints, Resource};
-use crate::{assignment, dlq, offsets, pull, route, status, telemetry, transaction};
+use crate::{ack, assignment, dlq, group, offsets, pull, receive, route, send, status, telemetry, transaction};
 
 type Rpc<T> = Result<Response<T>, GrpcStatus>;
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, GrpcStatus>> + Send + 'static>>;
@@ -100,8 +100,15 @@ impl MessagingService for Proxy {
         Ok(Response::new(pb::HeartbeatResponse { status: Some(status::ok()) }))
     }
 
-    async fn send_message(&self, _req: Request<pb::SendMessageRequest>) -> Rpc<pb::SendMessageResponse> {
-        unimplemented("SendMessage")
+    async fn send_message(&self, req: Request<pb::SendMessageRequest>) -> Rpc<pb::SendMessageResponse> {
+        let peer = req.remote_addr().map(|a| a.to_string()).unwrap_or_default();
+        let req = req.into_inner();
+        let topic = req.messages.first().and_then(|m| m.topic.clone());
+        let resp = match self.route_of(topic.as_ref()).await {
+            Ok((_, r)) => send::send(&self.cluster, &r, &req, &peer).await,
+            Err(s) => send::failed(s),
+        };
+        Ok(Response::new(resp))
     }
 
     async fn query_assignment(&self, req: Request<pb::QueryAssignmentRequest>) -> Rpc<pb::QueryAssignmentResponse> {
@@ -119,12 +126,32 @@ impl MessagingService for Proxy {
 
     type ReceiveMessageStream = BoxStream<pb::ReceiveMessageResponse>;
 
-    async fn receive_message(&self, _req: Request<pb::ReceiveMessageRequest>) -> Rpc<Self::ReceiveMessageStream> {
-        unimplemented("ReceiveMessage")
+    async fn receive_message(&self, req: Request<pb::ReceiveMessageRequest>) -> Rpc<Self::ReceiveMessageStream> {
+        let deadline =
+            req.metadata().get("grpc-timeout").and_then(|v| v.to_str().ok()).and_then(receive::grpc_timeout_ms);
+        let req = req.into_inner();
+        let (tx, rx) = tokio::sync::mpsc::channel(receive::MAX_BATCH as usize + 2);
+        let cluster = self.cluster.clone();
+        let topic = req.message_queue.as_ref().and_then(|q| q.topic.clone());
+        let checked = match self.route_of(topic.as_ref()).await {
+            Ok(_) => receive::parse(&req, deadline),
+            Err(s) => Err(s),
+        };
+        tokio::spawn(async move {
+            match checked {
+                Ok(r) => {
+                    let addr = cluster.broker_addr(&r.broker, 0);
+                    let fifo = group::is_fifo(&cluster, addr, &r.group).await;
+                    receive::serve(cluster, r, fifo, tx).await;
+                }
+                Err(s) => receive::refuse(s, &tx).await,
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
-    async fn ack_message(&self, _req: Request<pb::AckMessageRequest>) -> Rpc<pb::AckMessageResponse> {
-        unimplemented("AckMessage")
+    async fn ack_message(&self, req: Request<pb::AckMessageRequest>) -> Rpc<pb::AckMessageResponse> {
+        Ok(Response::new(ack::ack(&self.cluster, &req.into_inner()).await))
     }
 
     async fn forward_message_to_dead_letter_queue(
@@ -167,9 +194,12 @@ impl MessagingService for Proxy {
     async fn telemetry(&self, req: Request<Streaming<pb::TelemetryCommand>>) -> Rpc<Self::TelemetryStream> {
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         let id = req.metadata().get(telemetry::CLIENT_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let cluster = self.cluster.clone();
         match id {
-            Some(id) => tokio::spawn(telemetry::serve_registered(id, req.into_inner(), tx, self.registry.clone())),
-            None => tokio::spawn(telemetry::serve(req.into_inner(), tx)),
+            Some(id) => {
+                tokio::spawn(telemetry::serve_registered(id, req.into_inner(), tx, self.registry.clone(), cluster))
+            }
+            None => tokio::spawn(telemetry::serve(req.into_inner(), tx, cluster)),
         };
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
@@ -183,9 +213,9 @@ impl MessagingService for Proxy {
 
     async fn change_invisible_duration(
         &self,
-        _req: Request<pb::ChangeInvisibleDurationRequest>,
+        req: Request<pb::ChangeInvisibleDurationRequest>,
     ) -> Rpc<pb::ChangeInvisibleDurationResponse> {
-        unimplemented("ChangeInvisibleDuration")
+        Ok(Response::new(ack::change_invisible(&self.cluster, &req.into_inner()).await))
     }
 
     async fn recall_message(&self, _req: Request<pb::RecallMessageRequest>) -> Rpc<pb::RecallMessageResponse> {

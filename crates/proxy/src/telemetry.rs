@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use rmq_client::ClientInstance;
 use tokio_stream::StreamExt;
 use tonic::Streaming;
 
@@ -26,9 +27,15 @@ pub struct Registry {
 
 /// Serves `id`'s stream with its client registered (to receive the brokers' commands) until it
 /// closes.
-pub async fn serve_registered(id: String, inbound: Streaming<TelemetryCommand>, out: Outbox, reg: Registry) {
+pub async fn serve_registered(
+    id: String,
+    inbound: Streaming<TelemetryCommand>,
+    out: Outbox,
+    reg: Registry,
+    cluster: Arc<ClientInstance>,
+) {
     let me = reg.clients.connect(&id, out.clone());
-    serve_with(inbound, out, |cmd| remember(&me, &reg, cmd)).await;
+    serve_with(inbound, out, cluster, |cmd| remember(&me, &reg, cmd)).await;
     reg.clients.disconnect(&id, &me);
     reg.checkback.sync();
 }
@@ -56,17 +63,26 @@ pub const MAX_BODY_SIZE: i32 = 4 * 1024 * 1024;
 
 pub use crate::clients::Outbox;
 
-/// Reads `inbound` until the client closes it, answering each settings command.
-pub async fn serve(inbound: Streaming<TelemetryCommand>, out: Outbox) {
-    serve_with(inbound, out, |_| {}).await;
+/// Reads `inbound` until the client closes it, answering each settings command (a consumer's
+/// with its group's settings from the cluster).
+pub async fn serve(inbound: Streaming<TelemetryCommand>, out: Outbox, cluster: Arc<ClientInstance>) {
+    serve_with(inbound, out, cluster, |_| {}).await;
 }
 
 /// Reads `inbound`, showing each command to `seen` before answering it.
-async fn serve_with(mut inbound: Streaming<TelemetryCommand>, out: Outbox, seen: impl Fn(&TelemetryCommand)) {
+async fn serve_with(
+    mut inbound: Streaming<TelemetryCommand>,
+    out: Outbox,
+    cluster: Arc<ClientInstance>,
+    seen: impl Fn(&TelemetryCommand),
+) {
     while let Some(item) = inbound.next().await {
         let Ok(cmd) = item else { break };
         seen(&cmd);
-        let Some(answer) = answer(cmd) else { continue };
+        let Some(mut answer) = answer(cmd) else { continue };
+        if let Some(Command::Settings(s)) = answer.command.take() {
+            answer.command = Some(Command::Settings(crate::group::fill_subscription(&cluster, s).await));
+        }
         if out.send(Ok(answer)).await.is_err() {
             break;
         }

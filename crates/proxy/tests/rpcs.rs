@@ -306,6 +306,10 @@ async fn dead_letter(env: &Env, topic: &str, id: &str) {
         invisible_ms: 60_000,
         poll_ms: 3_000,
         tags: "*".into(),
+        exp_type: "TAG".into(),
+        order: false,
+        attempt_id: None,
+        init_mode: 0,
     };
     let popped = pop(&cluster, &addr, &r).await.unwrap().pop().expect("a message to pop");
     let dlq = |h: String| pb::ForwardMessageToDeadLetterQueueRequest {

@@ -178,6 +178,10 @@ impl Inner {
             invisible_ms: c.invisible_ms,
             poll_ms: c.poll_ms,
             tags: c.tags.clone(),
+            exp_type: "TAG".into(),
+            order: false,
+            attempt_id: None,
+            init_mode: 0,
         };
         while !token.is_cancelled() {
             let Some(addr) = self.instance.broker_addr(&mq.broker_name, 0) else {

@@ -33,8 +33,16 @@ pub struct PopRequest {
     pub invisible_ms: i64,
     /// Long polling: how long the broker may hold the pop, ms.
     pub poll_ms: i64,
-    /// Tag expression.
+    /// Filter expression (a tag expression unless `exp_type` says `SQL92`).
     pub tags: String,
+    /// `TAG` or `SQL92`.
+    pub exp_type: String,
+    /// Orderly pop (a FIFO group): one queue's messages in order, the next after the ack.
+    pub order: bool,
+    /// Orderly pop attempt id (5.x SDKs retry a receive with the same one).
+    pub attempt_id: Option<String>,
+    /// `ConsumeInitMode` of a group's first pop: 0 = MIN, 1 = MAX.
+    pub init_mode: i32,
 }
 
 /// A popped message and the handle that acks it.
@@ -56,11 +64,11 @@ pub async fn pop(instance: &ClientInstance, addr: &str, r: &PopRequest) -> Resul
         invisible_time: r.invisible_ms,
         poll_time: r.poll_ms,
         born_time: rmq_common::time::now_ms(),
-        init_mode: 0,
-        exp_type: Some("TAG".into()),
+        init_mode: r.init_mode,
+        exp_type: Some(r.exp_type.clone()),
         exp: Some(r.tags.clone()),
-        order: Some(false),
-        attempt_id: None,
+        order: Some(r.order),
+        attempt_id: r.attempt_id.clone(),
         broker_name: None,
     };
     let timeout = instance.config().api_timeout + Duration::from_millis(u64::try_from(r.poll_ms).unwrap_or(0));
