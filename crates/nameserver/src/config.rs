@@ -57,6 +57,13 @@ rmq_common::properties_config! {
         pub log_max_file_size: u64 = "logMaxFileSize" => 128 * 1024 * 1024,
         /// Rolled log files kept (`<name>.1` .. `<name>.N`). Default 10.
         pub log_max_files: usize = "logMaxFiles" => 10,
+        /// Metrics exporter, as the broker's key: DISABLE (default), PROM (a Prometheus
+        /// endpoint), OTLP_GRPC or LOG (accepted, not served).
+        pub metrics_exporter_type: rmq_metrics::ExporterType = "metricsExporterType" => rmq_metrics::ExporterType::Disable,
+        /// Address the metrics endpoint binds; empty = all interfaces. Default empty.
+        pub metrics_prom_exporter_host: String = "metricsPromExporterHost" => String::new(),
+        /// Port of the metrics endpoint. Default 5557, as the broker's.
+        pub metrics_prom_exporter_port: u16 = "metricsPromExporterPort" => 5557,
     }
 }
 
@@ -75,6 +82,8 @@ pub const CHECKS: &[Check] = &[
     ("serverTotalWriteBufferBytes", Rule::Range(0, i32::MAX as i128)),
     ("logMaxFileSize", Rule::Range(1, i32::MAX as i128)),
     ("logMaxFiles", Rule::Range(1, 1000)),
+    ("metricsPromExporterHost", Rule::Ip),
+    ("metricsPromExporterPort", Rule::Range(1, 65_535)),
 ];
 
 /// Keys UPDATE_NAMESRV_CONFIG changes while the name server runs.

@@ -4,6 +4,7 @@
 pub mod config;
 mod error;
 mod kv;
+pub mod metrics;
 mod processor;
 mod routes;
 
@@ -31,6 +32,8 @@ pub struct NameServer {
     pub routes: RwLock<RouteTable>,
     /// KV config.
     pub kv: KvConfig,
+    /// Prometheus meters (recording nothing unless metrics are exported).
+    pub meters: metrics::Meters,
 }
 
 struct CloseWatch(Arc<NameServer>);
@@ -50,6 +53,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
         kv: KvConfig::load(PathBuf::from(&config.kv_config_path)),
         routes: RwLock::new(RouteTable::default()),
         live: config::LiveConfig::new(config.clone()),
+        meters: metrics::Meters::new(config.metrics_exporter_type == rmq_metrics::ExporterType::Prom),
         config,
     });
     let dispatcher = Dispatcher::new()
@@ -58,6 +62,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
     let addr = format!("{}:{}", ns.config.bind_address, ns.config.listen_port);
     let server = RemotingServer::bind(&addr, dispatcher, ns.config.server_config()).await?;
     tracing::info!(addr = %server.local_addr(), "The Name Server boot success. serializeType=JSON");
+    let _metrics = metrics::start(&ns, server.local_addr()).await?;
     let scan = {
         let ns = Arc::clone(&ns);
         tokio::spawn(async move {

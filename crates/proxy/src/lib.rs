@@ -3,6 +3,7 @@
 
 pub mod assignment;
 pub mod config;
+pub mod metrics;
 pub mod pb;
 pub mod route;
 pub mod server;

@@ -107,6 +107,8 @@ rmq_common::grouped_config! {
         pub conn: groups::ConnectionSettings,
         /// Log files: format, rolling.
         pub log: groups::LogSettings,
+        /// Metrics export (Prometheus endpoint).
+        pub metrics: groups::MetricsSettings,
     }
 }
 
