@@ -136,7 +136,7 @@ defaultTopicQueueNums=$BENCH_QUEUES
 deleteWhen=04
 fileReservedTime=72
 CONF
-  # Extra lines for our broker only (scripts/bench-ab.sh --a-extra/--b-extra), `\n`-separated.
+  # Extra lines (BENCH_BROKER_EXTRA, set per side by scripts/bench-ab.sh --a-extra/--b-extra), `\n`-separated.
   if [[ -n "${BENCH_BROKER_EXTRA:-}" ]]; then printf '%b\n' "$BENCH_BROKER_EXTRA" >> "$1"; fi
 }
 

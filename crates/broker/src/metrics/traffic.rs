@@ -208,3 +208,38 @@ impl Collector for TrafficCollector {
         counters(&mut enc, names::THROUGHPUT_OUT, "Total traffic of outgoing messages, bytes", &bytes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn message_type_follows_the_properties() {
+        assert_eq!(MessageType::of(&props(&[("KEYS", "k")])), MessageType::Normal);
+        assert_eq!(MessageType::of(&props(&[("TRAN_MSG", "true"), ("DELAY", "3")])), MessageType::Transaction);
+        assert_eq!(MessageType::of(&props(&[("__SHARDINGKEY", "a")])), MessageType::Fifo);
+        assert_eq!(MessageType::of(&props(&[("DELAY", "3")])), MessageType::Delay);
+        assert_eq!(MessageType::of(&props(&[("TIMER_DELIVER_MS", "1")])), MessageType::Delay);
+    }
+
+    #[test]
+    fn meters_off_record_nothing_and_on_count_per_type() {
+        let off = Meters::new(false);
+        off.put("t", MessageType::Normal, 2, 20);
+        assert!(off.input.entries().is_empty());
+        let on = Meters::new(true);
+        on.put("t", MessageType::Delay, 2, 20);
+        on.put("t", MessageType::Delay, 1, 5);
+        on.got("t", "g", 3, 30);
+        let t = on.input.get_or_insert("t", TopicIn::new);
+        let i = MessageType::Delay.index();
+        assert_eq!((t.msgs[i].get(), t.bytes[i].get(), t.sizes[i].snapshot().count), (3, 25, 3));
+        assert_eq!(t.msgs[MessageType::Normal.index()].get(), 0);
+        let flow = on.output.get_or_insert("t", MeterMap::default).get_or_insert("g", Flow::default);
+        assert_eq!((flow.msgs.get(), flow.bytes.get()), (3, 30));
+    }
+}
