@@ -7,13 +7,16 @@
 # OUT/summary.md.
 #
 # Usage: scripts/bench-ab.sh --a DIR --b DIR [--rounds N] [--duration S] [--warmup S] [--gib G]
-#                            [--skip-backlog] [--out DIR]
+#                            [--skip-backlog] [--a-extra TEXT] [--b-extra TEXT] [--out DIR]
 #   --a/--b DIR     folders holding release builds of mqnamesrv and mqbroker (B also mqbench)
+#   --a-extra/--b-extra TEXT  broker.conf lines added on that side only (`\n` separates lines),
+#                   e.g. the same build with and without metrics:
+#                   --a DIR --b DIR --b-extra 'metricsExporterType=PROM\nmetricsPromExporterPort=15557' 
 #   defaults: 4 rounds, 30 s measured after 10 s warm-up, 1 GiB backlog, out target/bench/ab-<UTC time>
 # Needs what scripts/bench-compare.sh needs. Stops only what it started (by PID).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-A="" B="" ROUNDS=4 DURATION=30 WARMUP=10 GIB=1 BACKLOG=1 OUT=""
+A="" B="" A_EXTRA="" B_EXTRA="" ROUNDS=4 DURATION=30 WARMUP=10 GIB=1 BACKLOG=1 OUT=""
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -24,6 +27,8 @@ while [[ $# -gt 0 ]]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --gib) GIB=$2; shift 2 ;;
     --skip-backlog) BACKLOG=0; shift ;;
+    --a-extra) A_EXTRA=$2; shift 2 ;;
+    --b-extra) B_EXTRA=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -44,7 +49,8 @@ for side in A B; do
 done
 
 run_side() { # side round
-  local bin="$OUT/bin-$1"
+  local bin="$OUT/bin-$1" extra_var="$1_EXTRA"
+  export BENCH_BROKER_EXTRA="${!extra_var}"
   echo "== round $2: $1 (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   RMQ_BIN_DIR=$bin "$ROOT/scripts/bench-compare.sh" --target mqbench --scenario 1k-async --rounds 1 \
     --duration "$DURATION" --warmup "$WARMUP" --no-build --out "$OUT/1k/r$2-$1" > "$OUT/1k-r$2-$1.log" 2>&1 ||

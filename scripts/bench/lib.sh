@@ -136,6 +136,8 @@ defaultTopicQueueNums=$BENCH_QUEUES
 deleteWhen=04
 fileReservedTime=72
 CONF
+  # Extra lines (BENCH_BROKER_EXTRA, set per side by scripts/bench-ab.sh --a-extra/--b-extra), `\n`-separated.
+  if [[ -n "${BENCH_BROKER_EXTRA:-}" ]]; then printf '%b\n' "$BENCH_BROKER_EXTRA" >> "$1"; fi
 }
 
 # --- official servers (java -cp, Maven Central artifacts) ------------------------------------------

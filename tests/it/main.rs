@@ -11,6 +11,7 @@ mod fault;
 mod ha;
 mod limits;
 mod logs;
+mod metrics;
 mod namesrv;
 mod pop;
 mod resources;

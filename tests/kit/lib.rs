@@ -6,6 +6,8 @@
 // A test kit: a setup step that fails should panic with its reason, as a test does.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod prom;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::live::LiveConfig;
 use crate::config::BrokerConfig;
+use crate::metrics::Meters;
 use crate::services::retention_watch::RetentionLosses;
 use crate::state::parking::PullHold;
 use crate::state::Tables;
@@ -43,6 +44,8 @@ pub struct BrokerStats {
     pub put_rate: Rate,
     /// Messages pulled per second, recent windows (`getTransferredTps`).
     pub get_rate: Rate,
+    /// Prometheus meters (recording nothing unless metrics are exported).
+    pub meters: Arc<Meters>,
 }
 
 impl BrokerStats {
@@ -87,6 +90,7 @@ impl Default for BrokerStats {
             windows: StatsTable::default(),
             put_rate: Rate::default(),
             get_rate: Rate::default(),
+            meters: Arc::default(),
         }
     }
 }

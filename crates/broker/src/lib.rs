@@ -10,6 +10,7 @@ pub mod config;
 mod context;
 mod error;
 mod lifecycle;
+mod metrics;
 mod persist;
 mod processor;
 mod services;

@@ -14,6 +14,7 @@ use crate::config::live::LiveConfig;
 use crate::config::{delay_levels, BrokerConfig};
 use crate::context::{BrokerContext, BrokerStats};
 use crate::error::StartError;
+use crate::metrics::Meters;
 use crate::processor::server::start_servers;
 use crate::processor::BrokerProcessor;
 use crate::services::ha::learn::NamesrvTopics;
@@ -79,6 +80,7 @@ fn open_context(mut config: BrokerConfig) -> Result<BrokerContext, StartError> {
         wake,
     };
     let unique_ids = unique_ids(&config);
+    let metrics_on = config.metrics.metrics_exporter_type == rmq_metrics::ExporterType::Prom;
     let config = Arc::new(config);
     Ok(BrokerContext {
         live: Arc::new(LiveConfig::new(Arc::clone(&config))),
@@ -86,7 +88,7 @@ fn open_context(mut config: BrokerConfig) -> Result<BrokerContext, StartError> {
         store,
         tables,
         parking: Arc::new(PullHold::default()),
-        stats: BrokerStats::default(),
+        stats: BrokerStats { meters: Arc::new(Meters::new(metrics_on)), ..BrokerStats::default() },
         stop: CancellationToken::new(),
         unique_ids,
     })
@@ -246,6 +248,21 @@ impl Broker {
         Ok(())
     }
 
+    /// Starts the Prometheus endpoint when `metricsExporterType=PROM` (stopped when dropped).
+    async fn start_metrics(&self) -> Result<Option<rmq_metrics::Exporter>, StartError> {
+        let ctx = &self.ctx;
+        let sources = crate::metrics::Sources {
+            config: Arc::clone(&ctx.config),
+            store: Arc::clone(&ctx.store),
+            tables: ctx.tables.clone(),
+            replication: self.services.replication.clone(),
+            meters: Arc::clone(&ctx.stats.meters),
+        };
+        crate::metrics::start(sources).await.map_err(|e| match e {
+            rmq_metrics::MetricsError::Bind { addr, source } => StartError::Bind { addr, cause: source },
+        })
+    }
+
     /// Starts the background services: housekeeping and registration everywhere; delayed,
     /// timer and transaction delivery on a master.
     fn spawn_services(&self) {
@@ -296,6 +313,7 @@ pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Re
     let processor = BrokerProcessor::new(Arc::clone(&broker.ctx), Arc::clone(&broker.services));
     let servers = start_servers(&broker.ctx.config, &processor, &broker.ctx.tables.clients).await?;
     broker.start_replication().await?;
+    let _metrics = broker.start_metrics().await?;
     broker.listen_for_arrivals();
     broker.spawn_services();
     let config = &broker.ctx.config;

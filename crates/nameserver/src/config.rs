@@ -83,6 +83,14 @@ rmq_common::properties_config! {
         /// Run a controller (controller mode, #25) in this process, configured by the
         /// controller.conf keys of the same file (`controllerDLegerPeers`, ...). Default false.
         pub enable_controller_in_namesrv: bool = "enableControllerInNamesrv" => false,
+        // wt-metrics keys
+        /// Metrics exporter, as the broker's key: DISABLE (default), PROM (a Prometheus
+        /// endpoint), OTLP_GRPC or LOG (accepted, not served).
+        pub metrics_exporter_type: rmq_metrics::ExporterType = "metricsExporterType" => rmq_metrics::ExporterType::Disable,
+        /// Address the metrics endpoint binds; empty = all interfaces. Default empty.
+        pub metrics_prom_exporter_host: String = "metricsPromExporterHost" => String::new(),
+        /// Port of the metrics endpoint. Default 5557, as the broker's.
+        pub metrics_prom_exporter_port: u16 = "metricsPromExporterPort" => 5557,
     }
 }
 
@@ -115,6 +123,8 @@ pub const CHECKS: &[Check] = &[
     ("logMaxFileSize", Rule::Range(1, i32::MAX as i128)),
     ("logMaxFiles", Rule::Range(1, 1000)),
     ("rocketmq.acl.plain.file", Rule::NonEmpty),
+    ("metricsPromExporterHost", Rule::Ip),
+    ("metricsPromExporterPort", Rule::Range(1, 65_535)),
 ];
 
 /// Keys UPDATE_NAMESRV_CONFIG changes while the name server runs.

@@ -4,6 +4,7 @@
 pub mod config;
 mod error;
 mod kv;
+pub mod metrics;
 mod processor;
 mod routes;
 mod tls;
@@ -32,6 +33,8 @@ pub struct NameServer {
     pub routes: RwLock<RouteTable>,
     /// KV config.
     pub kv: KvConfig,
+    /// Prometheus meters (recording nothing unless metrics are exported).
+    pub meters: metrics::Meters,
 }
 
 struct CloseWatch(Arc<NameServer>);
@@ -61,6 +64,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
         kv: KvConfig::load(PathBuf::from(&config.kv_config_path)),
         routes: RwLock::new(RouteTable::default()),
         live: config::LiveConfig::new(config.clone()),
+        meters: metrics::Meters::new(config.metrics_exporter_type == rmq_metrics::ExporterType::Prom),
         config,
     });
     let dispatcher = Dispatcher::new()
@@ -71,6 +75,7 @@ pub async fn run(config: NamesrvConfig, shutdown: impl Future<Output = ()>) -> s
     let server_config = rmq_remoting::transport::ServerConfig { tls, ..ns.config.server_config() };
     let server = RemotingServer::bind(&addr, dispatcher, server_config).await?;
     tracing::info!(addr = %server.local_addr(), "The Name Server boot success. serializeType=JSON");
+    let _metrics = metrics::start(&ns, server.local_addr()).await?;
     let scan = {
         let ns = Arc::clone(&ns);
         tokio::spawn(async move {

@@ -20,6 +20,13 @@ rmq_common::properties_config! {
         pub local_serve_addr: String = "localServeAddr" => String::new(),
         /// Cluster name, accepted for compatibility (default `DefaultCluster`).
         pub proxy_cluster_name: String = "proxyClusterName" => "DefaultCluster".to_owned(),
+        /// Metrics exporter: DISABLE (default), PROM (a Prometheus endpoint), OTLP_GRPC or LOG
+        /// (accepted, not served).
+        pub metrics_exporter_type: rmq_metrics::ExporterType = "metricsExporterType" => rmq_metrics::ExporterType::Disable,
+        /// Address the metrics endpoint binds; empty = all interfaces. Default empty.
+        pub metrics_prom_exporter_host: String = "metricsPromExporterHost" => String::new(),
+        /// Port of the metrics endpoint. Default 5557, as RocketMQ.
+        pub metrics_prom_exporter_port: u16 = "metricsPromExporterPort" => 5557,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod dlq;
 pub mod fault;
 pub mod group;
 pub mod message;
+pub mod metrics;
 pub mod offsets;
 pub mod pb;
 pub mod pb_message;

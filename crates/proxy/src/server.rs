@@ -56,7 +56,11 @@ pub async fn bind(
 
 /// Runs the proxy until `shutdown`.
 pub async fn run(config: ProxyConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ProxyError> {
+    let metrics_config = config.clone();
     let (addr, serve) = bind(config, shutdown).await?;
     tracing::info!(%addr, "proxy gRPC server listening");
+    let _metrics = crate::metrics::start(&metrics_config, addr).await.map_err(|e| match e {
+        rmq_metrics::MetricsError::Bind { addr, source } => ProxyError::Bind { addr, cause: source },
+    })?;
     serve.await
 }

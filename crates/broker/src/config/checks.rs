@@ -58,6 +58,8 @@ pub const CHECKS: &[Check] = &[
     ("metadataPersistMaxDelayMs", Rule::Range(1, 60_000)),
     ("defaultPopShareQueueNum", Rule::Range(-1, 1024)),
     ("heartbeatMaxNewGroups", Rule::Range(1, 1_000_000)),
+    ("metricsPromExporterHost", Rule::Ip),
+    ("metricsPromExporterPort", Rule::Range(1, 65_535)),
     ("serverChannelMaxIdleTimeSeconds", Rule::Range(0, 86_400)),
     ("serverMaxConnections", Rule::Range(0, 1_000_000)),
     ("writeBufferHighWaterMark", Rule::Range(0, INT_MAX)),

@@ -230,6 +230,19 @@ rmq_common::properties_config! {
     }
 }
 
+rmq_common::properties_config! {
+    /// Metrics export (RocketMQ 5's BrokerConfig keys): a Prometheus endpoint when
+    /// `metricsExporterType=PROM`.
+    pub struct MetricsSettings {
+        /// DISABLE (default), PROM (the endpoint), OTLP_GRPC or LOG (accepted, not served).
+        pub metrics_exporter_type: rmq_metrics::ExporterType = "metricsExporterType" => rmq_metrics::ExporterType::Disable,
+        /// Address the endpoint binds; empty = all interfaces (RocketMQ's default). Default empty.
+        pub metrics_prom_exporter_host: String = "metricsPromExporterHost" => String::new(),
+        /// Port of the endpoint. Default 5557, as RocketMQ.
+        pub metrics_prom_exporter_port: u16 = "metricsPromExporterPort" => 5557,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::checks::CHECKS;
@@ -336,6 +349,9 @@ mod tests {
         "tls.client.trustCertPath",
         "tls.client.certPath",
         "tls.client.keyPath",
+        "metricsExporterType",
+        "metricsPromExporterHost",
+        "metricsPromExporterPort",
     ];
 
     /// A valid value different from the default where there is one.

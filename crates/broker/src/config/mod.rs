@@ -114,6 +114,8 @@ rmq_common::grouped_config! {
         pub tls_server: rmq_common::tls::TlsServerSettings,
         /// TLS of the broker's own connections (`tls.enable`, `tls.client.*`).
         pub tls_client: rmq_common::tls::TlsClientSettings,
+        /// Metrics export (Prometheus endpoint).
+        pub metrics: groups::MetricsSettings,
     }
 }
 

@@ -56,20 +56,31 @@ impl RequestProcessor for BrokerProcessor {
         let this = self.clone();
         Box::pin(async move {
             let code = request.code;
-            match this.dispatch(&rctx, request).await {
-                Ok(resp) => resp,
-                Err(e) => {
-                    if matches!(e, BrokerError::Body(_)) && rctx.channel.first_bad_request() {
-                        let peer = rctx.channel.peer_addr();
-                        let code = RequestCode::from_value(code);
-                        tracing::warn!(%peer, %code, cause = %e, "unreadable request body (logged once per connection)");
-                    } else {
-                        tracing::debug!(cause = %e, "request failed");
-                    }
-                    Some(e.to_response())
-                }
-            }
+            let started = this.ctx.stats.meters.started();
+            let resp = this.answer(&rctx, request).await;
+            this.ctx.stats.meters.rpc(started, code, resp.as_ref().map(|r| r.code));
+            resp
         })
+    }
+}
+
+impl BrokerProcessor {
+    /// The response to a request (an error turned into its response), None for one-way.
+    async fn answer(&self, rctx: &RequestContext, request: RemotingCommand) -> Option<RemotingCommand> {
+        let code = request.code;
+        match self.dispatch(rctx, request).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                if matches!(e, BrokerError::Body(_)) && rctx.channel.first_bad_request() {
+                    let peer = rctx.channel.peer_addr();
+                    let code = RequestCode::from_value(code);
+                    tracing::warn!(%peer, %code, cause = %e, "unreadable request body (logged once per connection)");
+                } else {
+                    tracing::debug!(cause = %e, "request failed");
+                }
+                Some(e.to_response())
+            }
+        }
     }
 }
 

@@ -271,6 +271,7 @@ pub async fn pull(ctx: &BrokerContext, channel: &Channel, h: PullMessageRequestH
         let total: usize = messages.iter().map(bytes::Bytes::len).sum();
         let cluster = &ctx.config.identity.broker_cluster_name;
         ctx.stats.count_get(cluster, &h.topic, &h.consumer_group, messages.len() as u64, total as u64);
+        ctx.stats.meters.got(&h.topic, &h.consumer_group, messages.len(), total);
         let mut body = BytesMut::with_capacity(total);
         for m in messages {
             body.extend_from_slice(m);

@@ -214,6 +214,7 @@ pub async fn send(
     let mut base = base_message(ctx, &h, queue_id, rctx);
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
     let bytes = payload.body.len();
+    let kind = ctx.stats.meters.kind_of(&base.properties);
     let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
     let mut result = if is_batch {
         if system::is_retry(&h.topic) {
@@ -227,6 +228,9 @@ pub async fn send(
     await_replication(ctx, services, &mut result, wait).await;
     if result.transaction_id.is_none() {
         result.transaction_id = unique_id;
+    }
+    if crate::services::stored(result.status) {
+        ctx.stats.meters.put(&h.topic, kind, result.msg_ids.len(), bytes);
     }
     Ok(put_response(ctx, &result, &h.topic, queue_id, bytes))
 }

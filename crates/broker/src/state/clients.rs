@@ -87,6 +87,22 @@ impl ClientRegistry {
         }
     }
 
+    /// Every producer connection's (language, version), for the connection gauges.
+    #[must_use]
+    pub fn producer_connections(&self) -> Vec<(LanguageCode, i32)> {
+        self.producers.read().values().flat_map(|m| m.values().map(|c| (c.language, c.version))).collect()
+    }
+
+    /// Every consumer connection's (group, language, version, consume type).
+    #[must_use]
+    pub fn consumer_connections(&self) -> Vec<(String, LanguageCode, i32, ConsumeType)> {
+        let consumers = self.consumers.read();
+        let each = |(g, c): (&String, &ConsumerGroup)| {
+            c.channels.values().map(move |ch| (g.clone(), ch.language, ch.version, c.consume_type)).collect::<Vec<_>>()
+        };
+        consumers.iter().flat_map(each).collect()
+    }
+
     /// Records a producer group member.
     pub fn register_producer(&self, group: &str, who: &ClientIdentity<'_>) {
         self.producers.write().entry(group.to_owned()).or_default().insert(who.channel.id(), Self::entry(who));

@@ -107,6 +107,15 @@ impl ConsumerOffsets {
         self.dirty.store(true, Ordering::Release);
     }
 
+    /// Every committed offset: (topic, group, offset per queue).
+    #[must_use]
+    pub fn all_committed(&self) -> Vec<(String, String, BTreeMap<i32, i64>)> {
+        let table = self.table.read();
+        let split =
+            |(k, q): (&String, &BTreeMap<i32, i64>)| split_key(k).map(|(t, g)| (t.to_owned(), g.to_owned(), q.clone()));
+        table.iter().filter_map(split).collect()
+    }
+
     /// Topics a group has offsets for.
     #[must_use]
     pub fn topics_of_group(&self, group: &str) -> Vec<String> {

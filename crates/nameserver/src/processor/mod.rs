@@ -27,8 +27,11 @@ impl RequestProcessor for Processor {
     fn process(&self, ctx: RequestContext, request: RemotingCommand) -> ProcessorFuture {
         let ns = Arc::clone(&self.ns);
         Box::pin(async move {
+            let started = ns.meters.started();
             let answer = Request::decode(&request).and_then(|typed| handle(&ns, &ctx, typed, &request));
-            Some(answer.unwrap_or_else(|e: NamesrvError| e.to_response()))
+            let answer = answer.unwrap_or_else(|e: NamesrvError| e.to_response());
+            ns.meters.rpc(started, request.code, Some(answer.code));
+            Some(answer)
         })
     }
 }
