@@ -20,7 +20,7 @@ pub type OffsetResult = Result<i64, pb::Status>;
 async fn ask_offset(cluster: &ClientInstance, addr: &str, cmd: RemotingCommand) -> OffsetResult {
     let resp = match cluster.invoke_ok(addr, cmd).await {
         Ok(r) => r,
-        Err(ClientError::Broker { code, remark, .. }) if code == ResponseCode::QueryNotFound => {
+        Err(ClientError::Broker { code: ResponseCode::QueryNotFound, remark, .. }) => {
             return Err(status::status(Code::OffsetNotFound, format!("no offset: {remark}")));
         }
         Err(e) => return Err(broker_status(&e)),
