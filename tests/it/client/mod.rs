@@ -3,6 +3,7 @@
 mod admin_cli;
 mod admin_ops;
 mod api;
+mod examples;
 mod pop;
 mod request_reply;
 mod sql;
