@@ -16,7 +16,7 @@ use rmq_remoting::{RemotingCommand, RequestCode};
 
 use crate::clients::Clients;
 use crate::pb::{telemetry_command::Command, RecoverOrphanedTransactionCommand, TelemetryCommand};
-use crate::pb_message;
+use crate::message;
 use crate::transaction::TransactionHandle;
 
 /// The proxy's producer membership of one topic's group.
@@ -72,7 +72,7 @@ fn recover_command(cluster: &ClientInstance, req: &RemotingCommand) -> Option<Te
         tran_state_table_offset: h.tran_state_table_offset,
     };
     let command = RecoverOrphanedTransactionCommand {
-        message: Some(pb_message::to_pb(&msg)),
+        message: Some(message::stored(&msg)),
         transaction_id: handle.to_string(),
     };
     Some(TelemetryCommand { status: None, command: Some(Command::RecoverOrphanedTransactionCommand(command)) })

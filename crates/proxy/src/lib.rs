@@ -13,7 +13,6 @@ pub mod message;
 pub mod metrics;
 pub mod offsets;
 pub mod pb;
-pub mod pb_message;
 pub mod pull;
 pub mod receive;
 pub mod route;

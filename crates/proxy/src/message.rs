@@ -232,6 +232,18 @@ pub fn incoming(mut m: MessageExt, topic: &str, handle: String, invisible_ms: i6
     }
 }
 
+/// A stored message as the SDKs receive it outside POP (the pull consumer, a transaction
+/// check): no receipt handle, no invisible duration.
+#[must_use]
+pub fn stored(m: &MessageExt) -> pb::Message {
+    let mut p = incoming(m.clone(), &m.topic, String::new(), 0);
+    if let Some(s) = p.system_properties.as_mut() {
+        s.receipt_handle = None;
+        s.invisible_duration = None;
+    }
+    p
+}
+
 /// Whether a stored property is the broker's or the SDK's system data (not shown as a user
 /// property).
 fn is_system(k: &str) -> bool {
@@ -351,6 +363,9 @@ mod tests {
                 ("color".into(), "red".into()),
             ],
         };
+        let pulled = stored(&m).system_properties.unwrap();
+        assert_eq!(pulled.message_id, "ID1");
+        assert!(pulled.receipt_handle.is_none() && pulled.invisible_duration.is_none());
         let p = incoming(m, "T", "h".into(), 30_000);
         let sys = p.system_properties.unwrap();
         assert_eq!(sys.message_id, "ID1");

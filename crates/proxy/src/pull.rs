@@ -8,7 +8,7 @@ use rmq_client::{ClientError, ClientInstance, MessageExt, MessageQueue};
 use rmq_remoting::ResponseCode;
 
 use crate::pb::{self, pull_message_response::Content, Code, FilterType};
-use crate::{pb_message, status};
+use crate::{message, status};
 
 /// Largest batch one pull returns (the broker's default `maxMsgNums` cap).
 pub const MAX_BATCH: i32 = 32;
@@ -139,7 +139,7 @@ pub async fn pull_message(cluster: &ClientInstance, req: &pb::PullMessageRequest
                 _ => status::status(Code::MessageNotFound, "no new message"),
             };
             let mut out = vec![content(Content::Status(s))];
-            out.extend(found.messages.iter().map(|m| content(Content::Message(pb_message::to_pb(m)))));
+            out.extend(found.messages.iter().map(|m| content(Content::Message(message::stored(m)))));
             out.push(content(Content::NextOffset(found.next_begin_offset)));
             out
         }
