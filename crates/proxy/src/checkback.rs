@@ -15,8 +15,8 @@ use rmq_remoting::header::CheckTransactionStateRequestHeader;
 use rmq_remoting::{RemotingCommand, RequestCode};
 
 use crate::clients::Clients;
-use crate::pb::{telemetry_command::Command, RecoverOrphanedTransactionCommand, TelemetryCommand};
 use crate::message;
+use crate::pb::{telemetry_command::Command, RecoverOrphanedTransactionCommand, TelemetryCommand};
 use crate::transaction::TransactionHandle;
 
 /// The proxy's producer membership of one topic's group.
@@ -71,10 +71,8 @@ fn recover_command(cluster: &ClientInstance, req: &RemotingCommand) -> Option<Te
         commit_log_offset: h.commit_log_offset,
         tran_state_table_offset: h.tran_state_table_offset,
     };
-    let command = RecoverOrphanedTransactionCommand {
-        message: Some(message::stored(&msg)),
-        transaction_id: handle.to_string(),
-    };
+    let command =
+        RecoverOrphanedTransactionCommand { message: Some(message::stored(&msg)), transaction_id: handle.to_string() };
     Some(TelemetryCommand { status: None, command: Some(Command::RecoverOrphanedTransactionCommand(command)) })
 }
 
