@@ -3,7 +3,7 @@
 #
 #   1. build tests/compat/java (Maven; downloads the official client on first use)
 #   2. Java `RemotingInterop gen`  -> <tmp>/java/*.frame + *.expect.json
-#   3. Rust `--example interop`    -> decodes/compares/re-encodes those, writes <tmp>/rust/*
+#   3. Rust `--example wire_interop`    -> decodes/compares/re-encodes those, writes <tmp>/rust/*
 #   4. Java `RemotingInterop check`-> official decode of ours, compare, header checks
 #
 # Usage: tests/compat/run-remoting-interop.sh            (any cwd)
@@ -32,7 +32,7 @@ trap cleanup EXIT
 say() { printf 'interop: %s\n' "$*"; }
 
 say "building the Rust example"
-compat_build -p rmq-remoting --example interop
+compat_build -p rmq-remoting --example wire_interop
 
 status=0
 summary=()
@@ -60,7 +60,7 @@ for profile in $PROFILES; do
 
   say "[$profile] rust decode of java frames, rust frames out"
   rust_rc=0
-  (cd "$ROOT" && cargo run -q -p rmq-remoting --example interop -- "$dir") | tee "$dir/rust.log" || rust_rc=$?
+  (cd "$ROOT" && cargo run -q -p rmq-remoting --example wire_interop -- "$dir") | tee "$dir/rust.log" || rust_rc=$?
   if [[ $rust_rc -ne 0 ]]; then
     status=1
   fi

@@ -1,7 +1,7 @@
 //! Wire interop with the official Java `RemotingCommand` (the Rust half of
 //! `tests/compat/run-remoting-interop.sh`).
 //!
-//! Usage: `cargo run -q -p rmq-remoting --example interop -- <dir>`
+//! Usage: `cargo run -q -p rmq-remoting --example wire_interop -- <dir>`
 //!
 //! 1. For every `<dir>/java/NN-name.frame` written by the Java `RemotingInterop gen`: decode it
 //!    with our codec and compare with `NN-name.expect.json`; for ROCKETMQ frames require that our
@@ -44,7 +44,7 @@ const JAVA_HEADER_PKG: &str = "org.apache.rocketmq.common.protocol.header.";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let [_, dir] = args.as_slice() else {
-        eprintln!("usage: interop <dir>   (reads <dir>/java, writes <dir>/rust)");
+        eprintln!("usage: wire_interop <dir>   (reads <dir>/java, writes <dir>/rust)");
         return ExitCode::from(2);
     };
     let dir = PathBuf::from(dir);
