@@ -4,57 +4,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{res, start_cluster};
+
 use std::collections::{BTreeSet, HashMap};
-use std::net::TcpListener;
 use std::time::Duration;
 
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
 use rmq_proxy::pb::receive_message_response::Content;
-use rmq_proxy::pb::{self, Code, Resource};
+use rmq_proxy::pb::{self, Code};
 use rmq_proxy::ProxyConfig;
 use tonic::transport::Channel;
 
 type Client = MessagingServiceClient<Channel>;
-
-fn free_port_pair() -> u16 {
-    loop {
-        let p = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        if p < u16::MAX && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
-            return p;
-        }
-    }
-}
-
-async fn start_cluster(dir: &std::path::Path) -> String {
-    let ns_port = free_port_pair();
-    let mut ns = rmq_nameserver::NamesrvConfig::default();
-    for (k, v) in [("listenPort", ns_port.to_string()), ("bindAddress", "127.0.0.1".into())] {
-        ns.set(k, &v).unwrap();
-    }
-    ns.kv_config_path = dir.join("kv.json").to_string_lossy().into_owned();
-    tokio::spawn(rmq_nameserver::run(ns, std::future::pending()));
-    let namesrv = format!("127.0.0.1:{ns_port}");
-    let mut b = rmq_broker::BrokerConfig::default();
-    let lines = [
-        ("brokerName", "broker-a".to_owned()),
-        ("brokerIP1", "127.0.0.1".into()),
-        ("bindAddress", "127.0.0.1".into()),
-        ("listenPort", free_port_pair().to_string()),
-        ("fastListenEnable", "false".into()),
-        ("storePathRootDir", dir.join("store").to_string_lossy().into_owned()),
-        ("mappedFileSizeCommitLog", "16777216".into()),
-        ("namesrvAddr", namesrv.clone()),
-    ];
-    for (k, v) in lines {
-        assert!(b.set(k, &v).unwrap(), "{k}");
-    }
-    tokio::spawn(rmq_broker::run(b, std::future::pending()));
-    namesrv
-}
-
-fn res(name: &str) -> Option<Resource> {
-    Some(Resource { resource_namespace: String::new(), name: name.into() })
-}
 
 /// Creates `topic` on the cluster and waits until the proxy routes it.
 async fn create_topic(namesrv: &str, c: &mut Client, topic: &str) {

@@ -3,8 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::res;
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
-use rmq_proxy::pb::{self, settings::PubSub, telemetry_command::Command, Code, Resource};
+use rmq_proxy::pb::{self, settings::PubSub, telemetry_command::Command, Code};
 use rmq_proxy::ProxyConfig;
 use tonic::transport::Channel;
 
@@ -25,10 +28,6 @@ async fn start() -> (MessagingServiceClient<Channel>, tokio::sync::oneshot::Send
     tokio::spawn(serve);
     let client = MessagingServiceClient::connect(format!("http://{addr}")).await.unwrap();
     (client, stop)
-}
-
-fn res(name: &str) -> Option<Resource> {
-    Some(Resource { resource_namespace: String::new(), name: name.into() })
 }
 
 #[tokio::test]

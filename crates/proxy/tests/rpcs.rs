@@ -5,7 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
+mod common;
+
+use common::{res, start_cluster_with};
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,55 +16,12 @@ use rmq_client::consumer::pop_api::{pop, PopRequest};
 use rmq_client::producer::{LocalTransactionState, ProducerConfig, TransactionListener, TransactionProducer};
 use rmq_client::{ClientConfig, ClientInstance, Message, MessageExt};
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
-use rmq_proxy::pb::{self, telemetry_command::Command, Code, QueryOffsetPolicy, Resource};
+use rmq_proxy::pb::{self, telemetry_command::Command, Code, QueryOffsetPolicy};
 use rmq_proxy::transaction::TransactionHandle;
 use rmq_proxy::ProxyConfig;
 use tonic::transport::Channel;
 
 type Client = MessagingServiceClient<Channel>;
-
-fn free_port_pair() -> u16 {
-    loop {
-        let p = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        if p < u16::MAX && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
-            return p;
-        }
-    }
-}
-
-/// Name server and broker `broker-a` with transaction checks every second; the name server.
-async fn start_cluster(dir: &std::path::Path) -> String {
-    let ns_port = free_port_pair();
-    let mut ns = rmq_nameserver::NamesrvConfig::default();
-    for (k, v) in [("listenPort", ns_port.to_string()), ("bindAddress", "127.0.0.1".into())] {
-        ns.set(k, &v).unwrap();
-    }
-    ns.kv_config_path = dir.join("kv.json").to_string_lossy().into_owned();
-    tokio::spawn(rmq_nameserver::run(ns, std::future::pending()));
-    let namesrv = format!("127.0.0.1:{ns_port}");
-    let mut b = rmq_broker::BrokerConfig::default();
-    let lines = [
-        ("brokerName", "broker-a".to_owned()),
-        ("brokerIP1", "127.0.0.1".into()),
-        ("bindAddress", "127.0.0.1".into()),
-        ("listenPort", free_port_pair().to_string()),
-        ("fastListenEnable", "false".into()),
-        ("storePathRootDir", dir.join("store").to_string_lossy().into_owned()),
-        ("mappedFileSizeCommitLog", "16777216".into()),
-        ("namesrvAddr", namesrv.clone()),
-        ("transactionCheckInterval", "1000".into()),
-        ("transactionTimeOut", "1000".into()),
-    ];
-    for (k, v) in lines {
-        assert!(b.set(k, &v).unwrap(), "{k}");
-    }
-    tokio::spawn(rmq_broker::run(b, std::future::pending()));
-    namesrv
-}
-
-fn res(name: &str) -> Option<Resource> {
-    Some(Resource { resource_namespace: String::new(), name: name.into() })
-}
 
 fn queue(topic: &str, id: i32) -> Option<pb::MessageQueue> {
     Some(pb::MessageQueue {
@@ -125,7 +85,8 @@ struct Env {
 
 async fn start() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let namesrv = start_cluster(dir.path()).await;
+    let namesrv =
+        start_cluster_with(dir.path(), &[("transactionCheckInterval", "1000"), ("transactionTimeOut", "1000")]).await;
     let cfg = ProxyConfig {
         grpc_bind_address: "127.0.0.1".into(),
         grpc_server_port: 0,
