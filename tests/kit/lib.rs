@@ -7,6 +7,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod prom;
+mod single;
+pub use single::{single_broker, SingleBroker, FAST_RETRIES};
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

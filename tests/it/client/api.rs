@@ -14,29 +14,10 @@ use rmq_client::consumer::{
 };
 use rmq_client::producer::{select_by_hash, Producer, ProducerConfig, SendStatus};
 use rmq_client::{Message, MessageExt};
-use rmq_tests::{start_broker, start_namesrv, BrokerSpec, Process};
+use rmq_tests::{single_broker, SingleBroker, FAST_RETRIES};
 
-struct Cluster {
-    _ns: Process,
-    broker: Process,
-    ns: String,
-    _dir: tempfile::TempDir,
-}
-
-fn cluster() -> Cluster {
-    let dir = tempfile::tempdir().unwrap();
-    let ns = start_namesrv(dir.path());
-    let spec = BrokerSpec {
-        namesrv: Some(ns.addr()),
-        store: dir.path().join("store"),
-        port: 0,
-        extra: "messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s\n".into(),
-    };
-    let broker = start_broker(&spec, dir.path());
-    let addr = ns.addr();
-    // Wait for the first registration.
-    std::thread::sleep(Duration::from_millis(800));
-    Cluster { _ns: ns, broker, ns: addr, _dir: dir }
+fn cluster() -> SingleBroker {
+    single_broker(FAST_RETRIES)
 }
 
 static SEQ: AtomicUsize = AtomicUsize::new(0);
@@ -207,7 +188,7 @@ async fn tag_filter_and_clustering_and_broadcasting_split_nine_messages() {
         let seen: Seen = Arc::default();
         let mut cfg = consumer_config(&c.ns, &bgroup);
         cfg.model = MessageModel::Broadcasting;
-        cfg.local_offset_dir = Some(c._dir.path().join("offsets"));
+        cfg.local_offset_dir = Some(c.dir.path().join("offsets"));
         bcons.push(PushConsumer::start(cfg, &[(&topic, "a || b")], collector(&seen)).await.unwrap());
         bseens.push(seen);
     }

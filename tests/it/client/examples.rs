@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use rmq_tests::{bin_dir, mqadmin, start_broker, start_namesrv, BrokerSpec};
+use rmq_tests::{bin_dir, mqadmin, single_broker};
 
 const TOPIC: &str = "ExampleTopic";
 
@@ -73,11 +73,8 @@ fn consume_until(name: &str, args: &[&str], want: &BTreeSet<String>, limit: Dura
 
 #[test]
 fn the_examples_send_and_receive_against_our_cluster() {
-    let dir = tempfile::tempdir().unwrap();
-    let ns = start_namesrv(dir.path());
-    let spec = BrokerSpec { namesrv: Some(ns.addr()), store: dir.path().join("store"), port: 0, extra: String::new() };
-    let broker = start_broker(&spec, dir.path());
-    let (nsa, addr) = (ns.addr(), broker.addr());
+    let cluster = single_broker("");
+    let (nsa, addr) = (cluster.ns.clone(), cluster.broker.addr());
     for topic in [TOPIC, "ExampleOrderTopic"] {
         let deadline = Instant::now() + Duration::from_secs(20);
         while mqadmin(&["-n", &nsa, "updateTopic", "-b", &addr, "-t", topic]).code != Some(0) {

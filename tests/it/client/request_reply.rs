@@ -11,26 +11,13 @@ use parking_lot::Mutex;
 use rmq_client::consumer::{ConsumeFromWhere, ConsumeStatus, ConsumerConfig, Listener, PushConsumer};
 use rmq_client::producer::{Producer, ProducerConfig};
 use rmq_client::{reply, ClientError, Message, MessageExt};
-use rmq_tests::{start_broker, start_namesrv, BrokerSpec, Process};
+use rmq_tests::{single_broker, SingleBroker};
 
 const N: usize = 5;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-struct Cluster {
-    _ns: Process,
-    _broker: Process,
-    ns: String,
-    _dir: tempfile::TempDir,
-}
-
-fn cluster() -> Cluster {
-    let dir = tempfile::tempdir().unwrap();
-    let ns = start_namesrv(dir.path());
-    let spec = BrokerSpec { namesrv: Some(ns.addr()), store: dir.path().join("store"), port: 0, extra: String::new() };
-    let broker = start_broker(&spec, dir.path());
-    let addr = ns.addr();
-    std::thread::sleep(Duration::from_millis(800));
-    Cluster { _ns: ns, _broker: broker, ns: addr, _dir: dir }
+fn cluster() -> SingleBroker {
+    single_broker("")
 }
 
 async fn producer(ns: &str, name: &str) -> Producer {

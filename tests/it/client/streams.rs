@@ -14,29 +14,10 @@ use rmq_client::consumer::{
 };
 use rmq_client::producer::{select_by_hash, Producer, ProducerConfig};
 use rmq_client::{Message, MessageQueue};
-use rmq_tests::{start_broker, start_namesrv, BrokerSpec, Process};
+use rmq_tests::{single_broker, SingleBroker, FAST_RETRIES};
 
-struct Cluster {
-    _ns: Process,
-    _broker: Process,
-    ns: String,
-    _dir: tempfile::TempDir,
-}
-
-fn cluster() -> Cluster {
-    let dir = tempfile::tempdir().unwrap();
-    let ns = start_namesrv(dir.path());
-    let spec = BrokerSpec {
-        namesrv: Some(ns.addr()),
-        store: dir.path().join("store"),
-        port: 0,
-        // Retries come back after 1 s.
-        extra: "messageDelayLevel=1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s 1s\n".into(),
-    };
-    let broker = start_broker(&spec, dir.path());
-    let addr = ns.addr();
-    std::thread::sleep(Duration::from_millis(800));
-    Cluster { _ns: ns, _broker: broker, ns: addr, _dir: dir }
+fn cluster() -> SingleBroker {
+    single_broker(FAST_RETRIES)
 }
 
 static SEQ: AtomicUsize = AtomicUsize::new(0);
