@@ -61,11 +61,8 @@ fn main() -> anyhow::Result<()> {
 
 /// Starts file logging as the broker's log keys say.
 fn init_logs(dir: Option<PathBuf>, log: &rmq_broker::config::groups::LogSettings) -> anyhow::Result<()> {
-    let log_dir = dir.unwrap_or_else(rmq_logging::default_log_dir);
-    let format = rmq_logging::LogFormat::parse(&log.log_format)
-        .with_context(|| format!("logFormat={}: expected text or json", log.log_format))?;
-    let opts = rmq_logging::LogOptions { format, max_file_size: log.log_max_file_size, max_files: log.log_max_files };
-    rmq_logging::init_with(&log_dir, "broker.log", opts)?;
+    let opts = rmq_logging::LogOptions::from_keys(&log.log_format, log.log_max_file_size, log.log_max_files)?;
+    rmq_logging::init_server(dir, "broker.log", opts)?;
     Ok(())
 }
 

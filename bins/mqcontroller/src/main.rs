@@ -45,12 +45,8 @@ fn main() -> anyhow::Result<()> {
 
 /// Starts file logging as the controller's log keys say.
 fn init_logs(dir: Option<PathBuf>, config: &ControllerConfig) -> anyhow::Result<()> {
-    let log_dir = dir.unwrap_or_else(rmq_logging::default_log_dir);
-    let format = rmq_logging::LogFormat::parse(&config.log_format)
-        .with_context(|| format!("logFormat={}: expected text or json", config.log_format))?;
-    let opts =
-        rmq_logging::LogOptions { format, max_file_size: config.log_max_file_size, max_files: config.log_max_files };
-    rmq_logging::init_with(&log_dir, "controller.log", opts)?;
+    let opts = rmq_logging::LogOptions::from_keys(&config.log_format, config.log_max_file_size, config.log_max_files)?;
+    rmq_logging::init_server(dir, "controller.log", opts)?;
     Ok(())
 }
 

@@ -111,12 +111,8 @@ fn embedded_controller(
 
 /// Starts file logging as the name server's log keys say.
 fn init_logs(dir: Option<PathBuf>, config: &NamesrvConfig) -> anyhow::Result<()> {
-    let log_dir = dir.unwrap_or_else(rmq_logging::default_log_dir);
-    let format = rmq_logging::LogFormat::parse(&config.log_format)
-        .with_context(|| format!("logFormat={}: expected text or json", config.log_format))?;
-    let opts =
-        rmq_logging::LogOptions { format, max_file_size: config.log_max_file_size, max_files: config.log_max_files };
-    rmq_logging::init_with(&log_dir, "namesrv.log", opts)?;
+    let opts = rmq_logging::LogOptions::from_keys(&config.log_format, config.log_max_file_size, config.log_max_files)?;
+    rmq_logging::init_server(dir, "namesrv.log", opts)?;
     Ok(())
 }
 

@@ -62,6 +62,24 @@ impl Default for LogOptions {
     }
 }
 
+impl LogOptions {
+    /// The options a server's `logFormat`, `logMaxFileSize` and `logMaxFiles` keys give; an
+    /// InvalidInput error naming the key when the format is neither `text` nor `json`.
+    pub fn from_keys(format: &str, max_file_size: u64, max_files: usize) -> std::io::Result<Self> {
+        let Some(format) = LogFormat::parse(format) else {
+            let msg = format!("logFormat={format}: expected text or json");
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, msg));
+        };
+        Ok(Self { format, max_file_size, max_files })
+    }
+}
+
+/// Installs a server's subscriber: stdout plus `<dir>/<file>` (`dir` unset: the default log
+/// directory), rolled as `opts` says.
+pub fn init_server(dir: Option<PathBuf>, file: &str, opts: LogOptions) -> std::io::Result<()> {
+    init_with(&dir.unwrap_or_else(default_log_dir), file, opts)
+}
+
 type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
 
 /// A layer writing to `writer` in `format`, with colour only when `ansi`.
