@@ -1,11 +1,15 @@
 package rmqrs.compat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.rocketmq.tools.command.MQAdminStartup;
 
 /**
  * Shared helpers for the compatibility scenarios (official client against our broker).
@@ -106,5 +110,27 @@ public final class CompatSupport {
             throw new IllegalStateException("no name server at " + namesrv()
                 + " (start ours, or pass -Dnamesrv=host:port)");
         }
+    }
+
+    /**
+     * Runs the official mqadmin in-process against the suite's name server ({@code -n} added)
+     * and returns what it printed on stdout (also echoed after {@code $ <label> <args>}).
+     */
+    public static String officialMqadmin(String label, String... args) {
+        String[] full = new String[args.length + 2];
+        System.arraycopy(args, 0, full, 0, args.length);
+        full[args.length] = "-n";
+        full[args.length + 1] = namesrv();
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            MQAdminStartup.main0(full, null);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        System.out.println("$ " + label + " " + String.join(" ", args) + "\n" + out);
+        return out;
     }
 }

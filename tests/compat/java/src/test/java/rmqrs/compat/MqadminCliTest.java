@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,21 +75,7 @@ class MqadminCliTest {
 
     /** The official mqadmin, in-process; returns what it printed. */
     private static String official(String... args) {
-        String[] full = new String[args.length + 2];
-        System.arraycopy(args, 0, full, 0, args.length);
-        full[args.length] = "-n";
-        full[args.length + 1] = CompatSupport.namesrv();
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            MQAdminStartup.main0(full, null);
-        } finally {
-            System.setOut(old);
-        }
-        String out = buf.toString(StandardCharsets.UTF_8);
-        System.out.println("$ official mqadmin " + String.join(" ", args) + "\n" + out);
-        return out;
+        return CompatSupport.officialMqadmin("official mqadmin", args);
     }
 
     /** Our mqadmin with --json; requires exit 0 and returns the parsed output. */
