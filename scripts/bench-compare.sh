@@ -8,8 +8,18 @@
 #
 # Usage: scripts/bench-compare.sh [options]
 #   --target T                    official, ours, mqbench (our broker loaded by our bins/mqbench),
-#                                 both (ours + official) or all (default: ours, official, mqbench)
-#   --scenario NAME|all           1k-async (default), 1k-syncflush, 128b-async, batch32, 2m2s-sync
+#                                 official-mqbench (the official broker loaded by our mqbench),
+#                                 same-tool (mqbench + official-mqbench), both (ours + official)
+#                                 or all (default: ours, official, mqbench, official-mqbench)
+#   --scenario NAME|all           1k-async (default), 1k-syncflush, 128b-async, batch32, 2m2s-sync,
+#                                 many-queues, fanout (these two: mqbench targets only)
+#   --pin                         brokers on CPU 0, name server and load generators on CPU 1
+#                                 (taskset; BENCH_PIN_CPUS="BROKER LOAD" changes the lists), so the
+#                                 broker is the bottleneck: tables are titled "pinned" and give the
+#                                 broker's capacity per core (messages per broker CPU-second)
+#   --disk-mib N                  MiB dd writes (conv=fdatasync, new space, in the store's temp
+#                                 dir) for the disk ceiling printed beside the ingest (default
+#                                 1024; 0: skip)
 #   --rounds N                    rounds per scenario (default 3); each round runs every target
 #   --duration S                  measured seconds per run (default 60)
 #   --warmup S                    seconds after the first send before measuring (default 30:
@@ -28,7 +38,7 @@ BENCH_ROOT=$ROOT
 # shellcheck source=scripts/bench/lib.sh
 . "$ROOT/scripts/bench/lib.sh"
 
-TARGET=all SCENARIO=1k-async ROUNDS=3 DURATION=60 WARMUP=30 OUT="" UPDATE_DOCS=0
+TARGET=all SCENARIO=1k-async ROUNDS=3 DURATION=60 WARMUP=30 OUT="" UPDATE_DOCS=0 PIN=0 DISK_MIB=1024
 export BENCH_BUILD=1
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -40,6 +50,8 @@ while [[ $# -gt 0 ]]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --update-docs) UPDATE_DOCS=1; shift ;;
+    --pin) PIN=1; shift ;;
+    --disk-mib) DISK_MIB=$2; shift 2 ;;
     --no-build) BENCH_BUILD=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -49,10 +61,18 @@ case "$TARGET" in
   official) TARGETS=(official) ;;
   ours) TARGETS=(ours) ;;
   mqbench) TARGETS=(ours-mqbench) ;;
+  official-mqbench) TARGETS=(official-mqbench) ;;
+  same-tool) TARGETS=(ours-mqbench official-mqbench) ;;
   both) TARGETS=(ours official) ;;
-  all) TARGETS=(ours official ours-mqbench) ;;
-  *) bench_die "--target must be official, ours, mqbench, both or all" ;;
+  all) TARGETS=(ours official ours-mqbench official-mqbench) ;;
+  *) bench_die "--target must be official, ours, mqbench, official-mqbench, same-tool, both or all" ;;
 esac
+if (( PIN )); then
+  read -r PIN_B PIN_L <<< "${BENCH_PIN_CPUS:-0 1}"
+  command -v taskset >/dev/null || bench_die "--pin needs taskset (util-linux)"
+  BENCH_PIN_BROKER=(taskset -c "$PIN_B") BENCH_PIN_LOAD=(taskset -c "$PIN_L")
+fi
+[[ "$DISK_MIB" =~ ^[0-9]+$ ]] || bench_die "bad --disk-mib"
 if [[ "$SCENARIO" == all ]]; then SCENARIOS=("${BENCH_SCENARIOS[@]}"); else SCENARIOS=("$SCENARIO"); fi
 for s in "${SCENARIOS[@]}"; do scenario_set "$s" || bench_die "unknown scenario $s (one of: ${BENCH_SCENARIOS[*]} all)"; done
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ && "$DURATION" =~ ^[1-9][0-9]*$ && "$WARMUP" =~ ^[0-9]+$ ]] || bench_die "bad --rounds/--duration/--warmup"
@@ -65,14 +85,25 @@ command -v python3 >/dev/null || bench_die "python3 needed"
 command -v "$BENCH_JAVA" >/dev/null || bench_die "java needed (17+)"
 JAVA_VER=$("$BENCH_JAVA" -version 2>&1 | head -1)
 ensure_official_classpath
-for t in "${TARGETS[@]}"; do [[ $t == ours* ]] && { ensure_our_binaries; break; }; done
+for t in "${TARGETS[@]}"; do [[ $t == ours* || $t == *-mqbench ]] && { ensure_our_binaries; break; }; done
 
 OUT=${OUT:-$ROOT/target/bench/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
+
+# Disk ceiling: new-space write bandwidth where the stores go, in the same run.
+DISK_MBS=0
+if (( DISK_MIB > 0 )); then
+  ddir=$(mktemp -d "${TMPDIR:-/tmp}/rmq-bench-dd.XXXXXX"); BENCH_DIRS+=("$ddir")
+  dd_out=$(dd if=/dev/zero of="$ddir/dd.bin" bs=1M count="$DISK_MIB" conv=fdatasync 2>&1 | tail -1)
+  rm -rf "$ddir"
+  DISK_MBS=$(python3 -c 'import re,sys; m=re.match(r"(\d+) bytes.*?, ([\d.]+) s,", sys.argv[1]); print(round(int(m.group(1))/1e6/float(m.group(2))) if m else 0)' "$dd_out")
+  bench_log "disk ceiling: dd bs=1M count=$DISK_MIB conv=fdatasync (new space): $DISK_MBS MB/s"
+fi
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 RMQ_VERSION=$(sed -n 's:.*<rocketmq.version>\(.*\)</rocketmq.version>.*:\1:p' "$BENCH_OFFICIAL_DIR/pom.xml" | head -1)
 DESC_LINES=""
 for s in "${SCENARIOS[@]}"; do scenario_set "$s"; DESC_LINES+="$s|$SC_DESC"$'\n'; done
+M_PIN=$PIN M_DISK=$DISK_MBS M_DISK_MIB=$DISK_MIB M_PIN_CPUS="${BENCH_PIN_BROKER[*]:-} / ${BENCH_PIN_LOAD[*]:-}" \
 M_DATE=$(date -u +%Y-%m-%d) M_COMMIT=$COMMIT M_TARGETS="${TARGETS[*]}" M_SCEN="${SCENARIOS[*]}" \
 M_ROUNDS=$ROUNDS M_DURATION=$DURATION M_WARMUP=$WARMUP M_JAVA=$JAVA_VER M_RMQ=$RMQ_VERSION M_DESC=$DESC_LINES \
 python3 - "$OUT/meta.json" <<'PY'
@@ -88,6 +119,8 @@ json.dump({
   "machine": {"cpus": os.cpu_count(), "cpu": cpu, "mem_gib": round(mem / 1048576, 1), "kernel": os.uname().release},
   "java": e["M_JAVA"], "rocketmq_official": e["M_RMQ"],
   "loadavg": " ".join(open("/proc/loadavg").read().split()[0:3]),
+  "pinned": e["M_PIN"] == "1", "pin": e["M_PIN_CPUS"],
+  "disk_mbs": int(e["M_DISK"]), "disk_mib": int(e["M_DISK_MIB"]),
 }, open(sys.argv[1], "w"), indent=1)
 PY
 bench_log "results in $OUT; targets: ${TARGETS[*]}; scenarios: ${SCENARIOS[*]}; $ROUNDS round(s) x ${DURATION}s (+${WARMUP}s warm-up)"
@@ -100,6 +133,9 @@ run_one() {
   rundir="$OUT/$SC_NAME/r$round-$target"; mkdir -p "$rundir"
   server_target=official; [[ $target == ours* ]] && server_target=ours
   load=$(cut -d' ' -f1-3 /proc/loadavg)
+  if (( SC_MQBENCH_ONLY )) && [[ $target != *-mqbench ]]; then
+    bench_log "== $SC_NAME round $round: $target skipped (the official tools cannot run this scenario)"; rm -rf "$work" "$rundir"; return 0
+  fi
   bench_log "== $SC_NAME round $round: $target (load average $load)"
 
   local ok=1
@@ -107,7 +143,7 @@ run_one() {
   local PRODUCER_PID="" CONSUMER_PID="" SAMPLER_PID=""
   if (( ok )); then
     create_topic "$work"
-    if [[ $target == ours-mqbench ]]; then
+    if [[ $target == *-mqbench ]]; then
       start_mqbench "$work" "$rundir/producer.log" "$rundir/consumer.log" $(( WARMUP * 1000 )) || ok=0
       PRODUCER_PID=${MQB_PRODUCER_PID:-} CONSUMER_PID=${MQB_CONSUMER_PID:-}
       t0=$(now_ms)
@@ -144,7 +180,8 @@ run_one() {
   cp "$work"/*.out "$work"/*.conf "$work"/*.properties "$rundir/servers/" 2>/dev/null || true
   rm -rf "$work"
   cat > "$rundir/meta.json" <<JSON
-{"target": "$target", "scenario": "$SC_NAME", "round": $round, "batch": $SC_BATCH,
+{"target": "$target", "scenario": "$SC_NAME", "round": $round, "batch": $SC_BATCH, "size": $SC_SIZE,
+ "pinned": $PIN, "disk_mbs": $DISK_MBS,
  "t0_ms": ${t0:-0}, "end_ms": ${end_ms:-0}, "warmup_s": $WARMUP, "duration_s": $DURATION,
  "loadavg_before": "$load", "ok": $ok}
 JSON

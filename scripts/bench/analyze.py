@@ -53,8 +53,10 @@ TARGET_LABEL = {
     "ours": "ours (official benchmark)",
     "official": "official (official benchmark)",
     "ours-mqbench": "ours (mqbench)",
+    "official-mqbench": "official (mqbench)",
 }
-TARGET_COLOR = {"ours": "#d62728", "official": "#1f77b4", "ours-mqbench": "#2ca02c"}
+TARGET_COLOR = {"ours": "#d62728", "official": "#1f77b4", "ours-mqbench": "#2ca02c", "official-mqbench": "#9467bd"}
+ALL_TARGETS = ("ours", "official", "ours-mqbench", "official-mqbench")
 
 
 def utc_ms(date_s, ms_s):
@@ -180,9 +182,13 @@ def cmd_run(args):
             a, b = cpu_at(rows, since), cpu_at(rows, until)
             other_cpu[role] = round(b - a, 2) if a is not None and b is not None else None
 
+    size = int(meta.get("size", 0))
     result = {
         "target": meta["target"], "scenario": meta["scenario"], "round": meta["round"],
-        "batch": batch, "window_ms": [since, until], "window_s": round(win_s, 2),
+        "batch": batch, "size": size, "pinned": bool(meta.get("pinned")), "disk_mbs": meta.get("disk_mbs"),
+        "ingest_mbs": (send_tps * size / 1e6) if send_tps and size else None,
+        "broker_msgs_per_cpu_s": (ok_msgs / cpu_win) if ok_msgs and cpu_win > 0 else None,
+        "window_ms": [since, until], "window_s": round(win_s, 2),
         "send_tps": send_tps, "send_tps_lines": n_send_lines,
         "send_tps_probe": probe_tps,
         "consume_tps": cons_tps, "consume_tps_lines": n_cons_lines,
@@ -241,6 +247,12 @@ FIGURES = [  # key, label, formatter, higher_is_better
     ("p99_send_ms", "p99 send latency (ms)", fmt_ms, False),
     ("broker_peak_rss_mib", "broker peak RSS (MiB)", fmt_num, False),
     ("broker_cpu_s_per_m", "broker CPU s per million messages", fmt_dec, False),
+    ("broker_msgs_per_cpu_s", "broker capacity per core (messages per broker CPU-second)", fmt_num, True),
+]
+SAME_TOOL_EXTRA = [  # rows the same-tool table adds to FIGURES
+    ("p50_send_ms", "p50 send latency (ms)", fmt_ms, False),
+    ("p999_send_ms", "p99.9 send latency (ms)", fmt_ms, False),
+    ("ingest_mbs", "broker ingest, message bodies (MB/s)", fmt_dec, True),
 ]
 EXTRA = [
     ("send_tps_probe", "send TPS, acknowledged sends counted by the probe", fmt_num),
@@ -265,27 +277,67 @@ def median_of(runs, key):
     return statistics.median(vals) if vals else None
 
 
+def ratio_table(a_runs, b_runs, a_label, b_label, figures):
+    """Rows of `figures`: medians of a and b and a / b."""
+    out = [f"| figure | {a_label} | {b_label} | ratio |", "|---|---:|---:|---:|"]
+    for key, label, fmt, _higher in figures:
+        a, b = median_of(a_runs, key), median_of(b_runs, key)
+        ratio = "n/a" if not a or not b else f"{a / b:.2f}x"
+        out.append(f"| {label} | {fmt(a) if a_runs else 'pending'} | {fmt(b) if b_runs else 'pending'} | {ratio} |")
+    return out
+
+
+def header_lines(meta, rounds):
+    m = meta.get("machine", {})
+    java = meta.get("java", "").replace('"', "")
+    line = (f"Median of {rounds} round(s); measured {meta['date']} at commit `{meta['commit']}`; "
+            f"{meta['duration_s']} s measured after {meta['warmup_s']} s warm-up per run; "
+            f"load average before the runs: {meta.get('loadavg', 'n/a')}. "
+            f"Machine: {m.get('cpus', '?')} cores ({m.get('cpu', '?')}), {m.get('mem_gib', '?')} GiB, "
+            f"kernel {m.get('kernel', '?')}; {java}; official Apache RocketMQ {meta.get('rocketmq_official', '?')}.")
+    if meta.get("pinned"):
+        line += (f" **Pinned** (`{meta.get('pin', '')}`: brokers / everything else): the broker has one core, "
+                 "so send TPS is its capacity per core.")
+    if meta.get("disk_mbs"):
+        line += (f" Disk ceiling in the same run: dd of {meta.get('disk_mib')} MiB to new space with "
+                 f"conv=fdatasync, {meta['disk_mbs']:,} MB/s (compare the ingest row).")
+    return [line, ""]
+
+
+def same_tool_block(runs_by_target, meta):
+    ours, off = runs_by_target.get("ours-mqbench", []), runs_by_target.get("official-mqbench", [])
+    if not ours and not off:
+        return []
+    out = ["Same tool, `mqbench` on both brokers (ours / official):", ""]
+    out += ratio_table(ours, off, "ours (mqbench)", "official (mqbench)", FIGURES + SAME_TOOL_EXTRA)
+    disk = meta.get("disk_mbs")
+    if disk:
+        shares = [f"{label} {median_of(runs, 'ingest_mbs') / disk:.0%}" for label, runs in
+                  (("ours", ours), ("official", off)) if median_of(runs, "ingest_mbs")]
+        out += ["", f"Ingest (message bodies) as a share of the disk ceiling ({disk:,} MB/s): {', '.join(shares)}."]
+    return out + [""]
+
+
 def scenario_block(scenario, desc, runs_by_target, meta):
     ours = runs_by_target.get("ours", [])
     off = runs_by_target.get("official", [])
     mqb = runs_by_target.get("ours-mqbench", [])
+    official_tools = bool(ours or off)
     pending = not ours or not off
     rounds = max((len(v) for v in runs_by_target.values()), default=0)
     out = []
-    title = f"#### `{scenario}`: {desc}"
-    if not ours:
+    title = f"#### `{scenario}`{' (pinned)' if meta.get('pinned') else ''}: {desc}"
+    if official_tools and not ours:
         title += " (official only, ours pending)"
-    elif not off:
+    elif official_tools and not off:
         title += " (ours only, official pending)"
     out.append(title)
     out.append("")
-    m = meta.get("machine", {})
-    java = meta.get("java", "").replace('"', "")
-    out.append(f"Median of {rounds} round(s); measured {meta['date']} at commit `{meta['commit']}`; "
-               f"{meta['duration_s']} s measured after {meta['warmup_s']} s warm-up per run; "
-               f"load average before the runs: {meta.get('loadavg', 'n/a')}. "
-               f"Machine: {m.get('cpus', '?')} cores ({m.get('cpu', '?')}), {m.get('mem_gib', '?')} GiB, "
-               f"kernel {m.get('kernel', '?')}; {java}; official Apache RocketMQ {meta.get('rocketmq_official', '?')}.")
+    out += header_lines(meta, rounds)
+    out += same_tool_block(runs_by_target, meta)
+    if not official_tools:
+        return "\n".join(out + per_round_lines(runs_by_target))
+    out.append("Official benchmark tools on both brokers (the compatibility-of-load check):")
     out.append("")
     head = "| figure | ours | official | ours / official |"
     sep = "|---|---:|---:|---:|"
@@ -308,18 +360,20 @@ def scenario_block(scenario, desc, runs_by_target, meta):
     for key, label, fmt in EXTRA:
         o, f = median_of(ours, key), median_of(off, key)
         out.append(f"| {label} | {fmt(o) if ours else 'pending'} | {fmt(f) if off else 'pending'} |")
-    per_round = []
-    for t in ("official", "ours", "ours-mqbench"):
-        for r in sorted(runs_by_target.get(t, []), key=lambda x: x["round"]):
-            per_round.append(f"{t} r{r['round']}: send {fmt_num(r['send_tps'])}, consume {fmt_num(r['consume_tps'])}, "
-                             f"p99 {fmt_ms(r['p99_send_ms'])} ms, RSS {fmt_num(r['broker_peak_rss_mib'])} MiB, "
-                             f"CPU {fmt_dec(r['broker_cpu_s_per_m'])} s/M")
-    out.append("")
-    out += [f"- {p}" for p in per_round]
-    out.append("")
+    out += per_round_lines(runs_by_target)
     out.append("</details>")
     out.append("")
     return "\n".join(out)
+
+
+def per_round_lines(runs_by_target):
+    per_round = []
+    for t in ALL_TARGETS:
+        for r in sorted(runs_by_target.get(t, []), key=lambda x: x["round"]):
+            per_round.append(f"{t} r{r['round']}: send {fmt_num(r['send_tps'])}, consume {fmt_num(r['consume_tps'])}, "
+                             f"p99 {fmt_ms(r['p99_send_ms'])} ms, p99.9 {fmt_ms(r.get('p999_send_ms'))} ms, "
+                             f"RSS {fmt_num(r['broker_peak_rss_mib'])} MiB, CPU {fmt_dec(r['broker_cpu_s_per_m'])} s/M")
+    return [""] + [f"- {p}" for p in per_round] + [""]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,7 +397,7 @@ def esc(s):
 
 
 def render_svg(scenario, desc, runs_by_target, path):
-    legend_targets = [t for t in ("ours", "official", "ours-mqbench") if t in runs_by_target]
+    legend_targets = [t for t in ALL_TARGETS if t in runs_by_target]
     W, ml, mr, mt, ph = 900, 70, 20, 50, 295
     mb = 68 + 18 * len(legend_targets)
     H = mt + ph + mb
@@ -444,11 +498,12 @@ def cmd_report(args):
         os.makedirs(os.path.dirname(svg), exist_ok=True)
         render_svg(s, desc, scen[s], svg)
         if args.docs:
+            key = f"{s}-pinned" if meta.get("pinned") else s   # pinned tables sit beside the others
             docs_dir = os.path.dirname(os.path.abspath(args.docs))
-            dst = os.path.join(docs_dir, "bench", f"tps-{s}.svg")
+            dst = os.path.join(docs_dir, "bench", f"tps-{key}.svg")
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copyfile(svg, dst)
-            update_docs(args.docs, s, block, f"bench/tps-{s}.svg")
+            update_docs(args.docs, key, block, f"bench/tps-{key}.svg")
     summary = "\n".join(blocks)
     with open(os.path.join(args.outdir, "summary.md"), "w") as f:
         f.write(summary + "\n")

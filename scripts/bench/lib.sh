@@ -22,6 +22,12 @@ BENCH_JVM_GC=(-XX:+UseG1GC -XX:G1HeapRegionSize=16m -XX:G1ReservePercent=25
   -XX:InitiatingHeapOccupancyPercent=30 -XX:SoftRefLRUPolicyMSPerMB=0 -XX:-OmitStackTraceInFastThrow
   -XX:-UseLargePages)
 
+# --pin: command prefixes (taskset -c CPUS) for the broker processes and for everything else
+# (name server, load generators); empty: not pinned. taskset execs the command, so $! stays its
+# PID (sampling and stopping by PID keep working).
+BENCH_PIN_BROKER=()
+BENCH_PIN_LOAD=()
+
 BENCH_PIDS=()      # every process we started, in start order
 BENCH_DIRS=()      # temp dirs to remove on exit
 
@@ -30,11 +36,15 @@ bench_die() { bench_log "ERROR: $*"; exit 1; }
 now_ms() { date +%s%3N; }
 
 # --- scenarios ----------------------------------------------------------------------------------
-BENCH_SCENARIOS=(1k-async 1k-syncflush 128b-async batch32 2m2s-sync)
+BENCH_SCENARIOS=(1k-async 1k-syncflush 128b-async batch32 2m2s-sync many-queues fanout)
+# many-queues: producer client instances (each its own connections); lower it on a small machine.
+BENCH_MQ_PRODUCERS="${BENCH_MQ_PRODUCERS:-1000}"
 
-# Sets SC_SIZE SC_THREADS SC_FLUSH SC_BATCH SC_LAYOUT SC_ROLE SC_DESC for scenario $1.
+# Sets SC_SIZE SC_THREADS SC_FLUSH SC_BATCH SC_LAYOUT SC_ROLE SC_DESC, and for mqbench-only
+# scenarios SC_TOPICS SC_PRODUCERS SC_GROUPS SC_MQBENCH_ONLY, for scenario $1.
 scenario_set() {
   SC_NAME=$1 SC_SIZE=1024 SC_THREADS=32 SC_FLUSH=ASYNC_FLUSH SC_BATCH=1 SC_LAYOUT=single SC_ROLE=ASYNC_MASTER
+  SC_TOPICS=1 SC_PRODUCERS=1 SC_GROUPS=1 SC_MQBENCH_ONLY=0
   case "$1" in
     1k-async) SC_DESC="1 KiB messages, sync send, 32 senders, ASYNC_FLUSH, one broker" ;;
     1k-syncflush) SC_FLUSH=SYNC_FLUSH; SC_DESC="1 KiB messages, sync send, 32 senders, SYNC_FLUSH, one broker" ;;
@@ -42,6 +52,10 @@ scenario_set() {
     batch32) SC_BATCH=32; SC_DESC="1 KiB messages in batches of 32 (BatchProducer), 32 senders, ASYNC_FLUSH, one broker" ;;
     2m2s-sync) SC_LAYOUT=2m2s SC_ROLE=SYNC_MASTER
       SC_DESC="1 KiB messages, sync send, 32 senders, ASYNC_FLUSH, 2 broker sets (SYNC_MASTER + one SLAVE each)" ;;
+    many-queues) SC_TOPICS=1000 SC_PRODUCERS=$BENCH_MQ_PRODUCERS SC_MQBENCH_ONLY=1
+      SC_DESC="1 KiB messages, sync send, 32 senders over 1,000 topics x $BENCH_QUEUES queues through $SC_PRODUCERS producer client instances (one consumer subscribing every topic), ASYNC_FLUSH, one broker; mqbench only" ;;
+    fanout) SC_GROUPS=10 SC_MQBENCH_ONLY=1
+      SC_DESC="1 KiB messages, sync send, 32 senders, one topic read by 10 consumer groups (consume TPS counts every group), ASYNC_FLUSH, one broker; mqbench only" ;;
     *) return 1 ;;
   esac
 }
@@ -160,7 +174,9 @@ java_bg() {
   while [[ $# -gt 0 && "$1" != "--" ]]; do opts+=("$1"); shift; done
   shift
   mkdir -p "$home"
-  TZ=UTC ROCKETMQ_HOME="$home" "$BENCH_JAVA" "${opts[@]}" -Duser.home="$home" -cp "$BENCH_CP" "$@" > "$log" 2>&1 &
+  local -a pin=("${BENCH_PIN_LOAD[@]}")
+  [[ "${JAVA_BG_BROKER:-0}" == 1 ]] && pin=("${BENCH_PIN_BROKER[@]}")
+  TZ=UTC ROCKETMQ_HOME="$home" "${pin[@]}" "$BENCH_JAVA" "${opts[@]}" -Duser.home="$home" -cp "$BENCH_CP" "$@" > "$log" 2>&1 &
   LAST_PID=$!
   bench_track "$LAST_PID"
 }
@@ -172,7 +188,7 @@ start_official_namesrv() { # workdir port -> LAST_PID
 }
 
 start_official_broker() { # workdir conf name heap -> LAST_PID
-  local heap=$4 young
+  local heap=$4 young JAVA_BG_BROKER=1
   young=$(( ${heap%g} * 1024 / 2 ))m
   java_bg "$1/home-$3" "$1/broker-$3.out" -server "-Xms$heap" "-Xmx$heap" "-Xmn$young" \
     "${BENCH_JVM_GC[@]}" -XX:MaxDirectMemorySize=2g -- \
@@ -191,14 +207,14 @@ ensure_our_binaries() {
 start_ours_namesrv() { # workdir port -> LAST_PID
   write_namesrv_conf "$1/namesrv.conf" "$2" "$1"
   mkdir -p "$1/logs-namesrv"
-  ROCKETMQ_LOG_DIR="$1/logs-namesrv" "$BENCH_BIN_DIR/mqnamesrv" -c "$1/namesrv.conf" > "$1/namesrv.out" 2>&1 &
+  ROCKETMQ_LOG_DIR="$1/logs-namesrv" "${BENCH_PIN_LOAD[@]}" "$BENCH_BIN_DIR/mqnamesrv" -c "$1/namesrv.conf" > "$1/namesrv.out" 2>&1 &
   LAST_PID=$!
   bench_track "$LAST_PID"
 }
 
 start_ours_broker() { # workdir conf name -> LAST_PID
   mkdir -p "$1/logs-$3"
-  ROCKETMQ_LOG_DIR="$1/logs-$3" "$BENCH_BIN_DIR/mqbroker" -c "$2" > "$1/broker-$3.out" 2>&1 &
+  ROCKETMQ_LOG_DIR="$1/logs-$3" "${BENCH_PIN_BROKER[@]}" "$BENCH_BIN_DIR/mqbroker" -c "$2" > "$1/broker-$3.out" 2>&1 &
   LAST_PID=$!
   bench_track "$LAST_PID"
 }
@@ -238,8 +254,21 @@ start_servers() {
 
 # Creates the benchmark topic with the same layout on every master (mqadmin updateTopic -b addr).
 # Falls back to auto-creation (defaultTopicQueueNums=$BENCH_QUEUES) if the broker refuses.
+# SC_TOPICS > 1: mqbench topics creates $BENCH_TOPIC_0 .. on every master of the cluster.
 create_topic() { # workdir
   local addr try ok
+  if [[ "${BENCH_BROKER_EXTRA:-}" == *aclEnable=true* ]]; then # the Java tool signs with conf/tools.yml
+    mkdir -p "$1/home-admin/conf"
+    printf 'accessKey: %s\nsecretKey: %s\n' "${BENCH_TOOLS_ACCESS_KEY:-benchAdmin}" \
+      "${BENCH_TOOLS_SECRET_KEY:-benchAdmin123}" > "$1/home-admin/conf/tools.yml"
+  fi
+  if (( ${SC_TOPICS:-1} > 1 )); then
+    "$BENCH_BIN_DIR/mqbench" topics -n "$NS_ADDR" -c "$BENCH_CLUSTER" -t "$BENCH_TOPIC" \
+      --count "$SC_TOPICS" -q "$BENCH_QUEUES" > "$1/admin.out" 2>&1 || { bench_log "mqbench topics failed"; tail -5 "$1/admin.out" >&2; }
+    bench_log "$(tail -1 "$1/admin.out")"
+    sleep 2
+    return
+  fi
   for addr in "${MASTER_ADDRS[@]}"; do
     ok=0
     for try in 1 2 3 4 5; do
@@ -271,7 +300,7 @@ start_official_producer() { # workdir log warmup_ms -> LAST_PID
     rmqrs.bench.Probe "$main" -n "$NS_ADDR" -t "$BENCH_TOPIC" -w "$SC_THREADS" -s "$SC_SIZE" "${extra[@]}" -ri 1000
 }
 
-# ==== mqbench: our own load tool (bins/mqbench), target "ours-mqbench" (broker: ours) ==========
+# ==== mqbench: our own load tool (bins/mqbench), targets "ours-mqbench" and "official-mqbench" ===
 # Its output follows the official tools' formats (bins/mqbench/src/stats.rs), so analyze.py reads
 # it the same way: producer "Current Time: ... | Send TPS: N | [Send MPS: N |] Max RT(ms): N |
 # Average RT(ms): F | ..." every second (10 s window, UTC), "[probe] ..." every second,
@@ -284,11 +313,14 @@ mqbench_available() { [[ -x "$BENCH_BIN_DIR/mqbench" ]]; }
 start_mqbench() { # workdir producer_log consumer_log warmup_ms -> sets MQB_PRODUCER_PID MQB_CONSUMER_PID
   local bin="$BENCH_BIN_DIR/mqbench"
   [[ -x "$bin" ]] || { bench_log "no $bin: target ours-mqbench skipped"; return 2; }
-  "$bin" consumer -n "$NS_ADDR" -t "$BENCH_TOPIC" -g benchmark_consumer -w 20 -d 0 \
-    --json "$1/consumer-summary.json" > "$3" 2>&1 &
+  # Extra mqbench arguments (BENCH_MQBENCH_EXTRA, per side by scripts/bench-ab.sh --a/--b-bench-extra).
+  local -a extra; read -r -a extra <<< "${BENCH_MQBENCH_EXTRA:-}"
+  "${BENCH_PIN_LOAD[@]}" "$bin" consumer -n "$NS_ADDR" -t "$BENCH_TOPIC" -g benchmark_consumer -w 20 -d 0 "${extra[@]}" \
+    --topics "${SC_TOPICS:-1}" --groups "${SC_GROUPS:-1}" --json "$1/consumer-summary.json" > "$3" 2>&1 &
   MQB_CONSUMER_PID=$!; bench_track "$MQB_CONSUMER_PID"
-  sleep 3
-  "$bin" producer -n "$NS_ADDR" -t "$BENCH_TOPIC" -w "$SC_THREADS" -s "$SC_SIZE" -b "$SC_BATCH" -d 0 \
+  sleep $(( 3 + ${SC_GROUPS:-1} / 5 ))
+  "${BENCH_PIN_LOAD[@]}" "$bin" producer -n "$NS_ADDR" -t "$BENCH_TOPIC" -w "$SC_THREADS" -s "$SC_SIZE" -b "$SC_BATCH" -d 0 "${extra[@]}" \
+    --topics "${SC_TOPICS:-1}" --producers "${SC_PRODUCERS:-1}" \
     --warmup-ms "$4" --json "$1/producer-summary.json" > "$2" 2>&1 &
   MQB_PRODUCER_PID=$!; bench_track "$MQB_PRODUCER_PID"
 }

@@ -2,8 +2,10 @@
 # The official RocketMQ 5.x Go SDK (github.com/apache/rocketmq-clients/golang/v5, gRPC) against
 # our gRPC proxy (scripts/mqproxy) over our name server and broker. Builds our binaries, starts
 # one broker set of cluster.sh (master + slave) on free loopback ports with temp stores, then the
-# proxy on a free port, runs the scenarios in tests/compat/grpc-go (go test -json), prints a
-# pass/fail table, and stops the servers by PID even when a test fails.
+# proxy on a free port with TLS only (tls.server.mode=enforcing, the self-signed certificate of
+# tlsTestModeEnable: the SDK always dials TLS and trusts any certificate), runs the scenarios in
+# tests/compat/grpc-go (go test -json), prints a pass/fail table, and stops the servers by PID
+# even when a test fails.
 # Env: CARGO_TARGET_DIR (default $ROOT/target), COMPAT_TABLE (write the result table as Markdown
 # to this file), COMPAT_GO_RUN (go test -run regexp), COMPAT_KEEP_LOGS (copy the servers' logs
 # and the go test output to this directory when something fails).
@@ -20,7 +22,8 @@ CLUSTER_SETS="a" CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransaction
 # shellcheck source=cluster.sh
 . "$HERE/cluster.sh" # free_port, wait_port
 PROXY_PORT=$(free_port)
-printf 'grpcServerPort=%s\ngrpcBindAddress=127.0.0.1\nnamesrvAddr=%s\n' "$PROXY_PORT" "$NAMESRV_ADDR" > "$WORK/proxy.conf"
+printf 'grpcServerPort=%s\ngrpcBindAddress=127.0.0.1\nnamesrvAddr=%s\ntls.server.mode=enforcing\nminInvisibleTimeMillsForRecv=1000\n' \
+  "$PROXY_PORT" "$NAMESRV_ADDR" > "$WORK/proxy.conf"
 RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" sh "$ROOT/scripts/mqproxy" -c "$WORK/proxy.conf" \
   > "$WORK/proxy.out" 2>&1 &
 PIDS+=($!)

@@ -36,18 +36,18 @@ accounts:
     )
 }
 
-fn admin_creds() -> Credentials {
+pub(crate) fn admin_creds() -> Credentials {
     Credentials::new("rocketmq2", "12345678")
 }
 
-struct Cluster {
+pub(crate) struct Cluster {
     _ns: Process,
-    broker: Process,
-    ns_addr: String,
-    file: std::path::PathBuf,
+    pub(crate) broker: Process,
+    pub(crate) ns_addr: String,
+    pub(crate) file: std::path::PathBuf,
 }
 
-fn start(dir: &Path) -> Cluster {
+pub(crate) fn start(dir: &Path) -> Cluster {
     let file = dir.join("plain_acl.yml");
     std::fs::write(&file, acl_file("10.9.9.*")).unwrap();
     let acl = format!("aclEnable=true\nrocketmq.acl.plain.file={}\n", file.display());
@@ -60,12 +60,12 @@ fn start(dir: &Path) -> Cluster {
     Cluster { ns_addr: ns.addr(), _ns: ns, broker, file }
 }
 
-async fn admin(ns: &str, creds: Option<Credentials>) -> Admin {
+pub(crate) async fn admin(ns: &str, creds: Option<Credentials>) -> Admin {
     Admin::connect_signed(Some(ns), T, creds).await.unwrap()
 }
 
 /// Waits until the broker's signed registration put it in the cluster info.
-async fn wait_registered(ns: &str) {
+pub(crate) async fn wait_registered(ns: &str) {
     let admin = admin(ns, None).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
@@ -78,7 +78,7 @@ async fn wait_registered(ns: &str) {
 }
 
 /// Messages stored in TOPIC, once the name server routes it (the broker registers it).
-async fn stored(admin: &Admin) -> i64 {
+pub(crate) async fn stored(admin: &Admin) -> i64 {
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         match Topics::new(admin).topic_status(TOPIC, &no_progress).await {
@@ -147,7 +147,7 @@ async fn admin_of(ns: &str, ak: &str, sk: &str) -> Admin {
     admin(ns, Some(Credentials::new(ak, sk))).await
 }
 
-async fn producer(ns: &str, creds: Credentials) -> Producer {
+pub(crate) async fn producer(ns: &str, creds: Credentials) -> Producer {
     let mut cfg = ProducerConfig::new(format!("pg_{}", creds.access_key), ns);
     cfg.client.instance_name = format!("acl_{}_{}", creds.access_key, creds.secret_key);
     cfg.client.credentials = Some(creds);

@@ -19,17 +19,18 @@ use rmq_tests::{free_port, start_controller_file, Process};
 
 const T: Duration = Duration::from_secs(5);
 
-struct Group {
+/// Controllers on free ports, one Raft group (shared with `failover`).
+pub(crate) struct Group {
     ports: Vec<u16>,
     dir: std::path::PathBuf,
 }
 
 impl Group {
-    fn new(dir: &Path, n: usize) -> Self {
+    pub(crate) fn new(dir: &Path, n: usize) -> Self {
         Self { ports: (0..n).map(|_| free_port()).collect(), dir: dir.to_owned() }
     }
 
-    fn start(&self, i: usize) -> Process {
+    pub(crate) fn start(&self, i: usize) -> Process {
         let peers: Vec<String> = self.ports.iter().enumerate().map(|(j, p)| format!("n{j}-127.0.0.1:{p}")).collect();
         let dir = self.dir.join(format!("c{i}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -44,7 +45,7 @@ impl Group {
         start_controller_file(&conf, &dir, self.ports[i])
     }
 
-    fn addr(&self, i: usize) -> String {
+    pub(crate) fn addr(&self, i: usize) -> String {
         format!("127.0.0.1:{}", self.ports[i])
     }
 }
@@ -56,7 +57,7 @@ async fn metadata(client: &RemotingClient, addr: &str) -> Option<GetMetaDataResp
 }
 
 /// Waits until every listed controller names the same leader, one of them; returns its index.
-async fn leader_among(client: &RemotingClient, g: &Group, alive: &[usize]) -> usize {
+pub(crate) async fn leader_among(client: &RemotingClient, g: &Group, alive: &[usize]) -> usize {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         let mut seen = Vec::new();

@@ -3,10 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
 mod acl;
+mod acl_admin;
+mod auth;
 mod broker;
 mod client;
 mod config;
+mod console;
 mod controller;
+mod failover;
 mod fault;
 mod ha;
 mod limits;

@@ -1,11 +1,12 @@
 //! Controller-mode commands: getControllerMetaData, getSyncStateSet, electMaster. They talk to
 //! a controller (`-a`), so they need no name server unless getSyncStateSet is given a cluster.
+//! getBrokerEpoch asks each broker of a set or cluster found through the name server.
 //! Text output follows the official tool's.
 
 use clap::Subcommand;
 use rmq_admin::controller::{ControllerMetaData, Controllers, ElectedMaster};
 use rmq_admin::Admin;
-use rmq_remoting::body::BrokerReplicasInfo;
+use rmq_remoting::body::{BrokerReplicasInfo, EpochEntryCache};
 
 use crate::output::Output;
 
@@ -48,12 +49,22 @@ pub enum Cmd {
         #[arg(short = 'c', long = "clusterName")]
         cluster: String,
     },
+    /// Fetch broker epoch entries.
+    #[command(name = "getBrokerEpoch")]
+    GetBrokerEpoch {
+        /// Which broker set to fetch.
+        #[arg(short = 'b', long = "brokerName", required_unless_present = "cluster")]
+        broker_name: Option<String>,
+        /// Every broker set of this cluster.
+        #[arg(short = 'c', long = "clusterName")]
+        cluster: Option<String>,
+    },
 }
 
 impl Cmd {
     /// Whether the command can run without a name server.
     pub fn needs_namesrv(&self) -> bool {
-        matches!(self, Self::GetSyncStateSet { broker_name: None, .. })
+        matches!(self, Self::GetSyncStateSet { broker_name: None, .. } | Self::GetBrokerEpoch { .. })
     }
 
     /// The controller address it was given.
@@ -62,6 +73,7 @@ impl Cmd {
             Self::GetControllerMetaData { controller }
             | Self::GetSyncStateSet { controller, .. }
             | Self::ElectMaster { controller, .. } => controller.clone(),
+            Self::GetBrokerEpoch { .. } => String::new(),
         }
     }
 
@@ -88,8 +100,42 @@ impl Cmd {
                 let m = ctl.elect_master(controller.trim(), &cluster, &name, broker_id).await?;
                 out.print(&m, || elect_text(&cluster, &name, &m))
             }
+            Self::GetBrokerEpoch { broker_name, cluster } => {
+                let mut caches = Vec::new();
+                for addr in member_addrs(admin, broker_name.as_deref(), cluster.as_deref()).await? {
+                    caches.push((addr.clone(), ctl.broker_epoch(&addr).await?));
+                }
+                out.print(&caches, || caches.iter().map(|(a, c)| epoch_text(a, c)).collect())
+            }
         }
     }
+}
+
+/// Addresses of every member of a broker set, or of every set of a cluster.
+async fn member_addrs(admin: &Admin, name: Option<&str>, cluster: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let info = admin.cluster_info().await?;
+    let names: Vec<String> = match (name, cluster) {
+        (Some(b), _) => vec![b.trim().to_owned()],
+        (None, Some(c)) => info.cluster_addr_table.get(c.trim()).cloned().unwrap_or_default().into_iter().collect(),
+        (None, None) => Vec::new(),
+    };
+    let sets = names.iter().filter_map(|n| info.broker_addr_table.get(n));
+    Ok(sets.flat_map(|d| d.broker_addrs.values().cloned()).collect())
+}
+
+/// As the official tool prints it (`EpochEntry.toString`).
+fn epoch_text(addr: &str, c: &EpochEntryCache) -> String {
+    let mut t = format!(
+        "\n#clusterName\t{}\n#brokerName\t{}\n#brokerAddr\t{addr}\n#brokerId\t{}",
+        c.cluster_name, c.broker_name, c.broker_id
+    );
+    for e in &c.epoch_list {
+        t += &format!(
+            "\n#Epoch: EpochEntry{{epoch={}, startOffset={}, endOffset={}}}",
+            e.epoch, e.start_offset, e.end_offset
+        );
+    }
+    t + "\n"
 }
 
 async fn cluster_broker_names(admin: &Admin, cluster: &str) -> anyhow::Result<Vec<String>> {

@@ -1,6 +1,8 @@
 //! `mqadmin`: the admin command line, with the official mqadmin's command names and flags.
 //! Each command lives in the module of its group; output and exit codes in `output`.
 
+mod acl;
+mod auth;
 mod cluster;
 mod controller;
 mod export;
@@ -64,6 +66,10 @@ enum Command {
     Export(export::Cmd),
     #[command(flatten)]
     Controller(controller::Cmd),
+    #[command(flatten)]
+    Acl(acl::Cmd),
+    #[command(flatten)]
+    Auth(auth::Cmd),
 }
 
 /// The ACL account of `--accessKey`/`--secretKey` (both or neither).
@@ -91,19 +97,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         config = config.with_tls();
     }
     let admin = Admin::connect_with(config).await?;
-    let out = output::Output::new(cli.json);
-    let result = match cli.command {
-        Command::Cluster(c) => c.run(&admin, out).await,
-        Command::Topic(c) => c.run(&admin, out).await,
-        Command::Group(c) => c.run(&admin, out).await,
-        Command::Offset(c) => c.run(&admin, out).await,
-        Command::Message(c) => c.run(&admin, out).await,
-        Command::Ops(c) => c.run(&admin, out).await,
-        Command::Export(c) => c.run(&admin, out).await,
-        Command::Controller(c) => c.run(&admin, out).await,
-    };
+    let result = dispatch(cli.command, &admin, output::Output::new(cli.json)).await;
     admin.shutdown();
     result
+}
+
+/// Runs one command family against a connected admin.
+async fn dispatch(command: Command, admin: &Admin, out: output::Output) -> anyhow::Result<()> {
+    match command {
+        Command::Cluster(c) => c.run(admin, out).await,
+        Command::Topic(c) => c.run(admin, out).await,
+        Command::Group(c) => c.run(admin, out).await,
+        Command::Offset(c) => c.run(admin, out).await,
+        Command::Message(c) => c.run(admin, out).await,
+        Command::Ops(c) => c.run(admin, out).await,
+        Command::Export(c) => c.run(admin, out).await,
+        Command::Controller(c) => c.run(admin, out).await,
+        Command::Acl(c) => c.run(admin, out).await,
+        Command::Auth(c) => c.run(admin, out).await,
+    }
 }
 
 fn main() -> ExitCode {

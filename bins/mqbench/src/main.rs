@@ -2,15 +2,21 @@
 //! official benchmark tool (`org.apache.rocketmq.example.benchmark.Producer` / `Consumer`).
 //!
 //! `mqbench producer -n 127.0.0.1:9876 -t BenchmarkTest -w 32 -s 1024 -d 60` and
-//! `mqbench consumer -n ... -t BenchmarkTest -g bench_consumer -d 60`. One line per second in the
+//! `mqbench consumer -n ... -t BenchmarkTest -g bench_consumer -d 60`; `--topics N` spreads a run
+//! over `TOPIC_0` .. (made by `mqbench topics -n ... -t TOPIC --count N`), `--producers N` and
+//! `--groups N` give it that many client instances (connections) or consumer groups; through a
+//! 5.x gRPC proxy: `mqbench grpc-producer --proxy 127.0.0.1:8081 -t BenchmarkTest -w 64 --channels 2`
+//! and `mqbench grpc-consumer --proxy 127.0.0.1:8081 -t BenchmarkTest -g bench_grpc -w 8`. One line per second in the
 //! official tool's format, then a summary with latency percentiles (`--json FILE` writes it as
 //! JSON). SIGTERM or Ctrl-C ends a run early and still prints the summary.
 
 mod clock;
 mod consumer;
+mod grpc;
 mod producer;
 mod progress;
 mod stats;
+mod topics;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +37,12 @@ enum Mode {
     Producer(producer::Args),
     /// Consume and measure end-to-end latency from the born time.
     Consumer(consumer::Args),
+    /// Create topics (many at once) on every master of a cluster.
+    Topics(topics::Args),
+    /// SendMessage through a RocketMQ 5.x gRPC proxy (ours or the official one).
+    GrpcProducer(grpc::producer::Args),
+    /// ReceiveMessage + AckMessage through a RocketMQ 5.x gRPC proxy.
+    GrpcConsumer(grpc::consumer::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,8 +58,33 @@ fn main() -> anyhow::Result<()> {
         match cli.mode {
             Mode::Producer(a) => producer::run(a, stop).await,
             Mode::Consumer(a) => consumer::run(a, stop).await,
+            Mode::Topics(a) => topics::run(a).await,
+            Mode::GrpcProducer(a) => grpc::producer::run(a, stop).await,
+            Mode::GrpcConsumer(a) => grpc::consumer::run(a, stop).await,
         }
     })
+}
+
+/// `--accessKey`/`--secretKey`: an ACL 1.0 account that signs every request (both or neither).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AclArgs {
+    /// ACL AccessKey (with --secretKey): every request is signed as `AclClientRPCHook` does.
+    #[arg(long = "accessKey", env = "ROCKETMQ_ACCESS_KEY")]
+    access_key: Option<String>,
+    /// ACL SecretKey of --accessKey.
+    #[arg(long = "secretKey", env = "ROCKETMQ_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+}
+
+impl AclArgs {
+    /// The account, if any.
+    pub fn credentials(&self) -> anyhow::Result<Option<rmq_client::Credentials>> {
+        match (&self.access_key, &self.secret_key) {
+            (Some(ak), Some(sk)) => Ok(Some(rmq_client::Credentials::new(ak.clone(), sk.clone()))),
+            (None, None) => Ok(None),
+            _ => anyhow::bail!("--accessKey and --secretKey go together"),
+        }
+    }
 }
 
 /// The run's stop signal: SIGTERM, SIGINT, the duration or the message count.

@@ -75,9 +75,19 @@ pub struct Args {
     /// Connect with TLS (any server certificate trusted, as `-Dtls.enable=true`).
     #[arg(long, default_value_t = false)]
     tls: bool,
+    #[command(flatten)]
+    acl: crate::AclArgs,
     /// Producer group.
     #[arg(long, default_value = "benchmark_producer")]
     group: String,
+    /// Topics sent to in turn: `TOPIC_0` .. `TOPIC_{N-1}` when more than one (as `mqbench
+    /// topics` creates them).
+    #[arg(long, default_value_t = 1)]
+    topics: usize,
+    /// Producer client instances, each with its own connections, used in turn (request `k`
+    /// goes through producer `k % N` to topic `k % topics`).
+    #[arg(long, default_value_t = 1)]
+    producers: usize,
     /// Write the summary as JSON here.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -112,12 +122,17 @@ enum Sender {
 }
 
 impl Sender {
-    /// Starts the producer `a` asks for (transactional ones answer checks with `listener`).
-    async fn start(a: &Args, listener: &Arc<BenchTransactions>) -> anyhow::Result<Self> {
+    /// Starts the `index`th producer `a` asks for (transactional ones answer checks with
+    /// `listener`).
+    async fn start(a: &Args, listener: &Arc<BenchTransactions>, index: usize) -> anyhow::Result<Self> {
         let mut config = ProducerConfig::new(&a.group, &a.namesrv);
         if a.tls {
             config.client = config.client.with_tls();
         }
+        if a.producers > 1 {
+            config.client.instance_name = format!("mqbench-{}-{index}", std::process::id());
+        }
+        config.client.credentials = a.acl.credentials()?;
         Ok(if a.transaction {
             let l: Arc<dyn TransactionListener> = Arc::clone(listener) as _;
             Self::Transactional(TransactionProducer::start(config, l).await.context("starting the producer")?)
@@ -148,24 +163,28 @@ impl Sender {
 struct Factory {
     args: Args,
     body: Bytes,
+    topics: Vec<String>,
     seq: AtomicU64,
 }
 
 impl Factory {
-    /// The next request's messages, or None once `-c` messages were handed out.
-    fn next(&self) -> Option<Vec<Message>> {
+    /// The next request: the producer to send it with and its messages; None once `-c`
+    /// messages were handed out.
+    fn next(&self) -> Option<(usize, Vec<Message>)> {
         let n = self.args.batch.max(1) as u64;
         let first = self.seq.fetch_add(n, Ordering::Relaxed);
         if self.args.count > 0 && first >= self.args.count {
             return None;
         }
         let last = if self.args.count > 0 { (first + n).min(self.args.count) } else { first + n };
-        Some((first..last).map(|i| self.message(i)).collect())
+        let request = usize::try_from(first / n).unwrap_or(0);
+        let topic = &self.topics[request % self.topics.len()];
+        Some((request % self.args.producers.max(1), (first..last).map(|i| self.message(i, topic)).collect()))
     }
 
-    fn message(&self, seq: u64) -> Message {
+    fn message(&self, seq: u64, topic: &str) -> Message {
         let a = &self.args;
-        let mut m = Message::new(&a.topic, self.body.clone());
+        let mut m = Message::new(topic, self.body.clone());
         if !a.tag.is_empty() {
             m = m.with_tags(&a.tag);
         }
@@ -203,12 +222,13 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
         unknown_percent: a.unknown_percent,
         checks: AtomicU64::new(0),
     });
-    let sender = Arc::new(Sender::start(&a, &listener).await?);
+    let sender = Arc::new(start_senders(&a, &listener).await?);
     let stats = Arc::new(Stats::new()?);
     let (batch, warmup_ms, duration, count, json) =
         (a.batch.max(1) as u64, a.warmup_ms, a.duration, a.count, a.json.clone());
     let (async_send, threads, inflight) = (a.async_send, a.threads.max(1), a.inflight.max(1));
-    let factory = Arc::new(Factory { body: Bytes::from(vec![b'a'; a.size]), seq: AtomicU64::new(0), args: a });
+    let (body, topics) = (Bytes::from(vec![b'a'; a.size]), crate::topics::names(&a.topic, a.topics));
+    let factory = Arc::new(Factory { body, topics, seq: AtomicU64::new(0), args: a });
 
     let reporter = tokio::spawn(crate::progress::report(
         Arc::clone(&stats),
@@ -225,13 +245,32 @@ pub async fn run(a: Args, stop: Stop) -> anyhow::Result<()> {
     if let Ok(progress) = reporter.await {
         progress.clear();
     }
-    let _ = tokio::time::timeout(Duration::from_secs(3), sender.producer().shutdown()).await;
+    for s in sender.iter() {
+        let _ = tokio::time::timeout(Duration::from_secs(3), s.producer().shutdown()).await;
+    }
     let mut summary = stats.summary("producer");
-    if let Sender::Transactional(_) = *sender {
+    if let Some(Sender::Transactional(_)) = sender.first() {
         summary["transaction_checks"] = listener.checks.load(Ordering::Relaxed).into();
     }
     crate::stats::finish(&summary, json.as_deref())
 }
+
+/// Starts `--producers` producers, 50 at a time.
+async fn start_senders(a: &Args, listener: &Arc<BenchTransactions>) -> anyhow::Result<Senders> {
+    let mut all = Vec::with_capacity(a.producers.max(1));
+    while all.len() < a.producers.max(1) {
+        let from = all.len();
+        let to = (from + 50).min(a.producers.max(1));
+        let started = futures::future::join_all((from..to).map(|i| Sender::start(a, listener, i))).await;
+        for s in started {
+            all.push(s?);
+        }
+    }
+    Ok(all)
+}
+
+/// Every producer of the run.
+type Senders = Vec<Sender>;
 
 /// Waits for the workers and the async sends in flight (they hold `permits`), or for `stop`.
 /// A count run has drained its sends; a stopped run prints its total at once (the runner's
@@ -263,7 +302,7 @@ async fn drain(
 
 /// One async sender bounded by `permits`, or `threads` synchronous senders.
 fn spawn_workers(
-    sender: &Arc<Sender>,
+    sender: &Arc<Senders>,
     factory: &Arc<Factory>,
     stats: &Arc<Stats>,
     permits: Option<&Arc<Semaphore>>,
@@ -279,13 +318,13 @@ fn spawn_workers(
         .collect()
 }
 
-async fn send_loop(sender: Arc<Sender>, factory: Arc<Factory>, stats: Arc<Stats>, stop: Stop) {
+async fn send_loop(sender: Arc<Senders>, factory: Arc<Factory>, stats: Arc<Stats>, stop: Stop) {
     while !stop.is_stopped() {
-        let Some(msgs) = factory.next() else { return };
+        let Some((which, msgs)) = factory.next() else { return };
         let n = msgs.len() as u64;
         stats.begin();
         let started = Instant::now();
-        if sender.send(msgs).await {
+        if sender[which].send(msgs).await {
             stats.ok(started.elapsed(), n);
         } else {
             stats.failed();
@@ -294,7 +333,7 @@ async fn send_loop(sender: Arc<Sender>, factory: Arc<Factory>, stats: Arc<Stats>
 }
 
 async fn send_async(
-    sender: Arc<Sender>,
+    sender: Arc<Senders>,
     factory: Arc<Factory>,
     stats: Arc<Stats>,
     permits: Arc<Semaphore>,
@@ -308,13 +347,13 @@ async fn send_async(
         if stop.is_stopped() {
             return;
         }
-        let Some(msgs) = factory.next() else { return };
+        let Some((which, msgs)) = factory.next() else { return };
         let n = msgs.len() as u64;
         let (sender, stats) = (Arc::clone(&sender), Arc::clone(&stats));
         stats.begin();
         tokio::spawn(async move {
             let started = Instant::now();
-            if sender.send(msgs).await {
+            if sender[which].send(msgs).await {
                 stats.ok(started.elapsed(), n);
             } else {
                 stats.failed();

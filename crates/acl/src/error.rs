@@ -11,6 +11,14 @@ pub enum AclError {
         /// The I/O error.
         cause: std::io::Error,
     },
+    /// The file could not be written.
+    #[error("cannot write {path}: {cause}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        cause: std::io::Error,
+    },
     /// The YAML does not parse into the plain ACL layout.
     #[error("bad YAML: {0}")]
     Yaml(String),

@@ -33,7 +33,9 @@ pub fn is_admin(code: RequestCode) -> bool {
             | C::TriggerDeleteFiles
             | C::UpdateAndCreateAclConfig
             | C::DeleteAclConfig
+            | C::GetBrokerClusterAclInfo
             | C::UpdateGlobalWhiteAddrsConfig
+            | C::GetBrokerClusterAclConfig
             | C::PutKvConfig
             | C::DeleteKvConfig
             | C::RegisterBroker
@@ -69,6 +71,7 @@ pub fn is_admin(code: RequestCode) -> bool {
             | C::ExchangeBrokerHaInfo
             | C::ResetMasterFlushOffset
     ) || (1001..=1013).contains(&code.value())
+        || (3001..=3010).contains(&code.value())
 }
 
 /// What `req` needs; a header or heartbeat body that cannot be read is a denial.

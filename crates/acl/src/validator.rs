@@ -102,6 +102,12 @@ impl AclValidator {
         self.loaded.read().model.clone().map_err(Denial::Unusable)
     }
 
+    /// Reads the file again now (after a change made through the admin codes).
+    pub fn reload(&self) {
+        let fresh = load(&self.path);
+        *self.loaded.write() = fresh;
+    }
+
     /// Reads the file again if its modification time or size changed.
     pub fn reload_if_changed(&self) {
         let stamp = stamp(&self.path);

@@ -1,9 +1,10 @@
 //! Controller-mode calls (mqadmin getControllerMetaData, getSyncStateSet, electMaster): asked
-//! of a controller by address; writes and reads go to the Raft leader it names.
+//! of a controller by address; writes and reads go to the Raft leader it names. getBrokerEpoch
+//! asks the brokers themselves.
 
 use std::collections::BTreeMap;
 
-use rmq_remoting::body::{BrokerReplicasInfo, ElectMasterResponseBody};
+use rmq_remoting::body::{BrokerReplicasInfo, ElectMasterResponseBody, EpochEntryCache};
 use rmq_remoting::header::{ElectMasterRequestHeader, ElectMasterResponseHeader, GetMetaDataResponseHeader};
 use rmq_remoting::{EmptyHeader, RemotingCommand, RequestCode};
 use serde::Serialize;
@@ -83,6 +84,18 @@ impl<'a> Controllers<'a> {
         let req = RemotingCommand::request(RequestCode::ControllerGetSyncStateData).with_body(body);
         let resp = self.admin.broker_ok(&leader, req).await?;
         parse_json(&leader, &resp.body)
+    }
+
+    /// GET_BROKER_EPOCH_CACHE of the broker at `addr`, the last entry ending at its max offset.
+    pub async fn broker_epoch(&self, addr: &str) -> Result<EpochEntryCache> {
+        let req = RemotingCommand::request_with_header(RequestCode::GetBrokerEpochCache, &EmptyHeader);
+        let resp = self.admin.broker_ok(addr, req).await?;
+        let mut cache: EpochEntryCache = parse_json(addr, &resp.body)?;
+        let max = cache.max_offset;
+        if let Some(last) = cache.epoch_list.last_mut() {
+            last.end_offset = max;
+        }
+        Ok(cache)
     }
 
     /// CONTROLLER_ELECT_MASTER designating `broker_id`, on the leader.

@@ -8,6 +8,8 @@
 //! plain data (serializable, camelCase) for the caller to print; calls that walk many queues or
 //! brokers take a [`Progress`] callback.
 //!
+//! - [`acl::Acls`]: ACL 1.0 accounts and global whitelist in the brokers' plain_acl.yml.
+//! - [`auth::Auth`]: ACL 2.0 users and ACLs (AUTH_* codes).
 //! - [`cluster::Cluster`]: brokers and their runtime stats, broker config.
 //! - [`controller::Controllers`]: controller mode: the controllers' metadata, SyncStateSets,
 //!   designated elections.
@@ -19,6 +21,8 @@
 //! - [`message::Messages`]: queries by id, key, unique key; [`pull::Queues`]: queue ranges and
 //!   raw pulls; [`send::Sender`]: raw sends and the send round-trip check.
 
+pub mod acl;
+pub mod auth;
 pub mod cluster;
 pub mod controller;
 mod error;

@@ -51,7 +51,7 @@ pub fn signer(config: &BrokerConfig) -> Result<Option<Arc<dyn RequestHook>>, Sta
 }
 
 /// Reads `{"accessKey":"..","secretKey":".."}`.
-fn credentials(json: &str) -> Result<Credentials, StartError> {
+pub(crate) fn credentials(json: &str) -> Result<Credentials, StartError> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Pair {

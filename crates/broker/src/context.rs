@@ -115,6 +115,9 @@ pub struct BrokerContext {
     pub stop: CancellationToken,
     /// Unique ids for messages sent without one (raw senders), in the client's layout.
     pub unique_ids: UniqueIdGenerator,
+    /// The ACL 1.0 check, when `aclEnable` is on (its guard is in front of the ports; the ACL
+    /// admin codes change its file).
+    pub acl: Option<Arc<rmq_acl::AclValidator>>,
 }
 
 impl BrokerContext {

@@ -85,6 +85,9 @@ pub enum StartError {
     /// `innerClientAuthenticationCredentials` is not `{"accessKey":..,"secretKey":..}`.
     #[error("innerClientAuthenticationCredentials: {0}")]
     Credentials(String),
+    /// ACL 2.0 could not start (a bad key or an unreadable auth.json is named).
+    #[error("ACL 2.0: {0}")]
+    Auth(String),
     /// The TLS setup could not be built (a file or setting is named).
     #[error("TLS: {0}")]
     Tls(String),

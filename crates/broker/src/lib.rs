@@ -6,6 +6,7 @@
 //! `processor` (request handlers, working on a `context::BrokerContext`).
 
 mod acl;
+mod auth;
 pub mod config;
 mod context;
 mod error;

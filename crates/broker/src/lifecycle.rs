@@ -17,6 +17,7 @@ use crate::error::StartError;
 use crate::metrics::Meters;
 use crate::processor::server::start_servers;
 use crate::processor::BrokerProcessor;
+use crate::services::controller::{self, Incarnation, Membership};
 use crate::services::ha::learn::NamesrvTopics;
 use crate::services::ha::master::HaMaster;
 use crate::services::ha::slave::HaSlave;
@@ -81,6 +82,7 @@ fn open_context(mut config: BrokerConfig) -> Result<BrokerContext, StartError> {
     };
     let unique_ids = unique_ids(&config);
     let metrics_on = config.metrics.metrics_exporter_type == rmq_metrics::ExporterType::Prom;
+    let acl = crate::acl::validator(&config);
     let config = Arc::new(config);
     Ok(BrokerContext {
         live: Arc::new(LiveConfig::new(Arc::clone(&config))),
@@ -91,6 +93,7 @@ fn open_context(mut config: BrokerConfig) -> Result<BrokerContext, StartError> {
         stats: BrokerStats { meters: Arc::new(Meters::new(metrics_on)), ..BrokerStats::default() },
         stop: CancellationToken::new(),
         unique_ids,
+        acl,
     })
 }
 
@@ -142,13 +145,21 @@ fn open_pop(ctx: &BrokerContext) -> Result<PopService, StartError> {
 }
 
 /// Builds the services the request handlers call into.
-fn build_services(ctx: &BrokerContext, namesrv_client: &RemotingClient) -> Result<Services, StartError> {
+fn build_services(
+    ctx: &BrokerContext,
+    namesrv_client: &RemotingClient,
+    controller: Option<Arc<Membership>>,
+) -> Result<Services, StartError> {
     let (store, stop) = (&ctx.store, &ctx.stop);
     let replication = if ctx.config.is_master() {
         Replication::Master(Arc::new(HaMaster::new(Arc::clone(store), stop.clone())))
     } else {
         let configured = ctx.config.net.ha_master_address.clone();
-        Replication::Slave(Arc::new(HaSlave::new(configured, Arc::clone(store), stop.clone())))
+        let mut slave = HaSlave::new(configured, Arc::clone(store), stop.clone());
+        if ctx.config.controller.enable_controller_mode {
+            slave = slave.with_broker_id(ctx.config.identity.broker_id);
+        }
+        Replication::Slave(Arc::new(slave))
     };
     let levels = delay_levels::parse_delay_levels(&ctx.config.delay.message_delay_level).unwrap_or_default();
     let delay_offsets = DelayOffsets::load(&ctx.config.config_dir());
@@ -174,18 +185,19 @@ fn build_services(ctx: &BrokerContext, namesrv_client: &RemotingClient) -> Resul
             Arc::clone(&ctx.tables.topics),
             namesrv_client.clone(),
         )),
+        controller,
     })
 }
 
 impl Broker {
-    fn open(config: BrokerConfig) -> Result<Self, StartError> {
+    fn open(config: BrokerConfig, controller: Option<Arc<Membership>>) -> Result<Self, StartError> {
         let ctx = open_context(config)?;
         let meta_writer = start_meta_writer(&ctx)?;
         let signer = crate::acl::signer(&ctx.config)?;
         let tls = crate::config::tls::client_tls(&ctx.config).map_err(StartError::Tls)?;
         let namesrv_client =
             RemotingClient::with_hook(ClientConfig { tls, ..ClientConfig::default() }, Dispatcher::new(), signer);
-        let services = build_services(&ctx, &namesrv_client)?;
+        let services = build_services(&ctx, &namesrv_client, controller)?;
         let registration = Registration {
             config: Arc::clone(&ctx.config),
             live: Arc::clone(&ctx.live),
@@ -284,6 +296,14 @@ impl Broker {
         }
     }
 
+    /// Closes a broker that never served (its start failed).
+    fn abandon(&self) {
+        self.ctx.stop.cancel();
+        self.meta_writer.stop();
+        self.ctx.store.shutdown();
+        self.namesrv_client.shutdown();
+    }
+
     /// Stops accepting, answers or fails requests in flight, persists offsets, unregisters,
     /// flushes and closes the store.
     async fn shut_down(&self, servers: &[RemotingServer]) {
@@ -308,10 +328,71 @@ impl Broker {
 
 /// Runs a broker until `shutdown` resolves, then stops gracefully: stop accepting, answer or
 /// fail requests in flight, persist offsets, unregister, flush and close the store.
+/// In controller mode the controllers decide the role, and a role change opens the broker
+/// again in its new role (`services::controller::run`).
 pub async fn run(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
-    let broker = Broker::open(config)?;
+    if config.controller.enable_controller_mode {
+        return run_controlled(config, shutdown).await;
+    }
+    run_incarnation(config, None, shutdown).await
+}
+
+/// Controller mode until `shutdown`: join, run in the decided role, and open again in the new
+/// role whenever the controllers change it.
+async fn run_controlled(config: BrokerConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+    let stop = CancellationToken::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    let opened = tokio::select! {
+        m = controller::open(&config, &stop) => m?,
+        () = &mut shutdown => return Ok(()),
+    };
+    let Some(membership) = opened else { return Ok(()) };
+    loop {
+        let decided = tokio::select! {
+            d = controller::join_set(&membership, &stop) => d,
+            () = &mut shutdown => return Ok(()),
+        };
+        let Some(decision) = decided else { return Ok(()) };
+        let (id, master, epoch) = (membership.broker_id, decision.is_master(), decision.master_epoch);
+        tracing::info!(broker_id = id, master, epoch, "role decided by the controllers");
+        let cfg = decision.apply_to(&config);
+        membership.set_current(decision);
+        let inc = Incarnation { membership: Arc::clone(&membership), changed: CancellationToken::new() };
+        let changed = inc.changed.clone();
+        let mut by_shutdown = false;
+        let until = async {
+            tokio::select! {
+                () = &mut shutdown => by_shutdown = true,
+                () = changed.cancelled() => {}
+            }
+        };
+        if let Err(e) = run_incarnation(cfg, Some(inc), until).await {
+            tracing::warn!(cause = %e, "broker incarnation failed; joining again");
+            tokio::time::sleep(controller::RETRY).await;
+        }
+        if by_shutdown {
+            return Ok(());
+        }
+    }
+}
+
+/// Runs one broker in the role its config gives until `shutdown` resolves; in controller mode
+/// `inc` says when the role changed.
+pub(crate) async fn run_incarnation(
+    config: BrokerConfig,
+    inc: Option<Incarnation>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
+    let broker = Broker::open(config, inc.as_ref().map(|i| Arc::clone(&i.membership)))?;
+    if let Some(inc) = &inc {
+        let (ctx, services) = (&broker.ctx, &broker.services);
+        if let Err(e) = inc.started(&ctx.store, &broker.namesrv_client, &ctx.stop, &services.replication).await {
+            broker.abandon();
+            return Err(e);
+        }
+    }
     let processor = BrokerProcessor::new(Arc::clone(&broker.ctx), Arc::clone(&broker.services));
-    let servers = start_servers(&broker.ctx.config, &processor, &broker.ctx.tables.clients).await?;
+    let servers = start_servers(&broker.ctx, &processor).await?;
     broker.start_replication().await?;
     let _metrics = broker.start_metrics().await?;
     broker.listen_for_arrivals();

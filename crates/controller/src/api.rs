@@ -18,7 +18,7 @@ use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
 use crate::heartbeat::BrokerLive;
 use crate::replicas::{Command, MasterView, Outcome, FIRST_BROKER_ID};
-use crate::{failover, now, Controller, ControllerError};
+use crate::{failover, Controller, ControllerError};
 
 type Answer = Result<RemotingCommand, ControllerError>;
 
@@ -60,14 +60,20 @@ pub fn serves(code: RequestCode) -> bool {
 
 /// Answers one request.
 pub async fn handle(ctl: &Arc<Controller>, ctx: &RequestContext, req: &RemotingCommand) -> RemotingCommand {
+    handle_on(ctl, ctx.channel.id(), req).await
+}
+
+/// Answers one request that came on connection `channel` (whose close marks the brokers that
+/// spoke on it gone); the simulation calls this with connections of its own numbering.
+pub async fn handle_on(ctl: &Arc<Controller>, channel: u64, req: &RemotingCommand) -> RemotingCommand {
     use RequestCode as C;
     let answer = match req.request_code() {
         code @ (C::RaftAppendEntries | C::RaftVote | C::RaftInstallSnapshot) => raft_rpc(ctl, code, req).await,
         C::ControllerGetMetadataInfo => Ok(metadata(ctl)),
-        C::BrokerHeartbeat => heartbeat(ctl, ctx, req),
+        C::BrokerHeartbeat => heartbeat(ctl, channel, req),
         C::ControllerGetNextBrokerId => next_broker_id(ctl, req).await,
         C::ControllerApplyBrokerId => apply_broker_id(ctl, req).await,
-        C::ControllerRegisterBroker => register(ctl, ctx, req).await,
+        C::ControllerRegisterBroker => register(ctl, channel, req).await,
         C::ControllerElectMaster => elect_master(ctl, req).await,
         C::ControllerAlterSyncStateSet => alter_sync_state_set(ctl, req).await,
         C::ControllerGetReplicaInfo => replica_info(ctl, req).await,
@@ -104,7 +110,7 @@ fn metadata(ctl: &Controller) -> RemotingCommand {
     RemotingCommand::success().with_header(&header)
 }
 
-fn heartbeat(ctl: &Controller, ctx: &RequestContext, req: &RemotingCommand) -> Answer {
+fn heartbeat(ctl: &Controller, channel: u64, req: &RemotingCommand) -> Answer {
     let h: BrokerHeartbeatRequestHeader = req.header().map_err(bad)?;
     let broker_id = match h.broker_id {
         Some(id) => id,
@@ -117,7 +123,7 @@ fn heartbeat(ctl: &Controller, ctx: &RequestContext, req: &RemotingCommand) -> A
         broker_name: h.broker_name,
         broker_id,
         addr: h.broker_addr,
-        last_ms: now(),
+        last_ms: ctl.now(),
         timeout_ms: h
             .heartbeat_timeout_mills
             .and_then(|t| u64::try_from(t).ok())
@@ -125,7 +131,7 @@ fn heartbeat(ctl: &Controller, ctx: &RequestContext, req: &RemotingCommand) -> A
         epoch: h.epoch.unwrap_or(0),
         max_offset: h.max_offset.unwrap_or(0),
         priority: h.election_priority.unwrap_or(0),
-        channel: ctx.channel.id(),
+        channel,
     });
     Ok(RemotingCommand::success())
 }
@@ -159,7 +165,7 @@ async fn apply_broker_id(ctl: &Controller, req: &RemotingCommand) -> Answer {
     Ok(answer_of(&out).with_ext("clusterName", h.cluster_name).with_ext("brokerName", h.broker_name))
 }
 
-async fn register(ctl: &Controller, ctx: &RequestContext, req: &RemotingCommand) -> Answer {
+async fn register(ctl: &Controller, channel: u64, req: &RemotingCommand) -> Answer {
     let h: RegisterBrokerToControllerRequestHeader = req.header().map_err(bad)?;
     let cmd = Command::RegisterBroker {
         broker_name: h.broker_name.clone(),
@@ -174,9 +180,9 @@ async fn register(ctl: &Controller, ctx: &RequestContext, req: &RemotingCommand)
             broker_name: h.broker_name.clone(),
             broker_id: h.broker_id,
             addr: h.broker_address,
-            last_ms: now(),
+            last_ms: ctl.now(),
             timeout_ms: ctl.config.broker_heartbeat_timeout_millis,
-            channel: ctx.channel.id(),
+            channel,
             ..BrokerLive::default()
         });
     }
@@ -205,7 +211,7 @@ async fn elect_master(ctl: &Arc<Controller>, req: &RemotingCommand) -> Answer {
 async fn alter_sync_state_set(ctl: &Controller, req: &RemotingCommand) -> Answer {
     let h: AlterSyncStateSetRequestHeader = req.header().map_err(bad)?;
     let new_set: SyncStateSet = rmq_remoting::body::decode(&req.body).map_err(bad)?;
-    let t = now();
+    let t = ctl.now();
     let alive = new_set.sync_state_set.iter().copied().filter(|id| ctl.live.is_alive(&h.broker_name, *id, t)).collect();
     let cmd = Command::AlterSyncStateSet {
         broker_name: h.broker_name,
@@ -238,7 +244,7 @@ async fn replica_info(ctl: &Controller, req: &RemotingCommand) -> Answer {
 async fn sync_state_data(ctl: &Controller, req: &RemotingCommand) -> Answer {
     let names: Vec<String> = rmq_remoting::body::decode(&req.body).map_err(bad)?;
     ctl.ensure_leader().await?;
-    let t = now();
+    let t = ctl.now();
     let state = ctl.state.read();
     let mut out = BrokerReplicasInfo::default();
     for name in names {

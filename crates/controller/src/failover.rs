@@ -12,7 +12,7 @@ use rmq_remoting::{RemotingCommand, RequestCode};
 use crate::elect::ElectRequest;
 use crate::heartbeat::BrokerLive;
 use crate::replicas::{Command, MasterView};
-use crate::{now, Controller};
+use crate::Controller;
 
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -43,7 +43,7 @@ pub fn spawn_brokers_gone(ctl: &Arc<Controller>, gone: Vec<BrokerLive>) {
 }
 
 async fn scan(ctl: &Arc<Controller>) {
-    for b in ctl.live.expire(now()) {
+    for b in ctl.live.expire(ctl.now()) {
         tracing::warn!(broker = %b.broker_name, id = b.broker_id, addr = %b.addr, "broker heartbeats stopped");
     }
     if ctl.is_leader() {
@@ -53,7 +53,7 @@ async fn scan(ctl: &Arc<Controller>) {
 
 /// Broker sets whose master is not alive, elected again.
 async fn reelect(ctl: &Arc<Controller>) {
-    let t = now();
+    let t = ctl.now();
     let orphans: Vec<String> = {
         let state = ctl.state.read();
         state
@@ -83,7 +83,7 @@ pub async fn elect_for(
         broker_name: broker_name.to_owned(),
         broker_id,
         designate,
-        alive: ctl.live.alive(broker_name, now()),
+        alive: ctl.live.alive(broker_name, ctl.now()),
         unclean: ctl.config.enable_elect_unclean_master,
     };
     let out = ctl.propose(Command::ElectMaster(req)).await;
@@ -112,7 +112,7 @@ pub fn notify(ctl: &Arc<Controller>, broker_name: &str, view: &MasterView) {
         master_broker_id: view.master_broker_id,
     };
     let body = serde_json::to_vec(&view.sync_state_set).unwrap_or_default();
-    for addr in ctl.live.alive_addrs(broker_name, now()) {
+    for addr in ctl.live.alive_addrs(broker_name, ctl.now()) {
         let request =
             RemotingCommand::request_with_header(RequestCode::NotifyBrokerRoleChanged, &header).with_body(body.clone());
         let client = ctl.client.clone();

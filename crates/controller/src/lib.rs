@@ -20,6 +20,7 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
+use openraft::network::RaftNetworkFactory;
 use rmq_remoting::transport::{Channel, ChannelEventListener, Dispatcher, RemotingClient, RemotingServer};
 use rmq_remoting::ResponseCode;
 
@@ -46,6 +47,9 @@ pub struct Controller {
     pub live: LiveTable,
     /// Calls to brokers (role change notifications).
     pub client: RemotingClient,
+    /// When this controller started: heartbeats are timed on this monotonic clock (tokio's,
+    /// which a simulation pauses and advances).
+    pub started: tokio::time::Instant,
 }
 
 impl std::fmt::Debug for Controller {
@@ -54,13 +58,13 @@ impl std::fmt::Debug for Controller {
     }
 }
 
-/// The current time in ms, for heartbeats.
-#[must_use]
-pub fn now() -> u64 {
-    u64::try_from(rmq_common::time::now_ms()).unwrap_or(0)
-}
-
 impl Controller {
+    /// Milliseconds since this controller started, for heartbeats.
+    #[must_use]
+    pub fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
     /// The Raft leader's id and address, if one is known.
     #[must_use]
     pub fn leader(&self) -> Option<(u64, String)> {
@@ -105,6 +109,14 @@ impl Controller {
 /// Starts the Raft node under `controllerStorePath` and the failover scanner; returns the
 /// controller, whose [`api::processor`] a server must serve.
 pub async fn start(config: ControllerConfig) -> Result<Arc<Controller>, ControllerError> {
+    start_with(config, raft::network::Network::new(RemotingClient::default())).await
+}
+
+/// [`start`] with the Raft RPCs going over `net` (the simulation's in-memory router).
+pub async fn start_with<N: RaftNetworkFactory<raft::TypeConfig>>(
+    config: ControllerConfig,
+    net: N,
+) -> Result<Arc<Controller>, ControllerError> {
     let peers = config.peers()?;
     let self_id = config.self_id()?;
     if !peers.iter().any(|p| p.id == self_id) {
@@ -113,8 +125,8 @@ pub async fn start(config: ControllerConfig) -> Result<Arc<Controller>, Controll
         return Err(ControllerError::Config(msg));
     }
     let dir = Path::new(&config.controller_store_path).to_owned();
-    let (raft, state) =
-        raft::start(self_id, &config.controller_dleger_group, &peers, &dir, config.snapshot_every_entries).await?;
+    let group = config.controller_dleger_group.clone();
+    let (raft, state) = raft::start_with(self_id, &group, &peers, &dir, config.snapshot_every_entries, net).await?;
     let ctl = Arc::new(Controller {
         config,
         self_id,
@@ -123,6 +135,7 @@ pub async fn start(config: ControllerConfig) -> Result<Arc<Controller>, Controll
         state,
         live: LiveTable::default(),
         client: RemotingClient::default(),
+        started: tokio::time::Instant::now(),
     });
     failover::spawn_scanner(&ctl);
     Ok(ctl)

@@ -1,6 +1,7 @@
 //! AckMessage and ChangeInvisibleDuration: the receipt handle (a POP `extraInfo` with the
 //! message's queue offset) names the broker, queue, offset and checkpoint; the proxy turns it
-//! into ACK_MESSAGE / CHANGE_MESSAGE_INVISIBLETIME. A malformed handle is INVALID_RECEIPT_HANDLE.
+//! into ACK_MESSAGE / CHANGE_MESSAGE_INVISIBLETIME. A malformed or expired handle is
+//! INVALID_RECEIPT_HANDLE.
 
 use rmq_client::ClientInstance;
 use rmq_remoting::header::pop_info::{ExtraInfo, RetryMark};
@@ -10,7 +11,6 @@ use rmq_remoting::header::{
 use rmq_remoting::{RemotingCommand, RequestCode};
 
 use crate::pb::{self, AckMessageResultEntry, Code};
-use crate::receive::MAX_INVISIBLE_MS;
 use crate::{fault, status};
 
 /// A receipt handle resolved to where it points.
@@ -35,6 +35,16 @@ pub fn resolve(text: &str, group: &str, topic: &str) -> Result<Handle, pb::Statu
         RetryMark::RetryV2 => rmq_common::topic::pop_retry_topic_v2(group, topic),
     };
     Ok(Handle { info, real_topic, offset })
+}
+
+/// An expired handle (its invisible time is over: the message may be someone else's now) is
+/// INVALID_RECEIPT_HANDLE, as the official proxy answers, before the broker is asked.
+fn unexpired(h: &Handle, text: &str) -> Result<(), pb::Status> {
+    let visible_at = h.info.pop_time.saturating_add(h.info.invisible_time);
+    if visible_at <= rmq_common::time::now_ms() {
+        return Err(status::status(Code::InvalidReceiptHandle, format!("receipt handle is expired: {text:?}")));
+    }
+    Ok(())
 }
 
 fn names(group: Option<&pb::Resource>, topic: Option<&pb::Resource>) -> Result<(String, String), pb::Status> {
@@ -88,6 +98,7 @@ pub fn overall<'a>(statuses: impl Iterator<Item = &'a pb::Status>) -> pb::Status
 
 async fn ack_one(cluster: &ClientInstance, group: &str, topic: &str, text: &str) -> Result<(), pb::Status> {
     let h = resolve(text, group, topic)?;
+    unexpired(&h, text)?;
     let header = AckMessageRequestHeader {
         consumer_group: group.to_owned(),
         topic: h.real_topic,
@@ -101,24 +112,31 @@ async fn ack_one(cluster: &ClientInstance, group: &str, topic: &str, text: &str)
 }
 
 /// Changes a message's invisible time; answers the new receipt handle.
+/// `max_ms` is the longest invisible time allowed (`maxInvisibleTimeMills`).
 pub async fn change_invisible(
     cluster: &ClientInstance,
     req: &pb::ChangeInvisibleDurationRequest,
+    max_ms: i64,
 ) -> pb::ChangeInvisibleDurationResponse {
-    match change(cluster, req).await {
+    match change(cluster, req, max_ms).await {
         Ok(handle) => pb::ChangeInvisibleDurationResponse { status: Some(status::ok()), receipt_handle: handle },
         Err(s) => pb::ChangeInvisibleDurationResponse { status: Some(s), receipt_handle: String::new() },
     }
 }
 
-async fn change(cluster: &ClientInstance, req: &pb::ChangeInvisibleDurationRequest) -> Result<String, pb::Status> {
+async fn change(
+    cluster: &ClientInstance,
+    req: &pb::ChangeInvisibleDurationRequest,
+    max_ms: i64,
+) -> Result<String, pb::Status> {
     let (group, topic) = names(req.group.as_ref(), req.topic.as_ref())?;
     let d = req.invisible_duration.unwrap_or_default();
     let ms = d.seconds.saturating_mul(1000).saturating_add(i64::from(d.nanos / 1_000_000));
-    if !(0..=MAX_INVISIBLE_MS).contains(&ms) {
+    if !(0..=max_ms).contains(&ms) {
         return Err(status::status(Code::IllegalInvisibleTime, format!("invisible duration {ms} ms is out of range")));
     }
     let h = resolve(&req.receipt_handle, &group, &topic)?;
+    unexpired(&h, &req.receipt_handle)?;
     let header = ChangeInvisibleTimeRequestHeader {
         consumer_group: group,
         topic: h.real_topic.clone(),

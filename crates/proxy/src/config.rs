@@ -27,6 +27,25 @@ rmq_common::properties_config! {
         pub metrics_prom_exporter_host: String = "metricsPromExporterHost" => String::new(),
         /// Port of the metrics endpoint. Default 5557, as RocketMQ.
         pub metrics_prom_exporter_port: u16 = "metricsPromExporterPort" => 5557,
+        /// TLS on the gRPC port: `permissive` (default, as RocketMQ's proxy: TLS and plaintext
+        /// clients on one port, told apart by the first byte), `enforcing` (TLS only) or
+        /// `disabled` (plaintext only).
+        pub tls_server_mode: rmq_common::tls::TlsServerMode = "tls.server.mode" => rmq_common::tls::TlsServerMode::Permissive,
+        /// Serve TLS with a self-signed certificate made at start unless `tlsCertPath` and
+        /// `tlsKeyPath` name files (default true, as RocketMQ's `tlsTestModeEnable`).
+        pub tls_test_mode_enable: bool = "tlsTestModeEnable" => true,
+        /// PEM certificate chain of the gRPC port (default empty: none).
+        pub tls_cert_path: String = "tlsCertPath" => String::new(),
+        /// PEM private key (PKCS#8, PKCS#1 or SEC1) of the gRPC port (default empty: none).
+        pub tls_key_path: String = "tlsKeyPath" => String::new(),
+        /// Shortest invisible duration a ReceiveMessage may ask, ms (default 10 000, as
+        /// RocketMQ); shorter answers ILLEGAL_INVISIBLE_TIME. Tests lower it.
+        pub min_invisible_time_mills_for_recv: i64 = "minInvisibleTimeMillsForRecv" => 10_000,
+        /// Longest invisible duration of a receive or ChangeInvisibleDuration, ms (default 12 h).
+        pub max_invisible_time_mills: i64 = "maxInvisibleTimeMills" => 12 * 3600 * 1000,
+        /// Largest gRPC message the proxy decodes, bytes (default 130 MiB, as RocketMQ); a larger
+        /// one fails that call with RESOURCE_EXHAUSTED, the connection lives on.
+        pub grpc_max_inbound_message_size: usize = "grpcMaxInboundMessageSize" => 130 * 1024 * 1024,
     }
 }
 
@@ -50,6 +69,21 @@ impl ProxyConfig {
         if !self.proxy_mode.eq_ignore_ascii_case("cluster") {
             return Err(ConfigError::Invalid { key: "proxyMode".into(), reason: "only cluster mode is served".into() });
         }
+        self.check()
+    }
+
+    /// Bounds whose violation would break receives or the gRPC server.
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, reason: &str| Err(ConfigError::Invalid { key: key.into(), reason: reason.into() });
+        if self.min_invisible_time_mills_for_recv < 0 {
+            return bad("minInvisibleTimeMillsForRecv", "must not be negative");
+        }
+        if self.max_invisible_time_mills < self.min_invisible_time_mills_for_recv {
+            return bad("maxInvisibleTimeMills", "must not be below minInvisibleTimeMillsForRecv");
+        }
+        if self.grpc_max_inbound_message_size < 1024 {
+            return bad("grpcMaxInboundMessageSize", "must be at least 1024 bytes");
+        }
         Ok(())
     }
 }
@@ -65,7 +99,24 @@ mod tests {
         c.apply(&parse_properties("grpcServerPort=18081\nnamesrvAddr=1.2.3.4:9876\n")).unwrap();
         assert_eq!(c.grpc_server_port, 18081);
         assert_eq!(c.namesrv_addr, "1.2.3.4:9876");
+        c.apply(&parse_properties("tls.server.mode=enforcing\ntlsTestModeEnable=false\ntlsCertPath=/c.pem\n")).unwrap();
+        assert_eq!(c.tls_server_mode, rmq_common::tls::TlsServerMode::Enforcing);
+        assert!(!c.tls_test_mode_enable);
+        assert_eq!(c.tls_cert_path, "/c.pem");
+        assert!(c.apply(&parse_properties("tls.server.mode=sometimes")).is_err());
         assert!(c.apply(&parse_properties("nope=1")).is_err());
         assert!(c.apply(&parse_properties("proxyMode=local")).is_err());
+    }
+
+    #[test]
+    fn invisible_time_and_inbound_size_are_bounded() {
+        let mut c = ProxyConfig::default();
+        assert_eq!(c.min_invisible_time_mills_for_recv, 10_000);
+        assert_eq!(c.grpc_max_inbound_message_size, 130 * 1024 * 1024);
+        c.apply(&parse_properties("minInvisibleTimeMillsForRecv=1000\ngrpcMaxInboundMessageSize=65536")).unwrap();
+        assert_eq!((c.min_invisible_time_mills_for_recv, c.grpc_max_inbound_message_size), (1000, 65536));
+        assert!(ProxyConfig::default().apply(&parse_properties("minInvisibleTimeMillsForRecv=-1")).is_err());
+        assert!(ProxyConfig::default().apply(&parse_properties("maxInvisibleTimeMills=5000")).is_err());
+        assert!(ProxyConfig::default().apply(&parse_properties("grpcMaxInboundMessageSize=10")).is_err());
     }
 }

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod offsets;
 pub mod pb;
 pub mod pull;
+pub mod recall;
 pub mod receive;
 pub mod route;
 pub mod send;
@@ -21,6 +22,7 @@ pub mod server;
 pub mod service;
 pub mod status;
 pub mod telemetry;
+pub mod tls;
 pub mod transaction;
 
 pub use config::ProxyConfig;

@@ -2,8 +2,11 @@
 //! proxy does, first a status item (OK, or MESSAGE_NOT_FOUND when the long poll ended empty),
 //! then one item per message with its receipt handle (the POP `extraInfo` with the message's
 //! queue offset: what AckMessage and ChangeInvisibleDuration need), then the delivery timestamp. A FIFO group pops orderly.
-//! A client that abandons the stream ends the long poll at once.
+//! A client that abandons the stream ends the long poll at once. A slow client holds at most
+//! one batch in the proxy (the stream's bounded queue, then HTTP/2 flow control), and a writer it
+//! blocks gives up after the invisible duration (the messages are visible again by then).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rmq_client::consumer::pop_api::{self, PopRequest, Popped};
@@ -17,15 +20,76 @@ use crate::{fault, message, status};
 pub const MIN_POLL_MS: i64 = 5_000;
 /// Longest long poll, ms (`grpcClientConsumerMaxLongPollingTimeoutMillis`).
 pub const MAX_POLL_MS: i64 = 20_000;
-/// Shortest invisible duration a receive may ask, ms.
-pub const MIN_INVISIBLE_MS: i64 = 1_000;
-/// Longest invisible duration, ms (`maxInvisibleTimeMills`, 12 h).
-pub const MAX_INVISIBLE_MS: i64 = 12 * 3600 * 1000;
+/// The invisible durations a receive may ask, ms (`minInvisibleTimeMillsForRecv`,
+/// `maxInvisibleTimeMills`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvisibleBounds {
+    /// Shortest.
+    pub min_ms: i64,
+    /// Longest.
+    pub max_ms: i64,
+}
+
+impl InvisibleBounds {
+    /// The bounds `config` sets.
+    #[must_use]
+    pub fn of(config: &crate::ProxyConfig) -> Self {
+        Self { min_ms: config.min_invisible_time_mills_for_recv, max_ms: config.max_invisible_time_mills }
+    }
+}
 /// Most messages one receive returns (the broker's POP limit).
 pub const MAX_BATCH: i32 = 32;
+/// Items a receive stream queues ahead of the gRPC layer: a slow client makes the proxy hold
+/// these and the one its writer waits to queue, beyond HTTP/2's flow-control window.
+pub const STREAM_QUEUE: usize = 4;
 
 /// Items of a receive stream.
-pub type Sink = mpsc::Sender<Result<ReceiveMessageResponse, tonic::Status>>;
+pub type Sink = mpsc::Sender<Queued>;
+
+/// Encoded bytes of receive items queued for streams and not yet taken by the gRPC layer.
+static BUFFERED: AtomicUsize = AtomicUsize::new(0);
+
+/// Bytes the proxy holds queued for receive streams (all streams of the process).
+#[must_use]
+pub fn buffered_bytes() -> usize {
+    BUFFERED.load(Ordering::Relaxed)
+}
+
+/// A stream item counted in [`buffered_bytes`] until it is taken or dropped.
+#[derive(Debug)]
+pub struct Queued {
+    item: Option<ReceiveMessageResponse>,
+    bytes: usize,
+}
+
+impl Queued {
+    fn new(content: Content) -> Self {
+        let item = ReceiveMessageResponse { content: Some(content) };
+        let bytes = prost::Message::encoded_len(&item);
+        BUFFERED.fetch_add(bytes, Ordering::Relaxed);
+        Self { item: Some(item), bytes }
+    }
+
+    /// The item, for the gRPC layer.
+    #[must_use]
+    pub fn take(mut self) -> ReceiveMessageResponse {
+        self.item.take().unwrap_or_default()
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        BUFFERED.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
+/// The response stream of a receive whose items `serve` writes to the sender of `rx`.
+pub fn stream(
+    rx: mpsc::Receiver<Queued>,
+) -> impl futures::Stream<Item = Result<ReceiveMessageResponse, tonic::Status>> + Send + 'static {
+    use tokio_stream::StreamExt;
+    tokio_stream::wrappers::ReceiverStream::new(rx).map(|q| Ok(q.take()))
+}
 
 /// A checked receive request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +119,11 @@ fn millis(d: &prost_types::Duration) -> i64 {
 }
 
 /// Checks a request; `deadline_ms` is what is left of the call's gRPC deadline.
-pub fn parse(req: &pb::ReceiveMessageRequest, deadline_ms: Option<i64>) -> Result<Receive, pb::Status> {
+pub fn parse(
+    req: &pb::ReceiveMessageRequest,
+    deadline_ms: Option<i64>,
+    bounds: InvisibleBounds,
+) -> Result<Receive, pb::Status> {
     let group = req.group.as_ref().map(|g| g.name.clone()).filter(|g| !g.is_empty());
     let group = group.ok_or_else(|| status::status(Code::IllegalConsumerGroup, "consumer group is required"))?;
     let mq = req.message_queue.as_ref();
@@ -63,7 +131,7 @@ pub fn parse(req: &pb::ReceiveMessageRequest, deadline_ms: Option<i64>) -> Resul
     let topic = topic.ok_or_else(|| status::status(Code::IllegalTopic, "topic is required"))?;
     let broker = mq.and_then(|q| q.broker.as_ref()).map(|b| b.name.clone()).unwrap_or_default();
     let invisible_ms = req.invisible_duration.as_ref().map_or(30_000, millis);
-    if !(MIN_INVISIBLE_MS..=MAX_INVISIBLE_MS).contains(&invisible_ms) {
+    if !(bounds.min_ms..=bounds.max_ms).contains(&invisible_ms) {
         return Err(status::status(
             Code::IllegalInvisibleTime,
             format!("invisible duration {invisible_ms} ms is out of range"),
@@ -119,8 +187,8 @@ pub fn grpc_timeout_ms(value: &str) -> Option<i64> {
     Some(ms)
 }
 
-fn item(content: Content) -> Result<ReceiveMessageResponse, tonic::Status> {
-    Ok(ReceiveMessageResponse { content: Some(content) })
+fn item(content: Content) -> Queued {
+    Queued::new(content)
 }
 
 /// Pops and writes the stream; stops early when the client goes away.
@@ -145,21 +213,26 @@ pub async fn refuse(s: pb::Status, out: &Sink) {
     let _ = out.send(item(Content::Status(s))).await;
 }
 
+/// Writes the batch; a client that goes away, or reads too slowly to take it within the
+/// invisible duration, ends the writer (the rest come back after their invisible time, as with
+/// the official proxy).
 async fn write_messages(r: &Receive, msgs: Vec<Popped>, out: &Sink) {
-    if out.send(item(Content::Status(status::ok()))).await.is_err() {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(u64::try_from(r.invisible_ms).unwrap_or(0));
+    let send = |q: Queued| async move { matches!(tokio::time::timeout_at(deadline, out.send(q)).await, Ok(Ok(()))) };
+    if !send(item(Content::Status(status::ok()))).await {
         return;
     }
     for p in msgs {
         let handle = p.handle;
         let m = message::incoming(p.message, &r.topic, handle, r.invisible_ms);
-        if out.send(item(Content::Message(m))).await.is_err() {
-            // The rest come back after their invisible time, as with the official proxy.
+        if !send(item(Content::Message(m))).await {
+            tracing::debug!(topic = %r.topic, group = %r.group, "receive stream gone or too slow; writer ends");
             return;
         }
     }
     // The time the proxy handed the messages over (the SDK's transport delivery time).
     let now = message::timestamp(rmq_common::time::now_ms());
-    let _ = out.send(item(Content::DeliveryTimestamp(now))).await;
+    let _ = send(item(Content::DeliveryTimestamp(now))).await;
 }
 
 async fn pop(cluster: &ClientInstance, r: &Receive, fifo: bool) -> Result<Vec<Popped>, pb::Status> {
@@ -232,22 +305,28 @@ mod tests {
         }
     }
 
+    const BOUNDS: InvisibleBounds = InvisibleBounds { min_ms: 10_000, max_ms: 12 * 3600 * 1000 };
+
     #[test]
     fn parse_bounds_batch_poll_and_invisible_time() {
-        let r = parse(&req(), Some(25_000)).unwrap();
+        let r = parse(&req(), Some(25_000), BOUNDS).unwrap();
         assert_eq!((r.group.as_str(), r.topic.as_str(), r.broker.as_str()), ("G", "T", "b"));
         assert_eq!(r.batch, MAX_BATCH);
         assert_eq!(r.poll_ms, MAX_POLL_MS);
         assert_eq!(r.invisible_ms, 15_000);
         assert_eq!((r.exp_type.as_str(), r.expression.as_str()), ("SQL92", "a > 1"));
-        assert_eq!(parse(&req(), Some(8_000)).unwrap().poll_ms, 7_000);
-        assert_eq!(parse(&req(), Some(100)).unwrap_err().code, Code::IllegalPollingTime as i32);
+        assert_eq!(parse(&req(), Some(8_000), BOUNDS).unwrap().poll_ms, 7_000);
+        assert_eq!(parse(&req(), Some(100), BOUNDS).unwrap_err().code, Code::IllegalPollingTime as i32);
         let mut bad = req();
         bad.invisible_duration = Some(prost_types::Duration { seconds: 0, nanos: 5 });
-        assert_eq!(parse(&bad, None).unwrap_err().code, Code::IllegalInvisibleTime as i32);
+        assert_eq!(parse(&bad, None, BOUNDS).unwrap_err().code, Code::IllegalInvisibleTime as i32);
+        bad.invisible_duration = Some(prost_types::Duration { seconds: 5, nanos: 0 });
+        assert_eq!(parse(&bad, None, BOUNDS).unwrap_err().code, Code::IllegalInvisibleTime as i32);
+        let lowered = InvisibleBounds { min_ms: 1_000, ..BOUNDS };
+        assert_eq!(parse(&bad, None, lowered).unwrap().invisible_ms, 5_000);
         bad = req();
         bad.group = None;
-        assert_eq!(parse(&bad, None).unwrap_err().code, Code::IllegalConsumerGroup as i32);
+        assert_eq!(parse(&bad, None, BOUNDS).unwrap_err().code, Code::IllegalConsumerGroup as i32);
     }
 
     #[test]

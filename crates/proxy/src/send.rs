@@ -116,7 +116,7 @@ async fn deliver(
     let req = command(topic, &target, out, &body);
     let timeout = cluster.config().api_timeout;
     match cluster.remoting().invoke(&addr, req, timeout).await {
-        Ok(resp) => answer(&resp, out),
+        Ok(resp) => answer(&resp, out, topic, &target.broker),
         Err(e) => failed(status::status(Code::ProxyTimeout, format!("send to {addr}: {e}"))),
     }
 }
@@ -164,8 +164,9 @@ fn command(topic: &str, target: &Target, out: &[Outgoing], body: &Bytes) -> Remo
 }
 
 /// Per-entry results from the broker's answer, with the overall status as the official proxy
-/// sets it (the entries' one code, or MULTIPLE_RESULTS).
-fn answer(resp: &RemotingCommand, out: &[Outgoing]) -> pb::SendMessageResponse {
+/// sets it (the entries' one code, or MULTIPLE_RESULTS); a timer message's entry carries its
+/// recall handle.
+fn answer(resp: &RemotingCommand, out: &[Outgoing], topic: &str, broker: &str) -> pb::SendMessageResponse {
     let code = fault::broker_code(resp.response_code());
     if code != Code::Ok {
         let s = status::status(code, format!("send failed: {}", resp.remark_str()));
@@ -181,7 +182,7 @@ fn answer(resp: &RemotingCommand, out: &[Outgoing]) -> pb::SendMessageResponse {
             message_id: o.id.clone(),
             transaction_id: transaction_id(&h, o),
             offset: h.queue_offset + i,
-            recall_handle: String::new(),
+            recall_handle: crate::recall::handle_for(topic, broker, &o.properties, &o.id),
         })
         .collect();
     pb::SendMessageResponse { status: Some(status::ok()), entries }

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use rmq_client::{ClientConfig, ClientInstance};
-use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::wrappers::ReceiverStream;
 
 use crate::config::ProxyConfig;
 use crate::pb::messaging_service_server::MessagingServiceServer;
@@ -21,6 +21,9 @@ pub enum ProxyError {
         /// Cause.
         cause: std::io::Error,
     },
+    /// The gRPC port's TLS could not be set up.
+    #[error("gRPC TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// The client of the cluster could not start.
     #[error("cluster client: {0}")]
     Client(#[from] rmq_client::ClientError),
@@ -29,11 +32,12 @@ pub enum ProxyError {
     Serve(#[from] tonic::transport::Error),
 }
 
-/// Binds the gRPC port and returns the bound address and the future serving it until `shutdown`.
+/// Binds the gRPC port (TLS as `tls.server.mode` says) and returns the bound address and the future serving it until `shutdown`.
 pub async fn bind(
     config: ProxyConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(SocketAddr, impl Future<Output = Result<(), ProxyError>>), ProxyError> {
+    let tls = crate::tls::GrpcTls::build(&config)?;
     let addr = format!("{}:{}", config.grpc_bind_address, config.grpc_server_port);
     let listener =
         tokio::net::TcpListener::bind(&addr).await.map_err(|cause| ProxyError::Bind { addr: addr.clone(), cause })?;
@@ -43,13 +47,16 @@ pub async fn bind(
     let cluster = ClientInstance::start(client).await?;
     let mut config = config;
     config.grpc_server_port = local.port();
-    let service = MessagingServiceServer::new(Proxy::new(config, cluster));
+    let inbound = config.grpc_max_inbound_message_size;
+    let service = MessagingServiceServer::new(Proxy::new(config, cluster)).max_decoding_message_size(inbound);
     let serve = async move {
-        tonic::transport::Server::builder()
+        let (incoming, accept) = crate::tls::incoming(listener, tls);
+        let served = tonic::transport::Server::builder()
             .add_service(service)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-            .await
-            .map_err(ProxyError::from)
+            .serve_with_incoming_shutdown(ReceiverStream::new(incoming), shutdown)
+            .await;
+        accept.abort();
+        served.map_err(ProxyError::from)
     };
     Ok((local, serve))
 }

@@ -130,11 +130,11 @@ impl MessagingService for Proxy {
         let deadline =
             req.metadata().get("grpc-timeout").and_then(|v| v.to_str().ok()).and_then(receive::grpc_timeout_ms);
         let req = req.into_inner();
-        let (tx, rx) = tokio::sync::mpsc::channel(receive::MAX_BATCH as usize + 2);
+        let (tx, rx) = tokio::sync::mpsc::channel(receive::STREAM_QUEUE);
         let cluster = self.cluster.clone();
         let topic = req.message_queue.as_ref().and_then(|q| q.topic.clone());
         let checked = match self.route_of(topic.as_ref()).await {
-            Ok(_) => receive::parse(&req, deadline),
+            Ok(_) => receive::parse(&req, deadline, receive::InvisibleBounds::of(&self.config)),
             Err(s) => Err(s),
         };
         tokio::spawn(async move {
@@ -147,7 +147,7 @@ impl MessagingService for Proxy {
                 Err(s) => receive::refuse(s, &tx).await,
             }
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        Ok(Response::new(Box::pin(receive::stream(rx))))
     }
 
     async fn ack_message(&self, req: Request<pb::AckMessageRequest>) -> Rpc<pb::AckMessageResponse> {
@@ -215,11 +215,12 @@ impl MessagingService for Proxy {
         &self,
         req: Request<pb::ChangeInvisibleDurationRequest>,
     ) -> Rpc<pb::ChangeInvisibleDurationResponse> {
-        Ok(Response::new(ack::change_invisible(&self.cluster, &req.into_inner()).await))
+        let max_ms = self.config.max_invisible_time_mills;
+        Ok(Response::new(ack::change_invisible(&self.cluster, &req.into_inner(), max_ms).await))
     }
 
-    async fn recall_message(&self, _req: Request<pb::RecallMessageRequest>) -> Rpc<pb::RecallMessageResponse> {
-        unimplemented("RecallMessage")
+    async fn recall_message(&self, req: Request<pb::RecallMessageRequest>) -> Rpc<pb::RecallMessageResponse> {
+        Ok(Response::new(crate::recall::recall(&self.cluster, &req.into_inner()).await))
     }
 
     async fn sync_lite_subscription(

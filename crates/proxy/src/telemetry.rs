@@ -69,7 +69,8 @@ pub async fn serve(inbound: Streaming<TelemetryCommand>, out: Outbox, cluster: A
     serve_with(inbound, out, cluster, |_| {}).await;
 }
 
-/// Reads `inbound`, showing each command to `seen` before answering it.
+/// Reads `inbound`, showing each command to `seen` before answering it; a command that does not
+/// decode ends the stream with its gRPC status.
 async fn serve_with(
     mut inbound: Streaming<TelemetryCommand>,
     out: Outbox,
@@ -77,7 +78,16 @@ async fn serve_with(
     seen: impl Fn(&TelemetryCommand),
 ) {
     while let Some(item) = inbound.next().await {
-        let Ok(cmd) = item else { break };
+        let cmd = match item {
+            Ok(cmd) => cmd,
+            Err(e) => {
+                // A malformed or oversized command (or a broken stream) ends the stream with
+                // that status, so the client learns why.
+                tracing::debug!(status = %e, "telemetry stream ends on bad input");
+                let _ = out.try_send(Err(e));
+                break;
+            }
+        };
         seen(&cmd);
         let Some(mut answer) = answer(cmd) else { continue };
         if let Some(Command::Settings(s)) = answer.command.take() {

@@ -59,12 +59,7 @@ fn sdk_message(topic: &str, id: &str, tag: &str) -> pb::Message {
 async fn receive(c: &mut Client, topic: &str, group: &str, tag: &str, invisible_s: i64) -> (i32, Vec<pb::Message>) {
     let req = pb::ReceiveMessageRequest {
         group: res(group),
-        message_queue: Some(pb::MessageQueue {
-            topic: res(topic),
-            id: -1,
-            broker: Some(pb::Broker { name: "broker-a".into(), ..Default::default() }),
-            ..Default::default()
-        }),
+        message_queue: common::any_queue(topic),
         filter_expression: Some(pb::FilterExpression { r#type: pb::FilterType::Tag as i32, expression: tag.into() }),
         batch_size: 32,
         invisible_duration: Some(prost_types::Duration { seconds: invisible_s, nanos: 0 }),

@@ -16,8 +16,19 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 * 1024 * 1024;
 impl RemotingCommand {
     /// Appends the whole frame (length prefix included) to `dst`.
     pub fn encode_into(&self, dst: &mut BytesMut) -> Result<(), FrameError> {
+        dst.reserve(8 + 128 + self.body_len());
+        self.encode_head_into(dst)?;
+        dst.put_slice(&self.body);
+        for part in &self.body_parts {
+            dst.put_slice(part);
+        }
+        Ok(())
+    }
+
+    /// Appends the frame up to its body (length prefix, header-length word, header) to `dst`;
+    /// the body (`body`, then `body_parts`) must follow it on the wire.
+    pub fn encode_head_into(&self, dst: &mut BytesMut) -> Result<(), FrameError> {
         let start = dst.len();
-        dst.reserve(8 + 128 + self.body.len());
         dst.put_i32(0); // total length, patched below
         dst.put_i32(0); // header length word, patched below
         let header_start = dst.len();
@@ -35,8 +46,7 @@ impl RemotingCommand {
             dst.truncate(start);
             return Err(FrameError::Unencodable(format!("header of {header_len} bytes exceeds 24 bits")));
         }
-        dst.put_slice(&self.body);
-        let total = dst.len() - start - 4;
+        let total = 4 + header_len + self.body_len();
         let Ok(total) = i32::try_from(total) else {
             dst.truncate(start);
             return Err(FrameError::Unencodable(format!("frame of {total} bytes exceeds int32")));

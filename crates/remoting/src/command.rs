@@ -86,8 +86,12 @@ pub struct RemotingCommand {
     pub remark: Option<String>,
     /// The custom header.
     pub ext_fields: ExtFields,
-    /// The payload.
+    /// The payload (its first part, when `body_parts` is not empty).
     pub body: Bytes,
+    /// More payload after `body`, kept as separate buffers (e.g. slices of mapped files) that the
+    /// connection writes as they are, with vectored writes, instead of copying them into one.
+    /// Decoding never fills it; [`Self::full_body`] gives the whole payload as one buffer.
+    pub body_parts: Vec<Bytes>,
     /// How the header was (or will be) serialized.
     pub serialize_type: SerializeType,
 }
@@ -166,6 +170,38 @@ impl RemotingCommand {
     pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
         self
+    }
+
+    /// Sets the body from parts written one after the other without being copied together.
+    #[must_use]
+    pub fn with_body_parts(mut self, mut parts: Vec<Bytes>) -> Self {
+        if parts.is_empty() {
+            self.body = Bytes::new();
+        } else {
+            self.body = parts.remove(0);
+        }
+        self.body_parts = parts;
+        self
+    }
+
+    /// Bytes of the whole payload (`body` and `body_parts`).
+    #[must_use]
+    pub fn body_len(&self) -> usize {
+        self.body.len() + self.body_parts.iter().map(Bytes::len).sum::<usize>()
+    }
+
+    /// The whole payload as one buffer (copied together only when it has parts).
+    #[must_use]
+    pub fn full_body(&self) -> Bytes {
+        if self.body_parts.is_empty() {
+            return self.body.clone();
+        }
+        let mut all = bytes::BytesMut::with_capacity(self.body_len());
+        all.extend_from_slice(&self.body);
+        for p in &self.body_parts {
+            all.extend_from_slice(p);
+        }
+        all.freeze()
     }
 
     /// Sets the remark.

@@ -202,6 +202,7 @@ fn arb_command(rocketmq: bool) -> impl Strategy<Value = RemotingCommand> {
             remark,
             ext_fields: ext.into_iter().collect(),
             body: body.into(),
+            body_parts: Vec::new(),
             serialize_type: if rocketmq { SerializeType::RocketMq } else { SerializeType::Json },
         })
 }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use rmq_common::message::{MessageExt, MAGIC_BLANK};
 
 use crate::file_queue::FileQueue;
-use crate::mapped_file::AppendFile;
+use crate::mapped_file::{AppendFile, Leased};
 use crate::offset::PhyOffset;
 
 /// Bytes of a record's head read to learn its size and kind: total size i32, magic i32.
@@ -116,6 +116,14 @@ impl CommitLog {
         (data.len() == size).then(|| Bytes::from(data))
     }
 
+    /// The record at `offset` when its size is known, without copying: a slice of the mapped
+    /// file that keeps it mapped (even once retention deletes it) until the last clone drops.
+    #[must_use]
+    pub fn share(&self, offset: PhyOffset, size: usize) -> Option<Bytes> {
+        let (f, pos) = self.locate(offset)?;
+        f.share_published(pos, size)
+    }
+
     /// The record at `offset` when its size is known (from a consume-queue unit).
     #[must_use]
     pub fn read(&self, offset: PhyOffset, size: usize) -> Option<Bytes> {
@@ -187,7 +195,11 @@ impl CommitLog {
     fn cut(&self, end: PhyOffset) -> u64 {
         let mut dropped = 0;
         if let Some((f, pos)) = self.locate(end) {
-            dropped += f.truncate(pos) as u64;
+            // Recovery runs before any read, so no slice of the file is lent out.
+            match f.truncate(pos) {
+                Ok(n) => dropped += n as u64,
+                Err(e) => tracing::error!(cause = %e, "cutting the recovered commit log"),
+            }
         }
         for f in self.files.files() {
             if f.start() > end.get() {
@@ -208,12 +220,15 @@ impl CommitLog {
         Ok(f.append_at(pos, data)?)
     }
 
-    /// Cuts the log at `at`: zeroes the rest of its file and drops later files.
-    pub fn truncate(&self, at: PhyOffset) {
+    /// Cuts the log at `at`: zeroes the rest of its file and drops later files. Refused,
+    /// changing nothing, while a shared slice of the file holding `at` is in use (a pull
+    /// response not yet written out); the caller tries again later.
+    pub fn truncate(&self, at: PhyOffset) -> Result<(), Leased> {
         if let Some((f, pos)) = self.locate(at) {
-            f.truncate(pos);
+            f.truncate(pos)?;
         }
         self.files.drop_files_from(at.get());
+        Ok(())
     }
 
     /// Bytes `[from, from + max)`, clamped to `end` and to the end of `from`'s file.

@@ -186,7 +186,10 @@ impl ConsumeQueue {
         let pos = unit_pos(index).unwrap_or(0);
         self.flushed.fetch_min(pos, Ordering::AcqRel);
         if let Some((f, at)) = self.files.locate(pos) {
-            f.truncate(at);
+            // Consume-queue files never lend slices out, so this is never refused.
+            if let Err(e) = f.truncate(at) {
+                tracing::error!(cause = %e, "truncating a consume queue");
+            }
         }
         self.files.drop_files_from(pos);
     }

@@ -7,6 +7,7 @@ mod commit_log;
 mod config;
 mod consume_queue;
 mod file_queue;
+pub mod ha_epoch;
 mod index;
 mod leftover;
 mod mapped_file;

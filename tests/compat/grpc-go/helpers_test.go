@@ -20,7 +20,7 @@ import (
 
 // Set by TestMain from the environment the runner exports.
 var (
-	endpoint string // PROXY_ENDPOINT: our proxy's gRPC address
+	endpoint string // PROXY_ENDPOINT: our proxy's gRPC address (the SDK always dials TLS)
 	nsAddr   string // NAMESRV_ADDR: our name server (topics are created through mqadmin)
 	nameSeq  int64
 )
@@ -35,12 +35,6 @@ func TestMain(m *testing.M) {
 			"use tests/compat/run-grpc-go-compat.sh to start our servers and run the suite")
 		os.Exit(2)
 	}
-	front, err := startTLSFront(endpoint)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "TLS front for %s: %v\n", endpoint, err)
-		os.Exit(2)
-	}
-	endpoint = front
 	rmq.ResetLogger()
 	os.Exit(m.Run())
 }

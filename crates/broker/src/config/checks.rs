@@ -67,6 +67,14 @@ pub const CHECKS: &[Check] = &[
     ("logMaxFileSize", Rule::Range(1, INT_MAX)),
     ("logMaxFiles", Rule::Range(1, 1000)),
     ("rocketmq.acl.plain.file", Rule::NonEmpty),
+    ("controllerAddr", Rule::HostPort { list: true }),
+    ("syncBrokerMetadataPeriod", Rule::Range(100, MS_HOUR)),
+    ("checkSyncStateSetPeriod", Rule::Range(100, MS_HOUR)),
+    ("syncControllerMetadataPeriod", Rule::Range(100, MS_HOUR)),
+    ("controllerHeartBeatTimeoutMills", Rule::Range(500, MS_HOUR)),
+    ("inSyncReplicas", Rule::Range(1, 64)),
+    ("minInSyncReplicas", Rule::Range(1, 64)),
+    ("haMaxTimeSlaveNotCatchup", Rule::Range(100, MS_HOUR)),
 ];
 
 #[cfg(test)]
@@ -114,6 +122,9 @@ mod tests {
             ("brokerRole", "LEADER", "ASYNC_MASTER"),
             ("flushDiskType", "SOMETIMES", "ASYNC_FLUSH"),
             ("fileReservedTime", "-1", "integer"),
+            ("controllerAddr", "c1", "host:port"),
+            ("inSyncReplicas", "0", "1..=64"),
+            ("haMaxTimeSlaveNotCatchup", "5", "100..=3600000"),
         ];
         for (key, value, allowed) in table {
             let pairs = [((*key).to_owned(), (*value).to_owned())].into_iter().collect();

@@ -231,6 +231,36 @@ rmq_common::properties_config! {
 }
 
 rmq_common::properties_config! {
+    /// ACL 2.0 (RocketMQ 5.3's AuthConfig keys): users and policies kept by the broker
+    /// (`<storePathRootDir>/config/auth.json`), managed with mqadmin createUser/createAcl
+    /// (rmq-acl `v2`; docs/security.md).
+    pub struct AuthSettings {
+        /// Check every request's signature against the users (refused: NO_PERMISSION). Default false.
+        pub authentication_enabled: bool = "authenticationEnabled" => false,
+        /// Check every request against the users' ACLs (super users pass). Default false.
+        pub authorization_enabled: bool = "authorizationEnabled" => false,
+        /// Only RocketMQ's default provider is supported (its class name, or unset). Default unset.
+        pub authentication_provider: Option<String> = "authenticationProvider" => None,
+        /// Only RocketMQ's default provider is supported (its class name, or unset). Default unset.
+        pub authorization_provider: Option<String> = "authorizationProvider" => None,
+        /// Accepted for compatibility: users always live in the broker's own store. Default unset.
+        pub authentication_metadata_provider: Option<String> = "authenticationMetadataProvider" => None,
+        /// Accepted for compatibility: ACLs always live in the broker's own store. Default unset.
+        pub authorization_metadata_provider: Option<String> = "authorizationMetadataProvider" => None,
+        /// A super user created at start unless one of that name exists:
+        /// `{"username":"..","password":".."}`. Default unset.
+        pub init_authentication_user: Option<String> = "initAuthenticationUser" => None,
+        /// Request codes not authenticated, comma-separated (e.g. `34,10`). Default empty.
+        pub authentication_whitelist: String = "authenticationWhitelist" => String::new(),
+        /// Request codes not authorized, comma-separated. Default empty.
+        pub authorization_whitelist: String = "authorizationWhitelist" => String::new(),
+        /// Create users and ACLs from plain_acl.yml's accounts at start (those not present yet).
+        /// Default false.
+        pub migrate_auth_from_v1_enabled: bool = "migrateAuthFromV1Enabled" => false,
+    }
+}
+
+rmq_common::properties_config! {
     /// Metrics export (RocketMQ 5's BrokerConfig keys): a Prometheus endpoint when
     /// `metricsExporterType=PROM`.
     pub struct MetricsSettings {
@@ -240,6 +270,40 @@ rmq_common::properties_config! {
         pub metrics_prom_exporter_host: String = "metricsPromExporterHost" => String::new(),
         /// Port of the endpoint. Default 5557, as RocketMQ.
         pub metrics_prom_exporter_port: u16 = "metricsPromExporterPort" => 5557,
+    }
+}
+
+rmq_common::properties_config! {
+    /// Controller mode (RocketMQ 5): the controllers decide this broker's id and role, and the
+    /// master acknowledges SYNC writes by its SyncStateSet (BrokerConfig and
+    /// MessageStoreConfig keys, official defaults).
+    pub struct ControllerSettings {
+        /// Take id and role from the controllers (brokerId and brokerRole are then ignored).
+        /// Default false.
+        pub enable_controller_mode: bool = "enableControllerMode" => false,
+        /// Controllers, `;`-separated `host:port`. Default empty.
+        pub controller_addr: String = "controllerAddr" => String::new(),
+        /// How often the broker asks the controller for its set's master and SyncStateSet
+        /// (CONTROLLER_GET_REPLICA_INFO) and applies a role change it missed, ms. Default 5000.
+        pub sync_broker_metadata_period: u64 = "syncBrokerMetadataPeriod" => 5_000,
+        /// How often the master checks which replicas are caught up, ms. Default 5000.
+        pub check_sync_state_set_period: u64 = "checkSyncStateSetPeriod" => 5_000,
+        /// How often the broker looks for the controller leader (CONTROLLER_GET_METADATA_INFO),
+        /// ms. Default 10000.
+        pub sync_controller_metadata_period: u64 = "syncControllerMetadataPeriod" => 10_000,
+        /// A broker without a heartbeat for this long is dead to the controller, ms. Default
+        /// 10000.
+        pub controller_heart_beat_timeout_mills: u64 = "controllerHeartBeatTimeoutMills" => 10_000,
+        /// Replicas (master included) a SYNC_MASTER write must reach. Default 1.
+        pub in_sync_replicas: u32 = "inSyncReplicas" => 1,
+        /// Fewest in-sync replicas (master included) with which the master still accepts
+        /// writes. Default 1.
+        pub min_in_sync_replicas: u32 = "minInSyncReplicas" => 1,
+        /// A SYNC_MASTER write waits for every member of the SyncStateSet. Default false.
+        pub all_ack_in_sync_state_set: bool = "allAckInSyncStateSet" => false,
+        /// A replica behind the master for longer than this leaves the SyncStateSet, ms.
+        /// Default 15000.
+        pub ha_max_time_slave_not_catchup: u64 = "haMaxTimeSlaveNotCatchup" => 15_000,
     }
 }
 
@@ -254,6 +318,16 @@ mod tests {
         "aclEnable",
         "rocketmq.acl.plain.file",
         "innerClientAuthenticationCredentials",
+        "authenticationEnabled",
+        "authorizationEnabled",
+        "authenticationProvider",
+        "authorizationProvider",
+        "authenticationMetadataProvider",
+        "authorizationMetadataProvider",
+        "initAuthenticationUser",
+        "authenticationWhitelist",
+        "authorizationWhitelist",
+        "migrateAuthFromV1Enabled",
         "diskSpaceCleanForciblyRatio",
         "diskSpaceWarningLevelRatio",
         "cleanFileForciblyEnable",
@@ -352,6 +426,16 @@ mod tests {
         "metricsExporterType",
         "metricsPromExporterHost",
         "metricsPromExporterPort",
+        "enableControllerMode",
+        "controllerAddr",
+        "syncBrokerMetadataPeriod",
+        "checkSyncStateSetPeriod",
+        "syncControllerMetadataPeriod",
+        "controllerHeartBeatTimeoutMills",
+        "inSyncReplicas",
+        "minInSyncReplicas",
+        "allAckInSyncStateSet",
+        "haMaxTimeSlaveNotCatchup",
     ];
 
     /// A valid value different from the default where there is one.
@@ -401,6 +485,7 @@ mod tests {
             ("consume", super::ConsumeSettings::KEYS),
             ("conn", super::ConnectionSettings::KEYS),
             ("log", super::LogSettings::KEYS),
+            ("controller", super::ControllerSettings::KEYS),
             ("tls_server", rmq_common::tls::TlsServerSettings::KEYS),
             ("tls_client", rmq_common::tls::TlsClientSettings::KEYS),
         ] {

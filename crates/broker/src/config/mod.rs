@@ -110,12 +110,16 @@ rmq_common::grouped_config! {
         pub log: groups::LogSettings,
         /// ACL 1.0: request signatures and permissions.
         pub acl: groups::AclSettings,
+        /// ACL 2.0: users, policies and the checks against them.
+        pub auth: groups::AuthSettings,
         /// TLS on the broker's ports (`tls.server.*`, `tls.config.file`).
         pub tls_server: rmq_common::tls::TlsServerSettings,
         /// TLS of the broker's own connections (`tls.enable`, `tls.client.*`).
         pub tls_client: rmq_common::tls::TlsClientSettings,
         /// Metrics export (Prometheus endpoint).
         pub metrics: groups::MetricsSettings,
+        /// Controller mode: id and role from the controllers, SyncStateSet acknowledgements.
+        pub controller: groups::ControllerSettings,
     }
 }
 
@@ -159,10 +163,16 @@ impl BrokerConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| Err(ConfigError::Invalid { key: key.to_owned(), reason });
         rmq_common::properties::check::check_all(&self.to_pairs(), checks::CHECKS)?;
-        if self.identity.broker_role == BrokerRole::Slave && self.identity.broker_id == 0 {
+        self.validate_controller()?;
+        if self.controller.enable_controller_mode {
+            // brokerId and brokerRole are the controllers' to decide.
+        } else if self.identity.broker_role == BrokerRole::Slave && self.identity.broker_id == 0 {
             return invalid("brokerId", "a SLAVE must have brokerId > 0".into());
         }
-        if self.identity.broker_role != BrokerRole::Slave && self.identity.broker_id != 0 {
+        if !self.controller.enable_controller_mode
+            && self.identity.broker_role != BrokerRole::Slave
+            && self.identity.broker_id != 0
+        {
             return invalid("brokerId", "a master must have brokerId 0 (set brokerRole=SLAVE for a slave)".into());
         }
         if self.delay.timer_max_delay_sec == 0
@@ -177,6 +187,25 @@ impl BrokerConfig {
             return invalid("defaultMessageRequestMode", format!("{mode} is not PULL or POP"));
         }
         Ok(())
+    }
+
+    fn validate_controller(&self) -> Result<(), ConfigError> {
+        let c = &self.controller;
+        let invalid =
+            |key: &str, reason: &str| Err(ConfigError::Invalid { key: key.to_owned(), reason: reason.to_owned() });
+        if c.enable_controller_mode && self.controller_list().is_empty() {
+            return invalid("controllerAddr", "enableControllerMode=true needs at least one controller address");
+        }
+        if c.min_in_sync_replicas > c.in_sync_replicas {
+            return invalid("minInSyncReplicas", "must not exceed inSyncReplicas");
+        }
+        Ok(())
+    }
+
+    /// Controller addresses (`controllerAddr`).
+    #[must_use]
+    pub fn controller_list(&self) -> Vec<String> {
+        split_list(&self.controller.controller_addr)
     }
 
     /// `defaultMessageRequestMode` as a mode (`None` when it names none; `validate` refuses that).
@@ -206,15 +235,7 @@ impl BrokerConfig {
     /// Name server addresses.
     #[must_use]
     pub fn namesrv_list(&self) -> Vec<String> {
-        self.net
-            .namesrv_addr
-            .as_deref()
-            .unwrap_or("")
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
+        split_list(self.net.namesrv_addr.as_deref().unwrap_or(""))
     }
 
     /// The store root directory.
@@ -236,6 +257,10 @@ impl BrokerConfig {
     }
 }
 
+fn split_list(list: &str) -> Vec<String> {
+    list.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +273,20 @@ mod tests {
         assert!(c.set("runtimeWorkerThreads", "3").unwrap());
         assert_eq!(c.worker_threads(), 3);
         assert!(c.set("runtimeWorkerThreads", "many").is_err());
+    }
+
+    #[test]
+    fn controller_mode_needs_controllers_and_frees_id_and_role() {
+        let apply = |text: &str| BrokerConfig::default().apply(&parse_properties(text)).map(|_| ());
+        let err = apply("enableControllerMode=true\n").unwrap_err().to_string();
+        assert!(err.contains("controllerAddr"), "{err}");
+        apply("enableControllerMode=true\ncontrollerAddr=c1:9878;c2:9878\nbrokerId=-1\n").unwrap_err();
+        apply("enableControllerMode=true\ncontrollerAddr=c1:9878;c2:9878\nbrokerId=3\n").unwrap();
+        apply("brokerId=3\n").unwrap_err();
+        let err = apply("inSyncReplicas=2\nminInSyncReplicas=3\n").unwrap_err().to_string();
+        assert!(err.contains("minInSyncReplicas"), "{err}");
+        let mut c = BrokerConfig::default();
+        c.apply(&parse_properties("controllerAddr= c1:9878 ;c2:9878;\n")).unwrap();
+        assert_eq!(c.controller_list(), vec!["c1:9878", "c2:9878"]);
     }
 }

@@ -2,6 +2,7 @@
 //! rmq-remoting knows (a new code does not compile until it is routed here), with each handler's
 //! header and body decoded at the edge so handlers receive typed input.
 
+mod acl_admin;
 mod admin;
 mod allocate;
 mod assignment;
@@ -142,6 +143,11 @@ impl BrokerProcessor {
             C::ViewMessageById => some(query::view_message(ctx, header(&req)?)),
             C::QueryMessage => some(query::query_message(ctx, header(&req)?)),
             C::QueryConsumeQueue => some(query::query_consume_queue(ctx, header(&req)?)),
+            C::UpdateAndCreateAclConfig => some(acl_admin::update_account(ctx, &header(&req)?)),
+            C::DeleteAclConfig => some(acl_admin::delete_account(ctx, &header(&req)?)),
+            C::GetBrokerClusterAclInfo => some(acl_admin::version_info(ctx)),
+            C::UpdateGlobalWhiteAddrsConfig => some(acl_admin::update_global_white(ctx, &header(&req)?)),
+            C::GetBrokerClusterAclConfig => some(acl_admin::acl_config(ctx)),
             C::UpdateAndCreateTopic => some(admin::create_topic(ctx, header(&req)?).await),
             C::DeleteTopicInBroker => some(admin::delete_topic(ctx, header(&req)?)),
             C::GetAllTopicConfig => some(admin::all_topic_config(ctx)),
@@ -174,6 +180,8 @@ impl BrokerProcessor {
             C::ViewBrokerStatsData => some(ops::view_broker_stats(ctx, &header(&req)?)),
             C::CleanExpiredConsumequeue => some(ops::clean_expired_consume_queue(ctx)),
             C::GetBrokerHaStatus => some(ops::ha_status(ctx, &services.replication)),
+            C::GetBrokerEpochCache => some(ops::epoch_cache(ctx, services)),
+            C::NotifyBrokerRoleChanged => some(ops::role_changed(services)),
             C::PopMessage => some(pop::pop(ctx, services, header(&req)?).await),
             C::PeekMessage => some(pop::peek(ctx, services, &header(&req)?)),
             C::Notification => some(pop::notification(ctx, services, header(&req)?).await),
@@ -191,10 +199,6 @@ impl BrokerProcessor {
             | C::CheckTransactionState
             | C::NotifyConsumerIdsChanged
             | C::GetClientConfig
-            | C::UpdateAndCreateAclConfig
-            | C::DeleteAclConfig
-            | C::GetBrokerClusterAclInfo
-            | C::UpdateGlobalWhiteAddrsConfig
             | C::GetTimerCheckPoint
             | C::GetTimerMetrics
             | C::PutKvConfig
@@ -255,14 +259,23 @@ impl BrokerProcessor {
             | C::ControllerGetReplicaInfo
             | C::ControllerGetMetadataInfo
             | C::ControllerGetSyncStateData
-            | C::GetBrokerEpochCache
-            | C::NotifyBrokerRoleChanged
             | C::UpdateControllerConfig
             | C::GetControllerConfig
             | C::CleanBrokerData
             | C::ControllerGetNextBrokerId
             | C::ControllerApplyBrokerId
             | C::PopRollback
+            // ACL 2.0 administration is answered by the auth layer in front (crate::auth).
+            | C::AuthCreateUser
+            | C::AuthUpdateUser
+            | C::AuthDeleteUser
+            | C::AuthGetUser
+            | C::AuthListUser
+            | C::AuthCreateAcl
+            | C::AuthUpdateAcl
+            | C::AuthDeleteAcl
+            | C::AuthGetAcl
+            | C::AuthListAcl
             | C::RaftAppendEntries
             | C::RaftVote
             | C::RaftInstallSnapshot

@@ -90,3 +90,23 @@ fn client_info(master_addr: &str, max_offset: u64, connected: bool) -> Value {
         "lastReadTimestamp": now, "lastWriteTimestamp": now, "masterFlushOffset": 0,
         "activated": connected})
 }
+
+/// GET_BROKER_EPOCH_CACHE (1007, `mqadmin getBrokerEpoch`): this broker's epochs with its log
+/// end (`EpochEntryCache`); only in controller mode, as the official broker.
+pub fn epoch_cache(ctx: &BrokerContext, services: &crate::services::Services) -> HandlerResult {
+    let Some(m) = &services.controller else {
+        return Err(BrokerError::System("this request only for controllerMode".into()));
+    };
+    let id = ctx.config.identity.broker_id;
+    let who = (m.who.cluster.as_str(), m.who.broker_name.as_str(), if id == 0 { m.broker_id } else { id });
+    let body = crate::services::controller::epochs::cache_body(&m.epochs, &ctx.store, who);
+    Ok(RemotingCommand::success().with_body(serde_json::to_vec(&body).unwrap_or_default()))
+}
+
+/// NOTIFY_BROKER_ROLE_CHANGED (1008) from a controller: the broker checks its set's master now.
+pub fn role_changed(services: &crate::services::Services) -> HandlerResult {
+    if let Some(m) = &services.controller {
+        m.poke();
+    }
+    Ok(RemotingCommand::success())
+}

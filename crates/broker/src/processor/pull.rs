@@ -4,7 +4,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use rmq_common::message::MessageExt;
 use rmq_common::{property, topic as system};
 use rmq_remoting::body::{SubscriptionData, SubscriptionGroupConfig, TopicConfig};
@@ -216,23 +215,21 @@ async fn read_or_wait(ctx: &BrokerContext, h: &PullMessageRequestHeader, filter:
     let mut outcome = read(h.queue_offset);
     let read_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     ctx.stats.get_time_max_ms.fetch_max(read_ms, Ordering::Relaxed);
+    // Each round registers for the queue's next arrival before it reads, so an arrival between
+    // the read and the wait is not lost, and each wake-up reads the store once.
+    // (An arrival that races the deadline is served by the consumer's next pull.)
     while suspend && outcome.code == ResponseCode::PullNotFound && !ctx.stop.is_cancelled() {
         let notified = notifier.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        // Re-check after registering, so an arrival between the read and the wait is not lost.
         outcome = read(h.queue_offset);
         if outcome.code != ResponseCode::PullNotFound {
             break;
         }
         tokio::select! {
             () = &mut notified => {}
-            () = tokio::time::sleep_until(deadline) => {
-                outcome = read(h.queue_offset);
-                break;
-            }
+            () = tokio::time::sleep_until(deadline) => break,
         }
-        outcome = read(h.queue_offset);
     }
     outcome
 }
@@ -249,6 +246,13 @@ pub async fn pull(ctx: &BrokerContext, channel: &Channel, h: PullMessageRequestH
             ctx.tables.offsets.commit(&h.consumer_group, &h.topic, h.queue_id, commit);
         }
     }
+    // A pull of data that has left memory may wait for the disk (consume-queue pages, records a
+    // filter reads): it goes on in a task of its own, so the connection's other requests do not
+    // wait behind it. (Records themselves are not touched here: the response is written from
+    // the mapped file.)
+    if ctx.store.is_in_disk(&h.topic, h.queue_id, h.queue_offset) {
+        tokio::task::yield_now().await;
+    }
     let outcome = read_or_wait(ctx, &h, &filter).await;
     let stats = &ctx.stats;
     let counter = if outcome.code == ResponseCode::Success { &stats.pulls_found } else { &stats.pulls_missed };
@@ -257,26 +261,35 @@ pub async fn pull(ctx: &BrokerContext, channel: &Channel, h: PullMessageRequestH
         ctx.tables.offsets.commit_pull(&h.consumer_group, &h.topic, h.queue_id, outcome.next_begin_offset);
     }
     let suggest = if outcome.suggest_slave && is_master { group.which_broker_when_consume_slowly } else { 0 };
+    Ok(respond(ctx, &h, outcome, suggest, group.group_sys_flag, topic.topic_sys_flag))
+}
+
+/// The response of a pull: header, and the records found as the body.
+fn respond(
+    ctx: &BrokerContext,
+    h: &PullMessageRequestHeader,
+    outcome: PullAnswer,
+    suggest: i64,
+    group_sys_flag: i32,
+    topic_sys_flag: i32,
+) -> RemotingCommand {
     let header = PullMessageResponseHeader {
         suggest_which_broker_id: suggest,
         next_begin_offset: outcome.next_begin_offset,
         min_offset: outcome.min_offset,
         max_offset: outcome.max_offset,
-        topic_sys_flag: Some(topic.topic_sys_flag),
-        group_sys_flag: Some(group.group_sys_flag),
+        topic_sys_flag: Some(topic_sys_flag),
+        group_sys_flag: Some(group_sys_flag),
     };
-    let mut resp = RemotingCommand::response(outcome.code, Some(outcome.remark.to_owned())).with_header(&header);
-    if outcome.code == ResponseCode::Success {
-        let messages = &outcome.result.messages;
-        let total: usize = messages.iter().map(bytes::Bytes::len).sum();
-        let cluster = &ctx.config.identity.broker_cluster_name;
-        ctx.stats.count_get(cluster, &h.topic, &h.consumer_group, messages.len() as u64, total as u64);
-        ctx.stats.meters.got(&h.topic, &h.consumer_group, messages.len(), total);
-        let mut body = BytesMut::with_capacity(total);
-        for m in messages {
-            body.extend_from_slice(m);
-        }
-        resp.body = body.freeze();
+    let resp = RemotingCommand::response(outcome.code, Some(outcome.remark.to_owned())).with_header(&header);
+    if outcome.code != ResponseCode::Success {
+        return resp;
     }
-    Ok(resp)
+    let messages = &outcome.result.messages;
+    let total: usize = messages.iter().map(bytes::Bytes::len).sum();
+    let cluster = &ctx.config.identity.broker_cluster_name;
+    ctx.stats.count_get(cluster, &h.topic, &h.consumer_group, messages.len() as u64, total as u64);
+    ctx.stats.meters.got(&h.topic, &h.consumer_group, messages.len(), total);
+    // The records are slices of the mapped commit log: written out from there, not copied.
+    resp.with_body_parts(outcome.result.messages)
 }

@@ -291,7 +291,17 @@ async fn await_replication(ctx: &BrokerContext, services: &Services, result: &mu
     if ctx.config.identity.broker_role == BrokerRole::SyncMaster && wait && result.status == PutStatus::Ok {
         let timeout = std::time::Duration::from_millis(ctx.config.flush.sync_flush_timeout);
         let end = u64::try_from(result.end_offset).unwrap_or(0);
-        result.status = master.wait_for_slave(end, timeout).await;
+        let c = &ctx.config.controller;
+        result.status = if c.enable_controller_mode {
+            let needed = if c.all_ack_in_sync_state_set {
+                master.slaves().len()
+            } else {
+                usize::try_from(c.in_sync_replicas.saturating_sub(1)).unwrap_or(0)
+            };
+            master.wait_for_acks(end, needed, timeout).await
+        } else {
+            master.wait_for_slave(end, timeout).await
+        };
     }
 }
 

@@ -6,6 +6,7 @@ use rmq_remoting::transport::{ChannelEventListener, Dispatcher, RemotingServer, 
 
 use super::BrokerProcessor;
 use crate::config::BrokerConfig;
+use crate::context::BrokerContext;
 use crate::error::StartError;
 use crate::state::clients::ClientRegistry;
 
@@ -25,16 +26,16 @@ pub fn server_config(config: &BrokerConfig) -> ServerConfig {
 
 /// Binds the main port (and the VIP port, listenPort − 2, when enabled).
 pub async fn start_servers(
-    config: &BrokerConfig,
+    ctx: &BrokerContext,
     processor: &BrokerProcessor,
-    clients: &Arc<ClientRegistry>,
 ) -> Result<Vec<RemotingServer>, StartError> {
+    let (config, clients) = (&*ctx.config, &ctx.tables.clients);
     let mut ports = vec![config.net.listen_port];
     if config.net.fast_listen_enable && config.net.listen_port > 2 {
         ports.push(config.net.listen_port - 2);
     }
     let mut servers = Vec::new();
-    let validator = crate::acl::validator(config);
+    let auth = crate::auth::Auth::open(config)?;
     let tls = crate::config::tls::server_tls(config).map_err(StartError::Tls)?;
     if let Some(tls) = &tls {
         tracing::info!(mode = tls.mode().name(), "TLS on the broker's ports");
@@ -42,7 +43,7 @@ pub async fn start_servers(
     for port in ports {
         let addr = format!("{}:{port}", config.net.bind_address);
         let dispatcher = Dispatcher::new()
-            .processor(crate::acl::guard(Arc::new(processor.clone()), validator.as_ref()))
+            .processor(crate::acl::guard(auth.wrap(Arc::new(processor.clone())), ctx.acl.as_ref()))
             .listener(Arc::new(ConnectionWatch { clients: Arc::clone(clients) }));
         let server_config = ServerConfig { tls: tls.clone(), ..server_config(config) };
         let server = RemotingServer::bind(&addr, dispatcher, server_config)

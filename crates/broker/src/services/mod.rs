@@ -6,6 +6,7 @@
 //! - [`timer::TimerService`]: delivery at a given time (the timer wheel).
 //! - [`transaction::TransactionService`]: half messages, decisions, the checker.
 //! - [`ha::Replication`]: master or slave replication, and the slave's metadata sync.
+//! - [`controller::Membership`]: controller mode: id, role and epochs from the controllers.
 //! - [`register::Registration`]: registration with the name servers.
 //! - [`routes::TopicRoutes`]: topic routes from the name servers (server load balancing).
 //! - [`pop::PopService`]: POP checkpoints, acks, revive (its own journal).
@@ -13,6 +14,7 @@
 //! - [`retention_watch`]: warnings and counters when retention deletes unconsumed messages.
 //! - [`meta_writer::MetaWriter`]: the one thread that saves changed tables in batches.
 
+pub mod controller;
 pub mod ha;
 pub mod housekeeping;
 pub mod meta_writer;
@@ -52,4 +54,6 @@ pub struct Services {
     pub pop: Arc<pop::PopService>,
     /// Topic routes for QUERY_ASSIGNMENT.
     pub routes: Arc<routes::TopicRoutes>,
+    /// Controller mode: the membership of the broker set (None otherwise).
+    pub controller: Option<Arc<controller::Membership>>,
 }

@@ -1,16 +1,21 @@
 //! The Raft side, on openraft 0.9: the type configuration, the on-disk log ([`log_store`]),
 //! the state machine over [`crate::replicas::Replicas`] with on-disk snapshots
 //! ([`state_machine`]), and the RPCs between controllers over our remoting protocol
-//! ([`network`]).
+//! ([`network`]), on tokio with a seedable random source ([`runtime`]).
+//!
+//! [`start_with`] takes any `RaftNetworkFactory`: the servers pass [`network::Network`], the
+//! deterministic simulation (crates/controller/tests/sim) an in-memory router.
 
 pub mod log_store;
 pub mod network;
+pub mod runtime;
 pub mod state_machine;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use openraft::network::RaftNetworkFactory;
 use openraft::{BasicNode, Config, SnapshotPolicy};
 use rmq_remoting::transport::RemotingClient;
 
@@ -28,7 +33,7 @@ openraft::declare_raft_types!(
         Node = BasicNode,
         Entry = openraft::Entry<TypeConfig>,
         SnapshotData = std::io::Cursor<Vec<u8>>,
-        AsyncRuntime = openraft::TokioRuntime,
+        AsyncRuntime = runtime::Runtime,
 );
 
 /// The Raft handle of a controller.
@@ -48,6 +53,19 @@ pub async fn start(
     dir: &Path,
     snapshot_every: u64,
 ) -> Result<(Raft, state_machine::Shared), ControllerError> {
+    let net = network::Network::new(RemotingClient::default());
+    start_with(self_id, group, peers, dir, snapshot_every, net).await
+}
+
+/// [`start`] over another network (the simulation's).
+pub async fn start_with<N: RaftNetworkFactory<TypeConfig>>(
+    self_id: u64,
+    group: &str,
+    peers: &[Peer],
+    dir: &Path,
+    snapshot_every: u64,
+    net: N,
+) -> Result<(Raft, state_machine::Shared), ControllerError> {
     let config = Config {
         cluster_name: group.to_owned(),
         heartbeat_interval: RAFT_HEARTBEAT_MS,
@@ -62,7 +80,6 @@ pub async fn start(
     let fresh = log.is_empty();
     let sm = state_machine::StateMachine::open(dir)?;
     let shared = sm.shared();
-    let net = network::Network::new(RemotingClient::default());
     let raft = Raft::new(self_id, config, net, log, sm).await.map_err(|e| ControllerError::Raft(e.to_string()))?;
     if fresh {
         let members: BTreeMap<u64, BasicNode> = peers.iter().map(|p| (p.id, BasicNode::new(&p.addr))).collect();

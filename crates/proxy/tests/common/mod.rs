@@ -5,7 +5,7 @@
 
 use std::net::TcpListener;
 
-use rmq_proxy::pb::Resource;
+use rmq_proxy::pb::{self, Resource};
 
 /// A free port whose successor is free too (the broker's HA port is listenPort + 1).
 pub fn free_port_pair() -> u16 {
@@ -55,4 +55,14 @@ pub async fn start_cluster(dir: &std::path::Path) -> String {
 /// A resource named `name` in the default namespace.
 pub fn res(name: &str) -> Option<Resource> {
     Some(Resource { resource_namespace: String::new(), name: name.into() })
+}
+
+/// Any queue of `topic` on `broker-a`, as the SDKs name the queue of a receive.
+pub fn any_queue(topic: &str) -> Option<pb::MessageQueue> {
+    Some(pb::MessageQueue {
+        topic: res(topic),
+        id: -1,
+        broker: Some(pb::Broker { name: "broker-a".into(), ..Default::default() }),
+        ..Default::default()
+    })
 }

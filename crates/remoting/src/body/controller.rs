@@ -76,3 +76,31 @@ pub struct ElectMasterResponseBody {
     /// The new SyncStateSet.
     pub sync_state_set: BTreeSet<i64>,
 }
+
+/// One epoch of a broker's commit log (RocketMQ's `EpochEntry`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EpochEntryBody {
+    /// The master epoch.
+    pub epoch: i32,
+    /// First offset the epoch wrote.
+    pub start_offset: i64,
+    /// Where it ends (exclusive).
+    pub end_offset: i64,
+}
+
+/// GET_BROKER_EPOCH_CACHE answer (RocketMQ's `EpochEntryCache`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EpochEntryCache {
+    /// Cluster name.
+    pub cluster_name: String,
+    /// Broker set name.
+    pub broker_name: String,
+    /// The answering broker's id.
+    pub broker_id: i64,
+    /// Its epochs, oldest first.
+    pub epoch_list: Vec<EpochEntryBody>,
+    /// Its commit log's max offset.
+    pub max_offset: i64,
+}

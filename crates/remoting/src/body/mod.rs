@@ -1,7 +1,9 @@
 //! JSON bodies of the protocol (route data, cluster info, registration, heartbeat, stats), in
 //! the shapes fastjson writes and reads.
 
+mod acl;
 mod assignment;
+mod auth;
 mod connection;
 mod controller;
 mod enums;
@@ -15,13 +17,16 @@ mod stats;
 mod subscription;
 mod topic;
 
+pub use acl::{AclConfig, PlainAccessConfig};
 pub use assignment::{
     MessageQueueAssignment, MessageRequestModeSerializeWrapper, QueryAssignmentRequestBody,
     QueryAssignmentResponseBody, SetMessageRequestModeRequestBody,
 };
+pub use auth::{AclInfo, PolicyEntryInfo, PolicyInfo, UserInfo};
 pub use connection::{Connection, ConsumerConnection, GroupList, ProducerConnection};
 pub use controller::{
-    BrokerMemberGroup, BrokerReplicasInfo, ElectMasterResponseBody, ReplicaIdentity, ReplicasInfo, SyncStateSet,
+    BrokerMemberGroup, BrokerReplicasInfo, ElectMasterResponseBody, EpochEntryBody, EpochEntryCache, ReplicaIdentity,
+    ReplicasInfo, SyncStateSet,
 };
 pub use enums::{ConsumeFromWhere, ConsumeType, MessageModel, MessageRequestMode, TopicFilterType};
 pub use heartbeat::{

@@ -79,6 +79,8 @@ code_enum! {
         GetBrokerClusterAclInfo = 52 => "GET_BROKER_CLUSTER_ACL_INFO",
         /// `UPDATE_GLOBAL_WHITE_ADDRS_CONFIG` (53).
         UpdateGlobalWhiteAddrsConfig = 53 => "UPDATE_GLOBAL_WHITE_ADDRS_CONFIG",
+        /// `GET_BROKER_CLUSTER_ACL_CONFIG` (54): 4.9.0-4.9.6 and 5.x before 5.3.
+        GetBrokerClusterAclConfig = 54 => "GET_BROKER_CLUSTER_ACL_CONFIG",
         /// `GET_TIMER_CHECK_POINT` (60).
         GetTimerCheckPoint = 60 => "GET_TIMER_CHECK_POINT",
         /// `GET_TIMER_METRICS` (61).
@@ -275,6 +277,26 @@ code_enum! {
         ControllerGetNextBrokerId = 1012 => "CONTROLLER_GET_NEXT_BROKER_ID",
         /// `CONTROLLER_APPLY_BROKER_ID` (1013).
         ControllerApplyBrokerId = 1013 => "CONTROLLER_APPLY_BROKER_ID",
+        /// `AUTH_CREATE_USER` (3001): ACL 2.0 user and policy administration (5.3+).
+        AuthCreateUser = 3001 => "AUTH_CREATE_USER",
+        /// `AUTH_UPDATE_USER` (3002): ACL 2.0 user and policy administration (5.3+).
+        AuthUpdateUser = 3002 => "AUTH_UPDATE_USER",
+        /// `AUTH_DELETE_USER` (3003): ACL 2.0 user and policy administration (5.3+).
+        AuthDeleteUser = 3003 => "AUTH_DELETE_USER",
+        /// `AUTH_GET_USER` (3004): ACL 2.0 user and policy administration (5.3+).
+        AuthGetUser = 3004 => "AUTH_GET_USER",
+        /// `AUTH_LIST_USER` (3005): ACL 2.0 user and policy administration (5.3+).
+        AuthListUser = 3005 => "AUTH_LIST_USER",
+        /// `AUTH_CREATE_ACL` (3006): ACL 2.0 user and policy administration (5.3+).
+        AuthCreateAcl = 3006 => "AUTH_CREATE_ACL",
+        /// `AUTH_UPDATE_ACL` (3007): ACL 2.0 user and policy administration (5.3+).
+        AuthUpdateAcl = 3007 => "AUTH_UPDATE_ACL",
+        /// `AUTH_DELETE_ACL` (3008): ACL 2.0 user and policy administration (5.3+).
+        AuthDeleteAcl = 3008 => "AUTH_DELETE_ACL",
+        /// `AUTH_GET_ACL` (3009): ACL 2.0 user and policy administration (5.3+).
+        AuthGetAcl = 3009 => "AUTH_GET_ACL",
+        /// `AUTH_LIST_ACL` (3010): ACL 2.0 user and policy administration (5.3+).
+        AuthListAcl = 3010 => "AUTH_LIST_ACL",
         /// `POP_MESSAGE` (200050).
         PopMessage = 200050 => "POP_MESSAGE",
         /// `ACK_MESSAGE` (200051).

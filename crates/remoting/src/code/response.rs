@@ -125,5 +125,18 @@ code_enum! {
         ControllerJraftInternalError = 2015 => "CONTROLLER_JRAFT_INTERNAL_ERROR",
         /// `CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS` (2016).
         ControllerBrokerLiveInfoNotExists = 2016 => "CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS",
+        /// `USER_NOT_EXIST` (3001), ACL 2.0.
+        UserNotExist = 3001 => "USER_NOT_EXIST",
+        /// `POLICY_NOT_EXIST` (3002), ACL 2.0.
+        PolicyNotExist = 3002 => "POLICY_NOT_EXIST",
     }
+}
+
+impl ResponseCode {
+    /// 4.9.x `UPDATE_AND_CREATE_ACL_CONFIG_FAILED` (209, `POLLING_FULL` in 5.x).
+    pub const UPDATE_AND_CREATE_ACL_CONFIG_FAILED: Self = Self::PollingFull;
+    /// 4.9.x `DELETE_ACL_CONFIG_FAILED` (210, `POLLING_TIMEOUT` in 5.x).
+    pub const DELETE_ACL_CONFIG_FAILED: Self = Self::PollingTimeout;
+    /// 4.9.x `UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED` (211, `BROKER_NOT_EXIST` in 5.x).
+    pub const UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED: Self = Self::BrokerNotExist;
 }

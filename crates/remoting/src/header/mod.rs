@@ -4,7 +4,9 @@
 //! plain type is required (missing → [`HeaderError::Missing`], as Java's `@CFNotNull`);
 //! an `Option` is optional. Values travel as text: decimal numbers and `true`/`false`.
 
+mod acl;
 mod admin;
+mod auth;
 mod client;
 mod controller;
 mod namesrv;
@@ -15,7 +17,9 @@ mod pull;
 mod send;
 mod transaction;
 
+pub use acl::*;
 pub use admin::*;
+pub use auth::*;
 pub use client::*;
 pub use controller::*;
 pub use namesrv::*;

@@ -118,6 +118,7 @@ pub(crate) fn decode(header: &Bytes) -> Result<RemotingCommand, FrameError> {
         remark,
         ext_fields,
         body: bytes::Bytes::new(),
+        body_parts: Vec::new(),
         serialize_type: SerializeType::RocketMq,
     })
 }

@@ -147,6 +147,7 @@ pub(crate) fn decode(header: &[u8]) -> Result<RemotingCommand, FrameError> {
         remark: parsed.remark,
         ext_fields: parsed.ext_fields,
         body: bytes::Bytes::new(),
+        body_parts: Vec::new(),
         serialize_type: SerializeType::Json,
     })
 }

@@ -71,7 +71,7 @@ impl ByteBudget {
 /// The bytes a frame is counted for: body, remark and header fields plus a fixed overhead.
 pub(crate) fn frame_cost(cmd: &RemotingCommand) -> usize {
     let fields: usize = cmd.ext_fields.iter().map(|(k, v)| k.len() + v.len() + 8).sum();
-    FRAME_OVERHEAD + cmd.body.len() + cmd.remark.as_ref().map_or(0, String::len) + fields
+    FRAME_OVERHEAD + cmd.body_len() + cmd.remark.as_ref().map_or(0, String::len) + fields
 }
 
 #[cfg(test)]

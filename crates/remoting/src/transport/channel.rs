@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
+use super::batch::Batch;
 use super::budget::{frame_cost, ByteBudget, ChannelLimits};
 use super::stream::{Conn, ReadHalf, WriteHalf};
 use super::Dispatcher;
@@ -143,26 +144,27 @@ impl Channel {
         channel
     }
 
-    /// Writer: takes everything queued, encodes it into one buffer, one write.
+    /// Writer: takes everything queued and writes it in one go (one vectored write when the
+    /// socket takes it all; big body pieces are written in place, not copied).
     async fn write_loop(self, mut rx: mpsc::UnboundedReceiver<Queued>, mut write_half: WriteHalf) {
-        let mut buf = BytesMut::new();
+        let mut batch = Batch::default();
         loop {
             let first = tokio::select! {
                 cmd = rx.recv() => cmd,
                 () = self.inner.closed.cancelled() => None,
             };
             let Some(first) = first else { break };
-            let mut cost = self.encode_frame(first, &mut buf);
-            cost += self.drain_into(&mut rx, &mut buf);
-            if self.inner.in_flight.load(Ordering::Acquire) > 0 && buf.len() < WRITE_BATCH_BYTES {
+            let mut cost = self.encode_frame(first, &mut batch);
+            cost += self.drain_into(&mut rx, &mut batch);
+            if self.inner.in_flight.load(Ordering::Acquire) > 0 && batch.len() < WRITE_BATCH_BYTES {
                 // More answers on this connection are being worked on: give those tasks a
                 // turn first and send what they produce in the same write (under load one
                 // syscall instead of several). With nothing in flight the answer goes at once.
                 tokio::task::yield_now().await;
-                cost += self.drain_into(&mut rx, &mut buf);
+                cost += self.drain_into(&mut rx, &mut batch);
             }
             // A TLS session may hold the last record until flushed (a no-op on plain TCP).
-            let written = match write_half.write_all(&buf).await {
+            let written = match batch.write_to(&mut write_half).await {
                 Ok(()) => write_half.flush().await,
                 Err(e) => Err(e),
             };
@@ -171,9 +173,9 @@ impl Channel {
                 tracing::debug!(peer = %self.inner.peer, cause = %e, "write failed");
                 break;
             }
-            buf.clear();
-            if buf.capacity() > BUFFER_KEEP && rx.is_empty() {
-                buf = BytesMut::new();
+            batch.clear();
+            if batch.capacity() > BUFFER_KEEP && rx.is_empty() {
+                batch.shrink();
             }
         }
         let _ = write_half.shutdown().await;
@@ -291,21 +293,21 @@ impl Channel {
         }
     }
 
-    /// Encodes a queued frame into `buf`; returns the bytes it was counted for.
-    fn encode_frame(&self, (cmd, cost): Queued, buf: &mut BytesMut) -> usize {
-        if let Err(e) = cmd.encode_into(buf) {
+    /// Adds a queued frame to `batch`; returns the bytes it was counted for.
+    fn encode_frame(&self, (cmd, cost): Queued, batch: &mut Batch) -> usize {
+        if let Err(e) = batch.push(&cmd) {
             tracing::warn!(peer = %self.inner.peer, cause = %e, "dropping unencodable frame");
         }
         cost
     }
 
-    /// Encodes queued frames into `buf` until the queue is empty or the batch is full; returns
+    /// Adds queued frames to `batch` until the queue is empty or the batch is full; returns
     /// the bytes they were counted for.
-    fn drain_into(&self, rx: &mut mpsc::UnboundedReceiver<Queued>, buf: &mut BytesMut) -> usize {
+    fn drain_into(&self, rx: &mut mpsc::UnboundedReceiver<Queued>, batch: &mut Batch) -> usize {
         let mut cost = 0;
-        while buf.len() < WRITE_BATCH_BYTES {
+        while batch.len() < WRITE_BATCH_BYTES {
             let Ok(queued) = rx.try_recv() else { break };
-            cost += self.encode_frame(queued, buf);
+            cost += self.encode_frame(queued, batch);
         }
         cost
     }

@@ -5,6 +5,7 @@
 //! calls consumers with NOTIFY_CONSUMER_IDS_CHANGED, producers with CHECK_TRANSACTION_STATE),
 //! and responses are matched to calls by opaque.
 
+mod batch;
 mod budget;
 mod channel;
 mod client;

@@ -9,10 +9,18 @@
 //!
 //! So a byte is never read while it is written, appends take no map lock (pulls and the writer
 //! do not park on each other), and a reader never waits for an append.
+//!
+//! Shared slices ([`AppendFile::share_published`]) outlive the read lock: each is a [`Lease`]
+//! holding an `Arc` of the file (so the mapping stays mapped, even after the file is deleted
+//! from disk) and counted in `leases`. Truncation refuses to run while any lease is live (it
+//! checks the count under the map's write lock, which excludes taking a new lease), so the
+//! bytes under a lease stay below the watermark and are never written again while it lives.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 
 use super::MappedFile;
@@ -49,6 +57,11 @@ pub enum AppendError {
     },
 }
 
+/// Why a truncation was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} shared slice(s) of the file are still in use")]
+pub struct Leased(pub usize);
+
 impl From<AppendError> for std::io::Error {
     fn from(e: AppendError) -> Self {
         std::io::Error::other(e)
@@ -63,6 +76,34 @@ pub struct AppendFile {
     published: AtomicUsize,
     /// Held by the one appender (and by truncation).
     writer: Mutex<()>,
+    /// Live [`Lease`]s (shared slices handed out); truncation waits for none.
+    leases: AtomicUsize,
+}
+
+/// A published range of an [`AppendFile`] lent out as the owner of a `Bytes`: keeps the file
+/// (and so its mapping) alive and blocks truncation until dropped.
+struct Lease {
+    file: Arc<AppendFile>,
+    pos: usize,
+    len: usize,
+}
+
+impl AsRef<[u8]> for Lease {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: `[base + pos, base + pos + len)` lies inside the mapping and below the watermark
+        // (checked under the map's read lock when the lease was taken). The mapping stays mapped
+        // while `self.file` lives, which this lease keeps alive (deleting the file on disk does
+        // not unmap it). The bytes are never written while the lease lives: appends write only at
+        // or above the watermark, and truncation, the only thing that lowers it, refuses while
+        // `leases` is non-zero, which this lease keeps it.
+        unsafe { std::slice::from_raw_parts((self.file.map.base + self.pos) as *const u8, self.len) }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.file.leases.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl AppendFile {
@@ -74,7 +115,7 @@ impl AppendFile {
             Published::Whole => size,
             Published::Nothing => 0,
         };
-        Ok(Self { map, published: AtomicUsize::new(mark), writer: Mutex::new(()) })
+        Ok(Self { map, published: AtomicUsize::new(mark), writer: Mutex::new(()), leases: AtomicUsize::new(0) })
     }
 
     /// Offset of the first byte in the log.
@@ -142,6 +183,24 @@ impl AppendFile {
         f(bytes)
     }
 
+    /// The published bytes `[pos, pos + len)` without copying, as a `Bytes` that keeps this file
+    /// mapped (and blocks its truncation) until the last clone drops; `None` unless the whole
+    /// range is published.
+    #[must_use]
+    pub fn share_published(self: &Arc<Self>, pos: usize, len: usize) -> Option<Bytes> {
+        let _guard = self.map.map.read();
+        let end = pos.checked_add(len)?;
+        if end > self.published.load(Ordering::Acquire) {
+            return None;
+        }
+        if len == 0 {
+            return Some(Bytes::new());
+        }
+        // Counted while the read lock excludes truncation, so it sees this lease.
+        self.leases.fetch_add(1, Ordering::AcqRel);
+        Some(Bytes::from_owner(Lease { file: Arc::clone(self), pos, len }))
+    }
+
     /// Copies the published part of `[pos, pos + len)` out.
     #[must_use]
     pub fn read_published(&self, pos: usize, len: usize) -> Vec<u8> {
@@ -149,10 +208,15 @@ impl AppendFile {
     }
 
     /// Cuts the file at `pos`: zeroes what is not zero after it and moves the watermark there.
-    /// Returns how many bytes after `pos` held data (up to the last non-zero byte).
-    pub fn truncate(&self, pos: usize) -> usize {
+    /// Returns how many bytes after `pos` held data (up to the last non-zero byte); refused,
+    /// changing nothing, while shared slices of the file are in use.
+    pub fn truncate(&self, pos: usize) -> Result<usize, Leased> {
         let _writer = self.writer.lock();
         let mut map = self.map.map.write();
+        let leases = self.leases.load(Ordering::Acquire);
+        if leases > 0 {
+            return Err(Leased(leases));
+        }
         let pos = pos.min(self.map.size());
         let tail = map.get_mut(pos..).unwrap_or_default();
         let used = tail.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
@@ -160,7 +224,7 @@ impl AppendFile {
             t.fill(0);
         }
         self.published.store(pos, Ordering::Release);
-        used
+        Ok(used)
     }
 
     /// Pre-faults `[from, to)` writable (see [`MappedFile::touch`]).
@@ -211,7 +275,7 @@ mod tests {
         // A gap reads back as zeros.
         f.append_at(8, b"!").expect("append after a gap");
         assert_eq!(f.read_published(0, 100), b"hello\0\0\0!");
-        assert_eq!(f.truncate(2), 7);
+        assert_eq!(f.truncate(2).expect("no lease"), 7);
         assert_eq!(f.published(), 2);
         assert_eq!(f.read_published(0, 100), b"he");
         f.append_at(2, b"y").expect("append at the cut");

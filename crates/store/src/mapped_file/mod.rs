@@ -2,7 +2,9 @@
 //!
 //! Invariants: the file is allocated on disk to its full size before it is mapped (so a write
 //! through the mapping can never hit a hole on a full disk and raise SIGBUS), and the mapping
-//! lives as long as the `MappedFile`; no reference into the mapping escapes this module.
+//! lives as long as the `MappedFile`; no reference into the mapping escapes this module except
+//! an [`AppendFile`]'s leased slices (`Bytes` owning an `Arc` of the file: append.rs), which keep
+//! the mapping alive and its bytes unwritten for as long as they live.
 //!
 //! Two types, two ways in. [`MappedFile`] is for files whose bytes are rewritten in place (the
 //! index): `write` under its write lock, `read` / `with_slice` under its read lock.
@@ -14,7 +16,7 @@
 
 mod append;
 
-pub use append::{AppendFile, Published};
+pub use append::{AppendFile, Leased, Published};
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::io::AsRawFd;

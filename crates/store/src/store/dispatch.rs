@@ -13,7 +13,8 @@ use crate::consume_queue::{ConsumeQueue, CqUnit};
 use crate::index::IndexService;
 use crate::offset::PhyOffset;
 
-/// Called for every message dispatched to a consume queue: topic, queue id, queue offset.
+/// Called when messages were dispatched to a consume queue: topic, queue id, queue offset of
+/// the last of them (one call for a batch's messages, which share their queue).
 pub type ArrivalListener = Arc<dyn Fn(&str, i32, i64) + Send + Sync>;
 
 /// A message announced to the arrival listener: topic, queue id, queue offset.
@@ -42,6 +43,16 @@ pub(crate) fn is_consumable(sys_flag: i32) -> bool {
     !matches!(sysflag::transaction_type(sys_flag), sysflag::TRANSACTION_PREPARED | sysflag::TRANSACTION_ROLLBACK)
 }
 
+/// Calls `f` with the last arrival of each run of consecutive arrivals in the same queue.
+fn for_last_of_runs(arrivals: &[Arrival], mut f: impl FnMut(&Arrival)) {
+    for (i, a) in arrivals.iter().enumerate() {
+        let next_same_queue = arrivals.get(i + 1).is_some_and(|n| n.1 == a.1 && n.0 == a.0);
+        if !next_same_queue {
+            f(a);
+        }
+    }
+}
+
 impl Dispatcher {
     pub(crate) fn new(queues: Arc<QueueTable>, index: Arc<IndexService>, index_keys: bool, rules: TopicRules) -> Self {
         Self { queues, index, index_keys, rules, listener: RwLock::new(None) }
@@ -52,12 +63,11 @@ impl Dispatcher {
         *self.listener.write() = Some(listener);
     }
 
-    /// Tells the listener of `arrivals`.
+    /// Tells the listener of `arrivals`: once per run of arrivals in the same queue (a batch
+    /// of 32 wakes that queue's parked pulls once, not 32 times), with the run's last offset.
     pub(crate) fn announce(&self, arrivals: &[Arrival]) {
         if let Some(listener) = self.listener.read().clone() {
-            for (t, q, o) in arrivals {
-                listener(t, *q, *o);
-            }
+            for_last_of_runs(arrivals, |(t, q, o)| listener(t, *q, *o));
         }
     }
 
@@ -115,5 +125,22 @@ impl Dispatcher {
         let len = m.store_size;
         cq.put(m.queue_offset, CqUnit::new(phy, len, tag_code))?;
         Ok(Some((m.topic.clone(), m.queue_id, m.queue_offset)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_of_arrivals_in_one_queue_is_announced_once_with_its_last_offset() {
+        let a = |t: &str, q, o| (t.to_owned(), q, o);
+        let arrivals = vec![a("T", 0, 1), a("T", 0, 2), a("T", 0, 3), a("T", 1, 7), a("U", 1, 1), a("T", 0, 4)];
+        let mut told = Vec::new();
+        for_last_of_runs(&arrivals, |x| told.push(x.clone()));
+        assert_eq!(told, vec![a("T", 0, 3), a("T", 1, 7), a("U", 1, 1), a("T", 0, 4)]);
+        told.clear();
+        for_last_of_runs(&[], |x| told.push(x.clone()));
+        assert!(told.is_empty());
     }
 }

@@ -197,7 +197,8 @@ impl Reader {
         if !(filter.tag_code)(u.tag_code) {
             return;
         }
-        match self.log.read(phy, len) {
+        // A slice of the mapped file, not a copy: the response is written from it.
+        match self.log.share(phy, len) {
             Some(rec) if !(filter.record)(&rec) => {}
             Some(rec) => {
                 s.bytes += rec.len();

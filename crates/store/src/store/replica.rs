@@ -136,14 +136,18 @@ impl Replica {
     }
 
     /// Cuts the log (and queue units and index entries past it) back to `at`, when the master's
-    /// log is shorter than ours. Returns whether anything was cut.
+    /// log is shorter than ours. Returns whether anything was cut: nothing is while a pull
+    /// response still holds a slice of the file to cut (the master's next heartbeat retries).
     pub(crate) fn truncate(&self, at: PhyOffset) -> bool {
         let mut pos = self.writer.lock();
         if at >= *pos {
             return false;
         }
         tracing::warn!(from = pos.get(), to = at.get(), "truncating the commit log to the master's end");
-        self.log.truncate(at);
+        if let Err(e) = self.log.truncate(at) {
+            tracing::info!(at = at.get(), cause = %e, "commit-log truncation deferred");
+            return false;
+        }
         self.queues.truncate_to_log_end(at);
         self.index.truncate_from(at.to_wire());
         *pos = at;

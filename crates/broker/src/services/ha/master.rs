@@ -19,11 +19,25 @@ use super::{HEARTBEAT, TRANSFER_BATCH};
 /// A slave more than this far behind does not count for SYNC_MASTER (haSlaveFallbehindMax).
 pub const SLAVE_FALL_BEHIND_MAX: u64 = 256 * 1024 * 1024;
 
+/// A slave within this many bytes of the master's end counts as caught up (controller mode).
+pub const CATCH_UP_GAP: u64 = 1024 * 1024;
+
+/// One connected slave.
+#[derive(Debug, Clone)]
+struct Link {
+    addr: String,
+    ack: u64,
+    /// The broker id the slave announced (controller mode).
+    broker_id: Option<i64>,
+    /// When its ack was last within [`CATCH_UP_GAP`] of the master's end, ms.
+    caught_up_ms: i64,
+}
+
 /// The master's replication service: connected slaves and their acknowledged offsets.
 #[derive(Debug)]
 pub struct HaMaster {
-    /// Acknowledged offset per connected slave (by connection id), with its address.
-    slaves: Mutex<HashMap<u64, (String, u64)>>,
+    /// Connected slaves by connection id.
+    slaves: Mutex<HashMap<u64, Link>>,
     next_id: AtomicU64,
     /// A slave acknowledged more.
     acked: Notify,
@@ -60,7 +74,7 @@ impl HaMaster {
 
     fn add_slave(&self, addr: String) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.slaves.lock().insert(id, (addr, 0));
+        self.slaves.lock().insert(id, Link { addr, ack: 0, broker_id: None, caught_up_ms: 0 });
         id
     }
 
@@ -70,20 +84,39 @@ impl HaMaster {
     }
 
     fn ack(&self, id: u64, offset: u64) {
+        let end = self.store.commit_log_max_offset();
         if let Some(s) = self.slaves.lock().get_mut(&id) {
-            s.1 = s.1.max(offset);
+            s.ack = s.ack.max(offset);
+            if end.saturating_sub(s.ack) <= CATCH_UP_GAP {
+                s.caught_up_ms = rmq_common::time::now_ms();
+            }
         }
         self.acked.notify_waiters();
+    }
+
+    /// A report below zero is the slave's broker id (`-(id + 1)`), sent first in controller mode.
+    fn hello(&self, id: u64, broker_id: i64) {
+        if let Some(s) = self.slaves.lock().get_mut(&id) {
+            s.broker_id = Some(broker_id);
+        }
     }
 
     /// Connected slaves: address and acknowledged offset.
     #[must_use]
     pub fn slaves(&self) -> Vec<(String, u64)> {
-        self.slaves.lock().values().cloned().collect()
+        self.slaves.lock().values().map(|s| (s.addr.clone(), s.ack)).collect()
+    }
+
+    /// Broker ids of the slaves caught up within the last `max_lag_ms` (controller mode).
+    #[must_use]
+    pub fn in_sync_ids(&self, max_lag_ms: u64, now_ms: i64) -> Vec<i64> {
+        let max_lag = i64::try_from(max_lag_ms).unwrap_or(i64::MAX);
+        let slaves = self.slaves.lock();
+        slaves.values().filter(|s| now_ms - s.caught_up_ms <= max_lag).filter_map(|s| s.broker_id).collect()
     }
 
     fn best_ack(&self) -> Option<u64> {
-        self.slaves.lock().values().map(|s| s.1).max()
+        self.slaves.lock().values().map(|s| s.ack).max()
     }
 
     /// SYNC_MASTER: waits until a slave has everything before `end`. SLAVE_NOT_AVAILABLE when no
@@ -97,6 +130,29 @@ impl HaMaster {
                 Some(a) if a >= end => return PutStatus::Ok,
                 Some(a) if end - a > SLAVE_FALL_BEHIND_MAX => return PutStatus::SlaveNotAvailable,
                 Some(_) => {}
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return PutStatus::FlushSlaveTimeout;
+            }
+        }
+    }
+
+    /// Controller mode: waits until `needed` slaves have everything before `end`.
+    /// SLAVE_NOT_AVAILABLE when fewer than `needed` slaves are connected and within
+    /// [`SLAVE_FALL_BEHIND_MAX`]; FLUSH_SLAVE_TIMEOUT after `timeout`.
+    pub async fn wait_for_acks(&self, end: u64, needed: usize, timeout: Duration) -> PutStatus {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.acked.notified();
+            if needed == 0 {
+                return PutStatus::Ok;
+            }
+            let acks: Vec<u64> = self.slaves.lock().values().map(|s| s.ack).collect();
+            if acks.iter().filter(|a| **a >= end).count() >= needed {
+                return PutStatus::Ok;
+            }
+            if acks.iter().filter(|a| end.saturating_sub(**a) <= SLAVE_FALL_BEHIND_MAX).count() < needed {
+                return PutStatus::SlaveNotAvailable;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return PutStatus::FlushSlaveTimeout;
@@ -149,7 +205,12 @@ impl HaMaster {
         tokio::spawn(async move {
             let mut buf = [0u8; 8];
             while let Ok(Ok(_)) = tokio::time::timeout(HEARTBEAT * 4, rd.read_exact(&mut buf)).await {
-                let offset = u64::try_from(i64::from_be_bytes(buf)).unwrap_or(0);
+                let value = i64::from_be_bytes(buf);
+                if value < 0 {
+                    this.hello(id, -(value + 1));
+                    continue;
+                }
+                let offset = u64::try_from(value).unwrap_or(0);
                 this.ack(id, offset);
                 let _ = first_tx.send(Some(offset));
             }

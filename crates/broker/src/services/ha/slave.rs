@@ -30,6 +30,8 @@ pub struct HaSlave {
     connected: AtomicBool,
     /// The master's end as last seen in a header.
     master_offset: AtomicU64,
+    /// Controller mode: the id announced to the master before the first report.
+    broker_id: Option<i64>,
     store: Arc<MessageStore>,
     stop: CancellationToken,
 }
@@ -50,9 +52,18 @@ impl HaSlave {
             configured_ha_master,
             connected: AtomicBool::new(false),
             master_offset: AtomicU64::new(0),
+            broker_id: None,
             store,
             stop,
         }
+    }
+
+    /// Controller mode: announces `broker_id` to the master on connecting (as `-(id + 1)`,
+    /// before the first offset report), so the master can name it in the SyncStateSet.
+    #[must_use]
+    pub fn with_broker_id(mut self, broker_id: i64) -> Self {
+        self.broker_id = Some(broker_id);
+        self
     }
 
     /// The master's broker address, once learned.
@@ -134,6 +145,9 @@ impl HaSlave {
     async fn follow(&self, stream: TcpStream) -> std::io::Result<()> {
         let (mut rd, mut wr) = stream.into_split();
         let store = &self.store;
+        if let Some(id) = self.broker_id {
+            wr.write_all(&(-(id + 1)).to_be_bytes()).await?;
+        }
         report(&mut wr, store.commit_log_max_offset()).await?;
         let mut last_report = tokio::time::Instant::now();
         loop {

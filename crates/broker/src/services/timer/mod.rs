@@ -28,6 +28,10 @@ use crate::state::parking::PullHold;
 use crate::state::topics::system;
 use wheel::{AddOutcome, TimerEntry, TimerWheel};
 
+/// RocketMQ's timer property marking a delete marker (a recall): its value, `realTopic+uniqKey`,
+/// names the timer message of the same due time that is not to be delivered.
+pub const TIMER_DEL_UNIQKEY: &str = "TIMER_DEL_UNIQKEY";
+
 /// How often an idle timer (only the cursor moving) writes its checkpoint.
 const IDLE_CHECKPOINT: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -334,13 +338,14 @@ impl TimerService {
                     return true;
                 }
             };
-            for e in &entries {
-                let Some(rec) = self.store.message_by_offset(e.phy) else {
-                    tracing::warn!(phy = e.phy, "timer message no longer in the commit log");
-                    continue;
-                };
-                let Ok(m) = MessageExt::decode(&rec) else { continue };
-                if !self.put_back(&m).await {
+            // Two reads of the tick (markers, then delivery) keep one message in memory at a time.
+            let recalled: std::collections::HashSet<String> = entries
+                .iter()
+                .filter_map(|e| self.read(e))
+                .filter_map(|m| property::get(&m.properties, TIMER_DEL_UNIQKEY).map(str::to_owned))
+                .collect();
+            for m in entries.iter().filter_map(|e| self.read(e)) {
+                if !recalled_or_marker(&m.properties, &recalled) && !self.put_back(&m).await {
                     return true;
                 }
             }
@@ -352,6 +357,15 @@ impl TimerService {
             p.delivered += entries.len() as u64;
             p.cursor = cursor + 1;
         }
+    }
+
+    /// The message of a wheel entry; `None` when it is gone from the commit log (logged).
+    fn read(&self, e: &TimerEntry) -> Option<MessageExt> {
+        let rec = self.store.message_by_offset(e.phy);
+        if rec.is_none() {
+            tracing::warn!(phy = e.phy, "timer message no longer in the commit log");
+        }
+        rec.and_then(|r| MessageExt::decode(&r).ok())
     }
 
     /// Puts a parked message back on its real topic; false on a store failure.
@@ -367,6 +381,25 @@ impl TimerService {
         }
         ok
     }
+}
+
+/// True for a delete marker (never delivered) and for a message a marker of its tick recalls
+/// (`recalled`: the `realTopic+uniqKey` values of the tick's markers; a marker has the due time
+/// of the message it recalls, so both fall in the same tick).
+fn recalled_or_marker(props: &[(String, String)], recalled: &std::collections::HashSet<String>) -> bool {
+    if property::get(props, TIMER_DEL_UNIQKEY).is_some() {
+        return true;
+    }
+    let (Some(topic), Some(uniq)) =
+        (property::get(props, property::REAL_TOPIC), property::get(props, property::UNIQ_KEY))
+    else {
+        return false;
+    };
+    let hit = recalled.contains(&format!("{topic}+{uniq}"));
+    if hit {
+        tracing::info!(topic, uniq, "timer message recalled: not delivered");
+    }
+    hit
 }
 
 #[allow(clippy::cast_precision_loss)] // a rate for display: precision past 2^52 messages is moot
@@ -391,6 +424,16 @@ mod tests {
         assert_eq!(deliver_ms(&props(&[("TIMER_DELIVER_MS", "2000000")]), now), Ok(Some(2_000_000)));
         assert_eq!(deliver_ms(&props(&[("__STARTDELIVERTIME", "3000000")]), now), Ok(Some(3_000_000)));
         assert!(deliver_ms(&props(&[("TIMER_DELAY_SEC", "soon")]), now).is_err());
+    }
+
+    #[test]
+    fn recall_markers_hide_their_message_and_themselves() {
+        let marker = props(&[("TIMER_DEL_UNIQKEY", "T+ID1"), ("REAL_TOPIC", "T"), ("UNIQ_KEY", "M1")]);
+        let recalled = std::collections::HashSet::from(["T+ID1".to_owned()]);
+        assert!(recalled_or_marker(&marker, &recalled), "a marker is never delivered");
+        assert!(recalled_or_marker(&props(&[("REAL_TOPIC", "T"), ("UNIQ_KEY", "ID1")]), &recalled));
+        assert!(!recalled_or_marker(&props(&[("REAL_TOPIC", "T"), ("UNIQ_KEY", "ID2")]), &recalled));
+        assert!(!recalled_or_marker(&props(&[("REAL_TOPIC", "U"), ("UNIQ_KEY", "ID1")]), &recalled));
     }
 
     #[test]

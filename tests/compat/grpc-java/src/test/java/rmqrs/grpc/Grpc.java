@@ -22,13 +22,15 @@ final class Grpc {
     static final String PROXY = System.getProperty("proxy", "127.0.0.1:8081");
     static final String NAMESRV = System.getProperty("namesrv", "127.0.0.1:9876");
     static final String MQADMIN = System.getProperty("mqadmin", "mqadmin");
+    /** TLS to the proxy (-Dtls=true; the SDK trusts any server certificate). */
+    static final boolean TLS = Boolean.getBoolean("tls");
 
     private Grpc() {}
 
     static ClientConfiguration config() {
         return ClientConfiguration.newBuilder()
             .setEndpoints(PROXY)
-            .enableSsl(false)
+            .enableSsl(TLS)
             .setRequestTimeout(Duration.ofSeconds(5))
             .build();
     }

@@ -117,15 +117,65 @@ public final class CompatSupport {
      * and returns what it printed on stdout (also echoed after {@code $ <label> <args>}).
      */
     public static String officialMqadmin(String label, String... args) {
+        return officialMqadmin(null, label, args);
+    }
+
+    /**
+     * The 4.9.x tool reads {@code <rocketmq.home.dir>/conf/logback_tools.xml} before it runs any
+     * command and runs none when that file is missing; give it a home with a silent one (before
+     * MQAdminStartup is first used: it reads the property once).
+     */
+    private static synchronized java.nio.file.Path toolsHome() {
+        String set = System.getProperty("rocketmq.home.dir");
+        if (set != null) {
+            return java.nio.file.Path.of(set);
+        }
+        try {
+            java.nio.file.Path home = java.nio.file.Files.createTempDirectory("rmq-tools-home");
+            java.nio.file.Path conf = java.nio.file.Files.createDirectories(home.resolve("conf"));
+            java.nio.file.Files.writeString(conf.resolve("logback_tools.xml"),
+                "<configuration><root level=\"OFF\"/></configuration>\n");
+            home.toFile().deleteOnExit();
+            System.setProperty("rocketmq.home.dir", home.toString());
+            return home;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot make a home for the official tool", e);
+        }
+    }
+
+    /**
+     * The 4.9.x tool ignores the hook it is given and signs with {@code <home>/conf/tools.yml}:
+     * write the hook's account there (an {@code AclClientRPCHook}), or remove the file (none).
+     */
+    private static void toolsCredentials(java.nio.file.Path home, org.apache.rocketmq.remoting.RPCHook hook) {
+        java.nio.file.Path file = home.resolve("conf").resolve("tools.yml");
+        try {
+            if (hook instanceof org.apache.rocketmq.acl.common.AclClientRPCHook) {
+                org.apache.rocketmq.acl.common.SessionCredentials c =
+                    ((org.apache.rocketmq.acl.common.AclClientRPCHook) hook).getSessionCredentials();
+                java.nio.file.Files.writeString(file,
+                    "accessKey: " + c.getAccessKey() + "\nsecretKey: " + c.getSecretKey() + "\n");
+                file.toFile().deleteOnExit();
+            } else {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the official tool's tools.yml", e);
+        }
+    }
+
+    /** {@link #officialMqadmin(String, String...)} signing with {@code hook} (an ACL account). */
+    public static String officialMqadmin(org.apache.rocketmq.remoting.RPCHook hook, String label, String... args) {
         String[] full = new String[args.length + 2];
         System.arraycopy(args, 0, full, 0, args.length);
         full[args.length] = "-n";
         full[args.length + 1] = namesrv();
+        toolsCredentials(toolsHome(), hook);
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         try {
-            MQAdminStartup.main0(full, null);
+            MQAdminStartup.main0(full, hook);
         } finally {
             System.setOut(old);
         }
