@@ -128,7 +128,7 @@ PIDS+=("$DRIVER")
 wait_until "the first 100 SEND_OKs" 90 '[[ -e "$WORK/driver/ready" ]]'
 sleep 11 # the slaves copy the new topic's config (metadata sync every 10 s)
 
-index_of() { local i; for i in 0 1 2; do [[ "127.0.0.1:${BPORTS[$i]}" == "$1" ]] && echo "$i"; done; }
+index_of() { local i; for i in 0 1 2; do if [[ "127.0.0.1:${BPORTS[$i]}" == "$1" ]]; then echo "$i"; fi; done; }
 for k in $(seq 1 "$KILLS"); do
   wait_until "three replicas in the SyncStateSet" 120 '[[ $(in_sync_count) -eq 3 ]]'
   sleep 2 # steady load before the kill
