@@ -23,8 +23,9 @@ set -euo pipefail
 KILLS="${KILLS:-2}"
 read -r -a MVN_EXTRA <<<"${MVN_ARGS:-}"
 compat_workdir
-say() { printf 'controller-failover: %s\n' "$*"; }
+say() { printf 'controller-failover [%ss]: %s\n' "$SECONDS" "$*"; }
 
+say "building our binaries"
 compat_build -p mqcontroller -p mqnamesrv -p mqbroker -p mqadmin
 say "building tests/compat/java (profile rmq5)"
 if ! mvn -B -q -Dstyle.color=never "${MVN_EXTRA[@]}" -f "$HERE/java/pom.xml" -P rmq5 -DskipTests compile \
@@ -121,7 +122,7 @@ start_broker 2
 wait_until "three replicas in the SyncStateSet" 90 '[[ $(in_sync_count) -eq 3 ]]'
 
 mkdir -p "$WORK/driver"
-say "starting the official producer (rocketmq-client 5.5.0)"
+say "brokers up; starting the official producer (rocketmq-client 5.5.0)"
 java -cp "$CP" rmqrs.compat.ControllerFailover "$NS" broker-f "$WORK/driver" > "$WORK/driver.out" 2>&1 &
 DRIVER=$!
 PIDS+=("$DRIVER")
@@ -135,9 +136,10 @@ for k in $(seq 1 "$KILLS"); do
   old=$(master_addr)
   idx=$(index_of "$old")
   [[ -n "$idx" ]] || { say "master $old is none of ours"; compat_failed "controller failover"; }
-  date +%s%3N >> "$WORK/driver/kills"
   kill -9 "${BPID[$idx]}"
   wait "${BPID[$idx]}" 2>/dev/null || true
+  # Taken once the master is reaped: a send begun earlier may still have been acknowledged.
+  date +%s%3N >> "$WORK/driver/kills"
   wait_until "a new master after killing $old" 60 'm=$(master_addr); [[ -n "$m" && "$m" != "$old" && "$m" != null ]]'
   say "kill $k/$KILLS: master $old killed, $(master_addr) elected"
   sleep 3 # writes resume on the new master before the old one comes back
