@@ -26,7 +26,7 @@ if [[ "${SKIP_COMPAT:-0}" != "1" ]]; then
   # Explicit list: a suite joins CI once it passes against our binaries.
   for suite in run-remoting-interop.sh run-java-compat.sh run-go-compat.sh run-fields-compat.sh run-cpp-compat.sh \
     run-rust-client-compat.sh run-tls-compat.sh run-grpc-java-compat.sh run-grpc-go-compat.sh \
-    run-grpc-python-compat.sh run-acl-compat.sh run-console-browser.sh; do
+    run-grpc-python-compat.sh run-acl-compat.sh run-console-browser.sh run-controller-failover.sh; do
     step "compatibility: $suite"
     bash "tests/compat/$suite"
   done

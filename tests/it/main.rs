@@ -13,6 +13,7 @@ mod controller;
 mod failover;
 mod fault;
 mod ha;
+mod in_sync;
 mod limits;
 mod logs;
 mod metrics;

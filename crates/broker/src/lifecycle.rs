@@ -151,13 +151,19 @@ fn build_services(
     controller: Option<Arc<Membership>>,
 ) -> Result<Services, StartError> {
     let (store, stop) = (&ctx.store, &ctx.stop);
+    // Controller mode: the replication link is fenced by the decided master epoch.
+    let decided = controller.as_ref().and_then(|m| m.current().map(|d| (m.broker_id, d.master_epoch)));
     let replication = if ctx.config.is_master() {
-        Replication::Master(Arc::new(HaMaster::new(Arc::clone(store), stop.clone())))
+        let mut master = HaMaster::new(Arc::clone(store), stop.clone());
+        if let Some((id, epoch)) = decided {
+            master = master.with_epoch(epoch, id);
+        }
+        Replication::Master(Arc::new(master))
     } else {
         let configured = ctx.config.net.ha_master_address.clone();
         let mut slave = HaSlave::new(configured, Arc::clone(store), stop.clone());
-        if ctx.config.controller.enable_controller_mode {
-            slave = slave.with_broker_id(ctx.config.identity.broker_id);
+        if let Some((_, epoch)) = decided {
+            slave = slave.with_broker_id(ctx.config.identity.broker_id).with_master_epoch(epoch);
         }
         Replication::Slave(Arc::new(slave))
     };

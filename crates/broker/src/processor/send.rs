@@ -213,6 +213,7 @@ pub async fn send(
     ensure_durable(ctx, &h.topic).await?;
     let mut base = base_message(ctx, &h, queue_id, rctx);
     let wait = property::get(&base.properties, property::WAIT) != Some("false");
+    check_in_sync_replicas(ctx, services, wait)?;
     let bytes = payload.body.len();
     let kind = ctx.stats.meters.kind_of(&base.properties);
     let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
@@ -283,8 +284,26 @@ async fn store_single(
     Ok(ctx.store.put_message(half).await)
 }
 
-/// Wakes the HA senders; on a SYNC_MASTER, waits until a slave has the data (when the producer
-/// asked to wait), turning the status into FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE.
+/// Controller mode, a SYNC write the producer waits for: refused before it is stored when the
+/// SyncStateSet has fewer than `minInSyncReplicas` replicas (RocketMQ's
+/// IN_SYNC_REPLICAS_NOT_ENOUGH, answered as SYSTEM_ERROR "in-sync replicas not enough").
+fn check_in_sync_replicas(ctx: &BrokerContext, services: &Services, wait: bool) -> Result<(), BrokerError> {
+    let c = &ctx.config.controller;
+    let crate::services::ha::Replication::Master(master) = &services.replication else { return Ok(()) };
+    if !c.enable_controller_mode || !wait || ctx.config.identity.broker_role != BrokerRole::SyncMaster {
+        return Ok(());
+    }
+    let min = usize::try_from(c.min_in_sync_replicas).unwrap_or(usize::MAX);
+    if master.in_sync_replicas() < min {
+        return Err(BrokerError::System("in-sync replicas not enough".into()));
+    }
+    Ok(())
+}
+
+/// Wakes the HA senders; on a SYNC_MASTER, waits until the data is on enough replicas (when
+/// the producer asked to wait), turning the status into FLUSH_SLAVE_TIMEOUT or
+/// SLAVE_NOT_AVAILABLE. In controller mode "enough" is `inSyncReplicas` (the master included),
+/// or every member of the SyncStateSet with `allAckInSyncStateSet`.
 async fn await_replication(ctx: &BrokerContext, services: &Services, result: &mut PutMessageResult, wait: bool) {
     services.replication.new_data();
     let crate::services::ha::Replication::Master(master) = &services.replication else { return };
@@ -292,15 +311,13 @@ async fn await_replication(ctx: &BrokerContext, services: &Services, result: &mu
         let timeout = std::time::Duration::from_millis(ctx.config.flush.sync_flush_timeout);
         let end = u64::try_from(result.end_offset).unwrap_or(0);
         let c = &ctx.config.controller;
-        result.status = if c.enable_controller_mode {
-            let needed = if c.all_ack_in_sync_state_set {
-                master.slaves().len()
-            } else {
-                usize::try_from(c.in_sync_replicas.saturating_sub(1)).unwrap_or(0)
-            };
-            master.wait_for_acks(end, needed, timeout).await
-        } else {
+        result.status = if !c.enable_controller_mode {
             master.wait_for_slave(end, timeout).await
+        } else if c.all_ack_in_sync_state_set {
+            master.wait_for_sync_state_set(end, timeout).await
+        } else {
+            let needed = usize::try_from(c.in_sync_replicas.saturating_sub(1)).unwrap_or(0);
+            master.wait_for_acks(end, needed, timeout).await
         };
     }
 }

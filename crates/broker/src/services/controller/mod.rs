@@ -258,6 +258,7 @@ impl Incarnation {
         m.on_open(&d, store, client).await.map_err(StartError::Store)?;
         m.spawn_watch(Arc::clone(store), stop.clone(), self.changed.clone());
         if let Replication::Master(master) = replication {
+            master.set_sync_state_set(d.sync_state_set.sync_state_set.clone());
             let (period, lag) = (m.check_sync_state_set_period, m.max_lag_ms);
             sync_set::spawn(Arc::clone(m), Arc::clone(master), stop.clone(), period, lag);
         }

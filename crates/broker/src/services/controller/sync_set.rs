@@ -2,7 +2,8 @@
 //! caught up within `haMaxTimeSlaveNotCatchup` (itself included) with the set the controllers
 //! hold, and asks for the change with CONTROLLER_ALTER_SYNC_STATE_SET, carrying its
 //! `masterEpoch` and the set's epoch (a fenced answer means the broker's role is stale: it
-//! checks its role at once).
+//! checks its role at once). The HA service is told the set (and a change while it is asked
+//! for): SYNC writes count on it (`minInSyncReplicas`, `allAckInSyncStateSet`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -28,21 +29,35 @@ pub fn spawn(m: Arc<Membership>, master: Arc<HaMaster>, stop: CancellationToken,
         loop {
             tokio::select! {
                 () = tokio::time::sleep(period) => {}
+                () = master.newer_epoch_seen() => {
+                    m.poke();
+                    continue;
+                }
                 () = stop.cancelled() => return,
             }
             let Some(d) = m.current() else { continue };
             if !d.is_master() {
                 return;
             }
+            master.set_sync_state_set(d.sync_state_set.sync_state_set.clone());
             let want = wanted(m.broker_id, &master.in_sync_ids(max_lag_ms, rmq_common::time::now_ms()));
             if want != d.sync_state_set.sync_state_set {
-                alter(&m, d.master_epoch, &d.sync_state_set, want).await;
+                master.propose_sync_state_set(want.clone());
+                if let Some(now) = alter(&m, d.master_epoch, &d.sync_state_set, want).await {
+                    master.set_sync_state_set(now);
+                }
             }
         }
     });
 }
 
-async fn alter(m: &Membership, master_epoch: i32, current: &SyncStateSet, want: BTreeSet<i64>) {
+/// Asks for `want`; the set the controllers then hold, or `None` when refused.
+async fn alter(
+    m: &Membership,
+    master_epoch: i32,
+    current: &SyncStateSet,
+    want: BTreeSet<i64>,
+) -> Option<BTreeSet<i64>> {
     let h = AlterSyncStateSetRequestHeader {
         broker_name: m.who.broker_name.clone(),
         master_broker_id: m.broker_id,
@@ -56,11 +71,16 @@ async fn alter(m: &Membership, master_epoch: i32, current: &SyncStateSet, want: 
         Ok(resp) => {
             let epoch = resp.header::<AlterSyncStateSetResponseHeader>().map_or(0, |h| h.new_sync_state_set_epoch);
             tracing::info!(set = ?set.sync_state_set, epoch, "SyncStateSet changed");
-            m.set_sync_state_set(SyncStateSet { sync_state_set: set.sync_state_set, sync_state_set_epoch: epoch });
+            m.set_sync_state_set(SyncStateSet {
+                sync_state_set: set.sync_state_set.clone(),
+                sync_state_set_epoch: epoch,
+            });
+            Some(set.sync_state_set)
         }
         Err(e) => {
             tracing::info!(cause = %e, "SyncStateSet change refused; checking the role");
             m.poke();
+            None
         }
     }
 }

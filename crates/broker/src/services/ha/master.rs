@@ -1,7 +1,13 @@
 //! The master side: accepts slaves on the HA port, streams its commit log to each and tracks
 //! what each has acknowledged (SYNC_MASTER waits on that).
+//!
+//! In controller mode the link is fenced by the master's epoch: a slave announces, after its
+//! id, the epoch of the master it follows, and the master closes the link unless that is its own
+//! epoch (a slave from a newer epoch means this master is stale: [`HaMaster::newer_epoch_seen`]
+//! wakes its role check); every header the master sends carries its epoch, so the slave takes
+//! data only from the master of the epoch it follows.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +39,18 @@ struct Link {
     caught_up_ms: i64,
 }
 
+/// The SyncStateSet as the master knows it (controller mode), RocketMQ's
+/// `AutoSwitchHAService` local and remote sets.
+#[derive(Debug, Default)]
+struct SyncSetView {
+    /// This broker's own id.
+    own_id: i64,
+    /// The set the controllers last answered.
+    ids: BTreeSet<i64>,
+    /// A change asked of the controllers and not answered yet.
+    pending: Option<BTreeSet<i64>>,
+}
+
 /// The master's replication service: connected slaves and their acknowledged offsets.
 #[derive(Debug)]
 pub struct HaMaster {
@@ -45,6 +63,12 @@ pub struct HaMaster {
     data: Arc<Notify>,
     store: Arc<MessageStore>,
     stop: CancellationToken,
+    /// Controller mode: this master's epoch, carried by every header.
+    epoch: Option<i32>,
+    /// Controller mode: the SyncStateSet.
+    sync_set: Mutex<SyncSetView>,
+    /// A slave following a newer epoch knocked.
+    stale: Notify,
 }
 
 impl HaMaster {
@@ -58,7 +82,44 @@ impl HaMaster {
             data: Arc::new(Notify::new()),
             store,
             stop,
+            epoch: None,
+            sync_set: Mutex::new(SyncSetView::default()),
+            stale: Notify::new(),
         }
+    }
+
+    /// Controller mode: the master of `epoch`, whose id is `own_id`.
+    #[must_use]
+    pub fn with_epoch(mut self, epoch: i32, own_id: i64) -> Self {
+        self.epoch = Some(epoch);
+        self.sync_set.get_mut().own_id = own_id;
+        self.sync_set.get_mut().ids = BTreeSet::from([own_id]);
+        self
+    }
+
+    /// Resolves when a slave following a newer epoch than this master's connected.
+    pub async fn newer_epoch_seen(&self) {
+        self.stale.notified().await;
+    }
+
+    /// The SyncStateSet the controllers answered (ends a pending change).
+    pub fn set_sync_state_set(&self, ids: BTreeSet<i64>) {
+        let mut v = self.sync_set.lock();
+        v.ids = ids;
+        v.pending = None;
+    }
+
+    /// A change of the SyncStateSet is being asked of the controllers.
+    pub fn propose_sync_state_set(&self, ids: BTreeSet<i64>) {
+        self.sync_set.lock().pending = Some(ids);
+    }
+
+    /// Replicas in the SyncStateSet, the master included (while a change is pending, the larger
+    /// of the two sets, as RocketMQ's `inSyncReplicasNums`).
+    #[must_use]
+    pub fn in_sync_replicas(&self) -> usize {
+        let v = self.sync_set.lock();
+        v.ids.len().max(v.pending.as_ref().map_or(0, BTreeSet::len)).max(1)
     }
 
     /// The wake-up point of the senders, for whoever learns of new data first.
@@ -160,6 +221,30 @@ impl HaMaster {
         }
     }
 
+    /// Controller mode with `allAckInSyncStateSet`: waits until every other member of the
+    /// SyncStateSet has everything before `end` (at once when the set is the master alone);
+    /// FLUSH_SLAVE_TIMEOUT after `timeout`, as RocketMQ's `GroupTransferService`.
+    pub async fn wait_for_sync_state_set(&self, end: u64, timeout: Duration) -> PutStatus {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.acked.notified();
+            let members: BTreeSet<i64> = {
+                let v = self.sync_set.lock();
+                v.ids.iter().copied().filter(|id| *id != v.own_id).collect()
+            };
+            let acked: BTreeSet<i64> = {
+                let slaves = self.slaves.lock();
+                slaves.values().filter(|s| s.ack >= end).filter_map(|s| s.broker_id).collect()
+            };
+            if members.is_subset(&acked) {
+                return PutStatus::Ok;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return PutStatus::FlushSlaveTimeout;
+            }
+        }
+    }
+
     /// Binds the HA port.
     pub async fn bind(bind_address: &str, port: u16) -> std::io::Result<TcpListener> {
         TcpListener::bind((bind_address, port)).await
@@ -204,17 +289,47 @@ impl HaMaster {
         let this = Arc::clone(self);
         tokio::spawn(async move {
             let mut buf = [0u8; 8];
+            // Controller mode: no report counts before the slave named the epoch it follows.
+            let mut greeted = this.epoch.is_none();
             while let Ok(Ok(_)) = tokio::time::timeout(HEARTBEAT * 4, rd.read_exact(&mut buf)).await {
                 let value = i64::from_be_bytes(buf);
                 if value < 0 {
                     this.hello(id, -(value + 1));
+                    if let Some(own) = this.epoch {
+                        let Ok(Ok(_)) = tokio::time::timeout(HEARTBEAT * 4, rd.read_exact(&mut buf)).await else {
+                            return;
+                        };
+                        if !this.epoch_matches(own, i64::from_be_bytes(buf)) {
+                            return;
+                        }
+                        greeted = true;
+                    }
                     continue;
+                }
+                if !greeted {
+                    tracing::warn!("a slave reported an offset without naming the epoch it follows; link closed");
+                    return;
                 }
                 let offset = u64::try_from(value).unwrap_or(0);
                 this.ack(id, offset);
                 let _ = first_tx.send(Some(offset));
             }
         })
+    }
+
+    /// Whether a slave following epoch `theirs` may follow this master of epoch `own`; a newer
+    /// one means this master is stale.
+    fn epoch_matches(&self, own: i32, theirs: i64) -> bool {
+        if theirs == i64::from(own) {
+            return true;
+        }
+        if theirs > i64::from(own) {
+            tracing::warn!(own, theirs, "a slave follows a newer master epoch: this master is stale");
+            self.stale.notify_one();
+        } else {
+            tracing::info!(own, theirs, "a slave follows an older master epoch; link closed");
+        }
+        false
     }
 
     async fn serve_slave(self: &Arc<Self>, id: u64, stream: TcpStream) -> std::io::Result<()> {
@@ -246,7 +361,7 @@ impl HaMaster {
             let end = self.store.commit_log_max_offset();
             if next > end {
                 // The slave has more than we do: tell it where our log ends.
-                wr.write_all(&header(end, 0)).await?;
+                wr.write_all(&header(end, 0, self.epoch)).await?;
                 next = end;
                 continue;
             }
@@ -254,7 +369,7 @@ impl HaMaster {
             if next < end {
                 if let Some(data) = self.store.read_commit_log(next, TRANSFER_BATCH) {
                     let mut frame = Vec::with_capacity(12 + data.len());
-                    frame.extend_from_slice(&header(next, data.len()));
+                    frame.extend_from_slice(&header(next, data.len(), self.epoch));
                     frame.extend_from_slice(&data);
                     wr.write_all(&frame).await?;
                     next += data.len() as u64;
@@ -263,7 +378,7 @@ impl HaMaster {
             }
             tokio::select! {
                 () = notified => {}
-                () = tokio::time::sleep(HEARTBEAT) => wr.write_all(&header(next, 0)).await?,
+                () = tokio::time::sleep(HEARTBEAT) => wr.write_all(&header(next, 0, self.epoch)).await?,
                 () = self.stop.cancelled() => return Ok(()),
             }
         }
@@ -282,9 +397,14 @@ async fn first_report(first_rx: &mut watch::Receiver<Option<u64>>) -> std::io::R
     }
 }
 
-fn header(offset: u64, len: usize) -> [u8; 12] {
-    let mut h = [0u8; 12];
-    h[0..8].copy_from_slice(&i64::try_from(offset).unwrap_or(i64::MAX).to_be_bytes());
-    h[8..12].copy_from_slice(&i32::try_from(len).unwrap_or(i32::MAX).to_be_bytes());
+/// A data header: offset (i64) and length (i32), plus the master's epoch (i32) in controller
+/// mode.
+fn header(offset: u64, len: usize, epoch: Option<i32>) -> Vec<u8> {
+    let mut h = Vec::with_capacity(16);
+    h.extend_from_slice(&i64::try_from(offset).unwrap_or(i64::MAX).to_be_bytes());
+    h.extend_from_slice(&i32::try_from(len).unwrap_or(i32::MAX).to_be_bytes());
+    if let Some(e) = epoch {
+        h.extend_from_slice(&e.to_be_bytes());
+    }
     h
 }

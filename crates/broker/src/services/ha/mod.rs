@@ -3,6 +3,10 @@
 //! after each batch); the master streams commit-log bytes from there as a 12-byte header
 //! (offset i64, length i32) plus data, or an empty header as a heartbeat. A master whose log is
 //! shorter than the slave's sends an empty header at its own end, and our slave truncates to it.
+//! In controller mode the link carries the master epoch: the slave opens with its id
+//! (`-(id + 1)`) and the epoch of the master it follows (8 bytes each), the master serves only a
+//! slave of its own epoch, and every header has a fourth field, the master's epoch (i32, 16
+//! bytes in all), which the slave checks before it appends.
 //!
 //! A broker is one or the other, so the state is too: [`master::HaMaster`] serves slaves and
 //! tracks their acknowledgements for SYNC_MASTER; [`slave::HaSlave`] follows the master,
@@ -52,3 +56,6 @@ impl Replication {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

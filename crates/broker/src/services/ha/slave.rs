@@ -1,5 +1,6 @@
 //! The slave side: learns where its master is, follows the master's HA port and appends its
-//! commit log at the same offsets.
+//! commit log at the same offsets. In controller mode it names the master epoch it follows
+//! after its id, and takes data only under headers of that epoch.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -32,6 +33,8 @@ pub struct HaSlave {
     master_offset: AtomicU64,
     /// Controller mode: the id announced to the master before the first report.
     broker_id: Option<i64>,
+    /// Controller mode: the epoch of the master this slave follows.
+    master_epoch: Option<i32>,
     store: Arc<MessageStore>,
     stop: CancellationToken,
 }
@@ -53,6 +56,7 @@ impl HaSlave {
             connected: AtomicBool::new(false),
             master_offset: AtomicU64::new(0),
             broker_id: None,
+            master_epoch: None,
             store,
             stop,
         }
@@ -63,6 +67,14 @@ impl HaSlave {
     #[must_use]
     pub fn with_broker_id(mut self, broker_id: i64) -> Self {
         self.broker_id = Some(broker_id);
+        self
+    }
+
+    /// Controller mode: follows only the master of `epoch` (named after the id on connecting,
+    /// checked in every header).
+    #[must_use]
+    pub fn with_master_epoch(mut self, epoch: i32) -> Self {
+        self.master_epoch = Some(epoch);
         self
     }
 
@@ -147,13 +159,17 @@ impl HaSlave {
         let store = &self.store;
         if let Some(id) = self.broker_id {
             wr.write_all(&(-(id + 1)).to_be_bytes()).await?;
+            if let Some(epoch) = self.master_epoch {
+                wr.write_all(&i64::from(epoch).to_be_bytes()).await?;
+            }
         }
         report(&mut wr, store.commit_log_max_offset()).await?;
         let mut last_report = tokio::time::Instant::now();
+        let head_len = if self.master_epoch.is_some() { 16 } else { 12 };
         loop {
-            let mut head = [0u8; 12];
+            let mut head = [0u8; 16];
             let read = tokio::select! {
-                r = tokio::time::timeout(HEARTBEAT * 4, rd.read_exact(&mut head)) => r,
+                r = tokio::time::timeout(HEARTBEAT * 4, rd.read_exact(&mut head[..head_len])) => r,
                 () = tokio::time::sleep_until(last_report + HEARTBEAT) => {
                     report(&mut wr, store.commit_log_max_offset()).await?;
                     last_report = tokio::time::Instant::now();
@@ -163,6 +179,14 @@ impl HaSlave {
             };
             read.map_err(|_| std::io::Error::other("no data or heartbeat from the master for 20 s"))??;
             let frame = Frame::parse(&head)?;
+            if let Some(want) = self.master_epoch {
+                let epoch = i32::from_be_bytes([head[12], head[13], head[14], head[15]]);
+                if epoch != want {
+                    return Err(std::io::Error::other(format!(
+                        "the master sent data of epoch {epoch}, this slave follows epoch {want}"
+                    )));
+                }
+            }
             let own = store.commit_log_max_offset();
             self.master_offset.store(frame.offset + frame.len as u64, Ordering::Release);
             if frame.len == 0 {
@@ -186,7 +210,7 @@ impl HaSlave {
 }
 
 impl Frame {
-    fn parse(head: &[u8; 12]) -> std::io::Result<Self> {
+    fn parse(head: &[u8; 16]) -> std::io::Result<Self> {
         let offset =
             u64::try_from(i64::from_be_bytes([head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7]]))
                 .map_err(|_| std::io::Error::other("negative offset in header"))?;
