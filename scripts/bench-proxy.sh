@@ -10,6 +10,9 @@
 # Usage: scripts/bench-proxy.sh [SECONDS]          (default 30 s of sends per layout)
 # Env:   GRPC_SIZE (1024) GRPC_CONCURRENCY (64 calls in flight) GRPC_CHANNELS (2 connections)
 #        GRPC_RECV_LOOPS (8 receive loops) YARDSTICK (0) BENCH_KEEP_LOGS (0: delete the work dirs)
+#        BENCH_PROXY_CHECK (0; 1: a delivery check, not a benchmark: exit 1 unless every layout's
+#        consumer received every message sent and acked them all, e.g. `BENCH_PROXY_CHECK=1
+#        scripts/bench-proxy.sh 5` proves the official proxy delivers over our broker)
 # Every server binds 127.0.0.1 on free ports; everything started is stopped by PID on exit.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -142,3 +145,18 @@ for k, label, fmt in keys:
         ratio = f"{rows['ours'][k] / rows['official'][k]:.2f}"
     print(f"{label:24}" + "".join(f"{fmt.format(v):>12}" for v in vals) + f"{ratio:>15}")
 PY
+
+if [[ ${BENCH_PROXY_CHECK:-0} == 1 ]]; then
+  python3 - "$RESULTS" <<'PY' || exit 1
+import json, os, sys
+d = sys.argv[1]
+bad = []
+for n in sorted(os.listdir(d)):
+    if n.endswith(".json"):
+        r = json.load(open(os.path.join(d, n)))
+        if r["sent"] == 0 or r["received"] < r["sent"] or r["recv_failed"] or r["send_failed"]:
+            bad.append(f"{r['label']}: sent {r['sent']} (failed {r['send_failed']}), received {r['received']}, acks failed {r['recv_failed']}")
+print("\ndelivery check: " + ("; ".join(bad) if bad else "every layout delivered every message"))
+sys.exit(1 if bad else 0)
+PY
+fi

@@ -25,8 +25,9 @@ compat_workdir
 
 compat_build -p mqadmin -p mqnamesrv -p mqbroker -p mqproxy
 export MQADMIN_BIN="$TARGET/debug/mqadmin"
-# Transaction checks every second (the default is 60 s), so the check-back scenario is quick.
-CLUSTER_SETS="a" CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000' compat_cluster
+# Transaction checks every second (the default is 60 s), so the check-back scenario is quick;
+# RECALL_MESSAGE on (off by default, as RocketMQ 5.3.1+) for the recall scenario.
+CLUSTER_SETS="a" CLUSTER_EXTRA_CONF=$'transactionCheckInterval=1000\ntransactionTimeOut=1000\nrecallMessageEnable=true' compat_cluster
 
 # shellcheck source=cluster.sh
 . "$HERE/cluster.sh" # free_port, wait_port

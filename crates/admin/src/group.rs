@@ -9,7 +9,7 @@ use rmq_remoting::body::{
 };
 use rmq_remoting::header::{
     ConsumerGroupRequestHeader, DeleteSubscriptionGroupRequestHeader, GetConsumeStatsRequestHeader,
-    GetConsumerRunningInfoRequestHeader, GetSubscriptionGroupConfigRequestHeader, ProducerGroupRequestHeader,
+    GetConsumerRunningInfoRequestHeader, ProducerGroupRequestHeader,
 };
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 use serde::Serialize;
@@ -179,24 +179,15 @@ impl<'a> Groups<'a> {
         Self { admin }
     }
 
-    /// The group's config on the broker at `addr`, `None` when the broker does not have it.
+    /// The group's config on the broker at `addr`, `None` when the broker's group table does not
+    /// have it. Read from the whole table (GET_ALL_SUBSCRIPTIONGROUP_CONFIG), as the official
+    /// tools test existence: GET_SUBSCRIPTIONGROUP_CONFIG creates an unknown group on a broker
+    /// with `autoCreateSubscriptionGroup=true`, so it cannot answer "not found".
     pub async fn group_config(&self, addr: &str, group: &str) -> Result<Option<SubscriptionGroupConfig>> {
-        let h = GetSubscriptionGroupConfigRequestHeader { group: group.to_owned() };
-        let resp = self
-            .admin
-            .broker_call(addr, RemotingCommand::request_with_header(RequestCode::GetSubscriptiongroupConfig, &h))
-            .await?;
-        match resp.response_code() {
-            ResponseCode::Success => parse_json(addr, &resp.body).map(Some),
-            ResponseCode::SubscriptionGroupNotExist => Ok(None),
-            // 4.9.x brokers: read the whole table.
-            _ => {
-                let req = RemotingCommand::request(RequestCode::GetAllSubscriptiongroupConfig);
-                let resp = self.admin.broker_ok(addr, req).await?;
-                let mut all: SubscriptionGroupWrapper = parse_json(addr, &resp.body)?;
-                Ok(all.subscription_group_table.remove(group))
-            }
-        }
+        let req = RemotingCommand::request(RequestCode::GetAllSubscriptiongroupConfig);
+        let resp = self.admin.broker_ok(addr, req).await?;
+        let mut all: SubscriptionGroupWrapper = parse_json(addr, &resp.body)?;
+        Ok(all.subscription_group_table.remove(group))
     }
 
     /// Creates or updates a subscription group on the target brokers (current values kept where

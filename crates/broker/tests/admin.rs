@@ -249,3 +249,36 @@ async fn admin_codes() {
     assert_eq!(r.response_code(), ResponseCode::ConsumerNotOnline);
     b.stop().await;
 }
+
+/// GET_SUBSCRIPTIONGROUP_CONFIG creates an unknown group as the official broker does
+/// (`findSubscriptionGroupConfig`) when `autoCreateSubscriptionGroup` is on; with it off, or for
+/// an invalid name, the answer is SUBSCRIPTION_GROUP_NOT_EXIST.
+#[tokio::test]
+async fn group_config_auto_creates_like_the_official_broker() {
+    use rmq_remoting::header::GetSubscriptionGroupConfigRequestHeader;
+    let ask = |group: &str| {
+        let h = GetSubscriptionGroupConfigRequestHeader { group: group.into() };
+        RemotingCommand::request_with_header(RequestCode::GetSubscriptiongroupConfig, &h)
+    };
+    let c = RemotingClient::default();
+    let b = start(|_| {}).await;
+    let r = c.invoke(&b.addr, ask("fresh_group"), T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::Success, "{:?}", r.remark);
+    let cfg: SubscriptionGroupConfig = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(cfg, SubscriptionGroupConfig::named("fresh_group"));
+    assert!(group_table(&c, &b.addr).await.contains_key("fresh_group"), "now in the group table");
+    let r = c.invoke(&b.addr, ask("bad group!"), T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SubscriptionGroupNotExist);
+    b.stop().await;
+
+    let b = start(|cfg| cfg.topics.auto_create_subscription_group = false).await;
+    let r = c.invoke(&b.addr, ask("fresh_group"), T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SubscriptionGroupNotExist);
+    assert!(!group_table(&c, &b.addr).await.contains_key("fresh_group"));
+    b.stop().await;
+}
+
+async fn group_table(c: &RemotingClient, addr: &str) -> std::collections::HashMap<String, SubscriptionGroupConfig> {
+    let r = c.invoke(addr, RemotingCommand::request(RequestCode::GetAllSubscriptiongroupConfig), T).await.unwrap();
+    serde_json::from_slice::<SubscriptionGroupWrapper>(&r.body).unwrap().subscription_group_table.into_iter().collect()
+}

@@ -19,6 +19,9 @@ use crate::error::{ClientError, Result};
 use crate::namesrv::NameServerSource;
 use crate::reply::PendingReplies;
 
+/// The later answer to a broker call (a call relayed elsewhere before it is answered).
+pub type LaterAnswer = std::pin::Pin<Box<dyn std::future::Future<Output = Option<RemotingCommand>> + Send>>;
+
 /// What a producer or consumer contributes to the instance's periodic work and what it does
 /// when a broker calls.
 pub trait Member: Send + Sync {
@@ -38,6 +41,11 @@ pub trait Member: Send + Sync {
     fn persist_offsets(&self) {}
     /// A broker call addressed to this member (by group), answered or not.
     fn on_broker_request(&self, _req: &RemotingCommand) -> Option<RemotingCommand> {
+        None
+    }
+    /// A broker call this member answers later (it relays it and waits); `None` (the default)
+    /// answers at once with [`Member::on_broker_request`].
+    fn on_broker_call(&self, _req: &RemotingCommand) -> Option<LaterAnswer> {
         None
     }
 }
@@ -91,7 +99,13 @@ impl ClientInstance {
         let slot = Arc::clone(&me);
         let handler = move |_ctx: RequestContext, req: RemotingCommand| {
             let inst = slot.get().and_then(Weak::upgrade);
-            async move { inst.and_then(|i| i.on_broker_request(&req)) }
+            async move {
+                let later = inst.as_ref().and_then(|i| i.later_answer(&req));
+                match later {
+                    Some(answer) => answer.await,
+                    None => inst.and_then(|i| i.on_broker_request(&req)),
+                }
+            }
         };
         let dispatcher = Dispatcher::new().processor(Arc::new(handler));
         let signer = config.credentials.clone().map(|c| Arc::new(c) as Arc<dyn rmq_remoting::transport::RequestHook>);
@@ -351,10 +365,8 @@ impl ClientInstance {
         &self.replies
     }
 
-    fn on_broker_request(&self, req: &RemotingCommand) -> Option<RemotingCommand> {
-        if req.request_code() == RequestCode::PushReplyMessageToClient {
-            return Some(self.replies.on_push(req));
-        }
+    /// The member addressed by a broker call (by its group).
+    fn addressed(&self, req: &RemotingCommand) -> Option<Arc<dyn Member>> {
         let mut group =
             ["consumerGroup", "group", "producerGroup"].iter().find_map(|k| req.ext_fields.get(k)).map(str::to_owned);
         if req.request_code() == RequestCode::CheckTransactionState {
@@ -364,9 +376,20 @@ impl ClientInstance {
             });
         }
         let members = self.members();
-        let target = group.and_then(|g| members.iter().find(|(k, _)| k.ends_with(&format!("@{g}"))).cloned());
-        match target {
-            Some((_, m)) => m.on_broker_request(req),
+        group.and_then(|g| members.into_iter().find(|(k, _)| k.ends_with(&format!("@{g}")))).map(|(_, m)| m)
+    }
+
+    /// The later answer of the addressed member, if it answers this call later.
+    fn later_answer(&self, req: &RemotingCommand) -> Option<LaterAnswer> {
+        self.addressed(req)?.on_broker_call(req)
+    }
+
+    fn on_broker_request(&self, req: &RemotingCommand) -> Option<RemotingCommand> {
+        if req.request_code() == RequestCode::PushReplyMessageToClient {
+            return Some(self.replies.on_push(req));
+        }
+        match self.addressed(req) {
+            Some(m) => m.on_broker_request(req),
             None if req.request_code() == RequestCode::NotifyConsumerIdsChanged => None,
             None => Some(RemotingCommand::error(
                 ResponseCode::SystemError,

@@ -100,7 +100,7 @@ pub mod trace;
 
 pub use config::{ClientConfig, ClientConfigBuilder};
 pub use error::{ClientError, Result};
-pub use instance::{expect_ok, ClientInstance, Member};
+pub use instance::{expect_ok, ClientInstance, LaterAnswer, Member};
 pub use message::{decode_body, Message};
 pub use namesrv::NameServerSource;
 pub use rmq_acl::Credentials;

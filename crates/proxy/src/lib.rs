@@ -16,6 +16,7 @@ pub mod pb;
 pub mod pull;
 pub mod recall;
 pub mod receive;
+pub mod relay;
 pub mod route;
 pub mod send;
 pub mod server;

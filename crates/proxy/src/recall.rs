@@ -1,13 +1,20 @@
-//! RecallMessage: a delay message taken back before its delivery time. SendMessage hands out a
-//! self-describing recall handle for every timer message (topic, broker set, due time, message
-//! id); a recall sends, to that broker set's master, a delete marker due at the same time
-//! (`TIMER_DEL_UNIQKEY` = `topic+messageId`, as RocketMQ's timer store reads it), and the
-//! broker's timer drops the message and the marker when their tick comes.
+//! RecallMessage: a delay message taken back before its delivery time. A broker that knows
+//! RECALL_MESSAGE (RocketMQ 5.3.1+, ours) answers a timer message's send with a recall handle
+//! (`rmq_common::recall::RecallHandle`, base64url); SendMessage hands it to the SDK and a recall
+//! with it is RECALL_MESSAGE to the master of the broker set it names, as the official proxy
+//! does. For a broker that answers no handle the proxy makes its own, self-describing one
+//! (topic, broker set, due time, message id, plain text); a recall with that sends the broker
+//! set's master a delete marker due at the same time (`TIMER_DEL_UNIQKEY` = `topic+messageId`,
+//! as RocketMQ's timer store reads it), and the broker's timer drops the message and the marker
+//! when their tick comes.
 
 use rmq_client::ClientInstance;
 use rmq_common::property;
-use rmq_remoting::header::{SendMessageRequestHeader, SendMessageRequestHeaderV2};
-use rmq_remoting::{RemotingCommand, RequestCode};
+use rmq_common::recall::RecallHandle as BrokerHandle;
+use rmq_remoting::header::{
+    RecallMessageRequestHeader, RecallMessageResponseHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2,
+};
+use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
 
 use crate::fault;
 use crate::pb::{self, Code};
@@ -88,6 +95,9 @@ pub fn validate(req: &pb::RecallMessageRequest, now_ms: i64) -> Result<RecallHan
 
 /// Recalls the message the handle names.
 pub async fn recall(cluster: &ClientInstance, req: &pb::RecallMessageRequest) -> pb::RecallMessageResponse {
+    if let Ok(h) = BrokerHandle::decode(&req.recall_handle) {
+        return recall_at_broker(cluster, req, &h).await;
+    }
     let h = match validate(req, rmq_common::time::now_ms()) {
         Ok(h) => h,
         Err(s) => return answer(s, ""),
@@ -98,6 +108,40 @@ pub async fn recall(cluster: &ClientInstance, req: &pb::RecallMessageRequest) ->
     let timeout = cluster.config().api_timeout;
     match cluster.remoting().invoke(&addr, marker(&h), timeout).await {
         Ok(resp) if fault::broker_code(resp.response_code()) == Code::Ok => answer(status::ok(), &h.message_id),
+        Ok(resp) => {
+            let code = fault::broker_code(resp.response_code());
+            answer(status::status(code, format!("recall failed: {}", resp.remark_str())), &h.message_id)
+        }
+        Err(e) => answer(status::status(Code::ProxyTimeout, format!("recall at {addr}: {e}")), &h.message_id),
+    }
+}
+
+/// RECALL_MESSAGE to the master of the broker set a broker's handle names; the broker checks the
+/// handle (topic, broker, due time) and answers the message id.
+async fn recall_at_broker(
+    cluster: &ClientInstance,
+    req: &pb::RecallMessageRequest,
+    h: &BrokerHandle,
+) -> pb::RecallMessageResponse {
+    let topic = req.topic.as_ref().map(|t| t.name.clone()).unwrap_or_default();
+    if topic.is_empty() {
+        return answer(status::status(Code::IllegalTopic, "no topic"), "");
+    }
+    let Some(addr) = cluster.broker_addr(&h.broker_name, 0) else {
+        return answer(status::status(Code::NotFound, format!("no master of {}", h.broker_name)), &h.message_id);
+    };
+    let header = RecallMessageRequestHeader {
+        producer_group: None,
+        topic,
+        recall_handle: req.recall_handle.clone(),
+        broker_name: Some(h.broker_name.clone()),
+    };
+    let call = RemotingCommand::request_with_header(RequestCode::RecallMessage, &header);
+    match cluster.remoting().invoke(&addr, call, cluster.config().api_timeout).await {
+        Ok(resp) if resp.response_code() == ResponseCode::Success => {
+            let id = resp.header::<RecallMessageResponseHeader>().map_or_else(|_| h.message_id.clone(), |r| r.msg_id);
+            answer(status::ok(), &id)
+        }
         Ok(resp) => {
             let code = fault::broker_code(resp.response_code());
             answer(status::status(code, format!("recall failed: {}", resp.remark_str())), &h.message_id)

@@ -165,7 +165,7 @@ fn command(topic: &str, target: &Target, out: &[Outgoing], body: &Bytes) -> Remo
 
 /// Per-entry results from the broker's answer, with the overall status as the official proxy
 /// sets it (the entries' one code, or MULTIPLE_RESULTS); a timer message's entry carries its
-/// recall handle.
+/// recall handle: the broker's (RocketMQ 5.3.1+ `recallHandle`), else the proxy's own.
 fn answer(resp: &RemotingCommand, out: &[Outgoing], topic: &str, broker: &str) -> pb::SendMessageResponse {
     let code = fault::broker_code(resp.response_code());
     if code != Code::Ok {
@@ -182,7 +182,11 @@ fn answer(resp: &RemotingCommand, out: &[Outgoing], topic: &str, broker: &str) -
             message_id: o.id.clone(),
             transaction_id: transaction_id(&h, o),
             offset: h.queue_offset + i,
-            recall_handle: crate::recall::handle_for(topic, broker, &o.properties, &o.id),
+            recall_handle: h
+                .recall_handle
+                .clone()
+                .filter(|r| out.len() == 1 && !r.is_empty())
+                .unwrap_or_else(|| crate::recall::handle_for(topic, broker, &o.properties, &o.id)),
         })
         .collect();
     pb::SendMessageResponse { status: Some(status::ok()), entries }

@@ -33,7 +33,8 @@ impl Proxy {
     pub fn new(config: ProxyConfig, cluster: Arc<ClientInstance>) -> Self {
         let clients = Arc::new(Clients::default());
         let checkback = Arc::new(CheckBack::new(Arc::clone(&clients), Arc::clone(&cluster)));
-        Self { config: Arc::new(config), cluster, registry: telemetry::Registry { clients, checkback } }
+        let relay = crate::relay::Relay::new(Arc::clone(&cluster), crate::relay::ANSWER_TIMEOUT);
+        Self { config: Arc::new(config), cluster, registry: telemetry::Registry { clients, checkback, relay } }
     }
 
     /// The SDK clients connected by Telemetry and the producer groups joined for them.

@@ -11,6 +11,7 @@ use tonic::Streaming;
 use crate::checkback::CheckBack;
 use crate::clients::{ClientStream, Clients};
 use crate::pb::{settings::PubSub, telemetry_command::Command, Settings, TelemetryCommand};
+use crate::relay::Relay;
 use crate::status;
 
 /// The header naming the SDK client on every call.
@@ -23,6 +24,8 @@ pub struct Registry {
     pub clients: Arc<Clients>,
     /// The producer groups joined for them.
     pub checkback: Arc<CheckBack>,
+    /// The consumers among them present on the brokers, and the calls relayed to them.
+    pub relay: Arc<Relay>,
 }
 
 /// Serves `id`'s stream with its client registered (to receive the brokers' commands) until it
@@ -35,13 +38,28 @@ pub async fn serve_registered(
     cluster: Arc<ClientInstance>,
 ) {
     let me = reg.clients.connect(&id, out.clone());
-    serve_with(inbound, out, cluster, |cmd| remember(&me, &reg, cmd)).await;
+    let joining = parking_lot::Mutex::new(Vec::new());
+    serve_with(inbound, out.clone(), cluster, |cmd| {
+        remember(&me, &reg, cmd);
+        if let Some(Command::Settings(s)) = &cmd.command {
+            let (relay, id, s, out) = (Arc::clone(&reg.relay), id.clone(), s.clone(), out.clone());
+            joining.lock().push(tokio::spawn(async move { relay.join(&id, &s, out).await }));
+        }
+    })
+    .await;
+    for join in joining.into_inner() {
+        let _ = join.await;
+    }
+    reg.relay.leave(&id);
     reg.clients.disconnect(&id, &me);
     reg.checkback.sync();
 }
 
 /// Notes what a client's settings say it publishes or consumes.
 fn remember(me: &ClientStream, reg: &Registry, cmd: &TelemetryCommand) {
+    if reg.relay.answered(cmd) {
+        return;
+    }
     let Some(Command::Settings(s)) = &cmd.command else {
         if let Some(c) = &cmd.command {
             tracing::debug!(command = ?std::mem::discriminant(c), "telemetry answer from a client");

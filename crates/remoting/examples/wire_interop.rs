@@ -436,6 +436,7 @@ fn rust_cases() -> Vec<(&'static str, RemotingCommand, Option<&'static str>)> {
         batch_uniq_id: None,
         msg_region: Some("DefaultRegion".to_owned()),
         trace_on: Some("true".to_owned()),
+        recall_handle: None,
     }
     .write(&mut send.ext_fields);
     cases.push(("send-response", send, Some("SendMessageResponseHeader")));

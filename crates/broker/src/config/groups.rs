@@ -173,6 +173,10 @@ rmq_common::properties_config! {
         pub transaction_check_max: u32 = "transactionCheckMax" => 15,
         /// Transaction check period, ms.
         pub transaction_check_interval: u64 = "transactionCheckInterval" => 60_000,
+        /// Accept RECALL_MESSAGE (off by default, as RocketMQ 5.3.1+).
+        pub recall_message_enable: bool = "recallMessageEnable" => false,
+        /// Accept RECALL_MESSAGE while the broker is not writable.
+        pub allow_recall_when_broker_not_writeable: bool = "allowRecallWhenBrokerNotWriteable" => true,
     }
 }
 
@@ -398,6 +402,8 @@ mod tests {
         "transactionTimeOut",
         "transactionCheckMax",
         "transactionCheckInterval",
+        "recallMessageEnable",
+        "allowRecallWhenBrokerNotWriteable",
         "longPollingEnable",
         "shortPollingTimeMills",
         "slaveReadEnable",

@@ -26,6 +26,8 @@ pub const LIVE_KEYS: &[&str] = &[
     "longPollingEnable",
     "shortPollingTimeMills",
     "rejectTransactionMessage",
+    "recallMessageEnable",
+    "allowRecallWhenBrokerNotWriteable",
     "traceOn",
     "flushIntervalCommitLog",
     "maxMessageSize",

@@ -153,8 +153,16 @@ pub fn one_topic_config(ctx: &BrokerContext, h: GetTopicConfigRequestHeader) -> 
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&cfg).unwrap_or_default()))
 }
 
-/// GET_SUBSCRIPTIONGROUP_CONFIG (5.x): one group's config.
+/// GET_SUBSCRIPTIONGROUP_CONFIG (5.x): one group's config. As the official broker
+/// (`SubscriptionGroupManager.findSubscriptionGroupConfig`), an unknown group with a valid name
+/// is created here when `autoCreateSubscriptionGroup` is on: the official proxy asks this for
+/// every consumer group before it pops.
 pub fn group_config(ctx: &BrokerContext, h: GetSubscriptionGroupConfigRequestHeader) -> HandlerResult {
-    let cfg = ctx.tables.groups.get(&h.group).ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
+    let auto_create = ctx.live.get().topics.auto_create_subscription_group && validate_topic_name(&h.group).is_ok();
+    let cfg = ctx
+        .tables
+        .groups
+        .get_or_create(&h.group, auto_create)
+        .ok_or_else(|| BrokerError::GroupNotExist(h.group.clone()))?;
     Ok(RemotingCommand::success().with_body(serde_json::to_vec(&cfg).unwrap_or_default()))
 }

@@ -14,6 +14,7 @@ mod pop_ack;
 mod prepare;
 mod pull;
 mod query;
+mod recall;
 mod reply;
 mod resubscribe;
 mod runtime;
@@ -121,6 +122,7 @@ impl BrokerProcessor {
                 some(send::send(ctx, services, rctx, h, payload).await)
             }
             C::ConsumerSendMsgBack => some(send::send_back(ctx, services, header(&req)?).await),
+            C::RecallMessage => some(recall::recall(ctx, services, rctx, header(&req)?).await),
             C::PullMessage | C::LitePullMessage => some(pull::pull(ctx, &rctx.channel, header(&req)?).await),
             C::HeartBeat => some(client::heartbeat(ctx, &client::Caller::of(rctx, &req), body(&req)?)),
             C::UnregisterClient => some(client::unregister_client(ctx, rctx, header(&req)?)),
@@ -169,11 +171,7 @@ impl BrokerProcessor {
                 let h: rmq_remoting::header::GetConsumerRunningInfoRequestHeader = header(&req)?;
                 some(stats::forward(ctx, &h.consumer_group, &h.client_id, req).await)
             }
-            C::ConsumeMessageDirectly => {
-                let h: rmq_remoting::header::ConsumeMessageDirectlyRequestHeader = header(&req)?;
-                let client = h.client_id.unwrap_or_default();
-                some(stats::forward(ctx, &h.consumer_group, &client, req).await)
-            }
+            C::ConsumeMessageDirectly => some(stats::consume_directly(ctx, header(&req)?, req).await),
             C::QueryTopicConsumeByWho => some(stats::topic_consumed_by(ctx, header(&req)?)),
             C::QueryTopicsByConsumer => some(admin::topics_by_consumer(ctx, header(&req)?)),
             C::GetBrokerConsumeStats => some(stats::broker_consume_stats(ctx, &req)),
@@ -182,9 +180,9 @@ impl BrokerProcessor {
             C::GetBrokerHaStatus => some(ops::ha_status(ctx, &services.replication)),
             C::GetBrokerEpochCache => some(ops::epoch_cache(ctx, services)),
             C::NotifyBrokerRoleChanged => some(ops::role_changed(services)),
-            C::PopMessage => some(pop::pop(ctx, services, header(&req)?).await),
+            C::PopMessage => some(pop::pop(ctx, services, header(&pop::stamped(req))?).await),
             C::PeekMessage => some(pop::peek(ctx, services, &header(&req)?)),
-            C::Notification => some(pop::notification(ctx, services, header(&req)?).await),
+            C::Notification => some(pop::notification(ctx, services, header(&pop::stamped(req))?).await),
             C::PollingInfo => some(pop::polling_info(ctx, services, &header(&req)?)),
             C::AckMessage => some(pop_ack::ack(ctx, services, &header(&req)?)),
             C::BatchAckMessage => some(pop_ack::batch_ack(ctx, services, &body(&req)?)),
@@ -244,7 +242,6 @@ impl BrokerProcessor {
             | C::CheckRocksdbCqWriteProgress
             | C::ExportRocksdbConfigToJson
             | C::QuerySubscriptionByConsumer
-            | C::RecallMessage
             | C::UpdateAndCreateStaticTopic
             | C::GetBrokerMemberGroup
             | C::AddBroker

@@ -134,6 +134,16 @@ async fn park<T>(
     }
 }
 
+/// The request with `bornTime` set to now when it is missing or 0, as the official broker fills
+/// it in (POP_MESSAGE, NOTIFICATION): the official rocketmq-proxy sends no born time, and without
+/// this every pop of it would be "timeout too much" and every long poll would end at once.
+pub fn stamped(mut req: RemotingCommand) -> RemotingCommand {
+    if req.ext_fields.get("bornTime").is_none_or(|t| t.trim() == "0") {
+        req.ext_fields.insert("bornTime".to_owned(), crate::now_ms().to_string());
+    }
+    req
+}
+
 /// The bounds of a pop, as the official broker checks them (a non-positive count or invisible
 /// time is refused too: the official broker would answer nothing for it).
 fn check_pop(ctx: &BrokerContext, h: &PopMessageRequestHeader) -> Result<Option<RemotingCommand>, BrokerError> {

@@ -115,13 +115,8 @@ fn ensure_unique_id(ctx: &BrokerContext, properties: &mut Vec<(String, String)>)
     id
 }
 
-fn put_response(
-    ctx: &BrokerContext,
-    result: &PutMessageResult,
-    topic: &str,
-    queue_id: i32,
-    bytes: usize,
-) -> RemotingCommand {
+fn put_response(ctx: &BrokerContext, result: &PutMessageResult, stored_as: &Stored, bytes: usize) -> RemotingCommand {
+    let (topic, queue_id) = (stored_as.topic, stored_as.queue_id);
     if !stored(result.status) {
         ctx.stats.put_failed.fetch_add(1, Ordering::Relaxed);
     }
@@ -147,8 +142,26 @@ fn put_response(
         batch_uniq_id: None,
         msg_region: Some(ctx.config.identity.region_id.clone()),
         trace_on: Some(ctx.live.get().send.trace_on.to_string()),
+        recall_handle: stored_as.recall_handle.clone(),
     };
     RemotingCommand::response(code, None).with_header(&header)
+}
+
+/// Where a send went: its topic and queue, and the recall handle of a timer message.
+struct Stored<'a> {
+    topic: &'a str,
+    queue_id: i32,
+    recall_handle: Option<String>,
+}
+
+/// The recall handle of a stored single message that the timer holds (as the 5.3.1+ broker's
+/// `attachRecallHandle`: not for retries).
+fn recall_handle(ctx: &BrokerContext, m: &StoreMessage) -> Option<String> {
+    let due = property::get(&m.properties, property::TIMER_OUT_MS)?.parse::<i64>().ok()?;
+    let real = property::get(&m.properties, property::REAL_TOPIC).filter(|t| !system::is_retry(t))?;
+    let uniq = property::get(&m.properties, property::UNIQ_KEY)?;
+    let handle = rmq_common::recall::RecallHandle::for_timer(real, &ctx.config.identity.broker_name, due, uniq);
+    Some(handle.encode())
 }
 
 /// A producer retry to a %RETRY% topic that has used up its retries goes to the DLQ.
@@ -217,11 +230,11 @@ pub async fn send(
     let bytes = payload.body.len();
     let kind = ctx.stats.meters.kind_of(&base.properties);
     let unique_id = if is_batch { None } else { Some(ensure_unique_id(ctx, &mut base.properties)) };
-    let mut result = if is_batch {
+    let (mut result, recall_handle) = if is_batch {
         if system::is_retry(&h.topic) {
             return Err(BrokerError::MessageIllegal("batch request does not support retry group".into()));
         }
-        store_batch(ctx, services, base, &payload.body).await?
+        (store_batch(ctx, services, base, &payload.body).await?, None)
     } else {
         check_size(ctx, payload.body.len(), h.properties.as_deref().unwrap_or_default())?;
         store_single(ctx, services, StoreMessage { body: payload.body, ..base }).await?
@@ -233,7 +246,8 @@ pub async fn send(
     if crate::services::stored(result.status) {
         ctx.stats.meters.put(&h.topic, kind, result.msg_ids.len(), bytes);
     }
-    Ok(put_response(ctx, &result, &h.topic, queue_id, bytes))
+    let stored_as = Stored { topic: &h.topic, queue_id, recall_handle };
+    Ok(put_response(ctx, &result, &stored_as, bytes))
 }
 
 /// Stores each message of a batch, with the batch's properties where a message has none.
@@ -263,14 +277,17 @@ async fn store_batch(
     Ok(ctx.store.put_messages(messages).await)
 }
 
-/// Stores one message; a prepared transaction message is parked as a half message.
+/// Stores one message, with the recall handle of a timer message; a prepared transaction
+/// message is parked as a half message.
 async fn store_single(
     ctx: &BrokerContext,
     services: &Services,
     m: StoreMessage,
-) -> Result<PutMessageResult, BrokerError> {
+) -> Result<(PutMessageResult, Option<String>), BrokerError> {
     if m.sys_flag & sysflag::TRANSACTION_MASK != sysflag::TRANSACTION_PREPARED {
-        return Ok(ctx.store.put_message(prepare(ctx, services, m)?).await);
+        let m = prepare(ctx, services, m)?;
+        let handle = recall_handle(ctx, &m);
+        return Ok((ctx.store.put_message(m).await, handle));
     }
     if ctx.live.get().send.reject_transaction_message {
         return Err(BrokerError::NoPermission(format!(
@@ -281,7 +298,7 @@ async fn store_single(
     ctx.tables.topics.get_or_create_system(system::TRANS_HALF, 1, perm::READ | perm::WRITE);
     ensure_durable(ctx, system::TRANS_HALF).await?;
     let half = crate::services::transaction::park_half(prepare(ctx, services, m)?);
-    Ok(ctx.store.put_message(half).await)
+    Ok((ctx.store.put_message(half).await, None))
 }
 
 /// Controller mode, a SYNC write the producer waits for: refused before it is stored when the

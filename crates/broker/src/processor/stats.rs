@@ -184,6 +184,27 @@ pub async fn forward(ctx: &BrokerContext, group: &str, client_id: &str, req: Rem
         .map_err(|e| BrokerError::System(format!("invoke consumer <{client_id}> failed: {e}")))
 }
 
+/// CONSUME_MESSAGE_DIRECTLY (what `mqadmin consumeMessage` sends: the group, client and offset
+/// message id, no body): the message read by its commit-log offset becomes the body and the
+/// broker's name is added, as the official broker does, then the call goes to the client.
+pub async fn consume_directly(
+    ctx: &BrokerContext,
+    h: rmq_remoting::header::ConsumeMessageDirectlyRequestHeader,
+    mut req: RemotingCommand,
+) -> HandlerResult {
+    req.ext_fields.insert("brokerName".to_owned(), ctx.config.identity.broker_name.clone());
+    if req.body.is_empty() {
+        let msg_id = h.msg_id.as_deref().unwrap_or_default();
+        let (_, offset) = rmq_common::msgid::decode_offset_msg_id(msg_id)
+            .ok_or_else(|| BrokerError::System(format!("the message id {msg_id} is not an offset message id")))?;
+        req.body = ctx
+            .store
+            .message_by_offset(offset)
+            .ok_or_else(|| BrokerError::System(format!("can not find message by the offset, {offset}")))?;
+    }
+    forward(ctx, &h.consumer_group, h.client_id.as_deref().unwrap_or_default(), req).await
+}
+
 /// QUERY_TOPIC_CONSUME_BY_WHO.
 pub fn topic_consumed_by(ctx: &BrokerContext, h: QueryTopicConsumeByWhoRequestHeader) -> HandlerResult {
     let mut groups = ctx.tables.clients.groups_of_topic(&h.topic);

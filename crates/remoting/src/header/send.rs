@@ -131,6 +131,30 @@ command_header! {
         pub msg_region: Option<String> = "MSG_REGION",
         /// Whether traces are on (`TRACE_ON`).
         pub trace_on: Option<String> = "TRACE_ON",
+        /// Recall handle of a timer message (5.3.1+), for RECALL_MESSAGE.
+        pub recall_handle: Option<String> = "recallHandle",
+    }
+}
+
+command_header! {
+    /// RECALL_MESSAGE (370, 5.3.1+): take back a timer message before it is due.
+    pub struct RecallMessageRequestHeader {
+        /// Producer group of the caller.
+        pub producer_group: Option<String> = "producerGroup",
+        /// Real topic of the message.
+        pub topic: String = "topic",
+        /// The `recallHandle` its send answered.
+        pub recall_handle: String = "recallHandle",
+        /// Broker name (`bname`).
+        pub broker_name: Option<String> = "bname",
+    }
+}
+
+command_header! {
+    /// RECALL_MESSAGE response header.
+    pub struct RecallMessageResponseHeader {
+        /// Unique id of the recalled message.
+        pub msg_id: String = "msgId",
     }
 }
 

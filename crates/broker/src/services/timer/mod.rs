@@ -395,7 +395,9 @@ fn recalled_or_marker(props: &[(String, String)], recalled: &std::collections::H
     else {
         return false;
     };
-    let hit = recalled.contains(&format!("{topic}+{uniq}"));
+    // `realTopic+uniqKey` (ours, and RocketMQ with appendTopicForTimerDeleteKey), or the bare
+    // uniqKey (RocketMQ's default key).
+    let hit = recalled.contains(&format!("{topic}+{uniq}")) || recalled.contains(uniq);
     if hit {
         tracing::info!(topic, uniq, "timer message recalled: not delivered");
     }
@@ -434,6 +436,11 @@ mod tests {
         assert!(recalled_or_marker(&props(&[("REAL_TOPIC", "T"), ("UNIQ_KEY", "ID1")]), &recalled));
         assert!(!recalled_or_marker(&props(&[("REAL_TOPIC", "T"), ("UNIQ_KEY", "ID2")]), &recalled));
         assert!(!recalled_or_marker(&props(&[("REAL_TOPIC", "U"), ("UNIQ_KEY", "ID1")]), &recalled));
+        let bare = std::collections::HashSet::from(["ID3".to_owned()]);
+        assert!(
+            recalled_or_marker(&props(&[("REAL_TOPIC", "U"), ("UNIQ_KEY", "ID3")]), &bare),
+            "RocketMQ's default key"
+        );
     }
 
     #[test]
