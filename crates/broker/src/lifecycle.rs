@@ -152,10 +152,12 @@ fn build_services(
 ) -> Result<Services, StartError> {
     let (store, stop) = (&ctx.store, &ctx.stop);
     let replication = if ctx.config.is_master() {
-        Replication::Master(Arc::new(HaMaster::new(Arc::clone(store), stop.clone())))
+        let tls = crate::config::tls::server_tls(&ctx.config).map_err(StartError::Tls)?;
+        Replication::Master(Arc::new(HaMaster::new(Arc::clone(store), stop.clone()).with_tls(tls)))
     } else {
         let configured = ctx.config.net.ha_master_address.clone();
-        let mut slave = HaSlave::new(configured, Arc::clone(store), stop.clone());
+        let tls = crate::config::tls::client_tls(&ctx.config).map_err(StartError::Tls)?;
+        let mut slave = HaSlave::new(configured, Arc::clone(store), stop.clone()).with_tls(tls);
         if ctx.config.controller.enable_controller_mode {
             slave = slave.with_broker_id(ctx.config.identity.broker_id);
         }

@@ -1,5 +1,7 @@
 //! The master side: accepts slaves on the HA port, streams its commit log to each and tracks
-//! what each has acknowledged (SYNC_MASTER waits on that).
+//! what each has acknowledged (SYNC_MASTER waits on that). With the broker's TLS on
+//! (`tls.server.mode` permissive or enforcing), the HA port takes TLS slaves as the remoting
+//! ports do: told apart by the first byte, plaintext refused in enforcing mode.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,9 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use rmq_remoting::transport::{Conn, ReadHalf, ServerTls, WriteHalf};
 use rmq_store::{MessageStore, PutStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
@@ -44,6 +46,8 @@ pub struct HaMaster {
     /// New data to ship (shared with the store's arrival listener).
     data: Arc<Notify>,
     store: Arc<MessageStore>,
+    /// TLS on the HA port (the broker's `tls.server.*` setup).
+    tls: Option<ServerTls>,
     stop: CancellationToken,
 }
 
@@ -57,8 +61,16 @@ impl HaMaster {
             acked: Notify::new(),
             data: Arc::new(Notify::new()),
             store,
+            tls: None,
             stop,
         }
+    }
+
+    /// Serves the HA port with `tls` (plaintext when `None`).
+    #[must_use]
+    pub fn with_tls(mut self, tls: Option<ServerTls>) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// The wake-up point of the senders, for whoever learns of new data first.
@@ -167,6 +179,9 @@ impl HaMaster {
 
     /// Accepts slaves until the broker stops.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        if let Some(tls) = &self.tls {
+            tracing::info!(mode = tls.mode().name(), "TLS on the HA port");
+        }
         loop {
             let accepted = tokio::select! {
                 a = listener.accept() => a,
@@ -174,12 +189,14 @@ impl HaMaster {
             };
             match accepted {
                 Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
                     let this = Arc::clone(&self);
                     tokio::spawn(async move {
+                        let Some(conn) = this.open(stream, peer).await else {
+                            return;
+                        };
                         let id = this.add_slave(peer.to_string());
-                        tracing::info!(slave = %peer, "slave connected");
-                        if let Err(e) = this.serve_slave(id, stream).await {
+                        tracing::info!(slave = %peer, tls = conn.tls, "slave connected");
+                        if let Err(e) = this.serve_slave(id, conn).await {
                             tracing::info!(slave = %peer, cause = %e, "slave connection closed");
                         }
                         this.remove_slave(id);
@@ -193,12 +210,23 @@ impl HaMaster {
         }
     }
 
+    /// The slave's connection, after the TLS handshake when the port has TLS; `None` when it
+    /// was refused or failed (logged).
+    async fn open(&self, stream: TcpStream, peer: std::net::SocketAddr) -> Option<Conn> {
+        match &self.tls {
+            Some(tls) => tls.accept(stream, peer, Some(HEARTBEAT * 4)).await,
+            None => Conn::plain(stream)
+                .map_err(|e| tracing::debug!(slave = %peer, cause = %e, "slave connection failed"))
+                .ok(),
+        }
+    }
+
     /// Reads the slave's reports (8-byte offsets; only the latest complete one matters) until
     /// the link goes quiet or breaks.
     fn spawn_report_reader(
         self: &Arc<Self>,
         id: u64,
-        mut rd: OwnedReadHalf,
+        mut rd: ReadHalf,
         first_tx: watch::Sender<Option<u64>>,
     ) -> tokio::task::JoinHandle<()> {
         let this = Arc::clone(self);
@@ -217,8 +245,8 @@ impl HaMaster {
         })
     }
 
-    async fn serve_slave(self: &Arc<Self>, id: u64, stream: TcpStream) -> std::io::Result<()> {
-        let (rd, mut wr) = stream.into_split();
+    async fn serve_slave(self: &Arc<Self>, id: u64, conn: Conn) -> std::io::Result<()> {
+        let Conn { read: rd, write: mut wr, .. } = conn;
         let (first_tx, mut first_rx) = watch::channel::<Option<u64>>(None);
         let reader = self.spawn_report_reader(id, rd, first_tx);
         let result = async {
@@ -235,7 +263,7 @@ impl HaMaster {
     /// or the slave's reports stop.
     async fn stream_log(
         &self,
-        wr: &mut OwnedWriteHalf,
+        wr: &mut WriteHalf,
         mut next: u64,
         reader: &tokio::task::JoinHandle<()>,
     ) -> std::io::Result<()> {
@@ -246,7 +274,7 @@ impl HaMaster {
             let end = self.store.commit_log_max_offset();
             if next > end {
                 // The slave has more than we do: tell it where our log ends.
-                wr.write_all(&header(end, 0)).await?;
+                send(wr, &header(end, 0)).await?;
                 next = end;
                 continue;
             }
@@ -256,18 +284,24 @@ impl HaMaster {
                     let mut frame = Vec::with_capacity(12 + data.len());
                     frame.extend_from_slice(&header(next, data.len()));
                     frame.extend_from_slice(&data);
-                    wr.write_all(&frame).await?;
+                    send(wr, &frame).await?;
                     next += data.len() as u64;
                     continue;
                 }
             }
             tokio::select! {
                 () = notified => {}
-                () = tokio::time::sleep(HEARTBEAT) => wr.write_all(&header(next, 0)).await?,
+                () = tokio::time::sleep(HEARTBEAT) => send(wr, &header(next, 0)).await?,
                 () = self.stop.cancelled() => return Ok(()),
             }
         }
     }
+}
+
+/// Writes `bytes` and flushes them (over TLS they may otherwise wait in the session).
+async fn send(wr: &mut WriteHalf, bytes: &[u8]) -> std::io::Result<()> {
+    wr.write_all(bytes).await?;
+    wr.flush().await
 }
 
 /// Waits for the slave's first report: where its log ends.
