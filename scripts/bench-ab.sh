@@ -8,7 +8,7 @@
 #
 # Usage: scripts/bench-ab.sh --a DIR --b DIR [--rounds N] [--duration S] [--warmup S] [--gib G]
 #                            [--skip-backlog] [--a-extra TEXT] [--b-extra TEXT]
-#                            [--a-bench-extra ARGS] [--b-bench-extra ARGS] [--out DIR]
+#                            [--a-bench-extra ARGS] [--b-bench-extra ARGS] [--pin] [--out DIR]
 #   --a/--b DIR     folders holding release builds of mqnamesrv and mqbroker (B also mqbench)
 #   --a-extra/--b-extra TEXT  broker.conf lines added on that side only (`\n` separates lines),
 #                   e.g. the same build with and without metrics:
@@ -19,11 +19,13 @@
 #                   --b-bench-extra '--accessKey benchUser --secretKey benchUser123'
 #                   With aclEnable=true in a side's extra, the topic is created with the admin
 #                   account of scripts/bench/plain_acl.yml (BENCH_TOOLS_ACCESS_KEY/_SECRET_KEY).
+#   --pin           the 1k-async part pinned as scripts/bench-compare.sh --pin does (broker on CPU 0,
+#                   name server and mqbench on CPU 1), so the broker is the bottleneck
 #   defaults: 4 rounds, 30 s measured after 10 s warm-up, 1 GiB backlog, out target/bench/ab-<UTC time>
 # Needs what scripts/bench-compare.sh needs. Stops only what it started (by PID).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-A="" B="" A_EXTRA="" B_EXTRA="" A_BENCH_EXTRA="" B_BENCH_EXTRA="" ROUNDS=4 DURATION=30 WARMUP=10 GIB=1 BACKLOG=1 OUT=""
+A="" B="" A_EXTRA="" B_EXTRA="" A_BENCH_EXTRA="" B_BENCH_EXTRA="" PIN=() ROUNDS=4 DURATION=30 WARMUP=10 GIB=1 BACKLOG=1 OUT=""
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -38,6 +40,7 @@ while [[ $# -gt 0 ]]; do
     --b-extra) B_EXTRA=$2; shift 2 ;;
     --a-bench-extra) A_BENCH_EXTRA=$2; shift 2 ;;
     --b-bench-extra) B_BENCH_EXTRA=$2; shift 2 ;;
+    --pin) PIN=(--pin); shift ;;
     --out) OUT=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -61,7 +64,7 @@ run_side() { # side round
   local bin="$OUT/bin-$1" extra_var="$1_EXTRA" bench_var="$1_BENCH_EXTRA"
   export BENCH_BROKER_EXTRA="${!extra_var}" BENCH_MQBENCH_EXTRA="${!bench_var}"
   echo "== round $2: $1 (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  RMQ_BIN_DIR=$bin "$ROOT/scripts/bench-compare.sh" --target mqbench --scenario 1k-async --rounds 1 \
+  RMQ_BIN_DIR=$bin "$ROOT/scripts/bench-compare.sh" --target mqbench --scenario 1k-async --rounds 1 "${PIN[@]}" \
     --duration "$DURATION" --warmup "$WARMUP" --no-build --out "$OUT/1k/r$2-$1" > "$OUT/1k-r$2-$1.log" 2>&1 ||
     echo "1k-async run failed: $OUT/1k-r$2-$1.log"
   if (( BACKLOG )); then

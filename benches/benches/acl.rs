@@ -32,10 +32,11 @@ fn acl(c: &mut Criterion) {
     let creds = Credentials::new("RocketMQ", "12345678");
     let mut signed = send_request();
     creds.sign(&mut signed);
-    validator.check(&signed, "127.0.0.1").expect("the signed send passes");
+    let ip = std::net::IpAddr::from([127, 0, 0, 1]);
+    validator.check(&signed, ip).expect("the signed send passes");
     let mut g = c.benchmark_group("acl");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("check_signed_send_1k", |b| b.iter(|| validator.check(&signed, "127.0.0.1")));
+    g.bench_function("check_signed_send_1k", |b| b.iter(|| validator.check(&signed, ip)));
     g.bench_function("sign_send_1k", |b| {
         b.iter_batched(send_request, |mut r| creds.sign(&mut r), criterion::BatchSize::SmallInput)
     });

@@ -149,7 +149,7 @@ async fn admin_of(ns: &str, ak: &str, sk: &str) -> Admin {
 
 pub(crate) async fn producer(ns: &str, creds: Credentials) -> Producer {
     let mut cfg = ProducerConfig::new(format!("pg_{}", creds.access_key), ns);
-    cfg.client.instance_name = format!("acl_{}_{}", creds.access_key, creds.secret_key);
+    cfg.client.instance_name = format!("acl_{}_{}", creds.access_key, creds.secret_key());
     cfg.client.credentials = Some(creds);
     cfg.retry_times_when_send_failed = 0;
     Producer::start(cfg).await.unwrap()

@@ -37,7 +37,7 @@ fn broker_set(dir: &Path, ns: &str, master_extra: &str) -> (Process, Process, Br
     (master, slave, ms, ss)
 }
 
-fn commit_log(store: &Path) -> Vec<u8> {
+pub(crate) fn commit_log(store: &Path) -> Vec<u8> {
     let mut out = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(store.join("commitlog")).unwrap().map(|e| e.unwrap().path()).collect();
     names.sort();
@@ -49,7 +49,7 @@ fn commit_log(store: &Path) -> Vec<u8> {
     out
 }
 
-async fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+pub(crate) async fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !f() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");

@@ -115,3 +115,45 @@ fn a_bad_certificate_path_stops_the_start() {
         assert!(text.contains("tls.server.certPath") && text.contains("missing.pem"), "{bin}: {text}");
     }
 }
+
+/// The HA link follows the broker's TLS (RocketMQ has no TLS there; docs/security.md): a
+/// master with `tls.server.mode=enforcing` replicates to a slave with `tls.enable=true`, and a
+/// slave of the same set connecting in plaintext gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ha_replicates_over_tls_and_enforcing_refuses_a_plaintext_slave() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_test_cert(d);
+    let enforcing = tls_server_lines(d, "enforcing");
+    let ns = tokio::task::block_in_place(|| start_namesrv_with(d, &tls_server_lines(d, "permissive")));
+    let broker = |sub: &str, extra: String| {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+        let spec = BrokerSpec { namesrv: Some(ns.addr()), store: d.join(sub).join("store"), port: 0, extra };
+        tokio::task::block_in_place(|| start_broker(&spec, &d.join(sub)))
+    };
+    let _master = broker("m", format!("{enforcing}tls.enable=true\nautoCreateTopicEnable=true\n"));
+    let _slave = broker("s", format!("{enforcing}tls.enable=true\nbrokerId=1\nbrokerRole=SLAVE\n"));
+    let _plain = broker("p", "tls.enable=false\nbrokerId=2\nbrokerRole=SLAVE\n".to_owned());
+    assert_eq!(send(&ns.addr(), "ha_tls_pg", true).await.unwrap(), "SendOk");
+    let want = crate::ha::commit_log(&d.join("m/store"));
+    assert!(!want.is_empty());
+    crate::ha::wait_until("the TLS slave's commit log equals the master's", 30, || {
+        crate::ha::commit_log(&d.join("s/store")) == want
+    })
+    .await;
+    let log = |sub: &str| std::fs::read_to_string(d.join(sub).join("mqbroker.out")).unwrap_or_default();
+    let tls_link = |l: &str| l.contains("connected to the master's HA port") && l.contains("tls=true");
+    assert!(log("s").lines().any(tls_link), "{}", log("s"));
+    // The plaintext slave reaches the port (TCP), is refused, and keeps trying.
+    crate::ha::wait_until("the plaintext slave's refused attempts", 30, || {
+        log("p").matches("connected to the master's HA port").count() >= 2
+    })
+    .await;
+    assert!(!log("p").lines().any(tls_link), "{}", log("p"));
+    let plain = d.join("p/store");
+    assert!(
+        !plain.join("commitlog").exists() || crate::ha::commit_log(&plain).is_empty(),
+        "the plaintext slave got data"
+    );
+    assert!(log("m").contains("plaintext client on a TLS-only port"), "{}", log("m"));
+}

@@ -1,7 +1,10 @@
 //! Remote address patterns of plain_acl.yml (`whiteRemoteAddress`,
 //! `globalWhiteRemoteAddresses`), as RocketMQ's `RemoteAddressStrategyFactory` reads them:
 //! `*` (or `*.*.*.*`), an exact address, a list `a.b.c.d,e.f.g.h`, `192.168.0.{1,2}`, and
-//! per-segment `*` or ranges `192.168.1-10.*`.
+//! per-segment `*` or ranges `192.168.1-10.*`. Matched against the peer's address as an
+//! `IpAddr`, so a check formats no text.
+
+use std::net::IpAddr;
 
 use crate::error::AclError;
 
@@ -21,8 +24,8 @@ pub enum AddrPattern {
     Any,
     /// Matches none (an empty pattern).
     Nothing,
-    /// Any of these exact addresses (IPv6 and others are matched as text).
-    Exact(Vec<String>),
+    /// Any of these exact addresses (IPv4 or IPv6; anything else is refused, as RocketMQ does).
+    Exact(Vec<IpAddr>),
     /// Four IPv4 segment patterns.
     Segments([Segment; 4]),
     /// The last segment is one of these values (`192.168.0.{1,2}`).
@@ -43,26 +46,37 @@ impl AddrPattern {
         if let Some(open) = text.find('{') {
             return parse_braces(text, open).ok_or_else(bad);
         }
-        if text.contains(',') {
-            return Ok(Self::Exact(text.split(',').map(|s| s.trim().to_owned()).collect()));
-        }
-        if text.contains('*') || text.contains('-') {
+        if !text.contains(',') && (text.contains('*') || text.contains('-')) {
             return parse_segments(text).ok_or_else(bad);
         }
-        Ok(Self::Exact(vec![text.to_owned()]))
+        let list = text.split(',').map(|s| s.trim().parse::<IpAddr>().map(|a| a.to_canonical()));
+        list.collect::<Result<Vec<_>, _>>().map(Self::Exact).map_err(|_| bad())
     }
 
-    /// Whether `ip` (no port) matches.
+    /// Whether `ip` (an address as text, no port) matches; text that is no address matches
+    /// only `Any`.
     #[must_use]
     pub fn matches(&self, ip: &str) -> bool {
+        match ip.parse::<IpAddr>() {
+            Ok(addr) => self.matches_ip(addr),
+            Err(_) => *self == Self::Any,
+        }
+    }
+
+    /// Whether `ip` matches (an IPv4-mapped IPv6 address as its IPv4 address).
+    #[must_use]
+    pub fn matches_ip(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        let v4 = match ip {
+            IpAddr::V4(a) => Some(a.octets()),
+            IpAddr::V6(_) => None,
+        };
         match self {
             Self::Any => true,
             Self::Nothing => false,
-            Self::Exact(list) => list.iter().any(|a| a == ip),
-            Self::Segments(segs) => {
-                octets(ip).is_some_and(|o| o.iter().zip(segs).all(|(v, s)| (s.low..=s.high).contains(v)))
-            }
-            Self::Last(head, tails) => octets(ip).is_some_and(|o| o[..3] == head[..] && tails.contains(&o[3])),
+            Self::Exact(list) => list.contains(&ip),
+            Self::Segments(segs) => v4.is_some_and(|o| o.iter().zip(segs).all(|(v, s)| (s.low..=s.high).contains(v))),
+            Self::Last(head, tails) => v4.is_some_and(|o| o[..3] == head[..] && tails.contains(&o[3])),
         }
     }
 }
@@ -128,5 +142,9 @@ mod tests {
         assert!(!m("", "127.0.0.1"));
         assert!(AddrPattern::parse("192.168.x.*").is_err());
         assert!(AddrPattern::parse("1.2.3.{a}").is_err());
+        assert!(AddrPattern::parse("localhost").is_err(), "an exact entry is an address");
+        assert!(m("::1, 10.0.0.1", "::1"));
+        assert!(m("127.0.0.1", "::ffff:127.0.0.1"), "a mapped IPv6 peer is its IPv4 address");
+        assert!(!m("127.0.0.1", "not an address"));
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer};
 use crate::addr::AddrPattern;
 use crate::error::AclError;
 use crate::perm;
+use crate::sign::SigningKey;
 
 /// The file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -47,6 +48,8 @@ pub struct Account {
     pub access_key: String,
     /// The SecretKey (never logged).
     pub secret_key: String,
+    /// `secret_key` ready to verify signatures.
+    pub key: SigningKey,
     /// Requests from these addresses need no signature (RocketMQ's meaning).
     pub white: AddrPattern,
     /// May use admin request codes.
@@ -105,6 +108,7 @@ fn account(entry: AccountEntry) -> Result<Account, AclError> {
         default_topic: perm::parse(&entry.default_topic_perm).unwrap_or(perm::DENY),
         default_group: perm::parse(&entry.default_group_perm).unwrap_or(perm::DENY),
         perms,
+        key: SigningKey::new(&entry.secret_key),
         access_key: entry.access_key,
         secret_key: entry.secret_key,
     })

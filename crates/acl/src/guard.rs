@@ -25,8 +25,7 @@ impl AclGuard {
 impl RequestProcessor for AclGuard {
     fn process(&self, ctx: RequestContext, request: RemotingCommand) -> ProcessorFuture {
         let peer = ctx.channel.peer_addr();
-        let ip = peer.ip().to_canonical().to_string();
-        match self.validator.check(&request, &ip) {
+        match self.validator.check(&request, peer.ip().to_canonical()) {
             Ok(()) => self.inner.process(ctx, request),
             Err(denial) => {
                 let code = request.request_code();

@@ -1,13 +1,18 @@
 //! The check every request passes when ACL is on: the file's model (reloaded when the file
 //! changes, refusing everything while it is unusable), the whitelists, the account, the
 //! signature, admin and resource permissions, in RocketMQ's `PlainPermissionManager` order.
+//!
+//! On every request, so kept cheap: the model is read without a lock (`ArcSwap`), the peer's
+//! address is matched as an `IpAddr`, each account keeps its HMAC key schedule
+//! ([`sign::SigningKey`]), and a send's topic is looked up without being copied.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use parking_lot::RwLock;
+use arc_swap::ArcSwap;
 use rmq_remoting::RemotingCommand;
 
 use crate::error::{AclError, Denial};
@@ -37,7 +42,7 @@ struct Loaded {
 pub struct AclValidator {
     path: PathBuf,
     scope: Scope,
-    loaded: RwLock<Loaded>,
+    loaded: ArcSwap<Loaded>,
     next_check_ms: AtomicI64,
 }
 
@@ -53,7 +58,7 @@ impl AclValidator {
     pub fn open(path: impl Into<PathBuf>, scope: Scope) -> Self {
         let path = path.into();
         let loaded = load(&path);
-        Self { path, scope, loaded: RwLock::new(loaded), next_check_ms: AtomicI64::new(0) }
+        Self { path, scope, loaded: ArcSwap::from_pointee(loaded), next_check_ms: AtomicI64::new(0) }
     }
 
     /// The file this validator reads.
@@ -64,31 +69,34 @@ impl AclValidator {
 
     /// Whether the current file is usable (for start-up messages).
     pub fn usable(&self) -> Result<(), String> {
-        self.loaded.read().model.as_ref().map(|_| ()).map_err(Clone::clone)
+        self.loaded.load().model.as_ref().map(|_| ()).map_err(Clone::clone)
     }
 
     /// Allows `req` from `ip`, or says why not.
-    pub fn check(&self, req: &RemotingCommand, ip: &str) -> Result<(), Denial> {
+    pub fn check(&self, req: &RemotingCommand, ip: IpAddr) -> Result<(), Denial> {
         if self.scope == Scope::Namesrv && !resource::is_admin(req.request_code()) {
             return Ok(());
         }
-        let model = self.model()?;
-        if model.global_white.iter().any(|p| p.matches(ip)) {
+        self.reload_when_due();
+        let loaded = self.loaded.load();
+        let model = loaded.model.as_ref().map_err(|e| Denial::Unusable(e.clone()))?;
+        if model.global_white.iter().any(|p| p.matches_ip(ip)) {
             return Ok(());
         }
         let key = req.ext_fields.get(sign::ACCESS_KEY).ok_or(Denial::NoAccessKey)?;
         let account = model.accounts.get(key).ok_or_else(|| Denial::UnknownKey(key.to_owned()))?;
-        if account.white.matches(ip) {
+        if account.white.matches_ip(ip) {
             return Ok(());
         }
-        if !sign::verify(req, &account.secret_key) {
+        if !account.key.verify(req) {
             return Err(Denial::Signature(key.to_owned()));
         }
         check_perms(account, req)
     }
 
-    /// The current model, reloading the file when its stamp changed.
-    fn model(&self) -> Result<Arc<AclModel>, Denial> {
+    /// Looks at the file's stamp at most once a second (one caller at a time), reloading it
+    /// when it changed.
+    fn reload_when_due(&self) {
         let now = rmq_common::time::now_ms();
         let due = self.next_check_ms.load(Ordering::Relaxed);
         if now >= due
@@ -99,27 +107,27 @@ impl AclValidator {
         {
             self.reload_if_changed();
         }
-        self.loaded.read().model.clone().map_err(Denial::Unusable)
     }
 
     /// Reads the file again now (after a change made through the admin codes).
     pub fn reload(&self) {
-        let fresh = load(&self.path);
-        *self.loaded.write() = fresh;
+        self.loaded.store(Arc::new(load(&self.path)));
     }
 
     /// Reads the file again if its modification time or size changed.
     pub fn reload_if_changed(&self) {
         let stamp = stamp(&self.path);
-        if stamp.is_some() && stamp == self.loaded.read().stamp {
+        let current = self.loaded.load_full();
+        if stamp.is_some() && stamp == current.stamp {
             return;
         }
         let fresh = load(&self.path);
-        let mut loaded = self.loaded.write();
-        if fresh.model.is_err() && loaded.model.is_err() && fresh.stamp == loaded.stamp {
+        if fresh.model.is_err() && current.model.is_err() && fresh.stamp == current.stamp {
             return;
         }
-        *loaded = fresh;
+        // A reload racing another may store the older read; the next look at the stamp (within
+        // a second) corrects that.
+        self.loaded.store(Arc::new(fresh));
     }
 }
 
@@ -134,9 +142,10 @@ fn check_perms(account: &Account, req: &RemotingCommand) -> Result<(), Denial> {
     for (resource, needed) in needs.resources {
         let is_group = resource.starts_with(rmq_common::topic::RETRY_PREFIX);
         let default = if is_group { account.default_group } else { account.default_topic };
-        let owned = account.perms.get(&resource).copied().unwrap_or(default);
+        let owned = account.perms.get(resource.as_ref()).copied().unwrap_or(default);
         if !perm::grants(owned, needed) {
-            return Err(Denial::Resource { resource, perm: perm::name(needed), key: account.access_key.clone() });
+            let (resource, perm, key) = (resource.into_owned(), perm::name(needed), account.access_key.clone());
+            return Err(Denial::Resource { resource, perm, key });
         }
     }
     Ok(())
@@ -182,6 +191,10 @@ accounts:
     admin: true
 ";
 
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
     fn send(topic: &str) -> RemotingCommand {
         RemotingCommand::request(RequestCode::SendMessageV2).with_ext("b", topic).with_body(&b"x"[..])
     }
@@ -197,7 +210,7 @@ accounts:
         let path = dir.path().join("plain_acl.yml");
         std::fs::write(&path, FILE).unwrap();
         let v = AclValidator::open(&path, Scope::Broker);
-        let ip = "127.0.0.1";
+        let ip = ip("127.0.0.1");
         assert_eq!(v.check(&send("T"), ip), Err(Denial::NoAccessKey));
         assert!(v.check(&signed(send("T"), "user01", "secret01"), ip).is_ok());
         assert!(matches!(v.check(&signed(send("T"), "user01", "wrong1"), ip), Err(Denial::Signature(_))));
@@ -214,18 +227,18 @@ accounts:
         let path = dir.path().join("plain_acl.yml");
         std::fs::write(&path, "globalWhiteRemoteAddresses: [10.0.0.*]\n").unwrap();
         let v = AclValidator::open(&path, Scope::Broker);
-        assert!(v.check(&send("T"), "10.0.0.7").is_ok());
-        assert!(v.check(&send("T"), "127.0.0.1").is_err());
+        assert!(v.check(&send("T"), ip("10.0.0.7")).is_ok());
+        assert!(v.check(&send("T"), ip("127.0.0.1")).is_err());
         std::fs::write(&path, "globalWhiteRemoteAddresses: [10.0.0.*, 127.0.0.1]\n").unwrap();
         v.reload_if_changed();
-        assert!(v.check(&send("T"), "127.0.0.1").is_ok());
+        assert!(v.check(&send("T"), ip("127.0.0.1")).is_ok());
         std::fs::write(&path, "accounts: [").unwrap();
         v.reload_if_changed();
-        assert!(matches!(v.check(&send("T"), "10.0.0.7"), Err(Denial::Unusable(_))));
+        assert!(matches!(v.check(&send("T"), ip("10.0.0.7")), Err(Denial::Unusable(_))));
         let ns = AclValidator::open(dir.path().join("missing.yml"), Scope::Namesrv);
         let route = RemotingCommand::request(RequestCode::GetRouteinfoByTopic);
-        assert!(ns.check(&route, "127.0.0.1").is_ok());
+        assert!(ns.check(&route, ip("127.0.0.1")).is_ok());
         let kv = RemotingCommand::request(RequestCode::PutKvConfig);
-        assert!(matches!(ns.check(&kv, "127.0.0.1"), Err(Denial::Unusable(_))));
+        assert!(matches!(ns.check(&kv, ip("127.0.0.1")), Err(Denial::Unusable(_))));
     }
 }

@@ -70,7 +70,7 @@ mod tests {
     #[test]
     fn credentials_and_file_path() {
         let c = credentials(r#"{"accessKey":"rocketmq2","secretKey":"12345678"}"#).unwrap();
-        assert_eq!((c.access_key.as_str(), c.secret_key.as_str()), ("rocketmq2", "12345678"));
+        assert_eq!((c.access_key.as_str(), c.secret_key()), ("rocketmq2", "12345678"));
         assert!(credentials("rocketmq2:12345678").is_err());
         let mut config = BrokerConfig::default();
         config.identity.rocketmq_home = Some("/opt/rmq".into());

@@ -85,7 +85,7 @@ fn init_users(config: &BrokerConfig, store: &AuthStore) -> Result<(), StartError
     }
     if let Some(json) = config.acl.inner_client_authentication_credentials.as_deref() {
         let creds = crate::acl::credentials(json)?;
-        let user = super_user(&creds.access_key, &creds.secret_key);
+        let user = super_user(&creds.access_key, creds.secret_key());
         store.ensure_user(user).map_err(|e| StartError::Auth(format!("innerClientAuthenticationCredentials: {e}")))?;
     }
     Ok(())

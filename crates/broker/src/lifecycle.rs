@@ -154,14 +154,16 @@ fn build_services(
     // Controller mode: the replication link is fenced by the decided master epoch.
     let decided = controller.as_ref().and_then(|m| m.current().map(|d| (m.broker_id, d.master_epoch)));
     let replication = if ctx.config.is_master() {
-        let mut master = HaMaster::new(Arc::clone(store), stop.clone());
+        let tls = crate::config::tls::server_tls(&ctx.config).map_err(StartError::Tls)?;
+        let mut master = HaMaster::new(Arc::clone(store), stop.clone()).with_tls(tls);
         if let Some((id, epoch)) = decided {
             master = master.with_epoch(epoch, id);
         }
         Replication::Master(Arc::new(master))
     } else {
         let configured = ctx.config.net.ha_master_address.clone();
-        let mut slave = HaSlave::new(configured, Arc::clone(store), stop.clone());
+        let tls = crate::config::tls::client_tls(&ctx.config).map_err(StartError::Tls)?;
+        let mut slave = HaSlave::new(configured, Arc::clone(store), stop.clone()).with_tls(tls);
         if let Some((_, epoch)) = decided {
             slave = slave.with_broker_id(ctx.config.identity.broker_id).with_master_epoch(epoch);
         }

@@ -132,6 +132,12 @@ impl ExtFields {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.fields.iter().map(|(k, v)| (self.text(k), self.text(v)))
     }
+
+    /// The fields as bytes, sorted by key (byte order, which is `str` order), without checking
+    /// UTF-8 again: e.g. to feed a request signature.
+    pub fn iter_bytes(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.fields.iter().map(|(k, v)| (self.bytes(k), self.bytes(v)))
+    }
 }
 
 impl<'a> IntoIterator for &'a ExtFields {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use super::budget::ChannelLimits;
@@ -131,21 +130,7 @@ impl RemotingClient {
     async fn connect(&self, addr: &str) -> Result<Conn, RemotingError> {
         let timeout = self.inner.config.connect_timeout;
         let failed = |reason: String| RemotingError::Connect { addr: addr.to_owned(), reason };
-        let opened = tokio::time::timeout(timeout, async {
-            let stream = TcpStream::connect(addr).await?;
-            match &self.inner.config.tls {
-                None => Conn::plain(stream),
-                Some(tls) => {
-                    super::stream::addrs(&stream)?;
-                    let s = tls
-                        .connect(addr, stream)
-                        .await
-                        .map_err(|e| std::io::Error::new(e.kind(), format!("TLS handshake failed: {e}")))?;
-                    Conn::tls(tokio_rustls::TlsStream::Client(s))
-                }
-            }
-        })
-        .await;
+        let opened = tokio::time::timeout(timeout, super::stream::dial(addr, self.inner.config.tls.as_ref())).await;
         match opened {
             Ok(Ok(conn)) => Ok(conn),
             Ok(Err(e)) => Err(failed(e.to_string())),

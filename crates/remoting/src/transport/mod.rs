@@ -21,4 +21,5 @@ pub use server::{
     RemotingServer, ServerConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TOTAL_WRITE_BUDGET,
     DEFAULT_WRITE_BUDGET,
 };
+pub use stream::{dial, Conn, ReadHalf, WriteHalf};
 pub use tls::{ClientAuth, ClientTls, ClientTlsOptions, ServerTls, ServerTlsOptions, TlsError, TlsMode};

@@ -1,6 +1,8 @@
 //! A connected stream, plaintext or TLS, split into the halves a [`super::Channel`]'s reader and
 //! writer tasks own. Plaintext keeps tokio's lock-free owned halves; TLS goes through
-//! `tokio::io::split` (one rustls session shared by both halves).
+//! `tokio::io::split` (one rustls session shared by both halves). Also the byte stream of
+//! protocols beside remoting that share the TLS setup (the broker's HA link): [`dial`] and
+//! [`super::ServerTls::accept`].
 
 use std::io;
 use std::net::SocketAddr;
@@ -12,14 +14,20 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsStream;
 
+use super::tls::ClientTls;
+
 type TlsRead = tokio::io::ReadHalf<TlsStream<TcpStream>>;
 type TlsWrite = tokio::io::WriteHalf<TlsStream<TcpStream>>;
 
 /// A connection ready for a channel: its addresses and its two halves.
-pub(crate) struct Conn {
+pub struct Conn {
+    /// The peer's address.
     pub peer: SocketAddr,
+    /// Our end's address.
     pub local: SocketAddr,
+    /// What the peer sends.
     pub read: ReadHalf,
+    /// What we send. Over TLS, bytes may wait in the session until a flush.
     pub write: WriteHalf,
     /// Whether the bytes on the wire are TLS records.
     pub tls: bool,
@@ -34,11 +42,24 @@ impl Conn {
     }
 
     /// A connection whose TLS handshake is done.
-    pub fn tls(stream: TlsStream<TcpStream>) -> io::Result<Self> {
+    pub(crate) fn tls(stream: TlsStream<TcpStream>) -> io::Result<Self> {
         let (peer, local) = addrs(stream.get_ref().0)?;
         let (r, w) = tokio::io::split(stream);
         Ok(Self { peer, local, read: ReadHalf::Tls(r), write: WriteHalf::Tls(w), tls: true })
     }
+}
+
+/// Connects to `addr` (`host:port`), with the TLS handshake when `tls` is given (Nagle off).
+/// No timeout: callers bound it.
+pub async fn dial(addr: &str, tls: Option<&ClientTls>) -> io::Result<Conn> {
+    let stream = TcpStream::connect(addr).await?;
+    let Some(tls) = tls else {
+        return Conn::plain(stream);
+    };
+    addrs(&stream)?;
+    let s =
+        tls.connect(addr, stream).await.map_err(|e| io::Error::new(e.kind(), format!("TLS handshake failed: {e}")))?;
+    Conn::tls(TlsStream::Client(s))
 }
 
 /// The peer and local addresses of a connected stream; also turns Nagle off.
@@ -48,14 +69,18 @@ pub(crate) fn addrs(stream: &TcpStream) -> io::Result<(SocketAddr, SocketAddr)> 
 }
 
 /// The reading half of a [`Conn`].
-pub(crate) enum ReadHalf {
+pub enum ReadHalf {
+    /// Plaintext TCP.
     Plain(OwnedReadHalf),
+    /// TLS records.
     Tls(TlsRead),
 }
 
 /// The writing half of a [`Conn`].
-pub(crate) enum WriteHalf {
+pub enum WriteHalf {
+    /// Plaintext TCP.
     Plain(OwnedWriteHalf),
+    /// TLS records.
     Tls(TlsWrite),
 }
 

@@ -1,5 +1,7 @@
 //! The master side: accepts slaves on the HA port, streams its commit log to each and tracks
-//! what each has acknowledged (SYNC_MASTER waits on that).
+//! what each has acknowledged (SYNC_MASTER waits on that). With the broker's TLS on
+//! (`tls.server.mode` permissive or enforcing), the HA port takes TLS slaves as the remoting
+//! ports do: told apart by the first byte, plaintext refused in enforcing mode.
 //!
 //! In controller mode the link is fenced by the master's epoch: a slave announces, after its
 //! id, the epoch of the master it follows, and the master closes the link unless that is its own
@@ -13,9 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use rmq_remoting::transport::{Conn, ReadHalf, ServerTls, WriteHalf};
 use rmq_store::{MessageStore, PutStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
@@ -62,6 +64,8 @@ pub struct HaMaster {
     /// New data to ship (shared with the store's arrival listener).
     data: Arc<Notify>,
     store: Arc<MessageStore>,
+    /// TLS on the HA port (the broker's `tls.server.*` setup).
+    tls: Option<ServerTls>,
     stop: CancellationToken,
     /// Controller mode: this master's epoch, carried by every header.
     epoch: Option<i32>,
@@ -81,6 +85,7 @@ impl HaMaster {
             acked: Notify::new(),
             data: Arc::new(Notify::new()),
             store,
+            tls: None,
             stop,
             epoch: None,
             sync_set: Mutex::new(SyncSetView::default()),
@@ -122,6 +127,13 @@ impl HaMaster {
         v.ids.len().max(v.pending.as_ref().map_or(0, BTreeSet::len)).max(1)
     }
 
+
+    /// Serves the HA port with `tls` (plaintext when `None`).
+    #[must_use]
+    pub fn with_tls(mut self, tls: Option<ServerTls>) -> Self {
+        self.tls = tls;
+        self
+    }
     /// The wake-up point of the senders, for whoever learns of new data first.
     #[must_use]
     pub fn data_signal(&self) -> Arc<Notify> {
@@ -252,6 +264,9 @@ impl HaMaster {
 
     /// Accepts slaves until the broker stops.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        if let Some(tls) = &self.tls {
+            tracing::info!(mode = tls.mode().name(), "TLS on the HA port");
+        }
         loop {
             let accepted = tokio::select! {
                 a = listener.accept() => a,
@@ -259,12 +274,14 @@ impl HaMaster {
             };
             match accepted {
                 Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
                     let this = Arc::clone(&self);
                     tokio::spawn(async move {
+                        let Some(conn) = this.open(stream, peer).await else {
+                            return;
+                        };
                         let id = this.add_slave(peer.to_string());
-                        tracing::info!(slave = %peer, "slave connected");
-                        if let Err(e) = this.serve_slave(id, stream).await {
+                        tracing::info!(slave = %peer, tls = conn.tls, "slave connected");
+                        if let Err(e) = this.serve_slave(id, conn).await {
                             tracing::info!(slave = %peer, cause = %e, "slave connection closed");
                         }
                         this.remove_slave(id);
@@ -278,12 +295,23 @@ impl HaMaster {
         }
     }
 
+    /// The slave's connection, after the TLS handshake when the port has TLS; `None` when it
+    /// was refused or failed (logged).
+    async fn open(&self, stream: TcpStream, peer: std::net::SocketAddr) -> Option<Conn> {
+        match &self.tls {
+            Some(tls) => tls.accept(stream, peer, Some(HEARTBEAT * 4)).await,
+            None => Conn::plain(stream)
+                .map_err(|e| tracing::debug!(slave = %peer, cause = %e, "slave connection failed"))
+                .ok(),
+        }
+    }
+
     /// Reads the slave's reports (8-byte offsets; only the latest complete one matters) until
     /// the link goes quiet or breaks.
     fn spawn_report_reader(
         self: &Arc<Self>,
         id: u64,
-        mut rd: OwnedReadHalf,
+        mut rd: ReadHalf,
         first_tx: watch::Sender<Option<u64>>,
     ) -> tokio::task::JoinHandle<()> {
         let this = Arc::clone(self);
@@ -332,8 +360,8 @@ impl HaMaster {
         false
     }
 
-    async fn serve_slave(self: &Arc<Self>, id: u64, stream: TcpStream) -> std::io::Result<()> {
-        let (rd, mut wr) = stream.into_split();
+    async fn serve_slave(self: &Arc<Self>, id: u64, conn: Conn) -> std::io::Result<()> {
+        let Conn { read: rd, write: mut wr, .. } = conn;
         let (first_tx, mut first_rx) = watch::channel::<Option<u64>>(None);
         let reader = self.spawn_report_reader(id, rd, first_tx);
         let result = async {
@@ -350,7 +378,7 @@ impl HaMaster {
     /// or the slave's reports stop.
     async fn stream_log(
         &self,
-        wr: &mut OwnedWriteHalf,
+        wr: &mut WriteHalf,
         mut next: u64,
         reader: &tokio::task::JoinHandle<()>,
     ) -> std::io::Result<()> {
@@ -361,7 +389,7 @@ impl HaMaster {
             let end = self.store.commit_log_max_offset();
             if next > end {
                 // The slave has more than we do: tell it where our log ends.
-                wr.write_all(&header(end, 0, self.epoch)).await?;
+                send(wr, &header(end, 0, self.epoch)).await?;
                 next = end;
                 continue;
             }
@@ -371,18 +399,24 @@ impl HaMaster {
                     let mut frame = Vec::with_capacity(12 + data.len());
                     frame.extend_from_slice(&header(next, data.len(), self.epoch));
                     frame.extend_from_slice(&data);
-                    wr.write_all(&frame).await?;
+                    send(wr, &frame).await?;
                     next += data.len() as u64;
                     continue;
                 }
             }
             tokio::select! {
                 () = notified => {}
-                () = tokio::time::sleep(HEARTBEAT) => wr.write_all(&header(next, 0, self.epoch)).await?,
+                () = tokio::time::sleep(HEARTBEAT) => send(wr, &header(next, 0, self.epoch)).await?,
                 () = self.stop.cancelled() => return Ok(()),
             }
         }
     }
+}
+
+/// Writes `bytes` and flushes them (over TLS they may otherwise wait in the session).
+async fn send(wr: &mut WriteHalf, bytes: &[u8]) -> std::io::Result<()> {
+    wr.write_all(bytes).await?;
+    wr.flush().await
 }
 
 /// Waits for the slave's first report: where its log ends.

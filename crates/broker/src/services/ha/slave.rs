@@ -1,16 +1,16 @@
 //! The slave side: learns where its master is, follows the master's HA port and appends its
-//! commit log at the same offsets. In controller mode it names the master epoch it follows
-//! after its id, and takes data only under headers of that epoch.
+//! commit log at the same offsets; over TLS when the broker's outgoing connections use it
+//! (`tls.enable=true`). In controller mode it names the master epoch it follows after its id,
+//! and takes data only under headers of that epoch.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::RwLock;
+use rmq_remoting::transport::{ClientTls, Conn, WriteHalf};
 use rmq_store::MessageStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use super::HEARTBEAT;
@@ -35,6 +35,8 @@ pub struct HaSlave {
     broker_id: Option<i64>,
     /// Controller mode: the epoch of the master this slave follows.
     master_epoch: Option<i32>,
+    /// TLS to the master's HA port (the broker's `tls.enable` setup).
+    tls: Option<ClientTls>,
     store: Arc<MessageStore>,
     stop: CancellationToken,
 }
@@ -57,9 +59,17 @@ impl HaSlave {
             master_offset: AtomicU64::new(0),
             broker_id: None,
             master_epoch: None,
+            tls: None,
             store,
             stop,
         }
+    }
+
+    /// Connects to the master's HA port with `tls` (plaintext when `None`).
+    #[must_use]
+    pub fn with_tls(mut self, tls: Option<ClientTls>) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// Controller mode: announces `broker_id` to the master on connecting (as `-(id + 1)`,
@@ -139,12 +149,12 @@ impl HaSlave {
     }
 
     async fn connect_and_follow(&self, addr: &str) {
-        match tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(addr)).await {
-            Ok(Ok(stream)) => {
-                let _ = stream.set_nodelay(true);
-                tracing::info!(master = %addr, "connected to the master's HA port");
+        let dialed = rmq_remoting::transport::dial(addr, self.tls.as_ref());
+        match tokio::time::timeout(Duration::from_secs(3), dialed).await {
+            Ok(Ok(conn)) => {
+                tracing::info!(master = %addr, tls = conn.tls, "connected to the master's HA port");
                 self.connected.store(true, Ordering::Release);
-                if let Err(e) = self.follow(stream).await {
+                if let Err(e) = self.follow(conn).await {
                     tracing::warn!(master = %addr, cause = %e, "replication link dropped");
                 }
                 self.connected.store(false, Ordering::Release);
@@ -154,8 +164,8 @@ impl HaSlave {
         }
     }
 
-    async fn follow(&self, stream: TcpStream) -> std::io::Result<()> {
-        let (mut rd, mut wr) = stream.into_split();
+    async fn follow(&self, conn: Conn) -> std::io::Result<()> {
+        let Conn { read: mut rd, write: mut wr, .. } = conn;
         let store = &self.store;
         if let Some(id) = self.broker_id {
             wr.write_all(&(-(id + 1)).to_be_bytes()).await?;
@@ -223,6 +233,8 @@ impl Frame {
     }
 }
 
-async fn report(wr: &mut OwnedWriteHalf, offset: u64) -> std::io::Result<()> {
-    wr.write_all(&i64::try_from(offset).unwrap_or(i64::MAX).to_be_bytes()).await
+async fn report(wr: &mut WriteHalf, offset: u64) -> std::io::Result<()> {
+    wr.write_all(&i64::try_from(offset).unwrap_or(i64::MAX).to_be_bytes()).await?;
+    // Over TLS the report may otherwise wait in the session.
+    wr.flush().await
 }

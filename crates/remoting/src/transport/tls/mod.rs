@@ -176,6 +176,19 @@ impl ServerTls {
     pub fn mode(&self) -> TlsMode {
         self.mode
     }
+
+    /// Serves an accepted connection as this mode says (the first byte tells TLS from
+    /// plaintext, waited for at most `first_byte_wait`), for a protocol beside remoting whose
+    /// first byte is never 0x16 either (the HA link's first report). `None`: closed or refused
+    /// (logged).
+    pub async fn accept(
+        &self,
+        stream: TcpStream,
+        peer: std::net::SocketAddr,
+        first_byte_wait: Option<std::time::Duration>,
+    ) -> Option<crate::transport::Conn> {
+        accept::open(stream, peer, self, first_byte_wait).await
+    }
 }
 
 fn required<'a>(path: Option<&'a PathBuf>, key: &str, mode: TlsMode) -> Result<&'a PathBuf, TlsError> {
