@@ -127,7 +127,6 @@ impl HaMaster {
         v.ids.len().max(v.pending.as_ref().map_or(0, BTreeSet::len)).max(1)
     }
 
-
     /// Serves the HA port with `tls` (plaintext when `None`).
     #[must_use]
     pub fn with_tls(mut self, tls: Option<ServerTls>) -> Self {
