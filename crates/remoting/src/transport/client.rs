@@ -130,7 +130,7 @@ impl RemotingClient {
     async fn connect(&self, addr: &str) -> Result<Conn, RemotingError> {
         let timeout = self.inner.config.connect_timeout;
         let failed = |reason: String| RemotingError::Connect { addr: addr.to_owned(), reason };
-        let opened = tokio::time::timeout(timeout, super::stream::dial(addr, self.inner.config.tls.as_ref())).await;
+        let opened = tokio::time::timeout(timeout, super::dial(addr, self.inner.config.tls.as_ref())).await;
         match opened {
             Ok(Ok(conn)) => Ok(conn),
             Ok(Err(e)) => Err(failed(e.to_string())),

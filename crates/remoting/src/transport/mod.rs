@@ -9,6 +9,7 @@ mod batch;
 mod budget;
 mod channel;
 mod client;
+mod dial;
 mod dispatch;
 mod server;
 mod stream;
@@ -16,10 +17,11 @@ pub mod tls;
 
 pub use channel::{Channel, ONEWAY_WAIT};
 pub use client::{ClientConfig, RemotingClient, RequestHook};
+pub use dial::dial;
 pub use dispatch::{ChannelEventListener, Dispatcher, ProcessorFuture, RequestContext, RequestProcessor};
 pub use server::{
     RemotingServer, ServerConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TOTAL_WRITE_BUDGET,
     DEFAULT_WRITE_BUDGET,
 };
-pub use stream::{dial, Conn, ReadHalf, WriteHalf};
+pub use stream::{Conn, ReadHalf, WriteHalf};
 pub use tls::{ClientAuth, ClientTls, ClientTlsOptions, ServerTls, ServerTlsOptions, TlsError, TlsMode};

@@ -1,7 +1,7 @@
 //! A connected stream, plaintext or TLS, split into the halves a [`super::Channel`]'s reader and
 //! writer tasks own. Plaintext keeps tokio's lock-free owned halves; TLS goes through
 //! `tokio::io::split` (one rustls session shared by both halves). Also the byte stream of
-//! protocols beside remoting that share the TLS setup (the broker's HA link): [`dial`] and
+//! protocols beside remoting that share the TLS setup (the broker's HA link): [`super::dial`] and
 //! [`super::ServerTls::accept`].
 
 use std::io;
@@ -13,8 +13,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsStream;
-
-use super::tls::ClientTls;
 
 type TlsRead = tokio::io::ReadHalf<TlsStream<TcpStream>>;
 type TlsWrite = tokio::io::WriteHalf<TlsStream<TcpStream>>;
@@ -47,19 +45,6 @@ impl Conn {
         let (r, w) = tokio::io::split(stream);
         Ok(Self { peer, local, read: ReadHalf::Tls(r), write: WriteHalf::Tls(w), tls: true })
     }
-}
-
-/// Connects to `addr` (`host:port`), with the TLS handshake when `tls` is given (Nagle off).
-/// No timeout: callers bound it.
-pub async fn dial(addr: &str, tls: Option<&ClientTls>) -> io::Result<Conn> {
-    let stream = TcpStream::connect(addr).await?;
-    let Some(tls) = tls else {
-        return Conn::plain(stream);
-    };
-    addrs(&stream)?;
-    let s =
-        tls.connect(addr, stream).await.map_err(|e| io::Error::new(e.kind(), format!("TLS handshake failed: {e}")))?;
-    Conn::tls(TlsStream::Client(s))
 }
 
 /// The peer and local addresses of a connected stream; also turns Nagle off.
