@@ -9,11 +9,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{res, start_cluster, start_cluster_with};
+use common::{res, start_cluster, start_cluster_with, start_proxy};
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
 use rmq_proxy::pb::receive_message_response::Content;
 use rmq_proxy::pb::{self, Code};
-use rmq_proxy::ProxyConfig;
 use tonic::transport::Channel;
 
 type Client = MessagingServiceClient<Channel>;
@@ -24,16 +23,7 @@ async fn proxy(namesrv: &str, keys: &[(&str, &str)]) -> Client {
 
 /// A proxy with `keys` over `namesrv`; a client and the channel (one connection) under it.
 async fn proxy_channel(namesrv: &str, keys: &[(&str, &str)]) -> (Client, Channel) {
-    let mut cfg = ProxyConfig {
-        grpc_bind_address: "127.0.0.1".into(),
-        grpc_server_port: 0,
-        namesrv_addr: namesrv.into(),
-        ..Default::default()
-    };
-    let pairs = keys.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    cfg.apply(&pairs).unwrap();
-    let (addr, serve) = rmq_proxy::bind(cfg, std::future::pending()).await.unwrap();
-    tokio::spawn(serve);
+    let addr = start_proxy(namesrv, keys).await;
     let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
     (MessagingServiceClient::new(channel.clone()), channel)
 }

@@ -5,26 +5,18 @@
 
 mod common;
 
-use common::{res, start_cluster};
+use common::{res, start_cluster, start_proxy};
 
 use std::time::Duration;
 
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
 use rmq_proxy::pb::{self, Code, Endpoints};
-use rmq_proxy::ProxyConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn route_and_assignment_name_the_proxy() {
     let dir = tempfile::tempdir().unwrap();
     let namesrv = start_cluster(dir.path()).await;
-    let cfg = ProxyConfig {
-        grpc_bind_address: "127.0.0.1".into(),
-        grpc_server_port: 0,
-        namesrv_addr: namesrv,
-        ..Default::default()
-    };
-    let (addr, serve) = rmq_proxy::bind(cfg, std::future::pending()).await.unwrap();
-    tokio::spawn(serve);
+    let addr = start_proxy(&namesrv, &[]).await;
     let mut c = MessagingServiceClient::connect(format!("http://{addr}")).await.unwrap();
     let ep = Endpoints {
         scheme: pb::AddressScheme::IPv4 as i32,

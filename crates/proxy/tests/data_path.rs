@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{res, start_cluster};
+use common::{res, start_cluster, start_proxy};
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -14,7 +14,6 @@ use std::time::Duration;
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
 use rmq_proxy::pb::receive_message_response::Content;
 use rmq_proxy::pb::{self, Code};
-use rmq_proxy::ProxyConfig;
 use tonic::transport::Channel;
 
 type Client = MessagingServiceClient<Channel>;
@@ -109,14 +108,7 @@ async fn ack(c: &mut Client, topic: &str, group: &str, handle: &str) -> pb::AckM
 async fn start() -> (tempfile::TempDir, String, Client) {
     let dir = tempfile::tempdir().unwrap();
     let namesrv = start_cluster(dir.path()).await;
-    let cfg = ProxyConfig {
-        grpc_bind_address: "127.0.0.1".into(),
-        grpc_server_port: 0,
-        namesrv_addr: namesrv.clone(),
-        ..Default::default()
-    };
-    let (addr, serve) = rmq_proxy::bind(cfg, std::future::pending()).await.unwrap();
-    tokio::spawn(serve);
+    let addr = start_proxy(&namesrv, &[]).await;
     let c = MessagingServiceClient::connect(format!("http://{addr}")).await.unwrap();
     (dir, namesrv, c)
 }

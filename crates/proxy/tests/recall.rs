@@ -8,14 +8,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{res, start_cluster_with};
+use common::{res, start_cluster_with, start_proxy};
 use rmq_client::producer::{Producer, ProducerConfig};
 use rmq_client::Message;
 use rmq_common::recall::RecallHandle;
 use rmq_common::time::now_ms;
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
 use rmq_proxy::pb::{self, Code};
-use rmq_proxy::ProxyConfig;
 use tonic::transport::Channel;
 
 type Client = MessagingServiceClient<Channel>;
@@ -23,14 +22,7 @@ type Client = MessagingServiceClient<Channel>;
 async fn start(extra: &[(&str, &str)], topic: &str) -> (tempfile::TempDir, Client) {
     let dir = tempfile::tempdir().unwrap();
     let namesrv = start_cluster_with(dir.path(), extra).await;
-    let cfg = ProxyConfig {
-        grpc_bind_address: "127.0.0.1".into(),
-        grpc_server_port: 0,
-        namesrv_addr: namesrv.clone(),
-        ..Default::default()
-    };
-    let (addr, serve) = rmq_proxy::bind(cfg, std::future::pending()).await.unwrap();
-    tokio::spawn(serve);
+    let addr = start_proxy(&namesrv, &[]).await;
     // The topic, created by a first send.
     let mut pc = ProducerConfig::new("recall_pg", namesrv);
     pc.client.instance_name = format!("recall-{topic}"); // one client instance per test's cluster

@@ -9,14 +9,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{res, start_cluster};
+use common::{res, start_cluster, start_proxy};
 use rmq_admin::group::Groups;
 use rmq_admin::Admin;
 use rmq_client::producer::{Producer, ProducerConfig};
 use rmq_client::{ClientConfig, ClientInstance, Message};
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
 use rmq_proxy::pb::{self, telemetry_command::Command, Code, TelemetryCommand};
-use rmq_proxy::ProxyConfig;
 use rmq_remoting::header::{ConsumeMessageDirectlyRequestHeader, GetConsumerRunningInfoRequestHeader};
 use rmq_remoting::transport::RemotingClient;
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
@@ -72,14 +71,7 @@ fn running_info_request(jstack: bool) -> RemotingCommand {
 async fn broker_calls_reach_the_grpc_consumer_over_telemetry() {
     let dir = tempfile::tempdir().unwrap();
     let namesrv = start_cluster(dir.path()).await;
-    let cfg = ProxyConfig {
-        grpc_bind_address: "127.0.0.1".into(),
-        grpc_server_port: 0,
-        namesrv_addr: namesrv.clone(),
-        ..Default::default()
-    };
-    let (addr, serve) = rmq_proxy::bind(cfg, std::future::pending()).await.unwrap();
-    tokio::spawn(serve);
+    let addr = start_proxy(&namesrv, &[]).await;
     let mut client = MessagingServiceClient::connect(format!("http://{addr}")).await.unwrap();
 
     // A stored message to verify, and the broker's address.

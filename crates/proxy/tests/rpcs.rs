@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{res, start_cluster_with};
+use common::{res, start_cluster_with, start_proxy};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +18,6 @@ use rmq_client::{ClientConfig, ClientInstance, Message, MessageExt};
 use rmq_proxy::pb::messaging_service_client::MessagingServiceClient;
 use rmq_proxy::pb::{self, telemetry_command::Command, Code, QueryOffsetPolicy};
 use rmq_proxy::transaction::TransactionHandle;
-use rmq_proxy::ProxyConfig;
 use tonic::transport::Channel;
 
 type Client = MessagingServiceClient<Channel>;
@@ -87,14 +86,7 @@ async fn start() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let namesrv =
         start_cluster_with(dir.path(), &[("transactionCheckInterval", "1000"), ("transactionTimeOut", "1000")]).await;
-    let cfg = ProxyConfig {
-        grpc_bind_address: "127.0.0.1".into(),
-        grpc_server_port: 0,
-        namesrv_addr: namesrv.clone(),
-        ..Default::default()
-    };
-    let (addr, serve) = rmq_proxy::bind(cfg, std::future::pending()).await.unwrap();
-    tokio::spawn(serve);
+    let addr = start_proxy(&namesrv, &[]).await;
     let client = MessagingServiceClient::connect(format!("http://{addr}")).await.unwrap();
     Env { client, namesrv, _dir: dir }
 }

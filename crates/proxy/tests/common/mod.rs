@@ -66,3 +66,19 @@ pub fn any_queue(topic: &str) -> Option<pb::MessageQueue> {
         ..Default::default()
     })
 }
+
+/// Starts an in-process proxy on a free loopback port over `namesrv`, with the config `keys`
+/// applied on top of the defaults; returns its address.
+pub async fn start_proxy(namesrv: &str, keys: &[(&str, &str)]) -> std::net::SocketAddr {
+    let mut cfg = rmq_proxy::ProxyConfig {
+        grpc_bind_address: "127.0.0.1".into(),
+        grpc_server_port: 0,
+        namesrv_addr: namesrv.into(),
+        ..Default::default()
+    };
+    let pairs = keys.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    cfg.apply(&pairs).unwrap();
+    let (addr, serve) = rmq_proxy::bind(cfg, std::future::pending()).await.unwrap();
+    tokio::spawn(serve);
+    addr
+}
