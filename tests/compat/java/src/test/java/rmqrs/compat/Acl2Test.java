@@ -52,23 +52,46 @@ class Acl2Test {
         Assumptions.assumeTrue(!mqadmin.isEmpty(), "-Dmqadmin names our binaries' directory");
         Path bin = Path.of(mqadmin).getParent();
         Path dir = Files.createTempDirectory("rmq-acl2");
-        int nsPort = freePort();
-        Files.writeString(dir.resolve("namesrv.conf"),
-            "listenPort=" + nsPort + "\nbindAddress=127.0.0.1\nkvConfigPath=" + dir.resolve("kv.json") + "\n");
-        namesrv = spawn(bin.resolve("mqnamesrv"), dir.resolve("namesrv.conf"), dir, "namesrv");
-        ns = "127.0.0.1:" + nsPort;
-        waitPort(nsPort);
-        int port = freePort();
-        String conf = "brokerClusterName=Acl2Cluster\nbrokerName=broker-acl2\nbrokerIP1=127.0.0.1\n"
-            + "bindAddress=127.0.0.1\nlistenPort=" + port + "\nfastListenEnable=false\n"
-            + "storePathRootDir=" + dir.resolve("store") + "\nmappedFileSizeCommitLog=16777216\n"
-            + "maxHashSlotNum=50000\nmaxIndexNum=200000\nnamesrvAddr=" + ns + "\n"
-            + "authenticationEnabled=true\nauthorizationEnabled=true\n"
-            + "initAuthenticationUser={\"username\":\"rocketmq\",\"password\":\"12345678\"}\n";
-        Files.writeString(dir.resolve("broker.conf"), conf);
-        broker = spawn(bin.resolve("mqbroker"), dir.resolve("broker.conf"), dir, "broker");
-        brokerAddr = "127.0.0.1:" + port;
-        waitPort(port);
+        int[] nsPort = new int[1];
+        namesrv = startOnFreePort(dir, "namesrv", p -> {
+            nsPort[0] = p;
+            return "listenPort=" + p + "\nbindAddress=127.0.0.1\nkvConfigPath=" + dir.resolve("kv.json") + "\n";
+        }, bin.resolve("mqnamesrv"));
+        ns = "127.0.0.1:" + nsPort[0];
+        broker = startOnFreePort(dir, "broker", p -> {
+            brokerAddr = "127.0.0.1:" + p;
+            return "brokerClusterName=Acl2Cluster\nbrokerName=broker-acl2\nbrokerIP1=127.0.0.1\n"
+                + "bindAddress=127.0.0.1\nlistenPort=" + p + "\nfastListenEnable=false\n"
+                + "storePathRootDir=" + dir.resolve("store") + "\nmappedFileSizeCommitLog=16777216\n"
+                + "maxHashSlotNum=50000\nmaxIndexNum=200000\nnamesrvAddr=" + ns + "\n"
+                + "authenticationEnabled=true\nauthorizationEnabled=true\n"
+                + "initAuthenticationUser={\"username\":\"rocketmq\",\"password\":\"12345678\"}\n";
+        }, bin.resolve("mqbroker"));
+    }
+
+    /**
+     * Starts the binary on a free port and waits for it to listen; a port taken between the
+     * probe and the bind (by another test's connection or the broker's HA port) gets a fresh
+     * port, up to three tries.
+     */
+    private static Process startOnFreePort(Path dir, String name, java.util.function.IntFunction<String> conf,
+        Path binary) throws Exception {
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int port = freePort();
+            Path file = dir.resolve(name + ".conf");
+            Files.writeString(file, conf.apply(port));
+            Process p = spawn(binary, file, dir, name);
+            try {
+                waitPort(p, port, dir.resolve(name + ".out"));
+                return p;
+            } catch (IllegalStateException e) {
+                p.destroyForcibly().waitFor();
+                System.out.println(name + " attempt " + attempt + ": " + e.getMessage());
+                last = e;
+            }
+        }
+        throw last;
     }
 
     @AfterAll
@@ -93,17 +116,36 @@ class Acl2Test {
         }
     }
 
-    private static void waitPort(int port) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
+    /**
+     * Waits (up to 90 s: a loaded CI machine starts a debug broker slowly) for the process to
+     * listen on the port; fails at once, with the process's output, when it exits instead.
+     */
+    private static void waitPort(Process process, int port, Path out) throws Exception {
+        long deadline = System.currentTimeMillis() + 90_000;
         while (System.currentTimeMillis() < deadline) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 500);
                 return;
             } catch (Exception e) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("exited with " + process.exitValue() + " before port " + port
+                        + " opened; its output: " + tail(out));
+                }
                 Thread.sleep(200);
             }
         }
-        throw new IllegalStateException("port " + port + " never opened");
+        throw new IllegalStateException("port " + port + " never opened; output so far: " + tail(out));
+    }
+
+    private static String tail(Path out) {
+        try {
+            String text = Files.readString(out);
+            // One line: surefire's summary (what CI prints) shows only the message's first line.
+            String last = text.length() > 600 ? text.substring(text.length() - 600) : text;
+            return last.strip().replace('\n', '|');
+        } catch (Exception e) {
+            return "(" + out + " unreadable: " + e + ")";
+        }
     }
 
     /** The official mqadmin, signed as the super user, against the private name server. */
