@@ -8,8 +8,7 @@ use rmq_broker::{BrokerConfig, BrokerRole};
 use rmq_remoting::body::{fastjson, SubscriptionGroupConfig, SubscriptionGroupWrapper, TopicConfigSerializeWrapper};
 use rmq_remoting::header::{
     CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, GetConsumeStatsRequestHeader, OffsetResponseHeader,
-    ResetOffsetRequestHeader, SearchOffsetRequestHeader, SendMessageRequestHeaderV2, TopicRequestHeader,
-    UpdateConsumerOffsetRequestHeader,
+    ResetOffsetRequestHeader, SearchOffsetRequestHeader, TopicRequestHeader, UpdateConsumerOffsetRequestHeader,
 };
 use rmq_remoting::transport::RemotingClient;
 use rmq_remoting::{RemotingCommand, RequestCode, ResponseCode};
@@ -27,15 +26,7 @@ async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> common::Running {
 }
 
 fn send(topic: &str, queue: i32, body: Vec<u8>) -> RemotingCommand {
-    let h = SendMessageRequestHeaderV2 {
-        a: "pg".into(),
-        b: topic.into(),
-        c: "TBW102".into(),
-        d: 4,
-        e: queue,
-        ..SendMessageRequestHeaderV2::default()
-    };
-    RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body)
+    common::send_request(&common::send_header(topic, queue), body)
 }
 
 fn create_topic(topic: &str, perm: i32) -> RemotingCommand {

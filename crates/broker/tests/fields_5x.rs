@@ -18,16 +18,8 @@ mod common;
 const T: Duration = Duration::from_secs(5);
 
 fn send(properties: &str) -> RemotingCommand {
-    let h = SendMessageRequestHeaderV2 {
-        a: "pg".into(),
-        b: "F5".into(),
-        c: "TBW102".into(),
-        d: 4,
-        e: 0,
-        i: Some(properties.into()),
-        ..SendMessageRequestHeaderV2::default()
-    };
-    RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(b"x".to_vec())
+    let h = SendMessageRequestHeaderV2 { i: Some(properties.into()), ..common::send_header("F5", 0) };
+    common::send_request(&h, b"x".to_vec())
 }
 
 fn json(r: &RemotingCommand) -> serde_json::Value {

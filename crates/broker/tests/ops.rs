@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rmq_remoting::body::{fastjson, KvTable};
 use rmq_remoting::header::{
-    CreateTopicRequestHeader, PullMessageRequestHeader, SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
+    CreateTopicRequestHeader, PullMessageRequestHeader, UpdateConsumerOffsetRequestHeader,
     ViewBrokerStatsDataRequestHeader,
 };
 use rmq_remoting::transport::RemotingClient;
@@ -20,15 +20,7 @@ mod common;
 const T: Duration = Duration::from_secs(5);
 
 fn send(topic: &str, body: &str) -> RemotingCommand {
-    let h = SendMessageRequestHeaderV2 {
-        a: "pg".into(),
-        b: topic.into(),
-        c: "TBW102".into(),
-        d: 4,
-        e: 0,
-        ..SendMessageRequestHeaderV2::default()
-    };
-    RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body.as_bytes().to_vec())
+    common::send_request(&common::send_header(topic, 0), body.as_bytes())
 }
 
 fn pull(topic: &str) -> RemotingCommand {

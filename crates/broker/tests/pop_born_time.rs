@@ -18,16 +18,8 @@ const T: Duration = Duration::from_secs(10);
 const TOPIC: &str = "PopBorn";
 
 fn send(body: &str) -> RemotingCommand {
-    let h = SendMessageRequestHeaderV2 {
-        a: "pg".into(),
-        b: TOPIC.into(),
-        c: "TBW102".into(),
-        d: 4,
-        e: 0,
-        i: Some("TAGS\u{1}t".into()),
-        ..SendMessageRequestHeaderV2::default()
-    };
-    RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body.as_bytes().to_vec())
+    let h = SendMessageRequestHeaderV2 { i: Some("TAGS\u{1}t".into()), ..common::send_header(TOPIC, 0) };
+    common::send_request(&h, body.as_bytes())
 }
 
 /// A pop as the official proxy builds it (queue -1, init mode MAX, a long poll, no born time).

@@ -21,16 +21,8 @@ const T: Duration = Duration::from_secs(5);
 const TOPIC: &str = "RecallT";
 
 async fn send(c: &RemotingClient, addr: &str, body: &str, props: &str) -> SendMessageResponseHeader {
-    let h = SendMessageRequestHeaderV2 {
-        a: "pg".into(),
-        b: TOPIC.into(),
-        c: "TBW102".into(),
-        d: 4,
-        e: 0,
-        i: Some(format!("TAGS\u{1}t{props}")),
-        ..SendMessageRequestHeaderV2::default()
-    };
-    let req = RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body.as_bytes().to_vec());
+    let h = SendMessageRequestHeaderV2 { i: Some(format!("TAGS\u{1}t{props}")), ..common::send_header(TOPIC, 0) };
+    let req = common::send_request(&h, body.as_bytes());
     let r = c.invoke(addr, req, T).await.unwrap();
     assert_eq!(r.code, 0, "{:?}", r.remark);
     r.header().unwrap()

@@ -20,18 +20,11 @@ const T: Duration = Duration::from_secs(5);
 
 fn send_request(topic: &str, queue: i32, body: &str, tag: &str) -> RemotingCommand {
     let h = SendMessageRequestHeaderV2 {
-        a: "pg".into(),
-        b: topic.into(),
-        c: "TBW102".into(),
-        d: 4,
-        e: queue,
-        f: 0,
         g: 1,
-        h: 0,
         i: Some(format!("TAGS\u{1}{tag}\u{2}KEYS\u{1}key-{body}")),
-        ..SendMessageRequestHeaderV2::default()
+        ..common::send_header(topic, queue)
     };
-    RemotingCommand::request_with_header(RequestCode::SendMessageV2, &h).with_body(body.as_bytes().to_vec())
+    common::send_request(&h, body.as_bytes())
 }
 
 fn pull_request(topic: &str, queue: i32, offset: i64, suspend_ms: i64, sub: &str) -> RemotingCommand {

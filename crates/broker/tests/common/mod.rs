@@ -62,3 +62,27 @@ impl Running {
         let _ = self.task.await;
     }
 }
+
+/// The SEND_MESSAGE_V2 header a 4.x producer of group `pg` sends for `topic`/`queue` (default
+/// topic TBW102 with 4 queues, no properties); callers override fields with struct update.
+#[allow(dead_code)] // not every test binary sends
+pub fn send_header(topic: &str, queue: i32) -> rmq_remoting::header::SendMessageRequestHeaderV2 {
+    rmq_remoting::header::SendMessageRequestHeaderV2 {
+        a: "pg".into(),
+        b: topic.into(),
+        c: "TBW102".into(),
+        d: 4,
+        e: queue,
+        ..rmq_remoting::header::SendMessageRequestHeaderV2::default()
+    }
+}
+
+/// A SEND_MESSAGE_V2 request with `header` and `body`.
+#[allow(dead_code)] // not every test binary sends
+pub fn send_request(
+    header: &rmq_remoting::header::SendMessageRequestHeaderV2,
+    body: impl Into<Vec<u8>>,
+) -> rmq_remoting::RemotingCommand {
+    rmq_remoting::RemotingCommand::request_with_header(rmq_remoting::RequestCode::SendMessageV2, header)
+        .with_body(body.into())
+}
