@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +30,22 @@ func authAdmin(t *testing.T, args ...string) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Fatalf("mqadmin %v: %v\n%s", args, err, out)
+}
+
+// assertUnauthorized fails unless err is the proxy's UNAUTHORIZED (40100) with reason: the
+// status itself, or its text where the SDK formats it into a start-up error.
+func assertUnauthorized(t *testing.T, what, id string, err error, reason string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s was served: message %s stored", what, id)
+	}
+	s, ok := rmq.AsErrRpcStatus(err)
+	asStatus := ok && s.GetCode() == 40100 && strings.Contains(s.GetMessage(), reason)
+	asText := strings.Contains(err.Error(), "CODE: UNAUTHORIZED, MESSAGE: ") && strings.Contains(err.Error(), reason)
+	if !asStatus && !asText {
+		t.Fatalf("%s: want UNAUTHORIZED (40100) saying %q, got %v", what, reason, err)
+	}
+	t.Logf("%s refused: %v", what, err)
 }
 
 // TestCredentials: the SDK's Config.Credentials against the ACL-enabled broker and proxy of
@@ -69,16 +86,10 @@ func TestCredentials(t *testing.T) {
 		}
 		return r[0].MessageID, nil
 	}
-	if id, err := send(topic, "not-the-secret", "wrong"); err == nil {
-		t.Fatalf("a wrong secret sent %s", id)
-	} else {
-		t.Logf("wrong secret refused: %v", err)
-	}
-	if id, err := send(other, "app-secret", "no-pub"); err == nil {
-		t.Fatalf("a topic without PUB took %s", id)
-	} else {
-		t.Logf("topic without PUB refused: %v", err)
-	}
+	id, err := send(topic, "not-the-secret", "wrong")
+	assertUnauthorized(t, "a wrong secret", id, err, "check signature failed")
+	id, err = send(other, "app-secret", "no-pub")
+	assertUnauthorized(t, "a topic without PUB", id, err, "no permission to access Topic:"+other)
 	p, err := rmq.NewProducer(cfg("", "app-secret"), rmq.WithTopics(topic))
 	if err != nil {
 		t.Fatalf("NewProducer: %v", err)

@@ -20,6 +20,7 @@ import org.apache.rocketmq.client.apis.consumer.FilterExpressionType;
 import org.apache.rocketmq.client.apis.consumer.SimpleConsumer;
 import org.apache.rocketmq.client.apis.message.MessageView;
 import org.apache.rocketmq.client.apis.producer.Producer;
+import org.apache.rocketmq.client.java.exception.UnauthorizedException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,6 +116,17 @@ class AuthTest {
             .getMessageId().toString();
     }
 
+    /** The SDK's UnauthorizedException (status 40100) with the proxy's reason, in the cause chain. */
+    private static void assertUnauthorized(Throwable thrown, String reason) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof UnauthorizedException) {
+                assertTrue(t.getMessage().contains(reason), t.getMessage());
+                return;
+            }
+        }
+        throw new AssertionError("not refused as UNAUTHORIZED (" + reason + ")", thrown);
+    }
+
     @Test
     void rightCredentialsSendAndReceiveWrongSecretAndMissingPermissionAreRefused() throws Exception {
         Exception wrong = assertThrows(Exception.class, () -> {
@@ -122,13 +134,13 @@ class AuthTest {
                 send(p, topic, "wrong-secret");
             }
         });
-        System.out.println("wrong secret refused: " + wrong);
+        assertUnauthorized(wrong, "check signature failed");
         Exception noPub = assertThrows(Exception.class, () -> {
             try (Producer p = producer("app-secret", other)) {
                 send(p, other, "no-permission");
             }
         });
-        System.out.println("topic without PUB refused: " + noPub);
+        assertUnauthorized(noPub, "no permission to access Topic:" + other);
         Set<String> sent = new HashSet<>();
         try (Producer p = producer("app-secret", topic)) {
             for (int i = 0; i < 10; i++) {
