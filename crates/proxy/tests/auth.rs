@@ -3,7 +3,8 @@
 //! receive; a wrong secret, an unknown user, no credentials and a missing PUB are refused with
 //! UNAUTHORIZED and nothing is stored), a Telemetry stream with a wrong secret refused, and the
 //! proxy's own requests signed with `innerClientAuthenticationCredentials` (without them the
-//! ACL-enabled broker refuses the proxy).
+//! ACL-enabled broker refuses the proxy), and a disabled user refused once the proxy's cached
+//! copy is refreshed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -200,4 +201,22 @@ async fn the_proxy_signs_its_own_requests_to_an_acl_enabled_broker() {
     assert_ne!(s.code, Code::Ok as i32, "the broker refuses a proxy without credentials: {s:?}");
     let signed = start_proxy(&namesrv, &[("innerClientAuthenticationCredentials", ADMIN)]).await;
     assert_eq!(send(&mut client(signed, None).await, "T", "ID-SIGNED").await.code, Code::Ok as i32);
+}
+
+#[tokio::test]
+async fn user_changes_reach_the_proxy_after_its_cache_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let (namesrv, admin, broker) = cluster(dir.path()).await;
+    let base = [("authenticationEnabled", "true"), ("innerClientAuthenticationCredentials", ADMIN)];
+    let fresh = start_proxy(&namesrv, &[base[0], base[1], ("userCacheRefreshSecond", "0")]).await;
+    let cached = start_proxy(&namesrv, &base).await;
+    let (mut fresh, mut cached) =
+        (client(fresh, Some(("app", "app-pw"))).await, client(cached, Some(("app", "app-pw"))).await);
+    assert_eq!(send(&mut fresh, "T", "ID-1").await.code, Code::Ok as i32);
+    assert_eq!(send(&mut cached, "T", "ID-2").await.code, Code::Ok as i32);
+    let disable = UserInfo { username: Some("app".into()), user_status: Some("disable".into()), ..Default::default() };
+    rmq_admin::auth::Auth::new(&admin).update_user(&broker, &disable).await.unwrap();
+    refused(&send(&mut fresh, "T", "ID-3").await, "User:app is disabled.");
+    let s = send(&mut cached, "T", "ID-4").await;
+    assert_eq!(s.code, Code::Ok as i32, "within userCacheRefreshSecond (60 s) the cached user serves: {s:?}");
 }
