@@ -93,3 +93,57 @@ ensure_failover_master() {
   wait_port "${FAILOVER_MASTER_ADDR##*:}"
   sleep 1
 }
+
+# A second, private set with ACL 2.0 on, for the credential scenarios of the gRPC suites: a name
+# server, one broker (authenticationEnabled, authorizationEnabled, super user AUTH_ADMIN_AK /
+# AUTH_ADMIN_SK from initAuthenticationUser) and a proxy checking the SDKs' credentials and
+# signing its own requests as that super user (innerClientAuthenticationCredentials), TLS mode
+# PROXY_TLS_MODE (default permissive). Configs and stores under $WORK/auth. Exports
+# AUTH_NAMESRV_ADDR, AUTH_BROKER_ADDR, AUTH_PROXY_ENDPOINT, AUTH_ADMIN_AK, AUTH_ADMIN_SK.
+start_auth_set() {
+  local dir="$WORK/auth" ns_port broker_port proxy_port
+  mkdir -p "$dir"
+  export AUTH_ADMIN_AK=admin AUTH_ADMIN_SK=admin-secret
+  local -x RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$dir/run"
+  ns_port=$(free_port)
+  printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kv.json\n' "$ns_port" "$dir" > "$dir/ns.conf"
+  ROCKETMQ_LOG_DIR="$dir/logs/ns" sh "$ROOT/scripts/mqnamesrv" -c "$dir/ns.conf" > "$dir/ns.out" 2>&1 &
+  PIDS+=($!)
+  wait_port "$ns_port"
+  broker_port=$(free_port_pair)
+  cat > "$dir/broker.conf" <<CONF
+brokerName=broker-auth
+brokerIP1=127.0.0.1
+bindAddress=127.0.0.1
+listenPort=$broker_port
+fastListenEnable=false
+namesrvAddr=127.0.0.1:$ns_port
+storePathRootDir=$dir/store
+mappedFileSizeCommitLog=16777216
+maxHashSlotNum=50000
+maxIndexNum=200000
+authenticationEnabled=true
+authorizationEnabled=true
+initAuthenticationUser={"username":"$AUTH_ADMIN_AK","password":"$AUTH_ADMIN_SK"}
+CONF
+  ROCKETMQ_LOG_DIR="$dir/logs/broker" sh "$ROOT/scripts/mqbroker" -c "$dir/broker.conf" > "$dir/broker.out" 2>&1 &
+  PIDS+=($!)
+  wait_port "$broker_port"
+  proxy_port=$(free_port)
+  cat > "$dir/proxy.conf" <<CONF
+grpcServerPort=$proxy_port
+grpcBindAddress=127.0.0.1
+namesrvAddr=127.0.0.1:$ns_port
+tls.server.mode=${PROXY_TLS_MODE:-permissive}
+minInvisibleTimeMillsForRecv=1000
+authenticationEnabled=true
+authorizationEnabled=true
+innerClientAuthenticationCredentials={"accessKey":"$AUTH_ADMIN_AK","secretKey":"$AUTH_ADMIN_SK"}
+CONF
+  ROCKETMQ_LOG_DIR="$dir/logs/proxy" sh "$ROOT/scripts/mqproxy" -c "$dir/proxy.conf" > "$dir/proxy.out" 2>&1 &
+  PIDS+=($!)
+  wait_port "$proxy_port"
+  sleep 1  # the broker's first registration
+  export AUTH_NAMESRV_ADDR="127.0.0.1:$ns_port" AUTH_BROKER_ADDR="127.0.0.1:$broker_port"
+  export AUTH_PROXY_ENDPOINT="127.0.0.1:$proxy_port"
+}

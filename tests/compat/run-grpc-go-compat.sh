@@ -5,7 +5,8 @@
 # proxy on a free port with TLS only (tls.server.mode=enforcing, the self-signed certificate of
 # tlsTestModeEnable: the SDK always dials TLS and trusts any certificate), runs the scenarios in
 # tests/compat/grpc-go (go test -json), prints a pass/fail table, and stops the servers by PID
-# even when a test fails.
+# even when a test fails. A second private set with ACL 2.0 on (start_auth_set: name server,
+# broker, proxy checking credentials) serves TestCredentials.
 # Env: CARGO_TARGET_DIR (default $ROOT/target), COMPAT_TABLE (write the result table as Markdown
 # to this file), COMPAT_GO_RUN (go test -run regexp), COMPAT_KEEP_LOGS (copy the servers' logs
 # and the go test output to this directory when something fails).
@@ -29,6 +30,8 @@ RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" sh "$ROOT/scripts/mqproxy" -
 PIDS+=($!)
 wait_port "$PROXY_PORT"
 export PROXY_ENDPOINT="127.0.0.1:$PROXY_PORT"
+# The credential scenario's private ACL-enabled name server, broker and proxy (cluster.sh).
+PROXY_TLS_MODE=enforcing start_auth_set
 
 cd "$HERE/grpc-go"
 go mod download # a fresh machine fetches the SDK (versions pinned by go.mod/go.sum)
@@ -74,5 +77,5 @@ for n in order:
 PY
 if [[ -n "${COMPAT_TABLE:-}" ]]; then cp "$WORK/table.md" "$COMPAT_TABLE"; fi
 if [[ -s "$WORK/go-test.err" ]]; then cat "$WORK/go-test.err" >&2; fi
-if [[ $failed -ne 0 ]]; then compat_failed "grpc go compat" "$WORK/proxy.out"; fi
+if [[ $failed -ne 0 ]]; then compat_failed "grpc go compat" "$WORK/proxy.out" "$WORK"/auth/*.out; fi
 echo "grpc go compat: all passed"

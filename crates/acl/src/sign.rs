@@ -87,6 +87,37 @@ pub fn signature(data: &[u8], secret: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// Hex (lowercase) HmacSHA1(`secret`, `data`): the `Signature` a 5.x gRPC SDK sends over the
+/// value of its `x-mq-date-time` header.
+#[must_use]
+pub fn hex_signature(data: &[u8], secret: &str) -> String {
+    let mut mac = SigningKey::new(secret).mac;
+    mac.update(data);
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `hex` (either case) is the hex HmacSHA1(`secret`, `data`): the signature the 5.x gRPC
+/// SDKs send in their `authorization` header (compared in constant time).
+#[must_use]
+pub fn verify_hex(data: &[u8], secret: &str, hex: &str) -> bool {
+    let mut mac = SigningKey::new(secret).mac;
+    mac.update(data);
+    let expected = mac.finalize().into_bytes();
+    let given = hex.as_bytes();
+    if given.len() != expected.len() * 2 {
+        return false;
+    }
+    let nibble = |c: u8| char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let mut diff = 0u8;
+    for (pair, want) in given.chunks(2).zip(expected) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(h), Some(l)) => diff |= ((h << 4) | l) ^ want,
+            _ => return false,
+        }
+    }
+    diff == 0
+}
+
 /// The signature of `request` for `secret`.
 #[must_use]
 pub fn sign_request(request: &RemotingCommand, secret: &str) -> String {
@@ -149,6 +180,20 @@ impl Credentials {
         Self { access_key: access_key.into(), secret_key, security_token: None, key }
     }
 
+    /// Credentials from RocketMQ's JSON form `{"accessKey":..,"secretKey":..}` (the
+    /// `innerClientAuthenticationCredentials` key of brokers and proxies).
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Pair {
+            access_key: String,
+            secret_key: String,
+        }
+        let pair: Pair =
+            serde_json::from_str(json).map_err(|e| format!("expected {{\"accessKey\":..,\"secretKey\":..}}: {e}"))?;
+        Ok(Self::new(pair.access_key, pair.secret_key))
+    }
+
     /// The SecretKey.
     #[must_use]
     pub fn secret_key(&self) -> &str {
@@ -183,6 +228,20 @@ mod tests {
         // HmacSHA1("key", "The quick brown fox jumps over the lazy dog"), a published vector.
         let sig = signature(b"The quick brown fox jumps over the lazy dog", "key");
         assert_eq!(sig, "3nybhbi3iqa8ino29wqQcBydtNk=");
+    }
+
+    #[test]
+    fn hex_signatures_of_the_grpc_sdks_verify_in_either_case() {
+        let data = b"The quick brown fox jumps over the lazy dog";
+        assert_eq!(hex_signature(data, "key"), "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9");
+        assert!(verify_hex(data, "key", "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9"));
+        assert!(verify_hex(data, "key", "DE7C9B85B8B78AA6BC8A7A36F70A90701C9DB4D9"));
+        assert!(!verify_hex(data, "kez", "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9"));
+        assert!(!verify_hex(data, "key", "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d"));
+        assert!(!verify_hex(data, "key", "zz7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9"));
+        let c = Credentials::from_json(r#"{"accessKey":"rocketmq2","secretKey":"12345678"}"#).unwrap();
+        assert_eq!((c.access_key.as_str(), c.secret_key()), ("rocketmq2", "12345678"));
+        assert!(Credentials::from_json("rocketmq2:12345678").is_err());
     }
 
     #[test]

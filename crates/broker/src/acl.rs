@@ -52,15 +52,7 @@ pub fn signer(config: &BrokerConfig) -> Result<Option<Arc<dyn RequestHook>>, Sta
 
 /// Reads `{"accessKey":"..","secretKey":".."}`.
 pub(crate) fn credentials(json: &str) -> Result<Credentials, StartError> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Pair {
-        access_key: String,
-        secret_key: String,
-    }
-    let pair: Pair = serde_json::from_str(json)
-        .map_err(|e| StartError::Credentials(format!("expected {{\"accessKey\":..,\"secretKey\":..}}: {e}")))?;
-    Ok(Credentials::new(pair.access_key, pair.secret_key))
+    Credentials::from_json(json).map_err(StartError::Credentials)
 }
 
 #[cfg(test)]

@@ -46,6 +46,33 @@ rmq_common::properties_config! {
         /// Largest gRPC message the proxy decodes, bytes (default 130 MiB, as RocketMQ); a larger
         /// one fails that call with RESOURCE_EXHAUSTED, the connection lives on.
         pub grpc_max_inbound_message_size: usize = "grpcMaxInboundMessageSize" => 130 * 1024 * 1024,
+        /// Check the credentials the 5.x SDKs sign each call with (ACL 2.0 users, fetched from
+        /// a broker of `rocketMQClusterName`). Default false.
+        pub authentication_enabled: bool = "authenticationEnabled" => false,
+        /// Check each call's resources against the user's ACL 2.0 policies. Default false.
+        pub authorization_enabled: bool = "authorizationEnabled" => false,
+        /// RPCs not authenticated: full request message names separated by commas, e.g.
+        /// `apache.rocketmq.v2.QueryRouteRequest`. Default empty.
+        pub authentication_whitelist: String = "authenticationWhitelist" => String::new(),
+        /// RPCs not authorized, named as in `authenticationWhitelist`. Default empty.
+        pub authorization_whitelist: String = "authorizationWhitelist" => String::new(),
+        /// The account the proxy signs its own requests to name servers and brokers with,
+        /// `{"accessKey":"..","secretKey":".."}`; needed when the brokers check ACL. Default none.
+        pub inner_client_authentication_credentials: Option<String> = "innerClientAuthenticationCredentials" => None,
+        /// The cluster whose brokers users and ACLs are read from (default `DefaultCluster`).
+        pub rocketmq_cluster_name: String = "rocketMQClusterName" => "DefaultCluster".to_owned(),
+        /// Users cached at most (default 1000).
+        pub user_cache_max_num: usize = "userCacheMaxNum" => 1000,
+        /// A cached user unused this long is dropped, seconds (default 600).
+        pub user_cache_expired_second: u64 = "userCacheExpiredSecond" => 600,
+        /// A cached user older than this is read again from a broker, seconds (default 60).
+        pub user_cache_refresh_second: u64 = "userCacheRefreshSecond" => 60,
+        /// ACLs cached at most (default 1000).
+        pub acl_cache_max_num: usize = "aclCacheMaxNum" => 1000,
+        /// A cached ACL unused this long is dropped, seconds (default 600).
+        pub acl_cache_expired_second: u64 = "aclCacheExpiredSecond" => 600,
+        /// A cached ACL older than this is read again from a broker, seconds (default 60).
+        pub acl_cache_refresh_second: u64 = "aclCacheRefreshSecond" => 60,
     }
 }
 
@@ -83,6 +110,11 @@ impl ProxyConfig {
         }
         if self.grpc_max_inbound_message_size < 1024 {
             return bad("grpcMaxInboundMessageSize", "must be at least 1024 bytes");
+        }
+        if let Some(json) = self.inner_client_authentication_credentials.as_deref() {
+            if let Err(e) = rmq_acl::Credentials::from_json(json) {
+                return bad("innerClientAuthenticationCredentials", &e);
+            }
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 pub mod ack;
 pub mod assignment;
+pub mod auth;
 pub mod checkback;
 pub mod clients;
 pub mod config;

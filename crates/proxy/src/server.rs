@@ -44,6 +44,10 @@ pub async fn bind(
     let local = listener.local_addr().map_err(|cause| ProxyError::Bind { addr, cause })?;
     let mut client = ClientConfig::with_namesrv(config.namesrv_addr.clone());
     client.instance_name = format!("proxy-{}", local.port());
+    // The proxy's own requests to name servers and brokers are signed with its account, as the
+    // official proxy's with `innerClientAuthenticationCredentials` (checked by `apply`).
+    client.credentials =
+        config.inner_client_authentication_credentials.as_deref().and_then(|j| rmq_acl::Credentials::from_json(j).ok());
     let cluster = ClientInstance::start(client).await?;
     let mut config = config;
     config.grpc_server_port = local.port();

@@ -9,6 +9,7 @@ use rmq_client::{ClientError, ClientInstance};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status as GrpcStatus, Streaming};
 
+use crate::auth::{Guard, Guarded, Refused};
 use crate::checkback::CheckBack;
 use crate::clients::Clients;
 use crate::config::ProxyConfig;
@@ -25,6 +26,7 @@ pub struct Proxy {
     config: Arc<ProxyConfig>,
     cluster: Arc<ClientInstance>,
     registry: telemetry::Registry,
+    guard: Option<Arc<Guard>>,
 }
 
 impl Proxy {
@@ -34,7 +36,17 @@ impl Proxy {
         let clients = Arc::new(Clients::default());
         let checkback = Arc::new(CheckBack::new(Arc::clone(&clients), Arc::clone(&cluster)));
         let relay = crate::relay::Relay::new(Arc::clone(&cluster), crate::relay::ANSWER_TIMEOUT);
-        Self { config: Arc::new(config), cluster, registry: telemetry::Registry { clients, checkback, relay } }
+        let guard = Guard::new(&config, Arc::clone(&cluster));
+        let registry = telemetry::Registry { clients, checkback, relay };
+        Self { config: Arc::new(config), cluster, registry, guard }
+    }
+
+    /// Admits `req` when ACL 2.0 allows it (always when the checks are off).
+    async fn admit<T: Guarded>(&self, req: &Request<T>) -> Result<(), pb::Status> {
+        match &self.guard {
+            Some(guard) => guard.admit(req).await,
+            None => Ok(()),
+        }
     }
 
     /// The SDK clients connected by Telemetry and the producer groups joined for them.
@@ -78,6 +90,15 @@ fn offset_answer(r: offsets::OffsetResult) -> (pb::Status, i64) {
     }
 }
 
+/// Answers the refusal's status when `$req` is not admitted.
+macro_rules! admit {
+    ($self:ident, $req:ident) => {
+        if let Err(s) = $self.admit(&$req).await {
+            return Ok(Response::new(Refused::refused(s)));
+        }
+    };
+}
+
 fn unimplemented<T>(what: &str) -> Rpc<T> {
     Err(GrpcStatus::unimplemented(format!("{what} is not served by this proxy yet")))
 }
@@ -85,6 +106,7 @@ fn unimplemented<T>(what: &str) -> Rpc<T> {
 #[tonic::async_trait]
 impl MessagingService for Proxy {
     async fn query_route(&self, req: Request<pb::QueryRouteRequest>) -> Rpc<pb::QueryRouteResponse> {
+        admit!(self, req);
         let req = req.into_inner();
         let endpoints = self.endpoints(req.endpoints);
         let resp = match self.route_of(req.topic.as_ref()).await {
@@ -97,11 +119,13 @@ impl MessagingService for Proxy {
         Ok(Response::new(resp))
     }
 
-    async fn heartbeat(&self, _req: Request<pb::HeartbeatRequest>) -> Rpc<pb::HeartbeatResponse> {
+    async fn heartbeat(&self, req: Request<pb::HeartbeatRequest>) -> Rpc<pb::HeartbeatResponse> {
+        admit!(self, req);
         Ok(Response::new(pb::HeartbeatResponse { status: Some(status::ok()) }))
     }
 
     async fn send_message(&self, req: Request<pb::SendMessageRequest>) -> Rpc<pb::SendMessageResponse> {
+        admit!(self, req);
         let peer = req.remote_addr().map(|a| a.to_string()).unwrap_or_default();
         let req = req.into_inner();
         let topic = req.messages.first().and_then(|m| m.topic.clone());
@@ -113,6 +137,7 @@ impl MessagingService for Proxy {
     }
 
     async fn query_assignment(&self, req: Request<pb::QueryAssignmentRequest>) -> Rpc<pb::QueryAssignmentResponse> {
+        admit!(self, req);
         let req = req.into_inner();
         let endpoints = self.endpoints(req.endpoints);
         let resp = match self.route_of(req.topic.as_ref()).await {
@@ -130,12 +155,16 @@ impl MessagingService for Proxy {
     async fn receive_message(&self, req: Request<pb::ReceiveMessageRequest>) -> Rpc<Self::ReceiveMessageStream> {
         let deadline =
             req.metadata().get("grpc-timeout").and_then(|v| v.to_str().ok()).and_then(receive::grpc_timeout_ms);
+        let admitted = self.admit(&req).await;
         let req = req.into_inner();
         let (tx, rx) = tokio::sync::mpsc::channel(receive::STREAM_QUEUE);
         let cluster = self.cluster.clone();
         let topic = req.message_queue.as_ref().and_then(|q| q.topic.clone());
-        let checked = match self.route_of(topic.as_ref()).await {
-            Ok(_) => receive::parse(&req, deadline, receive::InvisibleBounds::of(&self.config)),
+        let checked = match admitted {
+            Ok(()) => match self.route_of(topic.as_ref()).await {
+                Ok(_) => receive::parse(&req, deadline, receive::InvisibleBounds::of(&self.config)),
+                Err(s) => Err(s),
+            },
             Err(s) => Err(s),
         };
         tokio::spawn(async move {
@@ -152,6 +181,7 @@ impl MessagingService for Proxy {
     }
 
     async fn ack_message(&self, req: Request<pb::AckMessageRequest>) -> Rpc<pb::AckMessageResponse> {
+        admit!(self, req);
         Ok(Response::new(ack::ack(&self.cluster, &req.into_inner()).await))
     }
 
@@ -159,6 +189,7 @@ impl MessagingService for Proxy {
         &self,
         req: Request<pb::ForwardMessageToDeadLetterQueueRequest>,
     ) -> Rpc<pb::ForwardMessageToDeadLetterQueueResponse> {
+        admit!(self, req);
         let status = dlq::forward(&self.cluster, req.get_ref()).await;
         Ok(Response::new(pb::ForwardMessageToDeadLetterQueueResponse { status: Some(status) }))
     }
@@ -166,26 +197,33 @@ impl MessagingService for Proxy {
     type PullMessageStream = BoxStream<pb::PullMessageResponse>;
 
     async fn pull_message(&self, req: Request<pb::PullMessageRequest>) -> Rpc<Self::PullMessageStream> {
-        let items = pull::pull_message(&self.cluster, req.get_ref()).await;
+        let items = match self.admit(&req).await {
+            Ok(()) => pull::pull_message(&self.cluster, req.get_ref()).await,
+            Err(s) => vec![pb::PullMessageResponse { content: Some(pb::pull_message_response::Content::Status(s)) }],
+        };
         Ok(Response::new(Box::pin(tokio_stream::iter(items.into_iter().map(Ok)))))
     }
 
     async fn update_offset(&self, req: Request<pb::UpdateOffsetRequest>) -> Rpc<pb::UpdateOffsetResponse> {
+        admit!(self, req);
         let status = offsets::update(&self.cluster, req.get_ref()).await;
         Ok(Response::new(pb::UpdateOffsetResponse { status: Some(status) }))
     }
 
     async fn get_offset(&self, req: Request<pb::GetOffsetRequest>) -> Rpc<pb::GetOffsetResponse> {
+        admit!(self, req);
         let (status, offset) = offset_answer(offsets::get(&self.cluster, req.get_ref()).await);
         Ok(Response::new(pb::GetOffsetResponse { status: Some(status), offset }))
     }
 
     async fn query_offset(&self, req: Request<pb::QueryOffsetRequest>) -> Rpc<pb::QueryOffsetResponse> {
+        admit!(self, req);
         let (status, offset) = offset_answer(offsets::query(&self.cluster, req.get_ref()).await);
         Ok(Response::new(pb::QueryOffsetResponse { status: Some(status), offset }))
     }
 
     async fn end_transaction(&self, req: Request<pb::EndTransactionRequest>) -> Rpc<pb::EndTransactionResponse> {
+        admit!(self, req);
         let status = transaction::end(&self.cluster, req.get_ref()).await;
         Ok(Response::new(pb::EndTransactionResponse { status: Some(status) }))
     }
@@ -194,21 +232,32 @@ impl MessagingService for Proxy {
 
     async fn telemetry(&self, req: Request<Streaming<pb::TelemetryCommand>>) -> Rpc<Self::TelemetryStream> {
         let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let guard = self.guard.as_ref().map(|g| crate::auth::StreamGuard::new(Arc::clone(g), &req));
+        if let Some(g) = &guard {
+            // The stream's metadata is signed once, when it opens; each settings command it
+            // carries is authorized as it arrives.
+            if let Err(s) = g.open::<pb::TelemetryCommand>().await {
+                let _ = tx.try_send(Ok(pb::TelemetryCommand { status: Some(s), command: None }));
+                return Ok(Response::new(Box::pin(ReceiverStream::new(rx))));
+            }
+        }
         let id = req.metadata().get(telemetry::CLIENT_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let cluster = self.cluster.clone();
         match id {
             Some(id) => {
-                tokio::spawn(telemetry::serve_registered(id, req.into_inner(), tx, self.registry.clone(), cluster))
+                let reg = self.registry.clone();
+                tokio::spawn(telemetry::serve_registered(id, req.into_inner(), tx, reg, cluster, guard))
             }
-            None => tokio::spawn(telemetry::serve(req.into_inner(), tx, cluster)),
+            None => tokio::spawn(telemetry::serve(req.into_inner(), tx, cluster, guard)),
         };
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
     async fn notify_client_termination(
         &self,
-        _req: Request<pb::NotifyClientTerminationRequest>,
+        req: Request<pb::NotifyClientTerminationRequest>,
     ) -> Rpc<pb::NotifyClientTerminationResponse> {
+        admit!(self, req);
         Ok(Response::new(pb::NotifyClientTerminationResponse { status: Some(status::ok()) }))
     }
 
@@ -216,11 +265,13 @@ impl MessagingService for Proxy {
         &self,
         req: Request<pb::ChangeInvisibleDurationRequest>,
     ) -> Rpc<pb::ChangeInvisibleDurationResponse> {
+        admit!(self, req);
         let max_ms = self.config.max_invisible_time_mills;
         Ok(Response::new(ack::change_invisible(&self.cluster, &req.into_inner(), max_ms).await))
     }
 
     async fn recall_message(&self, req: Request<pb::RecallMessageRequest>) -> Rpc<pb::RecallMessageResponse> {
+        admit!(self, req);
         Ok(Response::new(crate::recall::recall(&self.cluster, &req.into_inner()).await))
     }
 

@@ -8,6 +8,7 @@ use rmq_client::ClientInstance;
 use tokio_stream::StreamExt;
 use tonic::Streaming;
 
+use crate::auth::StreamGuard;
 use crate::checkback::CheckBack;
 use crate::clients::{ClientStream, Clients};
 use crate::pb::{settings::PubSub, telemetry_command::Command, Settings, TelemetryCommand};
@@ -36,10 +37,11 @@ pub async fn serve_registered(
     out: Outbox,
     reg: Registry,
     cluster: Arc<ClientInstance>,
+    guard: Option<StreamGuard>,
 ) {
     let me = reg.clients.connect(&id, out.clone());
     let joining = parking_lot::Mutex::new(Vec::new());
-    serve_with(inbound, out.clone(), cluster, |cmd| {
+    serve_with(inbound, out.clone(), cluster, guard, |cmd| {
         remember(&me, &reg, cmd);
         if let Some(Command::Settings(s)) = &cmd.command {
             let (relay, id, s, out) = (Arc::clone(&reg.relay), id.clone(), s.clone(), out.clone());
@@ -83,16 +85,23 @@ pub use crate::clients::Outbox;
 
 /// Reads `inbound` until the client closes it, answering each settings command (a consumer's
 /// with its group's settings from the cluster).
-pub async fn serve(inbound: Streaming<TelemetryCommand>, out: Outbox, cluster: Arc<ClientInstance>) {
-    serve_with(inbound, out, cluster, |_| {}).await;
+pub async fn serve(
+    inbound: Streaming<TelemetryCommand>,
+    out: Outbox,
+    cluster: Arc<ClientInstance>,
+    guard: Option<StreamGuard>,
+) {
+    serve_with(inbound, out, cluster, guard, |_| {}).await;
 }
 
-/// Reads `inbound`, showing each command to `seen` before answering it; a command that does not
-/// decode ends the stream with its gRPC status.
+/// Reads `inbound`, showing each command `guard` admits to `seen` before answering it (one it
+/// refuses is answered with the refusal's status); a command that does not decode ends the
+/// stream with its gRPC status.
 async fn serve_with(
     mut inbound: Streaming<TelemetryCommand>,
     out: Outbox,
     cluster: Arc<ClientInstance>,
+    guard: Option<StreamGuard>,
     seen: impl Fn(&TelemetryCommand),
 ) {
     while let Some(item) = inbound.next().await {
@@ -106,6 +115,15 @@ async fn serve_with(
                 break;
             }
         };
+        if let Some(Err(s)) = match &guard {
+            Some(g) => Some(g.admit(&cmd).await),
+            None => None,
+        } {
+            if out.send(Ok(TelemetryCommand { status: Some(s), command: None })).await.is_err() {
+                break;
+            }
+            continue;
+        }
         seen(&cmd);
         let Some(mut answer) = answer(cmd) else { continue };
         if let Some(Command::Settings(s)) = answer.command.take() {
