@@ -8,6 +8,7 @@ use bytes::Bytes;
 use rmq_common::message::{MessageExt, MAGIC_BLANK};
 
 use crate::file_queue::FileQueue;
+use crate::mapped_file::Access;
 use crate::mapped_file::{AppendFile, Leased};
 use crate::offset::PhyOffset;
 
@@ -58,7 +59,7 @@ impl Head {
 impl CommitLog {
     /// Opens the files in `dir`.
     pub fn open(dir: &Path, file_size: usize) -> std::io::Result<Self> {
-        Ok(Self { files: FileQueue::open(dir, file_size)? })
+        Ok(Self { files: FileQueue::open(dir, file_size, Access::Sequential)? })
     }
 
     /// Size of each file.

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::file_queue::FileQueue;
+use crate::mapped_file::Access;
 use crate::offset::PhyOffset;
 
 /// Bytes per unit.
@@ -96,7 +97,7 @@ impl ConsumeQueue {
     /// Opens the queue's files and finds its end: the first unit of size 0, or one pointing at
     /// or past `log_end` (units beyond the commit log are dropped).
     pub fn open(dir: &Path, units_per_file: usize, log_end: PhyOffset) -> std::io::Result<Self> {
-        let files = FileQueue::open(dir, units_per_file * UNIT)?;
+        let files = FileQueue::open(dir, units_per_file * UNIT, Access::Scattered)?;
         let first_unit = i64::try_from(files.min_offset() / UNIT64).map_err(std::io::Error::other)?;
         let cq = Self {
             files,

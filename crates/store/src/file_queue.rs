@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::mapped_file::{AppendFile, Published};
+use crate::mapped_file::{Access, AppendFile, Published};
 
 /// The files of one log (commit log, or one consume queue).
 #[derive(Debug)]
 pub struct FileQueue {
     dir: PathBuf,
     file_size: usize,
+    access: Access,
     files: RwLock<Vec<Arc<AppendFile>>>,
     /// Serialises file creation (the writer and the warmer may both ask for the next file).
     create: parking_lot::Mutex<()>,
@@ -21,7 +22,8 @@ pub struct FileQueue {
 
 impl FileQueue {
     /// Opens every `<20 digits>` file in `dir` (created if missing), in offset order.
-    pub fn open(dir: &Path, file_size: usize) -> std::io::Result<Self> {
+    /// `access`: how the files are written ([`Access`]).
+    pub fn open(dir: &Path, file_size: usize, access: Access) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let mut starts: Vec<u64> = std::fs::read_dir(dir)?
             .filter_map(Result::ok)
@@ -41,9 +43,21 @@ impl FileQueue {
         }
         let mut files = Vec::with_capacity(starts.len());
         for s in starts {
-            files.push(Arc::new(AppendFile::open(&dir.join(format!("{s:020}")), s, file_size, Published::Whole)?));
+            files.push(Arc::new(AppendFile::open(
+                &dir.join(format!("{s:020}")),
+                s,
+                file_size,
+                Published::Whole,
+                access,
+            )?));
         }
-        Ok(Self { dir: dir.to_owned(), file_size, files: RwLock::new(files), create: parking_lot::Mutex::new(()) })
+        Ok(Self {
+            dir: dir.to_owned(),
+            file_size,
+            access,
+            files: RwLock::new(files),
+            create: parking_lot::Mutex::new(()),
+        })
     }
 
     /// Size of each file.
@@ -90,7 +104,7 @@ impl FileQueue {
         }
         let start = offset - offset % self.file_size as u64;
         let path = self.dir.join(format!("{start:020}"));
-        let f = Arc::new(AppendFile::open(&path, start, self.file_size, Published::Nothing)?);
+        let f = Arc::new(AppendFile::open(&path, start, self.file_size, Published::Nothing, self.access)?);
         let mut files = self.files.write();
         files.push(Arc::clone(&f));
         files.sort_by_key(|x| x.start());

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::Mutex;
 
-use super::MappedFile;
+use super::{Access, MappedFile};
 
 /// What the watermark starts at when a file is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,16 @@ pub enum AppendError {
         /// File size.
         size: usize,
     },
+    /// The write itself failed (a [`Access::Scattered`] file's pwrite: a full disk, say).
+    #[error("append of {len} bytes at {pos}: {cause}")]
+    Io {
+        /// Requested position.
+        pos: usize,
+        /// Bytes to append.
+        len: usize,
+        /// What the write returned.
+        cause: std::io::Error,
+    },
 }
 
 /// Why a truncation was refused.
@@ -64,7 +74,10 @@ pub struct Leased(pub usize);
 
 impl From<AppendError> for std::io::Error {
     fn from(e: AppendError) -> Self {
-        std::io::Error::other(e)
+        match e {
+            AppendError::Io { cause, .. } => cause,
+            e => std::io::Error::other(e),
+        }
     }
 }
 
@@ -107,10 +120,10 @@ impl Drop for Lease {
 }
 
 impl AppendFile {
-    /// Opens (or creates and allocates) `path` with exactly `size` bytes starting at `start` in
-    /// its log's offset space, with the watermark at `published`.
-    pub fn open(path: &Path, start: u64, size: usize, published: Published) -> std::io::Result<Self> {
-        let map = MappedFile::open(path, start, size)?;
+    /// Opens (or creates: allocated or sparse as `access` says) `path` with exactly `size`
+    /// bytes starting at `start` in its log's offset space, with the watermark at `published`.
+    pub fn open(path: &Path, start: u64, size: usize, published: Published, access: Access) -> std::io::Result<Self> {
+        let map = MappedFile::open_for(path, start, size, access)?;
         let mark = match published {
             Published::Whole => size,
             Published::Nothing => 0,
@@ -154,13 +167,24 @@ impl AppendFile {
         if pos < published {
             return Err(AppendError::BelowWatermark { pos, published });
         }
-        // SAFETY: `[base + pos, base + end)` lies inside the mapping (checked above), which stays
-        // mapped while `self` lives. Those bytes are at or above the watermark, which only this
-        // writer (holding `writer`) raises and only truncation (also holding `writer`) lowers, so
-        // no reader reads them (reads stop below the watermark) and no other write touches them.
-        // `data` is a shared slice of the caller's memory: no reference into the mapping leaves
-        // this module, so it cannot overlap the destination.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), (self.map.base + pos) as *mut u8, data.len()) };
+        match self.map.access() {
+            Access::Sequential => {
+                // SAFETY: `[base + pos, base + end)` lies inside the mapping (checked above),
+                // which stays mapped while `self` lives. Those bytes are at or above the
+                // watermark, which only this writer (holding `writer`) raises and only
+                // truncation (also holding `writer`) lowers, so no reader reads them (reads stop
+                // below the watermark) and no other write touches them. `data` is a shared slice
+                // of the caller's memory: no reference into the mapping leaves this module, so
+                // it cannot overlap the destination. The file is allocated in full (a
+                // sequential file), so the write cannot fault on a hole.
+                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), (self.map.base + pos) as *mut u8, data.len()) };
+            }
+            Access::Scattered => {
+                // The same bytes, through the page cache the mapping shows: the exclusion
+                // argument above holds alike (no reader reads at or above the watermark).
+                self.map.write_through(pos, data).map_err(|cause| AppendError::Io { pos, len: data.len(), cause })?;
+            }
+        }
         self.published.store(end, Ordering::Release);
         Ok(())
     }
@@ -220,8 +244,21 @@ impl AppendFile {
         let pos = pos.min(self.map.size());
         let tail = map.get_mut(pos..).unwrap_or_default();
         let used = tail.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
-        if let Some(t) = tail.get_mut(..used) {
-            t.fill(0);
+        match self.map.access() {
+            Access::Sequential => {
+                if let Some(t) = tail.get_mut(..used) {
+                    t.fill(0);
+                }
+            }
+            // A sparse file's tail may hold holes (an append may leave a gap), and a write
+            // through the mapping to a hole on a full disk raises SIGBUS: punch the tail out
+            // instead (zeros that take no space).
+            Access::Scattered if used > 0 => {
+                if let Err(e) = self.map.zero_range(pos, used) {
+                    tracing::error!(path = %self.map.path().display(), cause = %e, "zeroing a cut tail");
+                }
+            }
+            Access::Scattered => {}
         }
         self.published.store(pos, Ordering::Release);
         Ok(used)
@@ -265,8 +302,14 @@ mod tests {
 
     #[test]
     fn reads_stop_at_the_watermark_and_appends_below_it_are_refused() {
+        for access in [Access::Sequential, Access::Scattered] {
+            watermark_rules(access);
+        }
+    }
+
+    fn watermark_rules(access: Access) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let f = AppendFile::open(&dir.path().join("f"), 0, 4096, Published::Nothing).expect("open");
+        let f = AppendFile::open(&dir.path().join("f"), 0, 4096, Published::Nothing, access).expect("open");
         assert!(f.read_published(0, 10).is_empty());
         f.append_at(0, b"hello").expect("append");
         assert_eq!(f.read_published(0, 100), b"hello");
@@ -281,17 +324,46 @@ mod tests {
         f.append_at(2, b"y").expect("append at the cut");
         assert_eq!(f.read_published(0, 100), b"hey");
         drop(f);
-        let f = AppendFile::open(&dir.path().join("f"), 0, 4096, Published::Whole).expect("reopen");
+        let f = AppendFile::open(&dir.path().join("f"), 0, 4096, Published::Whole, access).expect("reopen");
         assert_eq!(f.published(), 4096);
         assert_eq!(&f.read_published(0, 4)[..], b"hey\0");
+        assert!(f.read_published(4, 4092).iter().all(|b| *b == 0), "{access:?}: the cut tail reads as zeros");
+    }
+
+    #[test]
+    fn a_scattered_file_takes_space_only_where_written() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let size = 6 * 1024 * 1024;
+        let path = dir.path().join("cq");
+        let f = AppendFile::open(&path, 0, size, Published::Nothing, Access::Scattered).expect("open");
+        for i in 0..10 {
+            f.append_at(i * 20, &[7; 20]).expect("append");
+        }
+        let blocks = std::fs::metadata(&path).expect("stat").blocks() * 512;
+        assert_eq!(std::fs::metadata(&path).expect("stat").len(), size as u64);
+        assert!(blocks <= 64 * 1024, "a 6 MiB consume-queue file with 200 bytes written holds {blocks} bytes");
+        assert_eq!(f.read_published(0, 200), vec![7; 200]);
+        let seq =
+            AppendFile::open(&dir.path().join("log"), 0, size, Published::Nothing, Access::Sequential).expect("open");
+        let seq_blocks = std::fs::metadata(dir.path().join("log")).expect("stat").blocks() * 512;
+        // The commit log keeps its space reserved up front (where the file system allocates).
+        assert!(seq_blocks >= size as u64 || seq_blocks == 0, "sequential file holds {seq_blocks} bytes");
+        drop(seq);
     }
 
     #[test]
     fn readers_see_every_published_append_whole_while_the_writer_goes_on() {
+        for access in [Access::Sequential, Access::Scattered] {
+            concurrent_readers(access);
+        }
+    }
+
+    fn concurrent_readers(access: Access) {
         const UNIT: usize = 64;
         let dir = tempfile::tempdir().expect("tempdir");
         let size = 4 * 1024 * 1024;
-        let f = AppendFile::open(&dir.path().join("cq"), 0, size, Published::Nothing).expect("open");
+        let f = AppendFile::open(&dir.path().join("cq"), 0, size, Published::Nothing, access).expect("open");
         std::thread::scope(|scope| {
             for _ in 0..3 {
                 let f = &f;

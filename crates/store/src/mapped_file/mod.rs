@@ -1,10 +1,12 @@
 //! A fixed-size file mapped into memory. The only module of the store with `unsafe`.
 //!
-//! Invariants: the file is allocated on disk to its full size before it is mapped (so a write
-//! through the mapping can never hit a hole on a full disk and raise SIGBUS), and the mapping
-//! lives as long as the `MappedFile`; no reference into the mapping escapes this module except
-//! an [`AppendFile`]'s leased slices (`Bytes` owning an `Arc` of the file: append.rs), which keep
-//! the mapping alive and its bytes unwritten for as long as they live.
+//! Invariants: no write through the mapping can hit a hole on a full disk and raise SIGBUS. A
+//! [`Access::Sequential`] file is allocated on disk to its full size before it is mapped; a
+//! [`Access::Scattered`] file is sparse and every write to it goes through pwrite (a full disk
+//! is then an error from the write). The mapping lives as long as the `MappedFile`; no reference
+//! into the mapping escapes this module except an [`AppendFile`]'s leased slices (`Bytes`
+//! owning an `Arc` of the file: append.rs), which keep the mapping alive and its bytes
+//! unwritten for as long as they live.
 //!
 //! Two types, two ways in. [`MappedFile`] is for files whose bytes are rewritten in place (the
 //! index): `write` under its write lock, `read` / `with_slice` under its read lock.
@@ -29,12 +31,28 @@ use parking_lot::RwLock;
 /// reads at most max(read_ahead_kb, max I/O size) per call; 128 KiB read-ahead is common).
 const WILL_NEED_CHUNK: usize = 128 * 1024;
 
+/// How a file is written, which decides how its space is taken and how writes reach it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// One write front moving through one large file (the commit log, the index): the whole
+    /// file is allocated when created (a full disk fails the creation, never a write), and
+    /// writes copy into the mapping.
+    Sequential,
+    /// One of thousands of small logs, each written a few bytes at a time (consume queues):
+    /// the file is created sparse (8,000 queues of 6 MB files would otherwise reserve 48 GB up
+    /// front) and written with pwrite, so a full disk is an error from the write, and no write
+    /// fault reads ahead (zeroes and caches) a large folio of the file that its queue reaches
+    /// only much later, which with 8,000 queues took half of a broker's CPU.
+    Scattered,
+}
+
 /// A mapped file that starts at `start` in its log's offset space.
 #[derive(Debug)]
 pub struct MappedFile {
     path: PathBuf,
     start: u64,
     size: usize,
+    access: Access,
     map: RwLock<MmapMut>,
     /// Start of the mapping, for msync without taking the lock (a flush must not stall
     /// writers). Valid for as long as `map` lives; the mapping is never moved or remapped.
@@ -60,10 +78,20 @@ fn allocate(file: &File, size: usize) -> std::io::Result<()> {
 impl MappedFile {
     /// Opens (or creates and allocates) `path` with exactly `size` bytes, and maps it.
     pub fn open(path: &Path, start: u64, size: usize) -> std::io::Result<Self> {
+        Self::open_for(path, start, size, Access::Sequential)
+    }
+
+    /// Opens (or creates: allocated or sparse as `access` says) `path` with exactly `size`
+    /// bytes, and maps it.
+    pub fn open_for(path: &Path, start: u64, size: usize, access: Access) -> std::io::Result<Self> {
         let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
         let current = file.metadata()?.len();
         if current < size as u64 {
-            if let Err(e) = allocate(&file, size) {
+            let grown = match access {
+                Access::Sequential => allocate(&file, size),
+                Access::Scattered => file.set_len(size as u64),
+            };
+            if let Err(e) = grown {
                 // Leave no empty file behind for the next start to trip on.
                 if current == 0 {
                     let _ = std::fs::remove_file(path);
@@ -71,14 +99,15 @@ impl MappedFile {
                 return Err(e);
             }
         }
-        // SAFETY: the file is open read-write and at least `size` bytes long (allocated above),
-        // so every byte of the mapping is backed by the file. Other processes of ours cannot
+        // SAFETY: the file is open read-write and at least `size` bytes long (grown above), so
+        // every byte of the mapping is backed by the file (reading a hole of a sparse file maps
+        // zeros; only writes to holes need space, and those go through pwrite). Other processes of ours cannot
         // truncate it underneath the mapping: the store's directory lock keeps them out. Within
         // this process every access goes through this module: the map lock (`write`, `read`,
         // `with_slice`), or `AppendFile`'s watermark discipline (append.rs).
         let mut map = unsafe { memmap2::MmapOptions::new().len(size).map_mut(&file)? };
         let base = map.as_mut_ptr() as usize;
-        Ok(Self { path: path.to_owned(), start, size, map: RwLock::new(map), base, file })
+        Ok(Self { path: path.to_owned(), start, size, access, map: RwLock::new(map), base, file })
     }
 
     /// Offset of the first byte in the log.
@@ -97,6 +126,43 @@ impl MappedFile {
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How the file is written.
+    #[must_use]
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// Writes `data` at `pos` with pwrite (the page cache the mapping shows), for
+    /// [`Access::Scattered`] files: a full disk is an error here, not a SIGBUS.
+    fn write_through(&self, pos: usize, data: &[u8]) -> std::io::Result<()> {
+        std::os::unix::fs::FileExt::write_all_at(&self.file, data, pos as u64)
+    }
+
+    /// Zeroes `[pos, pos + len)` of the file without writing through the mapping: punches the
+    /// range out (fallocate PUNCH_HOLE, which takes no space, so it works on a full disk), or,
+    /// on a file system without it, writes zeros with pwrite. The caller excludes readers.
+    fn zero_range(&self, pos: usize, len: usize) -> std::io::Result<()> {
+        let (Ok(off), Ok(n)) = (libc::off_t::try_from(pos), libc::off_t::try_from(len)) else {
+            return Err(std::io::Error::other("range too large"));
+        };
+        // SAFETY: fallocate only reads its integer arguments; the descriptor is open and owned by
+        // `self.file` for the duration of the call. It changes file contents, not this process's
+        // memory: the mapping then shows zeros in the range, which no reader is reading (the
+        // caller holds the map's write lock).
+        let rc = unsafe {
+            libc::fallocate(self.file.as_raw_fd(), libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE, off, n)
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() == Some(libc::EOPNOTSUPP) {
+            self.write_through(pos, &vec![0; len])
+        } else {
+            Err(e)
+        }
     }
 
     /// Copies `data` to position `pos` (relative to the file start).
