@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The broker's calls to a consumer, relayed by our proxy to the SDK's PushConsumer over its
  * Telemetry stream, driven by the official mqadmin 5.x (rocketmq-tools, in-process):
- * {@code consumerStatus -s} (GET_CONSUMER_RUNNING_INFO with jstack: the SDK answers
- * PrintThreadStackTraceCommand with its own thread dump) and {@code queryMsgById -g -d}
+ * {@code consumerStatus -s}, for the client and group-wide (GET_CONSUMER_RUNNING_INFO with
+ * jstack: the SDK answers PrintThreadStackTraceCommand with its own thread dump) and {@code queryMsgById -g -d}
  * (CONSUME_MESSAGE_DIRECTLY: the SDK's VerifyMessageCommand hands the message to the listener
  * again; its result is the tool's consumeResult).
  */
@@ -113,6 +113,7 @@ class RelayTest {
             String jstack = status.substring(status.indexOf("#Consumer jstack#"));
             assertTrue(jstack.contains(MARK), "the SDK's own thread dump names this JVM's thread: " + jstack);
             assertTrue(status.contains(topic), "the running info lists the subscription: " + status);
+            assertGroupWideStatus(group, clientId);
 
             String verified = officialMqadmin("queryMsgById", "-t", topic, "-i", ok, "-g", group, "-d", clientId);
             assertTrue(verified.contains("consumeResult=CR_SUCCESS"), verified);
@@ -124,6 +125,29 @@ class RelayTest {
             assertEquals(2, deliveries.get(fails));
         } finally {
             marker.interrupt();
+        }
+    }
+
+    /**
+     * {@code consumerStatus -g -s} without a client id: the tool asks every connection of the
+     * group and writes each running info to {@code <now>/<clientId>} under the working directory
+     * (read here, then removed).
+     */
+    private static void assertGroupWideStatus(String group, String clientId) throws Exception {
+        String table = officialUntil(clientId, "consumerStatus", "-g", group, "-s");
+        String row = table.lines().filter(l -> l.contains(clientId)).findFirst().orElseThrow(
+            () -> new AssertionError("the group's connections list the SDK's client: " + table));
+        String[] cols = row.trim().split("\\s+");
+        Path file = Path.of(cols[cols.length - 1]);
+        try {
+            assertEquals(clientId, file.getFileName().toString(), row);
+            String info = Files.readString(file);
+            assertTrue(info.contains("#Consumer jstack#") && info.contains(MARK), info);
+        } finally {
+            if (file.getParent() != null && file.getParent().getFileName().toString().matches("\\d+")) {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(file.getParent());
+            }
         }
     }
 
