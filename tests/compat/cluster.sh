@@ -98,7 +98,8 @@ ensure_failover_master() {
 # server, one broker (authenticationEnabled, authorizationEnabled, super user AUTH_ADMIN_AK /
 # AUTH_ADMIN_SK from initAuthenticationUser) and a proxy checking the SDKs' credentials and
 # signing its own requests as that super user (innerClientAuthenticationCredentials), TLS mode
-# PROXY_TLS_MODE (default permissive). Configs and stores under $WORK/auth. Exports
+# PROXY_TLS_MODE (default permissive; AUTH_PROXY_EXTRA_CONF: lines added to the proxy's config,
+# e.g. its certificate). Configs and stores under $WORK/auth. Exports
 # AUTH_NAMESRV_ADDR, AUTH_BROKER_ADDR, AUTH_PROXY_ENDPOINT, AUTH_ADMIN_AK, AUTH_ADMIN_SK.
 start_auth_set() {
   local dir="$WORK/auth" ns_port broker_port proxy_port
@@ -139,6 +140,7 @@ minInvisibleTimeMillsForRecv=1000
 authenticationEnabled=true
 authorizationEnabled=true
 innerClientAuthenticationCredentials={"accessKey":"$AUTH_ADMIN_AK","secretKey":"$AUTH_ADMIN_SK"}
+${AUTH_PROXY_EXTRA_CONF:-}
 CONF
   ROCKETMQ_LOG_DIR="$dir/logs/proxy" sh "$ROOT/scripts/mqproxy" -c "$dir/proxy.conf" > "$dir/proxy.out" 2>&1 &
   PIDS+=($!)

@@ -7,7 +7,9 @@
 # changeInvisibleDuration with exact id sets) over TLS (the proxy's permissive port with a
 # certificate made here by openssl, which the SDK checks: GRPC_DEFAULT_SSL_ROOTS_FILE_PATH), then
 # COMPAT_PY_PLAIN (default test_send_receive) again in plaintext (the SDK's default) on the same
-# port, prints a pass/fail table and stops the servers by PID even when a test fails.
+# port, prints a pass/fail table and stops the servers by PID even when a test fails. A second
+# private set with ACL 2.0 on (cluster.sh start_auth_set: name server, broker, proxy checking
+# credentials, with the same certificate) serves test_credentials.
 # Env: RMQ_COMPAT_CACHE (default ~/.cache/rmq-rs-compat), COMPAT_TABLE (write the table as
 # Markdown to this file), COMPAT_PY_RUN (run only scenarios whose name contains it; empty = all),
 # COMPAT_KEEP_LOGS (copy the work dir there on failure).
@@ -41,6 +43,8 @@ RMQ_BIN_DIR="$TARGET/debug" RMQ_RUN_DIR="$WORK/run" ROCKETMQ_LOG_DIR="$WORK/logs
 PIDS+=($!)
 wait_port "$PROXY_PORT"
 export PROXY_ENDPOINT="127.0.0.1:$PROXY_PORT"
+# The credential scenario's private ACL-enabled name server, broker and proxy.
+AUTH_PROXY_EXTRA_CONF=$(printf 'tlsCertPath=%s\ntlsKeyPath=%s' "$WORK/cert.pem" "$WORK/key.pem") start_auth_set
 
 failed=0
 # The SDK logs under ~/logs/rocketmq_python: keep that in the temp dir.
@@ -56,5 +60,5 @@ py_pass 1 "${COMPAT_PY_RUN:-}"
 plain="${COMPAT_PY_PLAIN-test_send_receive}"
 if [[ -n "$plain" ]]; then py_pass 0 "$plain"; fi
 if [[ -n "${COMPAT_TABLE:-}" && -e "$WORK/table.md" ]]; then cp "$WORK/table.md" "$COMPAT_TABLE"; fi
-if [[ $failed -ne 0 ]]; then compat_failed "grpc python compat" "$WORK/proxy.out" "$WORK"/logs/proxy/*.log; fi
+if [[ $failed -ne 0 ]]; then compat_failed "grpc python compat" "$WORK/proxy.out" "$WORK"/logs/proxy/*.log "$WORK"/auth/*.out; fi
 echo "grpc python compat: all passed"
