@@ -23,7 +23,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use parking_lot::Mutex;
 
-use super::{Access, MappedFile};
+use super::{Access, MappedFile, SCATTERED_CHUNK};
 
 /// What the watermark starts at when a file is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,14 +55,15 @@ pub enum AppendError {
         /// File size.
         size: usize,
     },
-    /// The write itself failed (a [`Access::Scattered`] file's pwrite: a full disk, say).
+    /// Allocating the range failed (a [`Access::Scattered`] file on a full disk, say);
+    /// nothing was written.
     #[error("append of {len} bytes at {pos}: {cause}")]
     Io {
         /// Requested position.
         pos: usize,
         /// Bytes to append.
         len: usize,
-        /// What the write returned.
+        /// What the allocation returned.
         cause: std::io::Error,
     },
 }
@@ -91,6 +92,10 @@ pub struct AppendFile {
     writer: Mutex<()>,
     /// Live [`Lease`]s (shared slices handed out); truncation waits for none.
     leases: AtomicUsize,
+    /// [`Access::Scattered`] files: `[allocated_from, allocated)` is allocated on disk (the
+    /// appender allocates a chunk ahead of its writes). Changed only under `writer`.
+    allocated_from: AtomicUsize,
+    allocated: AtomicUsize,
 }
 
 /// A published range of an [`AppendFile`] lent out as the owner of a `Bytes`: keeps the file
@@ -128,7 +133,15 @@ impl AppendFile {
             Published::Whole => size,
             Published::Nothing => 0,
         };
-        Ok(Self { map, published: AtomicUsize::new(mark), writer: Mutex::new(()), leases: AtomicUsize::new(0) })
+        let whole = if access == Access::Sequential { size } else { 0 };
+        Ok(Self {
+            map,
+            published: AtomicUsize::new(mark),
+            writer: Mutex::new(()),
+            leases: AtomicUsize::new(0),
+            allocated_from: AtomicUsize::new(0),
+            allocated: AtomicUsize::new(whole),
+        })
     }
 
     /// Offset of the first byte in the log.
@@ -167,25 +180,33 @@ impl AppendFile {
         if pos < published {
             return Err(AppendError::BelowWatermark { pos, published });
         }
-        match self.map.access() {
-            Access::Sequential => {
-                // SAFETY: `[base + pos, base + end)` lies inside the mapping (checked above),
-                // which stays mapped while `self` lives. Those bytes are at or above the
-                // watermark, which only this writer (holding `writer`) raises and only
-                // truncation (also holding `writer`) lowers, so no reader reads them (reads stop
-                // below the watermark) and no other write touches them. `data` is a shared slice
-                // of the caller's memory: no reference into the mapping leaves this module, so
-                // it cannot overlap the destination. The file is allocated in full (a
-                // sequential file), so the write cannot fault on a hole.
-                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), (self.map.base + pos) as *mut u8, data.len()) };
-            }
-            Access::Scattered => {
-                // The same bytes, through the page cache the mapping shows: the exclusion
-                // argument above holds alike (no reader reads at or above the watermark).
-                self.map.write_through(pos, data).map_err(|cause| AppendError::Io { pos, len: data.len(), cause })?;
-            }
+        if self.map.access() == Access::Scattered {
+            self.allocate_for(pos, end).map_err(|cause| AppendError::Io { pos, len: data.len(), cause })?;
         }
+        // SAFETY: `[base + pos, base + end)` lies inside the mapping (checked above), which stays
+        // mapped while `self` lives. Those bytes are at or above the watermark, which only this
+        // writer (holding `writer`) raises and only truncation (also holding `writer`) lowers, so
+        // no reader reads them (reads stop below the watermark) and no other write touches them.
+        // `data` is a shared slice of the caller's memory: no reference into the mapping leaves
+        // this module, so it cannot overlap the destination. The bytes are allocated on disk (a
+        // sequential file in full, a scattered one just above), so the write cannot fault on a
+        // hole.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), (self.map.base + pos) as *mut u8, data.len()) };
         self.published.store(end, Ordering::Release);
+        Ok(())
+    }
+
+    /// Makes sure `[pos, end)` is allocated on disk, allocating whole [`SCATTERED_CHUNK`]s
+    /// from the one holding `pos` when it is not. The caller holds `writer`.
+    fn allocate_for(&self, pos: usize, end: usize) -> std::io::Result<()> {
+        if self.allocated_from.load(Ordering::Relaxed) <= pos && end <= self.allocated.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let from = pos - pos % SCATTERED_CHUNK;
+        let to = end.div_ceil(SCATTERED_CHUNK) * SCATTERED_CHUNK;
+        self.map.allocate(from, to)?;
+        self.allocated_from.store(from, Ordering::Relaxed);
+        self.allocated.store(to.min(self.map.size()), Ordering::Relaxed);
         Ok(())
     }
 
@@ -253,12 +274,15 @@ impl AppendFile {
             // A sparse file's tail may hold holes (an append may leave a gap), and a write
             // through the mapping to a hole on a full disk raises SIGBUS: punch the tail out
             // instead (zeros that take no space).
-            Access::Scattered if used > 0 => {
-                if let Err(e) = self.map.zero_range(pos, used) {
-                    tracing::error!(path = %self.map.path().display(), cause = %e, "zeroing a cut tail");
+            Access::Scattered => {
+                if used > 0 {
+                    if let Err(e) = self.map.zero_range(pos, used) {
+                        tracing::error!(path = %self.map.path().display(), cause = %e, "zeroing a cut tail");
+                    }
                 }
+                // The punch freed the blocks past `pos`: the next append allocates again.
+                self.allocated.store(self.allocated.load(Ordering::Relaxed).min(pos), Ordering::Relaxed);
             }
-            Access::Scattered => {}
         }
         self.published.store(pos, Ordering::Release);
         Ok(used)
