@@ -92,9 +92,9 @@ pub struct AppendFile {
     writer: Mutex<()>,
     /// Live [`Lease`]s (shared slices handed out); truncation waits for none.
     leases: AtomicUsize,
-    /// [`Access::Scattered`] files: `[allocated_from, allocated)` is allocated on disk (the
-    /// appender allocates a chunk ahead of its writes). Changed only under `writer`.
-    allocated_from: AtomicUsize,
+    /// [`Access::Scattered`] files: `[published, allocated)` is allocated on disk (the
+    /// appender allocates a chunk ahead of its writes; truncation lowers it with the
+    /// watermark). Changed only under `writer`.
     allocated: AtomicUsize,
 }
 
@@ -139,7 +139,6 @@ impl AppendFile {
             published: AtomicUsize::new(mark),
             writer: Mutex::new(()),
             leases: AtomicUsize::new(0),
-            allocated_from: AtomicUsize::new(0),
             allocated: AtomicUsize::new(whole),
         })
     }
@@ -196,16 +195,16 @@ impl AppendFile {
         Ok(())
     }
 
-    /// Makes sure `[pos, end)` is allocated on disk, allocating whole [`SCATTERED_CHUNK`]s
-    /// from the one holding `pos` when it is not. The caller holds `writer`.
+    /// Makes sure `[pos, end)` (at or above the watermark) is allocated on disk, allocating
+    /// whole [`SCATTERED_CHUNK`]s from the one holding `pos` when it is not. The caller holds
+    /// `writer`.
     fn allocate_for(&self, pos: usize, end: usize) -> std::io::Result<()> {
-        if self.allocated_from.load(Ordering::Relaxed) <= pos && end <= self.allocated.load(Ordering::Relaxed) {
+        if end <= self.allocated.load(Ordering::Relaxed) {
             return Ok(());
         }
         let from = pos - pos % SCATTERED_CHUNK;
         let to = end.div_ceil(SCATTERED_CHUNK) * SCATTERED_CHUNK;
         self.map.allocate(from, to)?;
-        self.allocated_from.store(from, Ordering::Relaxed);
         self.allocated.store(to.min(self.map.size()), Ordering::Relaxed);
         Ok(())
     }
