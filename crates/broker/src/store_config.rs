@@ -31,6 +31,8 @@ pub fn store_config(cfg: &BrokerConfig) -> StoreConfig {
             least_pages: cfg.flush.flush_commit_log_least_pages,
             thorough_interval: Duration::from_millis(cfg.flush.flush_commit_log_thorough_interval),
             sync_timeout: Duration::from_millis(cfg.flush.sync_flush_timeout.max(1)),
+            cq_least_pages: cfg.flush.flush_consume_queue_least_pages,
+            cq_thorough_interval: Duration::from_millis(cfg.flush.flush_consume_queue_thorough_interval),
         },
         max_message_size: usize::try_from(cfg.send.max_message_size).unwrap_or(4 << 20) + 64 * 1024,
         store_host: SocketAddr::new(ip, cfg.net.listen_port),

@@ -55,6 +55,12 @@ pub struct FlushConfig {
     pub thorough_interval: Duration,
     /// SYNC flush wait limit (default 5 s).
     pub sync_timeout: Duration,
+    /// A consume queue is flushed (once a second) when this many 4 KiB pages of it are
+    /// unflushed (default 2, RocketMQ's `flushConsumeQueueLeastPages`)...
+    pub cq_least_pages: u32,
+    /// ...and every queue with anything unflushed this often (default 60 s,
+    /// `flushConsumeQueueThoroughInterval`); the checkpoint's logics time moves only then.
+    pub cq_thorough_interval: Duration,
 }
 
 impl Default for FlushConfig {
@@ -65,6 +71,8 @@ impl Default for FlushConfig {
             least_pages: 4,
             thorough_interval: Duration::from_secs(10),
             sync_timeout: Duration::from_secs(5),
+            cq_least_pages: 2,
+            cq_thorough_interval: Duration::from_secs(60),
         }
     }
 }

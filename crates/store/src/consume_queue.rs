@@ -243,12 +243,12 @@ impl ConsumeQueue {
         (old, min)
     }
 
-    /// Flushes what was written since the last flush (nothing, not even a disk cache flush,
-    /// when nothing was).
-    pub fn flush(&self) -> std::io::Result<()> {
+    /// Flushes what was written since the last flush when that is at least `least` bytes
+    /// (nothing, not even a disk cache flush, when less was; any amount when `least` is 0).
+    pub fn flush(&self, least: u64) -> std::io::Result<()> {
         let end = unit_pos(self.max_offset()).unwrap_or(0);
         let from = self.flushed.load(Ordering::Acquire).max(self.files.min_offset());
-        if end <= from {
+        if end <= from || (end - from) < least {
             return Ok(());
         }
         self.files.flush(from, end)?;
@@ -265,6 +265,25 @@ impl ConsumeQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flush_waits_for_least_bytes_unless_asked_for_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let cq = ConsumeQueue::open(dir.path(), 1000, PhyOffset::ZERO).unwrap();
+        let at = |i: i64| PhyOffset::from_wire(i * 100).expect("offset");
+        for i in 0..10 {
+            cq.put(i, CqUnit::new(at(i), 100, 0)).unwrap();
+        }
+        cq.flush(8192).unwrap();
+        assert_eq!(cq.flushed.load(Ordering::Acquire), 0, "200 bytes are fewer than two pages");
+        cq.flush(0).unwrap();
+        assert_eq!(cq.flushed.load(Ordering::Acquire), 10 * UNIT64);
+        for i in 10..500 {
+            cq.put(i, CqUnit::new(at(i), 100, 0)).unwrap();
+        }
+        cq.flush(8192).unwrap();
+        assert_eq!(cq.flushed.load(Ordering::Acquire), 500 * UNIT64, "9,800 bytes are two pages or more");
+    }
 
     #[test]
     fn units_say_where_their_record_is_unless_blank_or_corrupt() {

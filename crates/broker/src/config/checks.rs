@@ -28,6 +28,8 @@ pub const CHECKS: &[Check] = &[
     ("flushCommitLogLeastPages", Rule::Range(0, 262_144)),
     ("flushCommitLogThoroughInterval", Rule::Range(0, MS_HOUR)),
     ("syncFlushTimeout", Rule::Range(1, MS_HOUR)),
+    ("flushConsumeQueueLeastPages", Rule::Range(0, 262_144)),
+    ("flushConsumeQueueThoroughInterval", Rule::Range(0, MS_HOUR)),
     ("defaultTopicQueueNums", Rule::Range(1, 1024)),
     ("maxMessageSize", Rule::Range(1, 256 * 1024 * 1024)),
     ("fileReservedTime", Rule::Range(0, 10 * 365 * 24)),

@@ -90,6 +90,10 @@ rmq_common::properties_config! {
         pub flush_commit_log_thorough_interval: u64 = "flushCommitLogThoroughInterval" => 10_000,
         /// SYNC_FLUSH / SYNC_MASTER wait limit, ms.
         pub sync_flush_timeout: u64 = "syncFlushTimeout" => 5000,
+        /// A consume queue is flushed when this many pages of it are unflushed...
+        pub flush_consume_queue_least_pages: u32 = "flushConsumeQueueLeastPages" => 2,
+        /// ...and every queue at least this often, ms.
+        pub flush_consume_queue_thorough_interval: u64 = "flushConsumeQueueThoroughInterval" => 60_000,
     }
 }
 
@@ -379,6 +383,8 @@ mod tests {
         "flushCommitLogLeastPages",
         "flushCommitLogThoroughInterval",
         "syncFlushTimeout",
+        "flushConsumeQueueLeastPages",
+        "flushConsumeQueueThoroughInterval",
         "fileReservedTime",
         "deleteWhen",
         "diskMaxUsedSpaceRatio",

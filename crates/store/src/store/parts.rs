@@ -89,7 +89,7 @@ impl Parts {
             marks: Arc::clone(&self.marks),
             signal: Arc::clone(signal),
             metrics: Arc::clone(&self.metrics),
-            logics: Logics::new(config.root.clone(), queues, index, marks),
+            logics: Logics::new(config.root.clone(), queues, index, marks, &config.flush),
             stop: Arc::clone(stop),
         };
         Flusher::new(parts, config.flush.clone())

@@ -109,9 +109,10 @@ impl QueueTable {
         cuts
     }
 
-    /// Flushes every queue; stops at the first failure.
-    pub(crate) fn flush(&self) -> std::io::Result<()> {
-        self.all().iter().try_for_each(|q| q.flush())
+    /// Flushes every queue with at least `least` unflushed bytes (every one with any when 0);
+    /// stops at the first failure.
+    pub(crate) fn flush(&self, least: u64) -> std::io::Result<()> {
+        self.all().iter().try_for_each(|q| q.flush(least))
     }
 
     /// Deletes a topic's queues and their files.
