@@ -7,13 +7,15 @@
 // Test code: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bytes::Bytes;
 use rmq_common::message::{MessageExt, StoreMessage};
-use rmq_store::{FileConfig, FlushConfig, FlushMode, MessageStore, PutStatus, RetentionConfig, StoreConfig};
+use rmq_store::{FileConfig, FlushConfig, FlushMode, MessageStore, PutStatus, StoreConfig};
 
 const CHILD_ENV: &str = "RMQ_CQ_FLUSH_CHILD_DIR";
 const TOPIC: &str = "LazyQueue";
@@ -33,12 +35,7 @@ fn config(dir: &std::path::Path) -> StoreConfig {
             cq_thorough_interval: Duration::from_secs(3600),
             ..FlushConfig::default()
         },
-        retention: RetentionConfig {
-            disk_max_used_ratio: 100,
-            clean_forcibly_ratio: 100,
-            disk_full_ratio: 100,
-            ..RetentionConfig::default()
-        },
+        retention: common::roomy_retention(),
         ..StoreConfig::default()
     }
 }

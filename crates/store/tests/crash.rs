@@ -13,15 +13,15 @@
     clippy::cast_lossless
 )]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bytes::Bytes;
 use rmq_common::message::{MessageExt, StoreMessage};
-use rmq_store::{
-    FileConfig, FlushConfig, FlushMode, IndexConfig, MessageStore, PutStatus, RetentionConfig, StoreConfig,
-};
+use rmq_store::{FileConfig, FlushConfig, FlushMode, IndexConfig, MessageStore, PutStatus, StoreConfig};
 
 const CHILD_ENV: &str = "RMQ_STORE_CRASH_CHILD_DIR";
 
@@ -31,14 +31,7 @@ fn config(dir: &std::path::Path) -> StoreConfig {
         files: FileConfig { commit_log_file_size: 256 * 1024, cq_units_per_file: 1000, ..FileConfig::default() },
         flush: FlushConfig { mode: FlushMode::Sync, ..FlushConfig::default() },
         index: IndexConfig { max_hash_slot_num: 128, max_index_num: 400, ..IndexConfig::default() },
-        // The test must not depend on how full the host's disk is: at the default 75% retention
-        // deletes the oldest commit-log file every second (and queue min offsets follow).
-        retention: RetentionConfig {
-            disk_max_used_ratio: 100,
-            clean_forcibly_ratio: 100,
-            disk_full_ratio: 100,
-            ..RetentionConfig::default()
-        },
+        retention: common::roomy_retention(),
         ..StoreConfig::default()
     }
 }

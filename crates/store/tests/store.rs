@@ -2,13 +2,14 @@
 // Test and example code: a failed step panics with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
+mod common;
+
 use std::sync::Arc;
 
 use bytes::Bytes;
 use rmq_common::message::{MessageExt, StoreMessage};
 use rmq_store::{
-    FileConfig, FlushMode, GetMessageStatus, IndexConfig, MessageStore, PutStatus, RetentionConfig, StoreConfig,
-    TopicRules,
+    FileConfig, FlushMode, GetMessageStatus, IndexConfig, MessageStore, PutStatus, StoreConfig, TopicRules,
 };
 
 fn config(dir: &std::path::Path, file_size: usize) -> StoreConfig {
@@ -16,13 +17,7 @@ fn config(dir: &std::path::Path, file_size: usize) -> StoreConfig {
         root: dir.to_owned(),
         files: FileConfig { commit_log_file_size: file_size, cq_units_per_file: 64, ..FileConfig::default() },
         index: IndexConfig { max_hash_slot_num: 64, max_index_num: 100, ..IndexConfig::default() },
-        // Tests must not depend on how full the host's disk is.
-        retention: RetentionConfig {
-            disk_max_used_ratio: 100,
-            clean_forcibly_ratio: 100,
-            disk_full_ratio: 100,
-            ..RetentionConfig::default()
-        },
+        retention: common::roomy_retention(),
         ..StoreConfig::default()
     }
 }
