@@ -3,10 +3,10 @@
 //! Invariants: no write through the mapping can hit a hole on a full disk and raise SIGBUS. A
 //! [`Access::Sequential`] file is allocated on disk to its full size before it is mapped; a
 //! [`Access::Scattered`] file is sparse, and its appender allocates each range before writing
-//! into it (a full disk is then an error from the allocation), and zeroes with a hole punch. The mapping lives as long as the `MappedFile`; no reference
-//! into the mapping escapes this module except an [`AppendFile`]'s leased slices (`Bytes`
-//! owning an `Arc` of the file: append.rs), which keep the mapping alive and its bytes
-//! unwritten for as long as they live.
+//! into it (a full disk is then an error from the allocation), and zeroes with a hole punch.
+//! The mapping lives as long as the `MappedFile`; no reference into the mapping escapes this
+//! module except an [`AppendFile`]'s leased slices (`Bytes` owning an `Arc` of the file:
+//! append.rs), which keep the mapping alive and its bytes unwritten for as long as they live.
 //!
 //! Two types, two ways in. [`MappedFile`] is for files whose bytes are rewritten in place (the
 //! index): `write` under its write lock, `read` / `with_slice` under its read lock.
@@ -51,22 +51,23 @@ pub enum Access {
 /// consume-queue units, 512 MiB reserved for 8,000 queues.
 pub const SCATTERED_CHUNK: usize = 64 * 1024;
 
-/// Allocates `[from, to)` of `file` (already that long) on disk without changing its contents.
-fn allocate_range(file: &File, from: usize, to: usize) -> std::io::Result<()> {
+/// Allocates `[from, to)` of `file` on disk without changing its contents (growing the file to
+/// `to` if shorter). `Ok(false)` when the file system has no fallocate: nothing was reserved.
+fn allocate_range(file: &File, from: usize, to: usize) -> std::io::Result<bool> {
     let (Ok(off), Ok(len)) = (libc::off_t::try_from(from), libc::off_t::try_from(to.saturating_sub(from))) else {
         return Err(std::io::Error::other("range too large"));
     };
     if len == 0 {
-        return Ok(());
+        return Ok(true);
     }
     // SAFETY: posix_fallocate only reads its integer arguments; the descriptor is open and owned
     // by `file` for the duration of the call. It changes no byte of the file (allocated blocks
     // keep their data, new ones read as zeros), so no mapping of it sees a change.
     let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), off, len) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::from_raw_os_error(rc))
+    match rc {
+        0 => Ok(true),
+        libc::EOPNOTSUPP | libc::EINVAL => Ok(false),
+        _ => Err(std::io::Error::from_raw_os_error(rc)),
     }
 }
 
@@ -84,18 +85,12 @@ pub struct MappedFile {
     file: File,
 }
 
+/// Allocates the whole file, `size` bytes; on a file system without fallocate, a sparse length.
 fn allocate(file: &File, size: usize) -> std::io::Result<()> {
-    let len = libc::off_t::try_from(size).map_err(|_| std::io::Error::other("file too large"))?;
-    // SAFETY: posix_fallocate only reads its integer arguments; the descriptor is open and owned
-    // by `file` for the duration of the call.
-    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
-    if rc == 0 {
+    if allocate_range(file, 0, size)? {
         Ok(())
-    } else if rc == libc::EOPNOTSUPP || rc == libc::EINVAL {
-        // File systems without fallocate: fall back to a sparse length.
-        file.set_len(size as u64)
     } else {
-        Err(std::io::Error::from_raw_os_error(rc))
+        file.set_len(size as u64)
     }
 }
 
@@ -125,10 +120,11 @@ impl MappedFile {
         }
         // SAFETY: the file is open read-write and at least `size` bytes long (grown above), so
         // every byte of the mapping is backed by the file (reading a hole of a sparse file maps
-        // zeros; only writes to holes need space, and those go through pwrite). Other processes of ours cannot
-        // truncate it underneath the mapping: the store's directory lock keeps them out. Within
-        // this process every access goes through this module: the map lock (`write`, `read`,
-        // `with_slice`), or `AppendFile`'s watermark discipline (append.rs).
+        // zeros; a scattered file's appender allocates a range before writing to it). Other
+        // processes of ours cannot truncate it underneath the mapping: the store's directory
+        // lock keeps them out. Within this process every access goes through this module: the
+        // map lock (`write`, `read`, `with_slice`), or `AppendFile`'s watermark discipline
+        // (append.rs).
         let mut map = unsafe { memmap2::MmapOptions::new().len(size).map_mut(&file)? };
         if access == Access::Scattered {
             if let Err(e) = map.advise(memmap2::Advice::Random) {
@@ -164,9 +160,10 @@ impl MappedFile {
     }
 
     /// Allocates `[from, to)` on disk (a [`Access::Scattered`] file's appender, before it
-    /// writes there): a full disk is an error here, not a SIGBUS from a write to a hole.
+    /// writes there): a full disk is an error here, not a SIGBUS from a write to a hole. On a
+    /// file system without fallocate nothing can be reserved, as for a sequential file there.
     fn allocate(&self, from: usize, to: usize) -> std::io::Result<()> {
-        allocate_range(&self.file, from, to.min(self.size))
+        allocate_range(&self.file, from, to.min(self.size)).map(|_| ())
     }
 
     /// Zeroes `[pos, pos + len)` of the file without writing through the mapping: punches the

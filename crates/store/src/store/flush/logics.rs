@@ -60,7 +60,7 @@ impl Logics {
         flush: &FlushConfig,
     ) -> Self {
         let (index_flushed, queues_flushed, checkpointed) = (Mutex::default(), Mutex::default(), Mutex::default());
-        let cq_least = u64::from(flush.cq_least_pages) * 4096;
+        let cq_least = u64::from(flush.cq_least_pages) * super::PAGE;
         let cq_thorough = flush.cq_thorough_interval;
         Self { root, queues, index, marks, index_flushed, queues_flushed, cq_least, cq_thorough, checkpointed }
     }

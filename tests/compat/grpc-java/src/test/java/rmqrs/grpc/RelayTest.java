@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
  * The broker's calls to a consumer, relayed by our proxy to the SDK's PushConsumer over its
  * Telemetry stream, driven by the official mqadmin 5.x (rocketmq-tools, in-process):
  * {@code consumerStatus -s}, for the client and group-wide (GET_CONSUMER_RUNNING_INFO with
- * jstack: the SDK answers PrintThreadStackTraceCommand with its own thread dump) and {@code queryMsgById -g -d}
- * (CONSUME_MESSAGE_DIRECTLY: the SDK's VerifyMessageCommand hands the message to the listener
- * again; its result is the tool's consumeResult).
+ * jstack: the SDK answers PrintThreadStackTraceCommand with its own thread dump) and
+ * {@code queryMsgById -g -d} (CONSUME_MESSAGE_DIRECTLY: the SDK's VerifyMessageCommand hands
+ * the message to the listener again; its result is the tool's consumeResult).
  */
 class RelayTest {
     private static final String MARK = "rmqrs-relay-proof-thread";
